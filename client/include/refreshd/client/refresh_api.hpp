@@ -1,0 +1,48 @@
+#pragma once
+// The refresh-job API as the daemon and the CLI see it: an abstract interface (tests plug in a
+// scripted fake) and the real implementation over http_client.
+
+#include <refreshd/client/http_client.hpp>
+#include <refreshd/client/types.hpp>
+#include <refreshd/net/asio.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace refreshd::client {
+
+class refresh_api {
+ public:
+  virtual ~refresh_api() = default;
+  virtual awaitable<api_result<job_id>> async_refresh(refresh_request request) = 0;
+  virtual awaitable<api_result<job_info>> async_describe(job_id id) = 0;
+  virtual awaitable<api_result<std::vector<job_info>>> async_list(list_request request) = 0;
+};
+
+/// Real API over HTTP(S). Sends `Authorization: Bearer <token>` when the token is non-empty,
+/// and `Request-Timeout: <seconds>` derived from the client's request timeout.
+class http_refresh_api final : public refresh_api {
+ public:
+  http_refresh_api(executor ex, std::string_view endpoint, std::string token,
+                   http_client_options options);
+  awaitable<api_result<job_id>> async_refresh(refresh_request request) override;
+  awaitable<api_result<job_info>> async_describe(job_id id) override;
+  awaitable<api_result<std::vector<job_info>>> async_list(list_request request) override;
+
+  /// Replace the token (token files are re-read on reload and on authentication failures).
+  void set_token(std::string token) { token_ = std::move(token); }
+  http_client& transport() noexcept { return http_; }
+
+ private:
+  awaitable<std::variant<http_response, api_error>> post(operation op, std::string body);
+
+  http_client http_;
+  std::string token_;
+};
+
+/// Maps a transport failure to an api_error (class transient, or bad_response when a size
+/// cap was hit), keeping `maybe_sent`.
+api_error from_transport(const transport_error& e);
+
+}  // namespace refreshd::client

@@ -1,0 +1,3 @@
+// Separate compilation unit for Boost.Asio and its SSL support.
+#include <boost/asio/impl/src.hpp>
+#include <boost/asio/ssl/impl/src.hpp>

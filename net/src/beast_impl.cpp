@@ -1,0 +1,2 @@
+// Separate compilation unit for Boost.Beast.
+#include <boost/beast/src.hpp>

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Install the Debian 12 packages the project needs (only when something is missing), then
+# configure and build one CMake preset.
+#   scripts/setup.sh [PRESET]        PRESET: dev | ci (default) | asan-ubsan
+# Works as root (CI) without sudo; uses sudo only when not root and it is available.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+preset="${1:-ci}"
+
+packages=(
+  build-essential cmake pkg-config libboost1.81-dev libboost-url1.81-dev libssl-dev
+  libyaml-cpp-dev nlohmann-json3-dev prometheus-cpp-dev libcli11-dev libspdlog-dev libfmt-dev
+  libsystemd-dev libhowardhinnant-date-dev tzdata libgtest-dev libgmock-dev libbenchmark-dev
+  prometheus systemd clang libclang-rt-14-dev python3 openssl
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  sudo=""
+  if [ "$(id -u)" != 0 ]; then
+    command -v sudo >/dev/null || { echo "setup: need root or sudo to install packages" >&2; exit 1; }
+    sudo=sudo
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+cmake --preset "$preset" >/dev/null
+cmake --build --preset "$preset"
