@@ -1,0 +1,204 @@
+#include <refreshd/daemon/cli.hpp>
+#include <refreshd/daemon/exit_codes.hpp>
+#include <refreshd/daemon/version.hpp>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include "api_commands.hpp"
+#include "connection.hpp"
+#include "duration_arg.hpp"
+
+#include <charconv>
+#include <csignal>
+#include <cstdlib>
+#include <exception>
+#include <iostream>
+#include <variant>
+
+namespace refreshd::daemon {
+namespace {
+
+constexpr const char* exit_code_help =
+    "Exit codes: 0 ok; 1 a job failed or an API call failed; 2 usage or configuration error;\n"
+    "3 the cluster does not support the refresh API (HTTP 404); 4 authentication failed;\n"
+    "130/143 interrupted (SIGINT/SIGTERM).";
+
+struct api_command_options {
+  connection_options conn;
+  std::string output = "text";
+  // trigger
+  std::string name;
+  std::string external_source;
+  std::string external_spec;
+  bool wait = false;
+  std::string poll_interval = "1s";
+  std::string poll_max = "10s";
+  // describe
+  std::string job_id;
+};
+
+void add_connection_options(CLI::App* cmd, api_command_options& o) {
+  auto* group = cmd->add_option_group("connection");
+  group->add_option("--endpoint", o.conn.endpoint, "Cluster URL, e.g. https://host:19530");
+  group->add_option("--token-env", o.conn.token_env, "Read the API token from this variable");
+  group->add_option("--token-file", o.conn.token_file, "Read the API token from this file");
+  group->add_option("--token", o.conn.token,
+                    "API token on the command line (visible in ps; prefer --token-env)");
+  group->add_option("-c,--config", o.conn.config_file, "Config file (with --cluster)");
+  group->add_option("--cluster", o.conn.cluster, "Cluster name from the config file");
+  group->add_option("--ca-file", o.conn.ca_file, "Extra CA certificate (PEM) to trust");
+  group->add_flag("--insecure-skip-verify", o.conn.insecure_skip_verify,
+                  "Do not verify the server certificate (dangerous)");
+  group->add_option("--timeout", o.conn.timeout, "Per-request timeout (default 10s)");
+  cmd->add_option("--database", o.conn.database, "Database (default: the server's default)");
+  cmd->add_option("--output", o.output, "Output format")
+      ->check(CLI::IsMember({"text", "json"}));
+}
+
+output_format format_of(const api_command_options& o) {
+  return o.output == "json" ? output_format::json : output_format::text;
+}
+
+client::job_id parse_job_id(const std::string& text) {
+  std::int64_t v = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || p != text.data() + text.size() || v <= 0) {
+    throw usage_error("--job-id " + text + ": expected a positive 64-bit integer");
+  }
+  return client::job_id{v, false};
+}
+
+/// Runs `command` on a fresh io_context; SIGINT/SIGTERM interrupt it with 130/143.
+template <class Command>
+int run_interruptible(net::io_context& ioc, Command command) {
+  using namespace net::experimental::awaitable_operators;
+  net::signal_set signals(ioc, SIGINT, SIGTERM);
+  int rc = exit_failed;
+  auto main = [&]() -> awaitable<void> {
+    auto result = co_await (command() || signals.async_wait(use_awaitable));
+    if (result.index() == 0) {
+      rc = std::get<0>(result);
+    } else {
+      int sig = std::get<1>(result);
+      std::cerr << "interrupted; a job that was started keeps running on the server\n";
+      rc = sig == SIGINT ? exit_sigint : exit_sigterm;
+    }
+  };
+  std::exception_ptr failure;
+  net::co_spawn(ioc, main(), [&](std::exception_ptr e) { failure = e; });
+  ioc.run();
+  if (failure) {
+    std::rethrow_exception(failure);
+  }
+  return rc;
+}
+
+int run_api_command(const std::string& which, api_command_options& o) {
+  auto conn = resolve_connection(o.conn);
+  net::io_context ioc;
+  client::http_refresh_api api(ioc.get_executor(), conn.endpoint, conn.token, conn.http);
+  cli_io io{std::cout, std::cerr, isatty(STDOUT_FILENO) == 1};
+  auto fmt = format_of(o);
+  if (which == "trigger") {
+    trigger_args args;
+    args.request.database = conn.database;
+    args.request.collection = o.name;
+    if (o.external_source.empty() != o.external_spec.empty()) {
+      throw usage_error("--external-source and --external-spec must be given together");
+    }
+    if (!o.external_source.empty()) {
+      args.request.external_source = o.external_source;
+      args.request.external_spec = o.external_spec;
+    }
+    args.wait = o.wait;
+    args.format = fmt;
+    args.poll.poll_initial = parse_duration_arg("--poll-interval", o.poll_interval);
+    args.poll.poll_max = std::max(args.poll.poll_initial, parse_duration_arg("--poll-max", o.poll_max));
+    return run_interruptible(ioc, [&] { return run_trigger(api, args, io); });
+  }
+  if (which == "describe") {
+    auto id = parse_job_id(o.job_id);
+    return run_interruptible(ioc, [&] { return run_describe(api, id, fmt, io); });
+  }
+  client::list_request req{conn.database, o.name};
+  return run_interruptible(ioc, [&] { return run_list(api, req, fmt, io); });
+}
+
+void setup_cli_logging() {
+  auto logger = spdlog::stderr_color_mt("cli");
+  logger->set_pattern("%^%l%$: %v");
+  spdlog::set_default_logger(logger);
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  setup_cli_logging();
+  CLI::App app{"milvus-refreshd: keeps Milvus / Zilliz Cloud external collections fresh"};
+  app.footer(exit_code_help);
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string(version()));
+
+  api_command_options opts;
+  auto* trigger = app.add_subcommand("trigger", "Start a refresh job of one collection");
+  add_connection_options(trigger, opts);
+  trigger->add_option("--name", opts.name, "Collection name")->required();
+  trigger->add_option("--external-source", opts.external_source,
+                      "Override the source URI (with --external-spec)");
+  trigger->add_option("--external-spec", opts.external_spec,
+                      "Override the source spec JSON (with --external-source)");
+  trigger->add_flag("--wait", opts.wait, "Wait until the job ends, showing progress");
+  trigger->add_option("--poll-interval", opts.poll_interval,
+                      "With --wait: first describe interval (default 1s)");
+  trigger->add_option("--poll-max", opts.poll_max,
+                      "With --wait: longest describe interval (default 10s)");
+  trigger->footer(exit_code_help);
+
+  auto* describe = app.add_subcommand("describe", "Show one refresh job");
+  add_connection_options(describe, opts);
+  describe->add_option("--job-id", opts.job_id, "Job id")->required();
+  describe->footer(exit_code_help);
+
+  auto* list = app.add_subcommand("list", "List refresh jobs, newest first");
+  add_connection_options(list, opts);
+  list->add_option("--name", opts.name, "Only jobs of this collection");
+  list->footer(exit_code_help);
+
+  auto* ver = app.add_subcommand("version", "Print the version and exit");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? exit_ok : exit_usage;
+  }
+
+  try {
+    if (ver->parsed()) {
+      std::cout << "milvus-refreshd " << version() << " (revision " << git_revision() << ")\n";
+      return exit_ok;
+    }
+    for (auto* cmd : {trigger, describe, list}) {
+      if (cmd->parsed()) {
+        return run_api_command(cmd->get_name(), opts);
+      }
+    }
+  } catch (const usage_error& e) {
+    std::cerr << "error: " << e.what() << '\n';
+    return exit_usage;
+  } catch (const std::invalid_argument& e) {
+    // Raised while building the client: bad URL, unreadable CA file.
+    std::cerr << "error: " << e.what() << '\n';
+    return exit_usage;
+  }
+  return exit_usage;
+}
+
+}  // namespace refreshd::daemon
