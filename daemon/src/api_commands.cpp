@@ -120,32 +120,38 @@ int report_api_error(std::ostream& err, std::string_view what, const api_error& 
 
 awaitable<int> run_trigger(client::refresh_api& api, const trigger_args& args, cli_io io) {
   const auto label = collection_label(args.request);
-  std::optional<job_info> adopted;
+  // List first, like the daemon: never start a second refresh while one is running.
+  auto running = co_await find_active(api, args.request);
+  if (!running) {
+    co_return report_api_error(io.err, "list jobs of " + label, running.error());
+  }
+  std::optional<job_info> adopted = std::move(*running);
   client::job_id id;
-  auto triggered = co_await api.async_refresh(args.request);
-  if (triggered) {
-    id = *triggered;
-    // Older servers return an id for a duplicate trigger and then drop the job: confirm it.
-    auto confirmed = co_await api.async_describe(id);
-    if (!confirmed && confirmed.error().kind == error_class::job_not_found) {
-      auto active = co_await find_active(api, args.request);
-      if (active && active->has_value()) {
+  if (!adopted) {
+    auto triggered = co_await api.async_refresh(args.request);
+    if (triggered) {
+      id = *triggered;
+      // Older servers return an id for a duplicate trigger and then drop the job: confirm it.
+      auto confirmed = co_await api.async_describe(id);
+      if (!confirmed && confirmed.error().kind == error_class::job_not_found) {
+        auto active = co_await find_active(api, args.request);
+        if (!active || !active->has_value()) {
+          io.err << "error: the server returned job " << id.value << " for " << label
+                 << " but does not know it (trigger lost); try again\n";
+          co_return exit_failed;
+        }
         adopted = std::move(**active);
-      } else {
-        io.err << "error: the server returned job " << id.value << " for " << label
-               << " but does not know it (trigger lost); try again\n";
-        co_return exit_failed;
       }
-    }
-  } else if (triggered.error().kind == error_class::duplicate) {
-    auto active = co_await find_active(api, args.request);
-    if (active && active->has_value()) {
+    } else if (triggered.error().kind == error_class::duplicate) {
+      // Another actor started one between our list and our trigger.
+      auto active = co_await find_active(api, args.request);
+      if (!active || !active->has_value()) {
+        co_return report_api_error(io.err, "refresh " + label, triggered.error());
+      }
       adopted = std::move(**active);
     } else {
       co_return report_api_error(io.err, "refresh " + label, triggered.error());
     }
-  } else {
-    co_return report_api_error(io.err, "refresh " + label, triggered.error());
   }
 
   if (adopted) {

@@ -60,16 +60,20 @@ class CliCommands : public ::testing::Test {
 constexpr std::int64_t big_id = 449503829274509311;
 
 TEST_F(CliCommands, TriggerPrintsJobIdAfterConfirmingIt) {
+  api_.list_answers.push_back(std::vector<client::job_info>{});  // nothing running
   api_.refresh_answers.push_back(client::job_id{big_id, false});
   api_.describe_answers.push_back(make_job(big_id, "ext_books", job_state::pending));
   EXPECT_EQ(trigger(args()), exit_ok);
   EXPECT_EQ(out_.str(), "triggered refresh of default/ext_books: job 449503829274509311\n");
-  ASSERT_EQ(api_.calls.size(), 2u);
-  EXPECT_EQ(api_.calls[0].refresh.collection, "ext_books");
-  EXPECT_EQ(api_.calls[1].job.value, big_id);
+  ASSERT_EQ(api_.calls.size(), 3u);
+  EXPECT_EQ(api_.calls[0].op, operation::list);
+  EXPECT_EQ(api_.calls[0].list.collection, "ext_books");
+  EXPECT_EQ(api_.calls[1].refresh.collection, "ext_books");
+  EXPECT_EQ(api_.calls[2].job.value, big_id);
 }
 
 TEST_F(CliCommands, TriggerJsonPrintsIntegerJobId) {
+  api_.list_answers.push_back(std::vector<client::job_info>{});  // nothing running
   api_.refresh_answers.push_back(client::job_id{9223372036854775807, false});
   api_.describe_answers.push_back(make_job(9223372036854775807, "ext_books", job_state::pending));
   EXPECT_EQ(trigger(args(false, output_format::json)), exit_ok);
@@ -77,6 +81,7 @@ TEST_F(CliCommands, TriggerJsonPrintsIntegerJobId) {
 }
 
 TEST_F(CliCommands, TriggerWaitFollowsJobToCompletion) {
+  api_.list_answers.push_back(std::vector<client::job_info>{});  // nothing running
   api_.refresh_answers.push_back(client::job_id{big_id, false});
   api_.describe_answers.push_back(make_job(big_id, "ext_books", job_state::pending));
   api_.describe_answers.push_back(make_job(big_id, "ext_books", job_state::pending));
@@ -90,6 +95,7 @@ TEST_F(CliCommands, TriggerWaitFollowsJobToCompletion) {
 }
 
 TEST_F(CliCommands, TriggerWaitOnFailedJobPrintsReasonVerbatimAndExitsOne) {
+  api_.list_answers.push_back(std::vector<client::job_info>{});  // nothing running
   const std::string reason = "no files found in external source: s3://bucket/bad/ \"quoted\"";
   api_.refresh_answers.push_back(client::job_id{big_id, false});
   api_.describe_answers.push_back(make_job(big_id, "ext_books", job_state::pending));
@@ -99,7 +105,22 @@ TEST_F(CliCommands, TriggerWaitOnFailedJobPrintsReasonVerbatimAndExitsOne) {
   EXPECT_NE(out_.str().find("reason:     " + reason + "\n"), std::string::npos) << out_.str();
 }
 
+TEST_F(CliCommands, RunningJobFoundByListIsAdoptedWithoutTriggering) {
+  api_.list_answers.push_back(std::vector{make_job(7, "ext_books", job_state::in_progress, 50)});
+  api_.describe_answers.push_back(make_job(7, "ext_books", job_state::completed, 100));
+  EXPECT_EQ(trigger(args(true)), exit_ok);
+  EXPECT_EQ(api_.count(operation::refresh), 0u);
+  EXPECT_NE(err_.str().find("already running: job 7"), std::string::npos) << err_.str();
+}
+
+TEST_F(CliCommands, ListFailureBeforeTriggerIsReported) {
+  api_.list_answers.push_back(make_error(error_class::unsupported, "404 page not found", 0, 404));
+  EXPECT_EQ(trigger(args()), exit_unsupported);
+  EXPECT_EQ(api_.count(operation::refresh), 0u);
+}
+
 TEST_F(CliCommands, DuplicateRejectionAdoptsRunningJobWhenWaiting) {
+  api_.list_answers.push_back(std::vector<client::job_info>{});  // nothing running
   api_.refresh_answers.push_back(
       make_error(error_class::duplicate, "refresh job 7 is already in progress", 1100));
   api_.list_answers.push_back(std::vector{
@@ -109,10 +130,11 @@ TEST_F(CliCommands, DuplicateRejectionAdoptsRunningJobWhenWaiting) {
   EXPECT_EQ(trigger(args(true)), exit_ok);
   EXPECT_NE(err_.str().find("already running: job 7"), std::string::npos) << err_.str();
   EXPECT_EQ(api_.count(operation::refresh), 1u);
-  EXPECT_EQ(api_.calls[2].job.value, 7);
+  EXPECT_EQ(api_.calls[3].job.value, 7);
 }
 
 TEST_F(CliCommands, DuplicateRejectionWithoutWaitExitsOneAndNamesRunningJob) {
+  api_.list_answers.push_back(std::vector<client::job_info>{});  // nothing running
   api_.refresh_answers.push_back(make_error(error_class::duplicate, "task duplicates", 703));
   api_.list_answers.push_back(std::vector{make_job(7, "ext_books", job_state::pending)});
   EXPECT_EQ(trigger(args(false)), exit_failed);
@@ -121,6 +143,7 @@ TEST_F(CliCommands, DuplicateRejectionWithoutWaitExitsOneAndNamesRunningJob) {
 }
 
 TEST_F(CliCommands, SilentlyDroppedTriggerIsReplacedByTheActiveJob) {
+  api_.list_answers.push_back(std::vector<client::job_info>{});  // nothing running
   api_.refresh_answers.push_back(client::job_id{99, false});
   api_.describe_answers.push_back(make_error(error_class::job_not_found, "refresh job 99 not found"));
   api_.list_answers.push_back(std::vector{make_job(42, "ext_books", job_state::in_progress, 10)});
@@ -131,6 +154,7 @@ TEST_F(CliCommands, SilentlyDroppedTriggerIsReplacedByTheActiveJob) {
 }
 
 TEST_F(CliCommands, LostTriggerWithNoActiveJobExitsOne) {
+  api_.list_answers.push_back(std::vector<client::job_info>{});  // nothing running
   api_.refresh_answers.push_back(client::job_id{99, false});
   api_.describe_answers.push_back(make_error(error_class::job_not_found, "not found"));
   api_.list_answers.push_back(std::vector<client::job_info>{});
@@ -139,12 +163,14 @@ TEST_F(CliCommands, LostTriggerWithNoActiveJobExitsOne) {
 }
 
 TEST_F(CliCommands, UnsupportedClusterExitsThreeWithUpgradeHint) {
+  api_.list_answers.push_back(std::vector<client::job_info>{});  // nothing running
   api_.refresh_answers.push_back(make_error(error_class::unsupported, "404 page not found", 0, 404));
   EXPECT_EQ(trigger(args()), exit_unsupported);
   EXPECT_NE(err_.str().find("upgrade the cluster"), std::string::npos) << err_.str();
 }
 
 TEST_F(CliCommands, AuthenticationFailureExitsFour) {
+  api_.list_answers.push_back(std::vector<client::job_info>{});  // nothing running
   api_.refresh_answers.push_back(
       make_error(error_class::unauthenticated, "user hasn't authenticated", 1800, 401));
   EXPECT_EQ(trigger(args()), exit_auth);
@@ -152,6 +178,7 @@ TEST_F(CliCommands, AuthenticationFailureExitsFour) {
 }
 
 TEST_F(CliCommands, WaitRetriesTransientDescribeErrors) {
+  api_.list_answers.push_back(std::vector<client::job_info>{});  // nothing running
   api_.refresh_answers.push_back(client::job_id{5, false});
   api_.describe_answers.push_back(make_job(5, "ext_books", job_state::pending));
   api_.describe_answers.push_back(make_error(error_class::transient, "HTTP 503", 0, 503));
@@ -161,6 +188,7 @@ TEST_F(CliCommands, WaitRetriesTransientDescribeErrors) {
 }
 
 TEST_F(CliCommands, WaitGivesUpAfterNonRetryableDescribeError) {
+  api_.list_answers.push_back(std::vector<client::job_info>{});  // nothing running
   api_.refresh_answers.push_back(client::job_id{5, false});
   api_.describe_answers.push_back(make_job(5, "ext_books", job_state::pending));
   api_.describe_answers.push_back(make_error(error_class::invalid, "bad", 1801));
