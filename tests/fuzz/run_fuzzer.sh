@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# run_fuzzer.sh build SRC_DIR BUILD_DIR           configure + build the fuzzers with clang
+# run_fuzzer.sh run   SRC_DIR BUILD_DIR NAME SECS  run one fuzzer for SECS seconds on its corpus
+# Crashes are written to BUILD_DIR/artifacts/NAME/ and fail the test.
+set -euo pipefail
+mode=$1 src=$2 build=$3
+case "$mode" in
+  build)
+    cmake -S "$src" -B "$build" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug \
+      -DREFRESHD_BUILD_FUZZERS=ON -DREFRESHD_BUILD_TESTS=OFF \
+      "-DCMAKE_CXX_FLAGS=-O1 -g -fsanitize=address,undefined -fno-sanitize=function -fno-omit-frame-pointer" \
+      >/dev/null
+    cmake --build "$build" -j2 --target fuzz_config fuzz_cron fuzz_api_response
+    ;;
+  run)
+    name=$4 secs=$5
+    corpus="$build/corpus/$name"
+    mkdir -p "$corpus" "$build/artifacts/$name"
+    # Seeds live in the repository; new inputs go to the build tree only.
+    "$build/tests/fuzz/fuzz_$name" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+      -print_final_stats=1 -artifact_prefix="$build/artifacts/$name/" \
+      "$corpus" "$src/tests/fuzz/corpus/$name"
+    ;;
+  *) echo "usage: $0 build|run ..." >&2; exit 2 ;;
+esac
