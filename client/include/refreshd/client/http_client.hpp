@@ -1,13 +1,22 @@
 #pragma once
 // Asynchronous HTTP/1.1 client over Boost.Beast, plain or TLS, with keep-alive reuse of one
-// connection per endpoint. Beast types stay in the .cpp (pimpl).
+// connection per client. Beast types stay in the .cpp (pimpl).
 //
-// Every phase is bounded: resolve, connect and TLS handshake by `connect_timeout` each, the
-// request write and the response read by `io_timeout` each, and the whole request by
-// `request_timeout`. One request at a time per client; concurrent callers queue.
-// Cancellation: destroying the client aborts the connection.
-
-#include <refreshd/net/asio.hpp>
+// Timeouts: resolve, connect and TLS handshake are bounded by `connect_timeout` each, the
+// request write and the response read by `io_timeout` each, and the whole request (including
+// the time spent queued behind other requests of the same client) by `request_timeout`.
+//
+// Concurrency: one connection per client; requests from concurrent coroutines are served one
+// at a time in FIFO order (they never interleave on the socket). Use one io_context thread.
+//
+// Keep-alive: the connection is reused across requests and closed when the server answers
+// `Connection: close` or on any error. A kept-alive connection that the server closed while
+// idle is detected before reuse; if it closes just as a request is sent (the write fails, or
+// the read ends before any byte of the response arrived), the request is re-sent once on a
+// new connection, like Go's net/http. Only a reused connection is retried that way.
+//
+// Cancellation: destroying the client aborts the connection; requests in flight or queued then
+// complete with a transport_error. The client's state outlives the client until they finish.
 
 #include <chrono>
 #include <cstddef>
@@ -17,6 +26,8 @@
 #include <utility>
 #include <variant>
 #include <vector>
+
+#include <refreshd/net/asio.hpp>
 
 namespace refreshd::client {
 
@@ -29,8 +40,8 @@ struct http_client_options {
   std::chrono::milliseconds connect_timeout{5000};   ///< resolve, connect, handshake, each
   std::chrono::milliseconds io_timeout{10000};       ///< write, read, each
   std::chrono::milliseconds request_timeout{10000};  ///< whole request, including queueing
-  std::size_t max_header_bytes = 16 * 1024;
-  std::size_t max_body_bytes = 8 * 1024 * 1024;
+  std::size_t max_header_bytes = 16 * 1024;          ///< response status line + headers
+  std::size_t max_body_bytes = 8 * 1024 * 1024;      ///< response body (after de-chunking)
   tls_options tls;
   std::string user_agent = "milvus-refreshd";
 };
@@ -46,14 +57,18 @@ struct http_response {
   std::vector<http_header> headers;
 };
 
-/// Where a request failed. Everything before `write` means the request was not sent.
+/// Where a request failed. `url`: the request could not be formed (a header value with a line
+/// break); `resolve`, `connect`, `tls_handshake`: nothing was sent; `write`, `read`: the phase
+/// that failed, including its own timeout (`io_timeout`); `deadline`: `request_timeout` ran
+/// out (the message names the phase it interrupted). A client destroyed mid-request reports
+/// the phase it interrupted (`connect` while queued).
 enum class transport_stage { url, resolve, connect, tls_handshake, write, read, deadline };
 
 struct transport_error {
   transport_stage stage = transport_stage::connect;
-  std::string message;      ///< human text, no secrets
+  std::string message;      ///< human text, e.g. "connect to h:443 timed out after 5s"; no secrets
   bool maybe_sent = false;  ///< some of the request may have reached the server
-  bool timed_out = false;
+  bool timed_out = false;   ///< a phase timeout or the request deadline expired
   bool too_large = false;   ///< header or body cap exceeded
 };
 
@@ -61,25 +76,29 @@ using http_result = std::variant<http_response, transport_error>;
 
 class http_client {
  public:
-  /// `endpoint` is a base URL: http[s]://host[:port][/prefix]. Throws std::invalid_argument
-  /// on a malformed URL or an unsupported scheme, and on an unreadable CA file.
+  /// `endpoint` is a base URL: http[s]://host[:port][/prefix] (default ports 80 and 443).
+  /// Throws std::invalid_argument on a malformed URL, an unsupported scheme, a URL with
+  /// credentials (user:password@; the message never repeats them), a query or fragment, and on
+  /// an unreadable or invalid CA file (the message names the file).
   http_client(executor ex, std::string_view endpoint, http_client_options options);
   ~http_client();
   http_client(const http_client&) = delete;
   http_client& operator=(const http_client&) = delete;
 
-  /// POST `body` to prefix + `path`. Never throws for network failures.
+  /// POST `body` (JSON) to prefix + `path` (`path` starts with '/'). Sends Host, User-Agent,
+  /// Content-Type and Accept (application/json), then `headers`. Never throws for network
+  /// failures; messages never contain header values.
   awaitable<http_result> async_post(std::string_view path, std::string body,
                                     std::vector<http_header> headers = {});
 
   const http_client_options& options() const noexcept;
-  /// host[:port] for logs (never contains credentials).
+  /// host:port for logs (never contains credentials).
   const std::string& authority() const noexcept;
   bool is_tls() const noexcept;
 
  private:
   struct impl;
-  std::unique_ptr<impl> impl_;
+  std::shared_ptr<impl> impl_;
 };
 
 }  // namespace refreshd::client

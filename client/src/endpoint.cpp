@@ -1,0 +1,107 @@
+#include "endpoint.hpp"
+
+#include <stdexcept>
+
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
+#include <fmt/format.h>
+
+namespace refreshd::client::detail {
+namespace {
+
+namespace urls = boost::urls;
+
+// A URL that failed to parse may still carry user:password@; echo it only without '@'.
+std::string shown(std::string_view url) {
+  if (url.find('@') != std::string_view::npos) {
+    return "(redacted: it contains '@')";
+  }
+  return fmt::format("'{}'", url);
+}
+
+[[noreturn]] void fail(std::string_view url, std::string_view why) {
+  throw std::invalid_argument(fmt::format("endpoint {}: {}", shown(url), why));
+}
+
+std::string scheme_of(const urls::url_view& u, std::string_view url) {
+  if (u.scheme_id() == urls::scheme::http) {
+    return "http";
+  }
+  if (u.scheme_id() == urls::scheme::https) {
+    return "https";
+  }
+  fail(url, fmt::format("unsupported scheme '{}' (expected http:// or https://)",
+                        std::string_view(u.scheme())));
+}
+
+std::string prefix_of(const urls::url_view& u) {
+  std::string path(u.encoded_path());
+  while (!path.empty() && path.back() == '/') {
+    path.pop_back();
+  }
+  return path;
+}
+
+}  // namespace
+
+endpoint parse_endpoint(std::string_view url) {
+  auto parsed = urls::parse_uri(url);
+  if (!parsed) {
+    fail(url, fmt::format("not a valid URL ({}); expected http[s]://host[:port][/prefix]",
+                          parsed.error().message()));
+  }
+  const urls::url_view& u = *parsed;
+  endpoint ep;
+  ep.tls = scheme_of(u, url) == "https";
+  if (u.has_userinfo()) {
+    // Never echo the URL here: the userinfo is most likely a password.
+    throw std::invalid_argument(
+        "endpoint URL must not contain credentials (user:password@host); "
+        "configure the token through token_file, token_env or token instead");
+  }
+  if (!u.has_authority() || u.encoded_host().empty()) {
+    fail(url, "missing host");
+  }
+  if (u.has_query() || u.has_fragment()) {
+    fail(url, "a query or fragment is not allowed in an endpoint");
+  }
+  ep.host_is_ip = u.host_type() == urls::host_type::ipv4 || u.host_type() == urls::host_type::ipv6;
+  if (u.host_type() == urls::host_type::ipvfuture) {
+    fail(url, "unsupported IP literal");
+  }
+  ep.host = u.host_type() == urls::host_type::name ? u.host_name() : u.host_address();
+  const unsigned short default_port = ep.tls ? 443 : 80;
+  unsigned short port = default_port;
+  if (u.has_port()) {
+    if (u.port().empty() || u.port_number() == 0) {
+      fail(url, "invalid port (expected 1-65535)");
+    }
+    port = u.port_number();
+  }
+  ep.port = std::to_string(port);
+  std::string bracketed(u.encoded_host());
+  ep.authority = bracketed + ":" + ep.port;
+  ep.host_header = port == default_port ? bracketed : ep.authority;
+  ep.prefix = prefix_of(u);
+  return ep;
+}
+
+std::string format_duration(std::chrono::milliseconds d) {
+  const auto ms = d.count();
+  if (ms % 60000 == 0 && ms != 0) {
+    return fmt::format("{}m", ms / 60000);
+  }
+  if (ms % 1000 == 0 && ms != 0) {
+    return fmt::format("{}s", ms / 1000);
+  }
+  if (ms > 1000) {
+    return fmt::format("{:.1f}s", static_cast<double>(ms) / 1000.0);
+  }
+  return fmt::format("{}ms", ms);
+}
+
+bool has_line_break(std::string_view s) noexcept {
+  return s.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
+}
+
+}  // namespace refreshd::client::detail

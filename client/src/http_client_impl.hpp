@@ -1,0 +1,113 @@
+#pragma once
+// Private: the state behind http_client, shared by http_client.cpp (queue, exchange) and
+// http_client_open.cpp (resolve, connect, handshake, error messages).
+
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <boost/asio/steady_timer.hpp>
+
+#include <refreshd/client/http_client.hpp>
+
+#include "connection.hpp"
+#include "endpoint.hpp"
+#include "tls_context.hpp"
+
+namespace refreshd::client {
+namespace detail {
+
+using clock = std::chrono::steady_clock;
+
+enum class phase { queue, resolve, connect, handshake, write, read };
+
+/// The time a phase may take: its own timeout, cut short by the request deadline.
+struct budget {
+  std::chrono::milliseconds limit{0};
+  bool deadline_bound = false;  ///< the request deadline, not the phase timeout, is the limit
+};
+
+struct request_state {
+  clock::time_point deadline;
+  bool maybe_sent = false;  ///< sticky across the one stale-connection retry
+};
+
+/// nullopt when the deadline has passed.
+std::optional<budget> budget_for(std::chrono::milliseconds phase_timeout, const request_state& st);
+
+}  // namespace detail
+
+struct http_client::impl {
+  using phase = detail::phase;
+  using budget = detail::budget;
+  using request_state = detail::request_state;
+
+  impl(executor ex, std::string_view endpoint, http_client_options options);
+
+  static awaitable<http_result> run(std::shared_ptr<impl> self, std::string path, std::string body,
+                                    std::vector<http_header> headers);
+  /// Aborts the connection and wakes every queued request; later requests fail at once.
+  void close() noexcept;
+
+  // One request at a time: a FIFO of parked timers that expire at their request's deadline;
+  // release() hands the turn to the first one by cancelling its timer.
+  struct waiter {
+    waiter(impl& owner, detail::clock::time_point deadline);
+    ~waiter();
+    waiter(const waiter&) = delete;
+    waiter& operator=(const waiter&) = delete;
+    impl& owner;
+    net::steady_timer timer;
+    bool granted = false;
+  };
+  struct turn {
+    ~turn() { owner.release(); }
+    impl& owner;
+  };
+  awaitable<std::optional<transport_error>> acquire(const request_state& st);
+  void release() noexcept;
+
+  std::optional<transport_error> build(detail::request& req, const std::string& path,
+                                       std::string body,
+                                       const std::vector<http_header>& headers) const;
+  awaitable<http_result> exchange(const detail::request& req, request_state& st);
+  struct attempt_outcome {
+    std::optional<http_response> response;
+    transport_error error;
+    bool stale = false;  ///< the peer closed before answering: retried once on a reused conn
+  };
+  awaitable<attempt_outcome> attempt(const detail::request& req, request_state& st);
+  /// Resolves, connects and (for https) handshakes into conn_.
+  awaitable<std::optional<transport_error>> open(request_state& st);
+  awaitable<std::optional<transport_error>> resolve(request_state& st,
+                                                    tcp::resolver::results_type& out);
+  void drop_connection() noexcept;
+
+  transport_error fail(phase p, const detail::error_code& ec, const budget& b,
+                       const request_state& st) const;
+  transport_error deadline_error(phase p, const request_state& st) const;
+
+  executor ex_;
+  http_client_options options_;
+  detail::endpoint endpoint_;
+  std::optional<ssl::context> tls_ctx_;
+  tcp::resolver resolver_;
+  std::unique_ptr<detail::connection> conn_;
+  // Asio cannot interrupt getaddrinfo, so resolve() waits on a timer that the resolver's
+  // handler cancels; on timeout it moves on and the late handler fills this orphaned state.
+  struct resolve_op {
+    explicit resolve_op(const executor& ex) : timer(ex) {}
+    net::steady_timer timer;
+    detail::error_code ec;
+    tcp::resolver::results_type results;
+    bool done = false;
+  };
+  std::weak_ptr<resolve_op> resolving_;  ///< the resolution in progress, for close()
+  std::deque<waiter*> waiters_;
+  bool busy_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace refreshd::client
