@@ -1,0 +1,106 @@
+#include <algorithm>
+#include <chrono>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include <refreshd/client/refresh_api.hpp>
+#include <refreshd/client/wire.hpp>
+
+namespace refreshd::client {
+
+namespace {
+
+/// Whole seconds for the `Request-Timeout` header: rounded up, at least 1.
+std::string timeout_header(std::chrono::milliseconds timeout) {
+  const auto ms = std::max<std::chrono::milliseconds::rep>(timeout.count(), 1);
+  return std::to_string((ms + 999) / 1000);
+}
+
+/// Replaces every occurrence of `secret` in `text`. Short strings are not treated as secrets
+/// (they would mangle ordinary words and protect nothing).
+void redact(std::string& text, std::string_view secret, std::size_t min_length) {
+  if (secret.size() < min_length) {
+    return;
+  }
+  for (auto pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos + 3)) {
+    text.replace(pos, secret.size(), "***");
+  }
+}
+
+/// Server messages are kept verbatim, except that our own secrets never travel on.
+template <class T>
+api_result<T> scrubbed(api_result<T> result, std::string_view token, std::string_view spec = {}) {
+  if (result) {
+    return result;
+  }
+  auto error = result.error();
+  redact(error.message, token, 4);
+  redact(error.message, spec, 8);
+  return error;
+}
+
+}  // namespace
+
+api_error from_transport(const transport_error& e) {
+  api_error out;
+  // A request that could not even be formed (e.g. a line break in a header value) will fail
+  // the same way every time; a cap hit is a response we could not accept.
+  out.kind = e.stage == transport_stage::url ? error_class::invalid
+             : e.too_large                   ? error_class::bad_response
+                                             : error_class::transient;
+  out.message = e.message;
+  out.maybe_sent = e.maybe_sent;
+  return out;
+}
+
+http_refresh_api::http_refresh_api(executor ex, std::string_view endpoint, std::string token,
+                                   http_client_options options)
+    : http_(std::move(ex), endpoint, std::move(options)), token_(std::move(token)) {}
+
+awaitable<std::variant<http_response, api_error>> http_refresh_api::post(operation op,
+                                                                         std::string body) {
+  std::vector<http_header> headers;
+  if (!token_.empty()) {
+    headers.push_back({"Authorization", "Bearer " + token_});
+  }
+  headers.push_back({"Request-Timeout", timeout_header(http_.options().request_timeout)});
+  auto result = co_await http_.async_post(wire::path_for(op), std::move(body), std::move(headers));
+  if (auto* e = std::get_if<transport_error>(&result)) {
+    auto error = from_transport(*e);
+    redact(error.message, token_, 4);
+    co_return error;
+  }
+  co_return std::get<http_response>(std::move(result));
+}
+
+awaitable<api_result<job_id>> http_refresh_api::async_refresh(refresh_request request) {
+  auto answer = co_await post(operation::refresh, wire::build_refresh_body(request));
+  if (auto* e = std::get_if<api_error>(&answer)) {
+    co_return std::move(*e);
+  }
+  const auto& response = std::get<http_response>(answer);
+  co_return scrubbed(wire::parse_refresh_response(response.status, response.body), token_,
+                     request.external_spec.value_or(""));
+}
+
+awaitable<api_result<job_info>> http_refresh_api::async_describe(job_id id) {
+  auto answer = co_await post(operation::describe, wire::build_describe_body(id));
+  if (auto* e = std::get_if<api_error>(&answer)) {
+    co_return std::move(*e);
+  }
+  const auto& response = std::get<http_response>(answer);
+  co_return scrubbed(wire::parse_describe_response(response.status, response.body), token_);
+}
+
+awaitable<api_result<std::vector<job_info>>> http_refresh_api::async_list(list_request request) {
+  auto answer = co_await post(operation::list, wire::build_list_body(request));
+  if (auto* e = std::get_if<api_error>(&answer)) {
+    co_return std::move(*e);
+  }
+  const auto& response = std::get<http_response>(answer);
+  co_return scrubbed(wire::parse_list_response(response.status, response.body), token_);
+}
+
+}  // namespace refreshd::client

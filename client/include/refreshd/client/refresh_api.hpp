@@ -2,13 +2,13 @@
 // The refresh-job API as the daemon and the CLI see it: an abstract interface (tests plug in a
 // scripted fake) and the real implementation over http_client.
 
-#include <refreshd/client/http_client.hpp>
-#include <refreshd/client/types.hpp>
-#include <refreshd/net/asio.hpp>
-
 #include <memory>
 #include <string>
 #include <vector>
+
+#include <refreshd/client/http_client.hpp>
+#include <refreshd/client/types.hpp>
+#include <refreshd/net/asio.hpp>
 
 namespace refreshd::client {
 
@@ -21,7 +21,9 @@ class refresh_api {
 };
 
 /// Real API over HTTP(S). Sends `Authorization: Bearer <token>` when the token is non-empty,
-/// and `Request-Timeout: <seconds>` derived from the client's request timeout.
+/// and `Request-Timeout: <seconds>`: the client's request_timeout rounded up, at least 1.
+/// Error messages never contain the token (nor, for refresh, the external spec): a server
+/// message that echoes one has it replaced by "***".
 class http_refresh_api final : public refresh_api {
  public:
   http_refresh_api(executor ex, std::string_view endpoint, std::string token,
@@ -42,7 +44,8 @@ class http_refresh_api final : public refresh_api {
 };
 
 /// Maps a transport failure to an api_error (class transient, or bad_response when a size
-/// cap was hit), keeping `maybe_sent`.
+/// cap was hit, or invalid when the request could not be formed: stage `url`), keeping
+/// `maybe_sent` and the transport's message; http_status and code are 0.
 api_error from_transport(const transport_error& e);
 
 }  // namespace refreshd::client

@@ -72,7 +72,7 @@ std::string_view to_string(operation op) noexcept;
 
 /// Error classes of SPEC section 6. The string forms are metric label values.
 enum class error_class {
-  transient,        ///< connect/TLS failure, reset, timeout, 5xx, 408/10001, codes 1, 2, 5, 65535
+  transient,        ///< connect/TLS failure, reset, timeout, 5xx, 408/10001, codes 1, 2, 500, 65535
   rate_limited,     ///< code 1807, 8, 4, HTTP 429
   unauthenticated,  ///< HTTP 401 / code 1800, HTTP 403 / 1401
   unsupported,      ///< HTTP 404: the cluster predates the refresh API
@@ -88,23 +88,26 @@ std::string_view to_string(error_class c) noexcept;
 /// An API failure. `code` and `message` are the server's, verbatim, when it sent them.
 struct api_error {
   error_class kind = error_class::transient;
-  int http_status = 0;     ///< 0 when no HTTP response was received
-  std::int64_t code = 0;   ///< the JSON `code`, 0 when absent
-  std::string message;     ///< server message, or a description of the transport failure
-  bool maybe_sent = false; ///< the request may have reached the server (ambiguous refresh)
+  int http_status = 0;      ///< 0 when no HTTP response was received
+  std::int64_t code = 0;    ///< the JSON `code`, 0 when absent
+  std::string message;      ///< server message, or a description of the transport failure
+  bool maybe_sent = false;  ///< the request may have reached the server (ambiguous refresh):
+                            ///< set for a refresh that failed in transport after sending, got
+                            ///< HTTP 408/5xx or code 10001/500/65535, or got an unreadable answer
 };
 
 /// Retrying the same request later may succeed (transient, rate_limited, bad_response).
 bool is_retryable(const api_error& e) noexcept;
 
-/// One line for humans: "<class>: HTTP 200 code 1100: <message>".
+/// One line for humans: "<class>: HTTP 200 code 1100: <message>" (the HTTP and code parts only
+/// when non-zero). The message is the server's, verbatim; no token or spec is ever added.
 std::string describe_error(const api_error& e);
 
 /// A value or an api_error. Network/API failures are values, not exceptions.
 template <class T>
 class api_result {
  public:
-  api_result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT
+  api_result(T value) : v_(std::in_place_index<0>, std::move(value)) {}          // NOLINT
   api_result(api_error error) : v_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
 
   bool has_value() const noexcept { return v_.index() == 0; }

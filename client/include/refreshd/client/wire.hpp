@@ -3,11 +3,11 @@
 // Pure functions: request bodies in, HTTP status + body out, no sockets. Unit-tested against
 // fixtures in tests/client/.
 
-#include <refreshd/client/types.hpp>
-
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <refreshd/client/types.hpp>
 
 namespace refreshd::client::wire {
 
@@ -25,12 +25,47 @@ std::string build_describe_body(job_id id);
 std::string build_list_body(const list_request& r);
 
 /// Decode an HTTP answer. `http_status` is the response status; body is the raw body.
+/// Never throws on bad input. Success needs HTTP 200 and `{"code":0,"data":...}`; a non-zero
+/// `code` goes through classify(); HTTP 404 (any body) is `unsupported`; other non-200 statuses
+/// are classified by status (see classify). An empty, non-JSON, truncated, deeper than 64
+/// levels, or wrongly shaped body (not an object, `code` missing or not an integer, success
+/// without `data`) is `bad_response`; for refresh a bad_response has `maybe_sent` set.
+///
+/// jobId: a JSON integer in 1..INT64_MAX, or a string of decimal digits (then `quoted`);
+/// floats, 0, negatives, 2^63 and beyond are bad_response.
+/// Job info (describe `data`, every list record): jobId and state required (state: a string,
+/// parsed leniently, or the proto enum number 0..3); every other key optional: progress
+/// missing → 0 and clamped to 0..100; startTime/endTime missing → 0, negative → 0; numbers
+/// may be sent as decimal strings and progress/times as floats; an empty `reason` → nullopt;
+/// `externalSpec` sent as a JSON object is kept as its JSON text; unknown keys are ignored.
+/// describe with `data: {}` is bad_response ("empty job info"). list: `records` missing or
+/// null → no jobs (the server always sends an array); one bad record → bad_response naming
+/// its index.
 api_result<job_id> parse_refresh_response(int http_status, std::string_view body);
 api_result<job_info> parse_describe_response(int http_status, std::string_view body);
 api_result<std::vector<job_info>> parse_list_response(int http_status, std::string_view body);
 
 /// Classify a server answer that is not a success: HTTP status plus JSON code/message
-/// (code 0 / empty message when the body had none). Keeps code and message verbatim.
+/// (code 0 / empty message when the body had none). Keeps code and message verbatim (messages
+/// over 4 KiB are cut, ending in " [truncated]"); an empty message gets a short description.
+///
+/// By HTTP status first: 404 → unsupported; 401, 403 → unauthenticated; 429 → rate_limited;
+/// 408, 5xx → transient; 200 → by code below; any other status → by code when the body had a
+/// non-zero code, else invalid for 3xx/4xx and transient for the rest (1xx, 2xx, >= 600).
+/// By code and message (case-insensitive substrings), first match wins:
+///   1800, 1401, "hasn't authenticated", "privilege not permitted" → unauthenticated
+///   1807, 8, 4, "rejected by limiter", "rate limit exceeded"      → rate_limited
+///   1, 2, 10001, 500                                               → transient
+///   "no persisted external"                                        → no_source
+///   100, 800, "not an external collection", "collection not found",
+///   "database not found"                                           → not_found
+///   "not found", "not exist", "n't exist", "nonexist", "non-exist", "no longer exist",
+///   "no such ": describe → job_not_found; refresh, list → not_found
+///   refresh only: 703, "in progress", "already", "duplicate", "precondition", "exist"
+///                                                                  → duplicate
+///   65535 → transient; anything else (5, 1100, 1801, 1802, ...) → invalid
+/// `maybe_sent` is set for refresh when the class is transient, except codes 1 and 2 on HTTP
+/// 200 (the server refused before doing anything).
 api_error classify(operation op, int http_status, std::int64_t code, std::string_view message);
 
 }  // namespace refreshd::client::wire
