@@ -1,0 +1,99 @@
+#pragma once
+// A small, generic HTTP/1.1 server (Boost.Beast, C++20 coroutines, one thread): used by the
+// simulator and by the daemon's /metrics endpoint. Plain TCP, or TLS when an ssl::context is
+// given. Every connection runs its own coroutine; all limits below protect the process from
+// slow, huge or malformed clients. Include this header only where a server is built: it pulls
+// in Beast's message types.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <string_view>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <refreshd/net/asio.hpp>
+
+namespace boost::asio::ssl {
+class context;
+}
+
+namespace refreshd {
+
+using http_request = http::request<http::string_body>;
+using http_response = http::response<http::string_body>;
+
+/// Produces the response to one request. The server fills in Content-Length and the
+/// keep-alive decision (a response that sets `keep_alive(false)` closes the connection).
+/// A handler may suspend (e.g. co_await a timer to inject latency). It may throw:
+/// `http_connection_reset` resets the TCP connection without any response (RST); any other
+/// exception is logged through `http_server_options::on_error` and answered with HTTP 500.
+using http_handler = std::function<awaitable<http_response>(http_request&)>;
+
+/// Thrown by a handler to abort the connection abruptly: no response, TCP RST.
+class http_connection_reset : public std::exception {
+ public:
+  const char* what() const noexcept override { return "connection reset requested by handler"; }
+};
+
+struct http_server_limits {
+  /// Request line + header fields; larger → 431 and close.
+  std::uint32_t max_header_bytes = 8 * 1024;
+  /// Request body; larger (by Content-Length or while reading chunks) → 413 and close.
+  std::uint64_t max_body_bytes = 1024 * 1024;
+  /// From the first byte of a request to its last (slow-loris guard); exceeded → close.
+  std::chrono::milliseconds read_timeout{10'000};
+  /// Keep-alive: how long an open connection may wait for the next request; exceeded → close.
+  std::chrono::milliseconds idle_timeout{60'000};
+  /// Writing one response, and the TLS handshake; exceeded → close.
+  std::chrono::milliseconds write_timeout{10'000};
+  /// Open connections; a connection over the cap gets a best-effort 503 (plain TCP) or is
+  /// closed at once (TLS), and is never read.
+  std::size_t max_connections = 1024;
+};
+
+struct http_server_options {
+  http_server_limits limits{};
+  /// Called with one line of text for handler exceptions and accept failures. Defaults to
+  /// writing the line to stderr. Never called with request bodies or headers.
+  std::function<void(std::string_view)> on_error{};
+};
+
+/// HTTP/1.1 server. Construction binds and listens (throws boost::system::system_error when
+/// the endpoint cannot be bound); start() begins accepting on the executor. Single-threaded:
+/// call every member from the executor's thread. Malformed requests get 400 and close.
+class http_server {
+ public:
+  /// `endpoint` may use port 0 (see local_endpoint()). With `tls` non-null every connection
+  /// starts with a TLS handshake using that context, which must outlive the server.
+  http_server(executor ex, const tcp::endpoint& endpoint, http_handler handler,
+              http_server_options options = {}, ssl::context* tls = nullptr);
+  ~http_server();  ///< calls stop()
+  http_server(const http_server&) = delete;
+  http_server& operator=(const http_server&) = delete;
+
+  /// Starts the accept loop (once).
+  void start();
+  /// Stops accepting, closes every connection and cancels running handlers. Idempotent.
+  /// Pending coroutines finish on the executor shortly after; nothing blocks.
+  void stop();
+
+  /// The bound address (the real port when constructed with port 0).
+  tcp::endpoint local_endpoint() const;
+  /// Connections currently open.
+  std::size_t connection_count() const noexcept;
+  /// True when serving TLS.
+  bool is_tls() const noexcept;
+
+  struct impl;
+
+ private:
+  std::shared_ptr<impl> impl_;
+};
+
+}  // namespace refreshd

@@ -1,0 +1,389 @@
+#include <array>
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <unordered_map>
+#include <utility>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include <refreshd/net/http_server.hpp>
+
+namespace refreshd {
+
+namespace {
+
+using plain_stream = beast::tcp_stream;
+using tls_stream = ssl::stream<beast::tcp_stream>;
+using namespace std::chrono_literals;
+
+// What stop() needs to reach into a running connection.
+struct session_handle {
+  beast::tcp_stream* tcp = nullptr;
+  net::steady_timer* stop_timer = nullptr;
+};
+
+struct handler_outcome {
+  http_response response;
+  bool reset = false;
+};
+
+http_response text_response(http::status status, unsigned version, std::string_view text) {
+  http_response res{status, version};
+  res.set(http::field::content_type, "text/plain; charset=utf-8");
+  res.body() = std::string(text);
+  res.body() += "\n";
+  return res;
+}
+
+// The status to answer a failed read with, or nullopt to close silently (peer gone, timeout).
+std::optional<http::status> read_error_status(const beast::error_code& ec) {
+  if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
+    return http::status::request_header_fields_too_large;
+  }
+  if (ec == http::error::body_limit) {
+    return http::status::payload_too_large;
+  }
+  if (ec == http::error::end_of_stream || ec == http::error::partial_message ||
+      ec == http::error::short_read) {
+    return std::nullopt;
+  }
+  if (ec.category() == http::make_error_code(http::error::bad_method).category()) {
+    return http::status::bad_request;
+  }
+  return std::nullopt;
+}
+
+void reset_connection(beast::tcp_stream& tcp) {
+  beast::error_code ec;
+  tcp.socket().set_option(tcp::socket::linger(true, 0), ec);
+  tcp.socket().close(ec);
+}
+
+}  // namespace
+
+struct http_server::impl {
+  impl(executor ex, const tcp::endpoint& endpoint, http_handler h, http_server_options o,
+       ssl::context* t)
+      : acceptor(ex), handler(std::move(h)), options(std::move(o)), tls(t) {
+    acceptor.open(endpoint.protocol());
+    acceptor.set_option(tcp::acceptor::reuse_address(true));
+    acceptor.bind(endpoint);
+    acceptor.listen(tcp::socket::max_listen_connections);
+    bound = acceptor.local_endpoint();
+  }
+
+  void log(std::string_view line) const {
+    if (options.on_error) {
+      options.on_error(line);
+    } else {
+      std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
+    }
+  }
+
+  tcp::acceptor acceptor;
+  tcp::endpoint bound;
+  http_handler handler;
+  http_server_options options;
+  ssl::context* tls = nullptr;
+  std::unordered_map<std::uint64_t, session_handle> sessions;
+  std::uint64_t next_session = 0;
+  bool started = false;
+  bool stopping = false;
+};
+
+namespace {
+
+using impl_ptr = std::shared_ptr<http_server::impl>;
+
+// Keeps a connection visible to stop() for exactly as long as its coroutine runs.
+class registration {
+ public:
+  registration(http_server::impl& server, session_handle handle)
+      : server_(server), id_(server.next_session++) {
+    server_.sessions.emplace(id_, handle);
+  }
+  ~registration() { server_.sessions.erase(id_); }
+  registration(const registration&) = delete;
+  registration& operator=(const registration&) = delete;
+
+ private:
+  http_server::impl& server_;
+  std::uint64_t id_;
+};
+
+// Note: no co_await inside a braced initialiser or a co_return expression here; g++ 12
+// miscompiles those (double destruction of the temporary).
+awaitable<handler_outcome> call_handler(http_server::impl& self, http_request& req) {
+  handler_outcome out;
+  try {
+    out.response = co_await self.handler(req);
+    co_return out;
+  } catch (const http_connection_reset&) {
+    out.reset = true;
+    co_return out;
+  } catch (const std::exception& e) {
+    if (!self.stopping) {
+      self.log(std::string("http_server: handler failed: ") + e.what());
+    }
+  } catch (...) {
+    if (!self.stopping) {
+      self.log("http_server: handler failed with a non-standard exception");
+    }
+  }
+  out.response =
+      text_response(http::status::internal_server_error, req.version(), "internal server error");
+  co_return out;
+}
+
+// Lingering close: we stop sending, then swallow what the peer still sends (briefly), so a
+// response written before unread request bytes is not destroyed by a TCP RST.
+template <class Stream>
+awaitable<void> close_gracefully(Stream& stream) {
+  auto& tcp = beast::get_lowest_layer(stream);
+  if constexpr (std::is_same_v<Stream, tls_stream>) {
+    tcp.expires_after(1s);
+    co_await stream.async_shutdown(use_nothrow);
+  } else {
+    beast::error_code ec;
+    tcp.socket().shutdown(tcp::socket::shutdown_send, ec);
+    tcp.expires_after(1s);
+    std::array<char, 4096> scratch{};
+    for (std::size_t total = 0; !ec && total < 256 * 1024;) {
+      auto [rec, n] = co_await tcp.async_read_some(net::buffer(scratch), use_nothrow);
+      ec = rec;
+      total += n;
+    }
+  }
+  tcp.close();
+}
+
+template <class Stream>
+awaitable<void> reply_and_close(http_server::impl& self, Stream& stream, http::status status) {
+  auto res = text_response(status, 11, http::obsolete_reason(status));
+  res.keep_alive(false);
+  res.prepare_payload();
+  beast::get_lowest_layer(stream).expires_after(self.options.limits.write_timeout);
+  auto [ec, n] = co_await http::async_write(stream, res, use_nothrow);
+  if (!ec) {
+    co_await close_gracefully(stream);
+  }
+}
+
+// Reads one request into `parser`. Waits up to idle_timeout for its first byte, then up to
+// read_timeout for the rest. Answers "Expect: 100-continue" before the body is read.
+template <class Stream>
+awaitable<beast::error_code> read_request(http_server::impl& self, Stream& stream,
+                                          beast::flat_buffer& buffer,
+                                          http::request_parser<http::string_body>& parser) {
+  auto& tcp = beast::get_lowest_layer(stream);
+  const auto& lim = self.options.limits;
+  if (buffer.size() == 0) {
+    tcp.expires_after(lim.idle_timeout);
+    auto [ec, n] = co_await stream.async_read_some(buffer.prepare(1024), use_nothrow);
+    if (ec) {
+      co_return ec;
+    }
+    buffer.commit(n);
+  }
+  parser.header_limit(lim.max_header_bytes);
+  parser.body_limit(lim.max_body_bytes);
+  tcp.expires_after(lim.read_timeout);
+  auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, use_nothrow);
+  if (ec || parser.is_done()) {
+    co_return ec;
+  }
+  if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+    http::response<http::empty_body> cont{http::status::continue_, parser.get().version()};
+    auto [wec, wn] = co_await http::async_write(stream, cont, use_nothrow);
+    if (wec) {
+      co_return wec;
+    }
+  }
+  auto [bec, bn] = co_await http::async_read(stream, buffer, parser, use_nothrow);
+  co_return bec;
+}
+
+template <class Stream>
+awaitable<void> serve(http_server::impl& self, Stream& stream) {
+  auto& tcp = beast::get_lowest_layer(stream);
+  if constexpr (std::is_same_v<Stream, tls_stream>) {
+    tcp.expires_after(self.options.limits.write_timeout);
+    auto [ec] = co_await stream.async_handshake(ssl::stream_base::server, use_nothrow);
+    if (ec) {
+      co_return;
+    }
+  }
+  beast::flat_buffer buffer;
+  for (;;) {
+    http::request_parser<http::string_body> parser;
+    auto ec = co_await read_request(self, stream, buffer, parser);
+    if (ec) {
+      if (auto status = read_error_status(ec)) {
+        co_await reply_and_close(self, stream, *status);
+      }
+      co_return;
+    }
+    if (self.stopping) {
+      co_return;
+    }
+    http_request req = parser.release();
+    auto outcome = co_await call_handler(self, req);
+    if (outcome.reset) {
+      reset_connection(tcp);
+      co_return;
+    }
+    auto& res = outcome.response;
+    const bool keep = req.keep_alive() && res.keep_alive() && !self.stopping;
+    res.version(req.version());
+    res.keep_alive(keep);
+    res.prepare_payload();
+    tcp.expires_after(self.options.limits.write_timeout);
+    auto [wec, n] = co_await http::async_write(stream, res, use_nothrow);
+    if (wec) {
+      co_return;
+    }
+    if (!keep) {
+      co_await close_gracefully(stream);
+      co_return;
+    }
+  }
+}
+
+awaitable<void> wait_for_stop(net::steady_timer& timer) {
+  co_await timer.async_wait(use_nothrow);
+}
+
+template <class Stream>
+awaitable<void> run_connection(impl_ptr self, Stream stream) {
+  using namespace net::experimental::awaitable_operators;
+  if (self->stopping) {
+    co_return;
+  }
+  net::steady_timer stop_timer(stream.get_executor(), net::steady_timer::time_point::max());
+  registration reg(*self, {&beast::get_lowest_layer(stream), &stop_timer});
+  try {
+    co_await (serve(*self, stream) || wait_for_stop(stop_timer));
+  } catch (const std::exception& e) {
+    if (!self->stopping) {
+      self->log(std::string("http_server: connection failed: ") + e.what());
+    }
+  }
+}
+
+// Over the connection cap: a best-effort 503 without reading anything, then close.
+void refuse(tcp::socket socket, bool tls) {
+  beast::error_code ec;
+  if (!tls) {
+    static constexpr std::string_view busy =
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 20\r\n"
+        "Connection: close\r\n\r\nserver at capacity\r\n";
+    socket.non_blocking(true, ec);
+    socket.write_some(net::buffer(busy.data(), busy.size()), ec);
+    socket.shutdown(tcp::socket::shutdown_send, ec);
+  }
+  socket.close(ec);
+}
+
+void spawn_connection(const impl_ptr& self, tcp::socket socket) {
+  auto ex = socket.get_executor();
+  auto done = [self](const std::exception_ptr& e) {
+    if (!e) {
+      return;
+    }
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& err) {
+      self->log(std::string("http_server: connection coroutine failed: ") + err.what());
+    } catch (...) {
+      self->log("http_server: connection coroutine failed");
+    }
+  };
+  if (self->tls != nullptr) {
+    net::co_spawn(ex, run_connection(self, tls_stream(std::move(socket), *self->tls)), done);
+  } else {
+    net::co_spawn(ex, run_connection(self, plain_stream(std::move(socket))), done);
+  }
+}
+
+awaitable<void> accept_loop(impl_ptr self) {
+  while (!self->stopping) {
+    auto [ec, socket] = co_await self->acceptor.async_accept(use_nothrow);
+    if (self->stopping || ec == net::error::operation_aborted) {
+      co_return;
+    }
+    if (ec) {
+      // A persistent error (e.g. EMFILE) must not spin the loop.
+      self->log("http_server: accept failed: " + ec.message());
+      net::steady_timer pause(co_await net::this_coro::executor, 100ms);
+      co_await pause.async_wait(use_nothrow);
+      continue;
+    }
+    if (self->sessions.size() >= self->options.limits.max_connections) {
+      refuse(std::move(socket), self->tls != nullptr);
+      continue;
+    }
+    spawn_connection(self, std::move(socket));
+  }
+}
+
+}  // namespace
+
+http_server::http_server(executor ex, const tcp::endpoint& endpoint, http_handler handler,
+                         http_server_options options, ssl::context* tls)
+    : impl_(std::make_shared<impl>(std::move(ex), endpoint, std::move(handler), std::move(options),
+                                   tls)) {}
+
+http_server::~http_server() {
+  stop();
+}
+
+void http_server::start() {
+  if (impl_->started || impl_->stopping) {
+    return;
+  }
+  impl_->started = true;
+  auto self = impl_;
+  net::co_spawn(impl_->acceptor.get_executor(), accept_loop(self),
+                [self](const std::exception_ptr& e) {
+                  if (e) {
+                    self->log("http_server: accept loop ended with an exception");
+                  }
+                });
+}
+
+void http_server::stop() {
+  if (impl_->stopping) {
+    return;
+  }
+  impl_->stopping = true;
+  beast::error_code ec;
+  impl_->acceptor.close(ec);
+  for (auto& [id, handle] : impl_->sessions) {
+    // min() rather than cancel(): also wakes a wait that has not started yet.
+    handle.stop_timer->expires_at(net::steady_timer::time_point::min());
+    handle.tcp->close();
+  }
+}
+
+tcp::endpoint http_server::local_endpoint() const {
+  return impl_->bound;
+}
+
+std::size_t http_server::connection_count() const noexcept {
+  return impl_->sessions.size();
+}
+
+bool http_server::is_tls() const noexcept {
+  return impl_->tls != nullptr;
+}
+
+}  // namespace refreshd
