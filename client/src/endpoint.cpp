@@ -1,6 +1,8 @@
 #include "endpoint.hpp"
 
+#include <charconv>
 #include <stdexcept>
+#include <system_error>
 
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
@@ -42,6 +44,17 @@ std::string prefix_of(const urls::url_view& u) {
   return path;
 }
 
+// url_view::port_number() wraps values above 65535; parse the digits here.
+unsigned short port_of(std::string_view digits, std::string_view url) {
+  unsigned value = 0;
+  const auto* end = digits.data() + digits.size();
+  const auto [ptr, ec] = std::from_chars(digits.data(), end, value);
+  if (digits.empty() || ec != std::errc() || ptr != end || value == 0 || value > 65535) {
+    fail(url, "invalid port (expected 1-65535)");
+  }
+  return static_cast<unsigned short>(value);
+}
+
 }  // namespace
 
 endpoint parse_endpoint(std::string_view url) {
@@ -73,10 +86,7 @@ endpoint parse_endpoint(std::string_view url) {
   const unsigned short default_port = ep.tls ? 443 : 80;
   unsigned short port = default_port;
   if (u.has_port()) {
-    if (u.port().empty() || u.port_number() == 0) {
-      fail(url, "invalid port (expected 1-65535)");
-    }
-    port = u.port_number();
+    port = port_of(u.port(), url);
   }
   ep.port = std::to_string(port);
   std::string bracketed(u.encoded_host());

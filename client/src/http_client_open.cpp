@@ -49,6 +49,23 @@ phase_text text_of(detail::phase p) {
   return {transport_stage::connect, "reach", "connecting"};
 }
 
+std::string describe(const detail::error_code& ec) {
+  if (ec == http::error::end_of_stream) {
+    return "the server closed the connection without answering";
+  }
+  if (ec == http::error::partial_message) {
+    return "the server closed the connection in the middle of the response";
+  }
+  return ec.message();
+}
+
+const char* trust_hint(const std::string& verify_failure) {
+  const bool untrusted = verify_failure.find("issuer") != std::string::npos ||
+                         verify_failure.find("self-signed") != std::string::npos ||
+                         verify_failure.find("self signed") != std::string::npos;
+  return untrusted ? " (is the server's CA in the system store or tls.ca_file?)" : "";
+}
+
 }  // namespace
 
 http_client::impl::impl(executor ex, std::string_view endpoint, http_client_options options)
@@ -161,10 +178,10 @@ transport_error http_client::impl::fail(phase p, const detail::error_code& ec, c
                       : fmt::format("response header from {} is larger than {} bytes",
                                     endpoint_.authority, options_.max_header_bytes);
   } else {
-    err.message = fmt::format("{} {} failed: {}", text.action, endpoint_.authority, ec.message());
+    err.message = fmt::format("{} {} failed: {}", text.action, endpoint_.authority, describe(ec));
     if (p == phase::handshake && conn_) {
       if (auto why = conn_->verify_failure(); !why.empty()) {
-        err.message += fmt::format(" ({})", why);
+        err.message += fmt::format(": {}{}", why, trust_hint(why));
       }
     }
   }
