@@ -1,0 +1,154 @@
+#pragma once
+// The typed configuration model (SPEC section 4). Plain data with defaults; produced by
+// load_config_file / load_config_string (loader.hpp), which also validate it.
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <refreshd/config/duration.hpp>
+#include <refreshd/config/secret.hpp>
+#include <refreshd/config/token.hpp>
+
+namespace refreshd::config {
+
+enum class jitter_kind {
+  random,  ///< a new random delay in [0, jitter] for every firing
+  fixed,   ///< a stable per-collection delay in [0, jitter] (hash of cluster/database/name)
+};
+
+enum class log_format { text, json };
+enum class log_level { trace, debug, info, warn, error, critical, off };
+
+std::string_view to_string(jitter_kind k) noexcept;
+std::string_view to_string(log_format f) noexcept;
+std::string_view to_string(log_level l) noexcept;
+
+/// Describe polling bounds.
+struct poll_settings {
+  duration initial = std::chrono::seconds(2);  ///< > 0
+  duration max = std::chrono::seconds(60);     ///< >= initial
+
+  bool operator==(const poll_settings&) const = default;
+};
+
+/// The per-collection settings. Each key may be set in `defaults`, on a cluster or on a
+/// collection; the most specific level wins, key by key (poll.initial and poll.max separately).
+struct collection_settings {
+  /// Schedule text, validated by the schedule checker: 5-field cron, an @macro, "every D" or
+  /// "after D". No built-in default: some level must set it.
+  std::string schedule;
+  std::string timezone = "UTC";  ///< IANA zone name, used by cron schedules
+  duration jitter{0};            ///< >= 0; delay in [0, jitter]
+  jitter_kind jitter_mode = jitter_kind::random;
+  bool catch_up = true;  ///< run a slot missed within starting_deadline
+  duration starting_deadline = std::chrono::hours(1);   ///< >= 0
+  duration pending_timeout = std::chrono::minutes(30);  ///< > 0; Pending longer = stuck
+  duration timeout = std::chrono::hours(6);             ///< > 0; running longer = stuck
+  int retries = 2;                                      ///< 0..100 re-triggers after a failure
+  duration retry_backoff = std::chrono::minutes(1);     ///< > 0; doubles per retry
+  poll_settings poll;
+  duration freshness_target = std::chrono::hours(2);  ///< > 0; exported for alerts
+
+  bool operator==(const collection_settings&) const = default;
+};
+
+/// Where a cluster or collection was defined (1-based line and column of its mapping).
+struct source_location {
+  std::string file;
+  int line = 0;
+  int column = 0;
+
+  bool operator==(const source_location&) const = default;
+};
+
+struct collection {
+  std::string name;      ///< Milvus collection name: [A-Za-z_][A-Za-z0-9_]*, at most 255 chars
+  std::string database;  ///< inherited from the cluster when not set
+  /// Both empty, or both set: the source URL (explicit scheme, no credentials) and the spec
+  /// (a JSON object, serialized). The spec is a secret: it may hold object-store keys.
+  std::string external_source;
+  secret_string external_spec;
+  bool suspend = false;          ///< inherited from the cluster when not set
+  collection_settings settings;  ///< effective values after inheritance
+  source_location location;
+
+  [[nodiscard]] bool has_external() const noexcept { return !external_source.empty(); }
+  /// Equality ignores `location` (a collection that only moved in the file is unchanged).
+  bool operator==(const collection& other) const;
+};
+
+struct tls_settings {
+  std::string ca_file;  ///< PEM bundle to verify the server with; empty: the system store
+  bool insecure_skip_verify = false;
+
+  bool operator==(const tls_settings&) const = default;
+};
+
+struct cluster {
+  std::string name;                  ///< [a-z0-9_-], 1..63 characters, unique in the file
+  std::string endpoint;              ///< http[s]://host[:port][/prefix], no credentials, no query
+  token_source token;                ///< exactly one of token_file, token_env, token
+  std::string database = "default";  ///< default database of its collections
+  tls_settings tls;
+  duration request_timeout = std::chrono::seconds(10);  ///< > 0, per API request
+  double rate_limit = 20.0;  ///< requests per second to this cluster; 0 = unlimited
+  int max_running_jobs = 8;  ///< 1..10000 refresh jobs in flight at once
+  bool suspend = false;      ///< default for the cluster's collections
+  /// The cluster-level effective settings (defaults + cluster overrides), for reference; each
+  /// collection carries its own effective copy.
+  collection_settings settings;
+  std::vector<collection> collections;
+  source_location location;
+
+  /// Equality ignores `location` (see collection::operator==).
+  bool operator==(const cluster& other) const;
+};
+
+struct listen_address {
+  std::string host = "127.0.0.1";  ///< IPv4, hostname, or IPv6 without brackets
+  std::uint16_t port = 9748;       ///< 0 = any free port (tests)
+
+  bool operator==(const listen_address&) const = default;
+};
+
+/// "127.0.0.1:9748", "[::1]:9748".
+std::string to_string(const listen_address& a);
+
+struct admin_settings {
+  /// token_kind::file when `admin.token_file` is set, token_kind::none otherwise (admin API
+  /// disabled).
+  token_source token;
+
+  bool operator==(const admin_settings&) const = default;
+};
+
+struct log_settings {
+  log_format format = log_format::text;
+  log_level level = log_level::info;
+
+  bool operator==(const log_settings&) const = default;
+};
+
+struct config {
+  int version = 1;
+  std::string file;  ///< the file name given to the loader
+  listen_address listen;
+  admin_settings admin;
+  log_settings log;
+  collection_settings defaults;  ///< built-in defaults merged with the `defaults` section
+  std::vector<cluster> clusters;
+
+  bool operator==(const config&) const = default;
+};
+
+/// The cluster with this name, or nullptr.
+const cluster* find_cluster(const config& c, std::string_view name) noexcept;
+
+/// The collection (database, name) of a cluster, or nullptr.
+const collection* find_collection(const cluster& c, std::string_view database,
+                                  std::string_view name) noexcept;
+
+}  // namespace refreshd::config

@@ -1,0 +1,71 @@
+#include <tuple>
+
+#include <refreshd/config/config.hpp>
+
+namespace refreshd::config {
+
+std::string_view to_string(jitter_kind k) noexcept {
+  return k == jitter_kind::fixed ? "fixed" : "random";
+}
+
+std::string_view to_string(log_format f) noexcept {
+  return f == log_format::json ? "json" : "text";
+}
+
+std::string_view to_string(log_level l) noexcept {
+  switch (l) {
+    case log_level::trace:
+      return "trace";
+    case log_level::debug:
+      return "debug";
+    case log_level::info:
+      return "info";
+    case log_level::warn:
+      return "warn";
+    case log_level::error:
+      return "error";
+    case log_level::critical:
+      return "critical";
+    case log_level::off:
+      break;
+  }
+  return "off";
+}
+
+std::string to_string(const listen_address& a) {
+  const bool v6 = a.host.find(':') != std::string::npos;
+  return (v6 ? "[" + a.host + "]" : a.host) + ":" + std::to_string(a.port);
+}
+
+bool collection::operator==(const collection& o) const {
+  return std::tie(name, database, external_source, external_spec, suspend, settings) ==
+         std::tie(o.name, o.database, o.external_source, o.external_spec, o.suspend, o.settings);
+}
+
+bool cluster::operator==(const cluster& o) const {
+  return std::tie(name, endpoint, token, database, tls, request_timeout, rate_limit,
+                  max_running_jobs, suspend, settings, collections) ==
+         std::tie(o.name, o.endpoint, o.token, o.database, o.tls, o.request_timeout, o.rate_limit,
+                  o.max_running_jobs, o.suspend, o.settings, o.collections);
+}
+
+const cluster* find_cluster(const config& c, std::string_view name) noexcept {
+  for (const cluster& cl : c.clusters) {
+    if (cl.name == name) {
+      return &cl;
+    }
+  }
+  return nullptr;
+}
+
+const collection* find_collection(const cluster& c, std::string_view database,
+                                  std::string_view name) noexcept {
+  for (const collection& col : c.collections) {
+    if (col.database == database && col.name == name) {
+      return &col;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace refreshd::config

@@ -1,0 +1,62 @@
+#pragma once
+// Private: the config as read, before inheritance is resolved.
+
+#include <vector>
+
+#include <refreshd/config/config.hpp>
+
+#include "reader.hpp"
+#include "settings.hpp"
+
+namespace refreshd::config::detail {
+
+struct raw_collection {
+  collection model;
+  settings_layer layer = layer_at(3);
+  std::optional<bool> suspend;
+  bool has_database = false;
+  bool valid = true;       ///< false when the name is missing or invalid (skip duplicate checks)
+  bool is_mapping = true;  ///< false when the item is not a mapping (skip every later check)
+  position pos;
+  position name_pos;
+  std::string path;
+};
+
+struct raw_cluster {
+  cluster model;
+  settings_layer layer = layer_at(2);
+  std::vector<raw_collection> collections;
+  bool valid_name = false;
+  position pos;
+  position name_pos;
+  std::string path;
+};
+
+struct raw_config {
+  config model;
+  settings_layer defaults = layer_at(1);
+  std::vector<raw_cluster> clusters;
+};
+
+/// Reads one item of `clusters` (reports its errors).
+raw_cluster read_cluster(reader& r, const YAML::Node& node, std::size_t index);
+
+/// Reads one item of a cluster's `collections`.
+raw_collection read_collection(reader& r, const YAML::Node& node, const std::string& path);
+
+/// nullopt when `name` is a valid Milvus collection or database name ([A-Za-z_][A-Za-z0-9_]*,
+/// at most 255 characters); otherwise the message.
+std::optional<std::string> check_milvus_name(std::string_view what, std::string_view name);
+
+/// A token_file value: resolves it against the base directory and, when files are checked,
+/// reports a missing/unreadable/empty file (error) or one readable by others (warning).
+std::string token_file_path(reader& r, const entry& e, const std::string& file);
+
+/// Reads `admin` (token_file only).
+void read_admin(reader& r, const entry& e, config& c);
+
+/// Resolves inheritance and cross-entry rules (missing schedules, poll bounds, duplicates) and
+/// moves the result into raw.model.
+void resolve(reader& r, raw_config& raw);
+
+}  // namespace refreshd::config::detail

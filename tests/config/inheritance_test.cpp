@@ -1,0 +1,154 @@
+// defaults → cluster → collection, key by key.
+#include <gtest/gtest.h>
+
+#include "config_test_support.hpp"
+
+namespace refreshd::config {
+namespace {
+
+using namespace std::chrono_literals;
+
+const char* const layered = R"(version: 1
+defaults:
+  schedule: "@hourly"
+  timezone: America/New_York
+  jitter: 1m
+  retries: 4
+  poll: {initial: 1s, max: 30s}
+  freshness_target: 3h
+clusters:
+  - name: prod
+    endpoint: https://m.example.com
+    token_env: TOKEN
+    database: sales
+    schedule: every 30m
+    jitter: 2m
+    jitter_mode: fixed
+    poll: {max: 2m}
+    suspend: true
+    collections:
+      - name: plain
+      - name: own
+        database: hr
+        schedule: after 6h
+        timezone: Asia/Tokyo
+        poll: {initial: 5s}
+        retries: 0
+        suspend: false
+  - name: other
+    endpoint: https://o.example.com
+    token_env: TOKEN
+    collections:
+      - name: plain
+)";
+
+class Inheritance : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    result_ = test::load(layered);
+    ASSERT_TRUE(result_.ok()) << test::dump(result_);
+  }
+  const cluster& prod() const { return result_.value->clusters[0]; }
+  const cluster& other() const { return result_.value->clusters[1]; }
+
+  load_result result_;
+};
+
+TEST_F(Inheritance, DefaultsSectionOverridesBuiltIns) {
+  const collection_settings& d = result_.value->defaults;
+  EXPECT_EQ(d.schedule, "@hourly");
+  EXPECT_EQ(d.timezone, "America/New_York");
+  EXPECT_EQ(d.jitter, 1min);
+  EXPECT_EQ(d.retries, 4);
+  EXPECT_EQ(d.timeout, 6h);  // built-in
+  EXPECT_EQ(d.poll.initial, 1s);
+  EXPECT_EQ(d.poll.max, 30s);
+}
+
+TEST_F(Inheritance, ClusterOverridesDefaultsKeyByKey) {
+  const collection_settings& s = prod().collections[0].settings;
+  EXPECT_EQ(s.schedule, "every 30m");            // cluster
+  EXPECT_EQ(s.timezone, "America/New_York");     // defaults
+  EXPECT_EQ(s.jitter, 2min);                     // cluster
+  EXPECT_EQ(s.jitter_mode, jitter_kind::fixed);  // cluster
+  EXPECT_EQ(s.retries, 4);                       // defaults
+  EXPECT_EQ(s.freshness_target, 3h);             // defaults
+  EXPECT_EQ(s.pending_timeout, 30min);           // built-in
+  EXPECT_EQ(prod().settings, s);                 // the cluster's own effective settings
+}
+
+TEST_F(Inheritance, PollBoundsInheritSeparately) {
+  const poll_settings& cluster_level = prod().collections[0].settings.poll;
+  EXPECT_EQ(cluster_level.initial, 1s);  // defaults
+  EXPECT_EQ(cluster_level.max, 2min);    // cluster
+  const poll_settings& own = prod().collections[1].settings.poll;
+  EXPECT_EQ(own.initial, 5s);  // collection
+  EXPECT_EQ(own.max, 2min);    // cluster
+}
+
+TEST_F(Inheritance, CollectionOverridesCluster) {
+  const collection& own = prod().collections[1];
+  EXPECT_EQ(own.settings.schedule, "after 6h");
+  EXPECT_EQ(own.settings.timezone, "Asia/Tokyo");
+  EXPECT_EQ(own.settings.retries, 0);
+  EXPECT_EQ(own.settings.jitter, 2min);
+  EXPECT_EQ(own.database, "hr");
+  EXPECT_FALSE(own.suspend);
+}
+
+TEST_F(Inheritance, DatabaseAndSuspendComeFromTheCluster) {
+  const collection& plain = prod().collections[0];
+  EXPECT_EQ(plain.database, "sales");
+  EXPECT_TRUE(plain.suspend);
+  EXPECT_EQ(other().collections[0].database, "default");
+  EXPECT_FALSE(other().collections[0].suspend);
+}
+
+TEST_F(Inheritance, ClustersDoNotLeakIntoEachOther) {
+  const collection_settings& s = other().collections[0].settings;
+  EXPECT_EQ(s.schedule, "@hourly");
+  EXPECT_EQ(s.jitter, 1min);
+  EXPECT_EQ(s.jitter_mode, jitter_kind::random);
+  EXPECT_EQ(s.poll.max, 30s);
+  EXPECT_EQ(s, result_.value->defaults);
+}
+
+TEST(InheritanceErrors, PollConflictReportedAtTheMoreSpecificKey) {
+  // defaults poll.max 30s; the collection raises poll.initial above it.
+  const load_result r = test::load(std::string(layered) + "        poll: {initial: 1m}\n");
+  ASSERT_EQ(r.errors.size(), 1u) << test::dump(r);
+  EXPECT_EQ(r.errors[0].path, "clusters[1].collections[0].poll.initial");
+  EXPECT_EQ(r.errors[0].line, 33);
+  EXPECT_EQ(r.errors[0].column, 25);
+  EXPECT_NE(r.errors[0].message.find("poll.max (30s) is smaller than poll.initial (1m)"),
+            std::string::npos);
+}
+
+TEST(InheritanceErrors, PollConflictInDefaultsIsReportedOnce) {
+  const load_result r = test::load(
+      "version: 1\ndefaults: {schedule: '@daily', poll: {max: 1s}}\nclusters:\n"
+      "  - name: a\n    endpoint: https://m\n    token_env: TOKEN\n"
+      "    collections: [{name: b}, {name: c}, {name: d}]\n");
+  ASSERT_EQ(r.errors.size(), 1u) << test::dump(r);
+  EXPECT_EQ(r.errors[0].path, "defaults.poll.max");
+}
+
+TEST(InheritanceErrors, InvalidDefaultScheduleIsNotAlsoMissing) {
+  const load_result r = test::load(
+      "version: 1\ndefaults: {schedule: 'every'}\nclusters:\n"
+      "  - name: a\n    endpoint: https://m\n    token_env: TOKEN\n"
+      "    collections: [{name: b}]\n");
+  ASSERT_EQ(r.errors.size(), 1u) << test::dump(r);
+  EXPECT_EQ(r.errors[0].path, "defaults.schedule");
+}
+
+TEST(InheritanceErrors, ScheduleFromClusterSatisfiesEveryCollection) {
+  const load_result r = test::load(
+      "version: 1\nclusters:\n  - name: a\n    endpoint: https://m\n    token_env: TOKEN\n"
+      "    schedule: '0 3 * * *'\n    collections: [{name: b}, {name: c}]\n");
+  ASSERT_TRUE(r.ok()) << test::dump(r);
+  EXPECT_EQ(r.value->clusters[0].collections[1].settings.schedule, "0 3 * * *");
+}
+
+}  // namespace
+}  // namespace refreshd::config
