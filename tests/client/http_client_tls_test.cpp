@@ -1,5 +1,6 @@
 // http_client over TLS against a loopback Beast TLS server, with certificates made at test time
-// by the openssl CLI (a CA, a server certificate for localhost/127.0.0.1, one for wrong.example).
+// by tests/support/gen_test_certs.sh (a CA, a server certificate for localhost/127.0.0.1, one for
+// wrong.example, an unrelated CA).
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -29,24 +30,14 @@ using test::run_task;
 using test::server_request;
 namespace fs = std::filesystem;
 
-void openssl(std::vector<std::string> args) {
-  args.insert(args.begin(), "/usr/bin/openssl");
-  const auto r = test::run(args, {}, 60s);
+// tests/support/gen_test_certs.sh writes ca.pem, server.{pem,key} (localhost, 127.0.0.1),
+// wrong.{pem,key} (wrong.example) and other-ca.pem into `dir`.
+void generate_certs(const fs::path& dir) {
+  const auto r = test::run(
+      {"/bin/bash", REFRESHD_SOURCE_DIR "/tests/support/gen_test_certs.sh", dir.string()}, {}, 60s);
   if (r.exit_code != 0) {
-    throw std::runtime_error("openssl " + args[1] + " failed: " + r.err);
+    throw std::runtime_error("gen_test_certs.sh failed: " + r.err);
   }
-}
-
-// Writes key + certificate for `name` (SANs `san`) signed by the CA in `dir`.
-void make_server_cert(const fs::path& dir, const std::string& name, const std::string& san) {
-  const auto ext = dir / (name + ".ext");
-  std::ofstream(ext) << "subjectAltName=" << san
-                     << "\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n";
-  openssl({"req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj",
-           "/CN=" + name, "-keyout", dir / (name + ".key"), "-out", dir / (name + ".csr")});
-  openssl({"x509", "-req", "-in", dir / (name + ".csr"), "-CA", dir / "ca.pem", "-CAkey",
-           dir / "ca.key", "-CAcreateserial", "-days", "2", "-extfile", ext, "-out",
-           dir / (name + ".pem")});
 }
 
 // Captures what the default spdlog logger prints while alive.
@@ -78,17 +69,11 @@ class HttpClientTlsTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = fs::temp_directory_path() / ("refreshd-http-tls-" + std::to_string(::getpid()));
-    fs::create_directories(dir_);
-    openssl({"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-             "-days", "2", "-subj", "/CN=refreshd test CA", "-addext",
-             "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign",
-             "-keyout", dir_ / "ca.key", "-out", dir_ / "ca.pem"});
-    make_server_cert(dir_, "localhost", "DNS:localhost,IP:127.0.0.1");
-    make_server_cert(dir_, "wrong.example", "DNS:wrong.example");
+    generate_certs(dir_);
   }
   static void TearDownTestSuite() { fs::remove_all(dir_); }
 
-  /// Serves TLS with the certificate made for `name`, echoing bodies and recording requests.
+  /// Serves TLS with `name`.pem/.key, echoing bodies and recording requests.
   void serve(const std::string& name) {
     server_ctx_.use_certificate_chain_file(dir_ / (name + ".pem"));
     server_ctx_.use_private_key_file(dir_ / (name + ".key"), ssl::context::pem);
@@ -134,7 +119,7 @@ class HttpClientTlsTest : public ::testing::Test {
 };
 
 TEST_F(HttpClientTlsTest, RejectsAnUntrustedCertificateWithoutTheCaFile) {
-  serve("localhost");
+  serve("server");
   http_client client(ioc_.get_executor(), server_.url("https", "localhost"), options());
 
   const auto result = post(client);
@@ -152,7 +137,7 @@ TEST_F(HttpClientTlsTest, RejectsAnUntrustedCertificateWithoutTheCaFile) {
 }
 
 TEST_F(HttpClientTlsTest, AcceptsTheServerWithTheCaFileAndKeepsTheConnection) {
-  serve("localhost");
+  serve("server");
   http_client client(ioc_.get_executor(), server_.url("https", "localhost"), options(ca()));
 
   const auto first = post(client, "1");
@@ -169,7 +154,7 @@ TEST_F(HttpClientTlsTest, AcceptsTheServerWithTheCaFileAndKeepsTheConnection) {
 }
 
 TEST_F(HttpClientTlsTest, AcceptsAnIpAddressEndpointMatchingAnIpSan) {
-  serve("localhost");
+  serve("server");
   http_client client(ioc_.get_executor(), server_.url("https", "127.0.0.1"), options(ca()));
 
   const auto result = post(client);
@@ -178,8 +163,22 @@ TEST_F(HttpClientTlsTest, AcceptsAnIpAddressEndpointMatchingAnIpSan) {
   EXPECT_EQ(std::get<http_response>(result).status, 200);
 }
 
+TEST_F(HttpClientTlsTest, RejectsACertificateFromAnotherCa) {
+  serve("server");
+  http_client client(ioc_.get_executor(), server_.url("https", "localhost"),
+                     options(dir_ / "other-ca.pem"));
+
+  const auto result = post(client);
+
+  ASSERT_TRUE(std::holds_alternative<transport_error>(result));
+  const auto& err = std::get<transport_error>(result);
+  EXPECT_EQ(err.stage, transport_stage::tls_handshake);
+  EXPECT_NE(err.message.find("unable to get local issuer certificate"), std::string::npos)
+      << err.message;
+}
+
 TEST_F(HttpClientTlsTest, RejectsACertificateForAnotherHostName) {
-  serve("wrong.example");
+  serve("wrong");
   http_client client(ioc_.get_executor(), server_.url("https", "localhost"), options(ca()));
 
   const auto result = post(client);
@@ -193,7 +192,7 @@ TEST_F(HttpClientTlsTest, RejectsACertificateForAnotherHostName) {
 }
 
 TEST_F(HttpClientTlsTest, InsecureSkipVerifyAcceptsTheMismatchAndWarnsOnce) {
-  serve("wrong.example");
+  serve("wrong");
   log_capture log;
   http_client client(ioc_.get_executor(), server_.url("https", "localhost"),
                      options({}, /*insecure=*/true));
