@@ -29,7 +29,9 @@ awaitable<void> pause(std::chrono::milliseconds d) {
 /// The newest Pending/InProgress job of a collection (list is newest first), if any.
 awaitable<client::api_result<std::optional<job_info>>> find_active(
     client::refresh_api& api, const client::refresh_request& r) {
-  auto listed = co_await api.async_list({r.database, r.collection});
+  // GCC 12 destroys temporaries inside a co_await expression twice: name arguments first.
+  client::list_request request{r.database, r.collection};
+  auto listed = co_await api.async_list(std::move(request));
   if (!listed) {
     co_return listed.error();
   }

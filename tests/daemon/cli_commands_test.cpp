@@ -242,7 +242,7 @@ TEST_F(CliCommands, EmptyListSaysSo) {
 }
 
 TEST(Render, FormatsEpochMillisecondsAsRfc3339Utc) {
-  EXPECT_EQ(format_epoch_ms(1'795'000'000'123), "2026-11-18T08:26:40.123Z");
+  EXPECT_EQ(format_epoch_ms(1'795'000'000'123), "2026-11-18T11:06:40.123Z");
   EXPECT_EQ(format_epoch_ms(0), "");
 }
 
