@@ -73,12 +73,13 @@ struct converter {
     }
     if (n.IsMap()) {
       json o = json::object();
-      for (auto it = n.begin(); it != n.end(); ++it) {
-        if (!it->first.IsScalar()) {
+      for (const auto& item : n) {
+        const YAML::Node key = item.first;
+        if (!key.IsScalar()) {
           fail("external_spec keys must be strings");
           continue;
         }
-        o[it->first.Scalar()] = convert(it->second, depth + 1);
+        o[key.Scalar()] = convert(item.second, depth + 1);
       }
       return o;
     }

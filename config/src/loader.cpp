@@ -146,16 +146,41 @@ std::vector<diagnostic> sorted(std::vector<diagnostic> list) {
   return out;
 }
 
+// Line of a "---" marker that follows document content, 0 if none.
+int second_document_line(std::string_view text) {
+  bool content = false;
+  int line = 0;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t end = std::min(text.find('\n', start), text.size());
+    const std::string_view l = text.substr(start, end - start);
+    ++line;
+    const bool marker =
+        l.starts_with("---") && (l.size() == 3 || l[3] == ' ' || l[3] == '\t' || l[3] == '\r');
+    if (marker && content) {
+      return line;
+    }
+    const std::size_t first = l.find_first_not_of(" \t\r");
+    if (!marker && first != std::string_view::npos && l[first] != '#' && l[first] != '%') {
+      content = true;
+    }
+    start = end + 1;
+  }
+  return 0;
+}
+
 load_result parse(std::string_view text, reader& r) {
   load_result result;
   raw_config raw;
   raw.model.file = r.file();
   try {
-    std::vector<YAML::Node> docs = YAML::LoadAll(std::string(text));
-    if (docs.size() > 1) {
-      r.error(position_of(docs[1], {1, 1}), "", "only one YAML document is allowed per file");
+    // YAML::LoadAll can loop forever on some inputs (","), so load the first document and
+    // look for a second one in the text.
+    const YAML::Node root = YAML::Load(std::string(text));
+    if (const int line = second_document_line(text); line > 0) {
+      r.error({line, 1}, "", "only one YAML document is allowed per file");
     }
-    read_root(r, docs.empty() ? YAML::Node() : docs.front(), raw);
+    read_root(r, root, raw);
   } catch (const YAML::Exception& e) {
     // yaml-cpp messages describe the grammar problem, never the surrounding text.
     r.error({e.mark.line + 1, e.mark.column + 1}, "", "YAML syntax error: " + e.msg);

@@ -100,8 +100,10 @@ std::vector<entry> reader::entries(const YAML::Node& map, position at, const std
     return out;
   }
   std::set<std::string, std::less<>> seen;
-  for (auto it = map.begin(); it != map.end(); ++it) {
-    const YAML::Node& key = it->first;
+  for (const auto& item : map) {
+    // The iterator yields a pair by value: copy the nodes, never bind references to it->first.
+    const YAML::Node key = item.first;
+    const YAML::Node value = item.second;
     const position key_pos = position_of(key, at);
     if (!key.IsScalar()) {
       error(key_pos, path, "keys must be plain names, got " + std::string(kind_name(key)));
@@ -123,7 +125,7 @@ std::vector<entry> reader::entries(const YAML::Node& map, position at, const std
       error(key_pos, key_path, "duplicate key " + quote(name));
       continue;
     }
-    out.push_back({name, key_path, key_pos, it->second, position_of(it->second, key_pos)});
+    out.push_back({name, key_path, key_pos, value, position_of(value, key_pos)});
   }
   return out;
 }

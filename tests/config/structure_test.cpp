@@ -115,8 +115,13 @@ INSTANTIATE_TEST_SUITE_P(
                   "expected a mapping at the top level"},
         file_case{"TopLevelScalar", "hello\n", 1, 1, "", "expected a mapping at the top level"},
         file_case{"TwoDocuments",
-                  "version: 1\nclusters:\n  - name: a\n" + cluster_body + "---\nversion: 1\n", 9, 1,
+                  "version: 1\nclusters:\n  - name: a\n" + cluster_body + "---\nversion: 1\n", 8, 1,
                   "", "only one YAML document is allowed"},
+        file_case{"DocumentMarkerAfterContent",
+                  "# comment\n---\nversion: 1\nclusters:\n  - name: a\n" + cluster_body +
+                      "--- # second\n",
+                  10, 1, "", "only one YAML document is allowed"},
+        file_case{"StrayComma", ",\n", 1, 1, "", "the file is empty"},
         file_case{"UnclosedFlowSequence", "version: 1\nclusters: [\n", 3, 1, "",
                   "YAML syntax error"},
         file_case{"BadIndentation", "version: 1\n clusters: []\n", 2, 10, "",
@@ -165,6 +170,11 @@ clusters:
   };
   EXPECT_EQ(positions, expected) << test::dump(r);
   EXPECT_EQ(r.errors.size(), 10u);
+}
+
+TEST(FileErrors, ExplicitDocumentStartAndEndAreAccepted) {
+  const load_result r = test::load("%YAML 1.2\n---\n" + std::string(test::base_yaml) + "...\n");
+  EXPECT_TRUE(r.ok()) << test::dump(r);
 }
 
 TEST(FileErrors, FormatsEachErrorAsFileLineColumnPathMessage) {
