@@ -47,8 +47,8 @@ std::string token_from_options(const connection_options& o) {
     return read_token_file(o.token_file);
   }
   if (!o.token.empty()) {
-    spdlog::warn("--token puts the token on the command line, where ps and shell history show "
-                 "it; prefer --token-env or --token-file");
+    spdlog::warn("--token puts the token on the command line, visible in ps and shell history; "
+                 "prefer --token-env or --token-file");
   }
   return o.token;
 }

@@ -174,7 +174,7 @@ TEST_F(Cli, NotExternalAndNoPersistedSourceExitOneWithServerMessage) {
 
 TEST_F(Cli, SourceOverrideIsSentAndSpecNeverPrinted) {
   auto r = api("trigger", {"--name", "deferred", "--external-source", "s3://bucket/other/",
-                           "--external-spec", R"({"format":"parquet","secret_key":"hunter2"})",
+                           "--external-spec", R"({"format":"parquet","extfs":{"access_key_value":"hunter2"}})",
                            "--wait", "--poll-interval", "20ms", "--output", "json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(json::parse(r.out)["external_source"], "s3://bucket/other/");
