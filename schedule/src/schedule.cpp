@@ -103,4 +103,15 @@ std::optional<slot> next_slot(const schedule& s, const date::time_zone* zone, sy
   return std::nullopt;
 }
 
+std::vector<slot> upcoming_slots(const schedule& s, const date::time_zone* zone, sys_seconds after,
+                                 std::size_t count) {
+  std::vector<slot> out;
+  out.reserve(count);
+  for (auto next = next_slot(s, zone, after); next && out.size() < count;
+       next = next_slot(s, zone, next->at)) {
+    out.push_back(*next);
+  }
+  return out;
+}
+
 }  // namespace refreshd::schedule

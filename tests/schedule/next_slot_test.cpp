@@ -92,6 +92,23 @@ TEST(NextSlot, DispatchesOnTheScheduleKind) {
   EXPECT_FALSE(next_slot(*after_2h, berlin, after));
 }
 
+TEST(UpcomingSlots, ListsTheNextRunsWithTheirDstMarks) {
+  const auto* berlin = test::zone("Europe/Berlin");
+  const auto s = parse_schedule("30 2 * * *");
+  ASSERT_TRUE(s.ok());
+  const auto slots = upcoming_slots(*s, berlin, utc("2026-03-28T12:00:00"), 2);
+  ASSERT_EQ(slots.size(), 2U);
+  EXPECT_EQ(test::describe(slots[0], berlin), "2026-03-29T03:00:00+02:00 gap");
+  EXPECT_EQ(test::describe(slots[1], berlin), "2026-03-30T02:30:00+02:00");
+  const auto every = parse_schedule("every 10m");
+  ASSERT_TRUE(every.ok());
+  EXPECT_EQ(upcoming_slots(*every, berlin, utc("2026-03-28T12:00:00"), 3).size(), 3U);
+  EXPECT_TRUE(upcoming_slots(*every, berlin, utc("2026-03-28T12:00:00"), 0).empty());
+  const auto after = parse_schedule("after 1h");
+  ASSERT_TRUE(after.ok());
+  EXPECT_TRUE(upcoming_slots(*after, berlin, utc("2026-03-28T12:00:00"), 5).empty());
+}
+
 TEST(DstMark, HasStableNames) {
   EXPECT_EQ(to_string(dst_mark::none), "none");
   EXPECT_EQ(to_string(dst_mark::gap), "dst-gap");

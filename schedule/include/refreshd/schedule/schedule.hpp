@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include <date/tz.h>
 
@@ -97,5 +98,10 @@ sys_seconds next_after_slot(const after_spec& spec, std::optional<sys_seconds> l
 /// ignored, may be null for every). "after" schedules have no wall-clock slots: nullopt
 /// (use next_after_slot).
 std::optional<slot> next_slot(const schedule& s, const date::time_zone* zone, sys_seconds after);
+
+/// The next `count` wall-clock slots strictly after `after` (check-config's "next N runs"):
+/// empty for "after" schedules. Format them with format_rfc3339 (zone.hpp) in the same zone.
+std::vector<slot> upcoming_slots(const schedule& s, const date::time_zone* zone, sys_seconds after,
+                                 std::size_t count);
 
 }  // namespace refreshd::schedule
