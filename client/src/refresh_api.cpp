@@ -76,31 +76,37 @@ awaitable<std::variant<http_response, api_error>> http_refresh_api::post(operati
 }
 
 awaitable<api_result<job_id>> http_refresh_api::async_refresh(refresh_request request) {
-  auto answer = co_await post(operation::refresh, wire::build_refresh_body(request));
+  auto body = wire::build_refresh_body(request);  // named: g++ 12 and temporaries in co_await
+  auto answer = co_await post(operation::refresh, std::move(body));
   if (auto* e = std::get_if<api_error>(&answer)) {
     co_return std::move(*e);
   }
   const auto& response = std::get<http_response>(answer);
-  co_return scrubbed(wire::parse_refresh_response(response.status, response.body), token_,
-                     request.external_spec.value_or(""));
+  auto result = wire::parse_refresh_response(response.status, response.body);
+  const std::string spec = request.external_spec.value_or("");
+  co_return scrubbed(std::move(result), token_, spec);
 }
 
 awaitable<api_result<job_info>> http_refresh_api::async_describe(job_id id) {
-  auto answer = co_await post(operation::describe, wire::build_describe_body(id));
+  auto body = wire::build_describe_body(id);  // named: g++ 12 and temporaries in co_await
+  auto answer = co_await post(operation::describe, std::move(body));
   if (auto* e = std::get_if<api_error>(&answer)) {
     co_return std::move(*e);
   }
   const auto& response = std::get<http_response>(answer);
-  co_return scrubbed(wire::parse_describe_response(response.status, response.body), token_);
+  auto result = wire::parse_describe_response(response.status, response.body);
+  co_return scrubbed(std::move(result), token_);
 }
 
 awaitable<api_result<std::vector<job_info>>> http_refresh_api::async_list(list_request request) {
-  auto answer = co_await post(operation::list, wire::build_list_body(request));
+  auto body = wire::build_list_body(request);  // named: g++ 12 and temporaries in co_await
+  auto answer = co_await post(operation::list, std::move(body));
   if (auto* e = std::get_if<api_error>(&answer)) {
     co_return std::move(*e);
   }
   const auto& response = std::get<http_response>(answer);
-  co_return scrubbed(wire::parse_list_response(response.status, response.body), token_);
+  auto result = wire::parse_list_response(response.status, response.body);
+  co_return scrubbed(std::move(result), token_);
 }
 
 }  // namespace refreshd::client
