@@ -110,6 +110,7 @@ int serve(const options& opt) {
   }
   refreshd::http_server_options sopt;
   sopt.limits.max_connections = opt.max_connections;
+  sopt.limits.max_body_bytes = 32 * 1024 * 1024;  // bulk POST /_sim/collections
   sopt.on_error = [](std::string_view line) { spdlog::warn("{}", line); };
   refreshd::http_server server(ioc.get_executor(), parse_listen(opt.listen),
                                refreshd::sim::make_http_handler(sim, opt.seed), sopt,
@@ -153,7 +154,11 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", opt.log_level, "trace, debug, info, warn, error, off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
       ->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;  // --help is 0; every usage error is 2
+  }
 
   spdlog::set_default_logger(spdlog::stderr_logger_st("milvus-refresh-sim"));
   spdlog::set_level(spdlog::level::from_str(opt.log_level));
