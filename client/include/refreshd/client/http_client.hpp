@@ -57,8 +57,9 @@ struct http_response {
   std::vector<http_header> headers;
 };
 
-/// Where a request failed. `url`: the request could not be formed (a header value with a line
-/// break); `resolve`, `connect`, `tls_handshake`: nothing was sent; `write`, `read`: the phase
+/// Where a request failed. `url`: the request could not be formed (a path or header with a line
+/// break); `resolve`, `connect`, `tls_handshake`: nothing was sent (maybe_sent is still true
+/// when this was the re-send after a stale kept-alive connection); `write`, `read`: the phase
 /// that failed, including its own timeout (`io_timeout`); `deadline`: `request_timeout` ran
 /// out (the message names the phase it interrupted). A client destroyed mid-request reports
 /// the phase it interrupted (`connect` while queued).
