@@ -53,6 +53,20 @@ std::string shown(std::string_view s) {
   return std::string(1, (c > 0x20 && c < 0x7f) ? c : '?');
 }
 
+// Mistakes worth a specific message, checked before the component loop.
+std::optional<std::string> shape_problem(std::string_view text) {
+  if (text.find_first_of(" \t\r\n") != std::string_view::npos) {
+    return "spaces are not allowed in a duration (write 1h30m)";
+  }
+  if (text.front() == '-') {
+    return "negative durations are not allowed";
+  }
+  if (text.find('.') != std::string_view::npos || text.find(',') != std::string_view::npos) {
+    return "fractions are not supported (write 1h30m, not 1.5h)";
+  }
+  return std::nullopt;
+}
+
 duration_result fail(std::string message) {
   return {std::nullopt, std::move(message)};
 }
@@ -66,14 +80,8 @@ duration_result parse_duration(std::string_view text) {
   if (text == "0") {
     return {duration{0}, {}};
   }
-  if (text.find_first_of(" \t\r\n") != std::string_view::npos) {
-    return fail("spaces are not allowed in a duration (write 1h30m)");
-  }
-  if (text.front() == '-') {
-    return fail("negative durations are not allowed");
-  }
-  if (text.find('.') != std::string_view::npos || text.find(',') != std::string_view::npos) {
-    return fail("fractions are not supported (write 1h30m, not 1.5h)");
+  if (auto problem = shape_problem(text)) {
+    return fail(*problem);
   }
   constexpr std::int64_t limit = max_duration.count();
   std::int64_t total = 0;

@@ -53,6 +53,8 @@ INSTANTIATE_TEST_SUITE_P(
                   10, "version", "unsupported config version 2 (this daemon reads version 1)"},
         file_case{"VersionNotInteger", "version: one\nclusters:\n  - name: a\n" + cluster_body, 1,
                   10, "version", "expected an integer, got 'one'"},
+        file_case{"FractionalVersion", "version: 1.0\nclusters:\n  - name: a\n" + cluster_body, 1,
+                  10, "version", "expected an integer, got '1.0'"},
         file_case{"MissingVersion", "clusters:\n  - name: a\n" + cluster_body, 1, 1, "version",
                   "missing required key 'version'"},
         file_case{"MissingClusters", "version: 1\n", 1, 1, "clusters",

@@ -1,6 +1,7 @@
 #pragma once
 // Loading and validating a configuration file (SPEC section 4).
 
+#include <cstddef>
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -49,7 +50,7 @@ struct load_result {
 };
 
 /// Largest configuration file accepted (bytes).
-inline constexpr std::size_t max_config_size = 16 * 1024 * 1024;
+inline constexpr std::size_t max_config_size = std::size_t{16} * 1024 * 1024;
 
 /// Loads `text` as if read from `filename` (used in diagnostics only). Never throws for bad
 /// input; reports YAML syntax errors (only the first: the parser stops there) and then every

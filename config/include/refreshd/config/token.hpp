@@ -1,6 +1,7 @@
 #pragma once
 // Where a cluster's API token (or the admin token) comes from, and reading it.
 
+#include <cstddef>
 #include <stdexcept>
 #include <string>
 
@@ -35,7 +36,7 @@ class token_error : public std::runtime_error {
 };
 
 /// Largest token file read_token accepts (bytes).
-inline constexpr std::size_t max_token_file_size = 64 * 1024;
+inline constexpr std::size_t max_token_file_size = std::size_t{64} * 1024;
 
 /// Returns the token, with trailing whitespace (a trailing newline, "\r\n", spaces) removed.
 /// * file: reads the file; throws token_error if it cannot be read, is larger than
