@@ -1,13 +1,13 @@
 #include "api_commands.hpp"
 
-#include <refreshd/daemon/exit_codes.hpp>
+#include <algorithm>
+#include <optional>
+#include <ostream>
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 
-#include <algorithm>
-#include <optional>
-#include <ostream>
+#include <refreshd/daemon/exit_codes.hpp>
 
 namespace refreshd::daemon {
 namespace {
@@ -79,8 +79,8 @@ awaitable<client::api_result<job_info>> follow(client::refresh_api& api, client:
       bar.finish();
       co_return std::move(d).value();
     }
-    interval = d->progress != last_progress ? opt.poll_initial
-                                            : std::min(interval * 2, opt.poll_max);
+    interval =
+        d->progress != last_progress ? opt.poll_initial : std::min(interval * 2, opt.poll_max);
     last_progress = d->progress;
     co_await pause(interval);
   }
@@ -158,8 +158,8 @@ awaitable<int> run_trigger(client::refresh_api& api, const trigger_args& args, c
 
   if (adopted) {
     id = adopted->id;
-    io.err << "note: a refresh of " << label << " is already running: job " << id.value
-           << " (" << client::to_string(adopted->state) << ", " << adopted->progress
+    io.err << "note: a refresh of " << label << " is already running: job " << id.value << " ("
+           << client::to_string(adopted->state) << ", " << adopted->progress
            << "%); not starting another\n";
     if (!args.wait) {
       if (args.format == output_format::json) {
@@ -196,8 +196,8 @@ awaitable<int> run_describe(client::refresh_api& api, client::job_id id, output_
   co_return exit_ok;
 }
 
-awaitable<int> run_list(client::refresh_api& api, client::list_request request,
-                        output_format fmt, cli_io io) {
+awaitable<int> run_list(client::refresh_api& api, client::list_request request, output_format fmt,
+                        cli_io io) {
   auto l = co_await api.async_list(request);
   if (!l) {
     co_return report_api_error(io.err, "list", l.error());

@@ -2,12 +2,12 @@
 // trigger / describe / list over an abstract refresh_api, so the same code runs against the
 // real cluster and against a scripted fake in unit tests. Each returns a process exit code.
 
+#include <chrono>
+#include <iosfwd>
+
 #include <refreshd/client/refresh_api.hpp>
 
 #include "render.hpp"
-
-#include <chrono>
-#include <iosfwd>
 
 namespace refreshd::daemon {
 
@@ -33,8 +33,8 @@ struct trigger_args {
 awaitable<int> run_trigger(client::refresh_api& api, const trigger_args& args, cli_io io);
 awaitable<int> run_describe(client::refresh_api& api, client::job_id id, output_format fmt,
                             cli_io io);
-awaitable<int> run_list(client::refresh_api& api, client::list_request request,
-                        output_format fmt, cli_io io);
+awaitable<int> run_list(client::refresh_api& api, client::list_request request, output_format fmt,
+                        cli_io io);
 
 /// Prints "error: ..." plus a hint for the error class and returns the matching exit code.
 int report_api_error(std::ostream& err, std::string_view what, const client::api_error& e);

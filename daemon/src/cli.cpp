@@ -1,26 +1,27 @@
-#include <refreshd/daemon/cli.hpp>
-#include <refreshd/daemon/exit_codes.hpp>
-#include <refreshd/daemon/version.hpp>
-
-#include <CLI/CLI.hpp>
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
-#include <unistd.h>
-
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/signal_set.hpp>
-
-#include "api_commands.hpp"
-#include "connection.hpp"
-#include "duration_arg.hpp"
-
 #include <charconv>
 #include <csignal>
 #include <cstdlib>
 #include <exception>
 #include <iostream>
+#include <unistd.h>
 #include <variant>
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <refreshd/daemon/cli.hpp>
+#include <refreshd/daemon/exit_codes.hpp>
+#include <refreshd/daemon/load_config.hpp>
+#include <refreshd/daemon/version.hpp>
+
+#include "api_commands.hpp"
+#include "check_config.hpp"
+#include "connection.hpp"
+#include "duration_arg.hpp"
 
 namespace refreshd::daemon {
 namespace {
@@ -56,10 +57,10 @@ void add_connection_options(CLI::App* cmd, api_command_options& o) {
   group->add_option("--ca-file", o.conn.ca_file, "Extra CA certificate (PEM) to trust");
   group->add_flag("--insecure-skip-verify", o.conn.insecure_skip_verify,
                   "Do not verify the server certificate (dangerous)");
-  group->add_option("--timeout", o.conn.timeout, "Per-request timeout (default 10s)");
+  group->add_option("--timeout", o.conn.timeout,
+                    "Per-request timeout (default: the cluster's request_timeout, or 10s)");
   cmd->add_option("--database", o.conn.database, "Database (default: the server's default)");
-  cmd->add_option("--output", o.output, "Output format")
-      ->check(CLI::IsMember({"text", "json"}));
+  cmd->add_option("--output", o.output, "Output format")->check(CLI::IsMember({"text", "json"}));
 }
 
 output_format format_of(const api_command_options& o) {
@@ -101,7 +102,7 @@ int run_interruptible(net::io_context& ioc, Command command) {
 }
 
 int run_api_command(const std::string& which, api_command_options& o) {
-  auto conn = resolve_connection(o.conn);
+  auto conn = resolve_connection(o.conn, o.name);
   net::io_context ioc;
   client::http_refresh_api api(ioc.get_executor(), conn.endpoint, conn.token, conn.http);
   cli_io io{std::cout, std::cerr, isatty(STDOUT_FILENO) == 1};
@@ -116,11 +117,16 @@ int run_api_command(const std::string& which, api_command_options& o) {
     if (!o.external_source.empty()) {
       args.request.external_source = o.external_source;
       args.request.external_spec = o.external_spec;
+    } else if (!conn.external_source.empty()) {
+      // The collection's configured pair, as the daemon would send it.
+      args.request.external_source = conn.external_source;
+      args.request.external_spec = conn.external_spec;
     }
     args.wait = o.wait;
     args.format = fmt;
     args.poll.poll_initial = parse_duration_arg("--poll-interval", o.poll_interval);
-    args.poll.poll_max = std::max(args.poll.poll_initial, parse_duration_arg("--poll-max", o.poll_max));
+    args.poll.poll_max =
+        std::max(args.poll.poll_initial, parse_duration_arg("--poll-max", o.poll_max));
     return run_interruptible(ioc, [&] { return run_trigger(api, args, io); });
   }
   if (which == "describe") {
@@ -171,6 +177,26 @@ int run_cli(int argc, char** argv) {
   list->add_option("--name", opts.name, "Only jobs of this collection");
   list->footer(exit_code_help);
 
+  check_config_args check;
+  std::string check_output = "text";
+  std::string check_at;
+  bool skip_file_checks = false;
+  auto* check_cmd = app.add_subcommand(
+      "check-config", "Validate a config file and show each collection's next run times");
+  check_cmd->add_option("-c,--config", check.file,
+                        "Config file (default: $MILVUS_REFRESHD_CONFIG or "
+                        "/etc/milvus-refreshd/config.yaml)");
+  check_cmd->add_option("--next", check.next, "How many run times to show per collection")
+      ->check(CLI::Range(0, 1000));
+  check_cmd->add_option("--output", check_output, "Output format")
+      ->check(CLI::IsMember({"text", "json"}));
+  check_cmd->add_option("--at", check_at,
+                        "Compute runs as if now were this UTC instant "
+                        "(e.g. 2026-03-28T00:00:00Z)");
+  check_cmd->add_flag("--skip-file-checks", skip_file_checks,
+                      "Do not check token/CA files and token variables (config for another host)");
+  check_cmd->footer("Exit codes: 0 valid; 2 invalid or unreadable.");
+
   auto* ver = app.add_subcommand("version", "Print the version and exit");
 
   try {
@@ -184,6 +210,20 @@ int run_cli(int argc, char** argv) {
     if (ver->parsed()) {
       std::cout << "milvus-refreshd " << version() << " (revision " << git_revision() << ")\n";
       return exit_ok;
+    }
+    if (check_cmd->parsed()) {
+      if (check.file.empty()) {
+        check.file = default_config_path();
+      }
+      check.format = check_output == "json" ? output_format::json : output_format::text;
+      check.check_files = !skip_file_checks;
+      if (!check_at.empty()) {
+        check.at = parse_utc_instant(check_at);
+        if (!check.at) {
+          throw usage_error("--at " + check_at + ": expected an instant like 2026-03-28T00:00:00Z");
+        }
+      }
+      return run_check_config(check, std::cout, std::cerr);
     }
     for (auto* cmd : {trigger, describe, list}) {
       if (cmd->parsed()) {

@@ -1,76 +1,110 @@
 #include "connection.hpp"
 
-#include "duration_arg.hpp"
-
 #include <spdlog/spdlog.h>
 
-#include <cerrno>
-#include <cstdlib>
-#include <cstring>
-#include <fstream>
-#include <sstream>
+#include <refreshd/config/token.hpp>
+#include <refreshd/daemon/load_config.hpp>
+
+#include "duration_arg.hpp"
 
 namespace refreshd::daemon {
-
-std::string read_token_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) {
-    throw usage_error("cannot read token file " + path + ": " + std::strerror(errno));
-  }
-  std::string token;
-  std::getline(in, token);
-  while (!token.empty() && (token.back() == '\r' || token.back() == ' ' || token.back() == '\t')) {
-    token.pop_back();
-  }
-  if (token.empty()) {
-    throw usage_error("token file " + path + " is empty");
-  }
-  return token;
-}
-
 namespace {
 
+std::string read_token_or_usage(const config::token_source& source) {
+  try {
+    return config::read_token(source, config::process_env());
+  } catch (const config::token_error& e) {
+    throw usage_error(e.what());
+  }
+}
+
 std::string token_from_options(const connection_options& o) {
-  int sources = (o.token_env.empty() ? 0 : 1) + (o.token_file.empty() ? 0 : 1) +
-                (o.token.empty() ? 0 : 1);
+  int sources =
+      (o.token_env.empty() ? 0 : 1) + (o.token_file.empty() ? 0 : 1) + (o.token.empty() ? 0 : 1);
   if (sources > 1) {
     throw usage_error("give only one of --token-env, --token-file and --token");
   }
   if (!o.token_env.empty()) {
-    const char* v = std::getenv(o.token_env.c_str());
-    if (v == nullptr || *v == '\0') {
-      throw usage_error("--token-env " + o.token_env + ": the variable is not set or empty");
-    }
-    return v;
+    return read_token_or_usage({config::token_kind::env, o.token_env, {}});
   }
   if (!o.token_file.empty()) {
-    return read_token_file(o.token_file);
+    return read_token_or_usage({config::token_kind::file, o.token_file, {}});
   }
   if (!o.token.empty()) {
-    spdlog::warn("--token puts the token on the command line, visible in ps and shell history; "
-                 "prefer --token-env or --token-file");
+    spdlog::warn(
+        "--token puts the token on the command line, visible in ps and shell history; "
+        "prefer --token-env or --token-file");
   }
   return o.token;
 }
 
+/// -c FILE --cluster NAME: endpoint, token, TLS and timeout from the config file.
+connection from_config(const connection_options& o, const std::string& collection) {
+  std::filesystem::path file =
+      o.config_file.empty() ? default_config_path() : std::filesystem::path(o.config_file);
+  // Files of other clusters (token files, CA files) need not exist on this machine.
+  auto loaded = load_daemon_config(file, /*check_files=*/false);
+  if (!loaded.ok()) {
+    throw usage_error("invalid config:\n" + config::to_string(loaded.errors));
+  }
+  const auto* cl = config::find_cluster(*loaded.value, o.cluster);
+  if (cl == nullptr) {
+    std::string names;
+    for (const auto& c : loaded.value->clusters) {
+      names += (names.empty() ? "" : ", ") + c.name;
+    }
+    throw usage_error("--cluster " + o.cluster + ": no such cluster in " + file.string() +
+                      " (clusters: " + names + ")");
+  }
+  connection c;
+  c.endpoint = cl->endpoint;
+  c.token = read_token_or_usage(cl->token);
+  c.database = o.database.empty() ? cl->database : o.database;
+  c.http.tls.ca_file = o.ca_file.empty() ? cl->tls.ca_file : o.ca_file;
+  c.http.tls.insecure_skip_verify = o.insecure_skip_verify || cl->tls.insecure_skip_verify;
+  c.http.request_timeout =
+      std::chrono::duration_cast<std::chrono::milliseconds>(cl->request_timeout);
+  if (!collection.empty()) {
+    for (const auto& co : cl->collections) {
+      if (co.name == collection && (o.database.empty() || co.database == o.database)) {
+        c.database = co.database;
+        c.external_source = co.external_source;
+        c.external_spec = co.external_spec.reveal();
+        break;
+      }
+    }
+  }
+  return c;
+}
+
 }  // namespace
 
-connection resolve_connection(const connection_options& o) {
+connection resolve_connection(const connection_options& o, const std::string& collection) {
   connection c;
-  if (!o.cluster.empty() || (!o.config_file.empty() && o.endpoint.empty())) {
-    throw usage_error(
-        "-c/--cluster: connecting through the config file is not available yet; use --endpoint");
+  bool via_config = !o.cluster.empty();
+  if (via_config && !o.endpoint.empty()) {
+    throw usage_error("give either --endpoint or -c FILE --cluster NAME, not both");
   }
-  if (o.endpoint.empty()) {
-    throw usage_error("no cluster given: use --endpoint URL (with --token-env VAR or "
-                      "--token-file FILE), or -c FILE --cluster NAME");
+  if (via_config) {
+    if (!o.token_env.empty() || !o.token_file.empty() || !o.token.empty()) {
+      throw usage_error("--cluster takes the token from the config file; drop the token option");
+    }
+    c = from_config(o, collection);
+  } else if (o.endpoint.empty()) {
+    throw usage_error(o.config_file.empty()
+                          ? "no cluster given: use --endpoint URL (with --token-env VAR or "
+                            "--token-file FILE), or -c FILE --cluster NAME"
+                          : "-c FILE needs --cluster NAME");
+  } else {
+    c.endpoint = o.endpoint;
+    c.token = token_from_options(o);
+    c.database = o.database;
+    c.http.tls.ca_file = o.ca_file;
+    c.http.tls.insecure_skip_verify = o.insecure_skip_verify;
   }
-  c.endpoint = o.endpoint;
-  c.token = token_from_options(o);
-  c.database = o.database;
-  c.http.tls.ca_file = o.ca_file;
-  c.http.tls.insecure_skip_verify = o.insecure_skip_verify;
-  c.http.request_timeout = parse_duration_arg("--timeout", o.timeout);
+  if (!o.timeout.empty()) {
+    c.http.request_timeout = parse_duration_arg("--timeout", o.timeout);
+  }
   c.http.io_timeout = c.http.request_timeout;
   c.http.connect_timeout = std::min(c.http.request_timeout, std::chrono::milliseconds(5000));
   return c;

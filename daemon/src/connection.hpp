@@ -2,10 +2,10 @@
 // Where the CLI's API commands connect to: an explicit --endpoint with a token option, or a
 // cluster from the config file (-c FILE --cluster NAME).
 
-#include <refreshd/client/http_client.hpp>
-
 #include <stdexcept>
 #include <string>
+
+#include <refreshd/client/http_client.hpp>
 
 namespace refreshd::daemon {
 
@@ -25,7 +25,7 @@ struct connection_options {
   std::string database;
   std::string ca_file;
   bool insecure_skip_verify = false;
-  std::string timeout = "10s";
+  std::string timeout;  ///< empty: the cluster's request_timeout, or 10s
 };
 
 struct connection {
@@ -33,13 +33,15 @@ struct connection {
   std::string token;  ///< a secret
   std::string database;
   client::http_client_options http;
+  /// With -c/--cluster and a configured collection: its source/spec pair (the spec is a
+  /// secret), sent by `trigger` unless overridden on the command line.
+  std::string external_source;
+  std::string external_spec;
 };
 
-/// Resolves the options into a connection. Throws usage_error naming the offending option,
-/// file or variable (never a token value).
-connection resolve_connection(const connection_options& o);
-
-/// Reads a token file: the first line, trailing whitespace trimmed. Throws usage_error.
-std::string read_token_file(const std::string& path);
+/// Resolves the options into a connection. `collection` (may be empty) selects a configured
+/// collection's database and source/spec when connecting through the config file. Throws
+/// usage_error naming the offending option, file or variable (never a token value).
+connection resolve_connection(const connection_options& o, const std::string& collection = {});
 
 }  // namespace refreshd::daemon

@@ -1,11 +1,11 @@
 #include "render.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <ctime>
 #include <iomanip>
 #include <ostream>
 #include <sstream>
+
+#include <nlohmann/json.hpp>
 
 namespace refreshd::daemon {
 
@@ -71,7 +71,9 @@ std::string state_label(const client::job_info& j) {
 
 }  // namespace
 
-std::string job_json(const client::job_info& job) { return to_json(job).dump(); }
+std::string job_json(const client::job_info& job) {
+  return to_json(job).dump();
+}
 
 void render_job(std::ostream& out, const client::job_info& j, output_format fmt) {
   if (fmt == output_format::json) {
@@ -99,8 +101,7 @@ void render_job(std::ostream& out, const client::job_info& j, output_format fmt)
   }
 }
 
-void render_jobs(std::ostream& out, const std::vector<client::job_info>& jobs,
-                 output_format fmt) {
+void render_jobs(std::ostream& out, const std::vector<client::job_info>& jobs, output_format fmt) {
   if (fmt == output_format::json) {
     nlohmann::json arr = nlohmann::json::array();
     for (const auto& j : jobs) {
@@ -115,12 +116,12 @@ void render_jobs(std::ostream& out, const std::vector<client::job_info>& jobs,
   }
   out << std::left << std::setw(21) << "JOB ID" << std::setw(24) << "COLLECTION" << std::setw(19)
       << "STATE" << std::setw(9) << "PROGRESS" << std::setw(26) << "STARTED" << std::setw(10)
-      << "DURATION" << "REASON\n";
+      << "DURATION"
+      << "REASON\n";
   for (const auto& j : jobs) {
-    std::string duration =
-        j.end_time_ms > 0 && j.start_time_ms > 0
-            ? format_duration_ms(j.end_time_ms - j.start_time_ms)
-            : "-";
+    std::string duration = j.end_time_ms > 0 && j.start_time_ms > 0
+                               ? format_duration_ms(j.end_time_ms - j.start_time_ms)
+                               : "-";
     out << std::left << std::setw(20) << j.id.value << ' ' << std::setw(23) << j.collection_name
         << ' ' << std::setw(18) << state_label(j) << ' ' << std::setw(8)
         << (std::to_string(j.progress) + "%") << ' ' << std::setw(25)

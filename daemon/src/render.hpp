@@ -2,12 +2,12 @@
 // Text and JSON rendering of API results for the CLI. external_spec is a secret and never
 // rendered.
 
-#include <refreshd/client/types.hpp>
-
 #include <cstdint>
 #include <iosfwd>
 #include <string>
 #include <vector>
+
+#include <refreshd/client/types.hpp>
 
 namespace refreshd::daemon {
 

@@ -1,16 +1,15 @@
 // The trigger / describe / list commands against a scripted fake API.
-#include <refreshd/daemon/exit_codes.hpp>
-#include <refreshd/test/fake_api.hpp>
-
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
+#include <sstream>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <refreshd/daemon/exit_codes.hpp>
+#include <refreshd/test/fake_api.hpp>
 
 #include "api_commands.hpp"
-
-#include <sstream>
 
 namespace refreshd::daemon {
 namespace {
@@ -123,9 +122,8 @@ TEST_F(CliCommands, DuplicateRejectionAdoptsRunningJobWhenWaiting) {
   api_.list_answers.push_back(std::vector<client::job_info>{});  // nothing running
   api_.refresh_answers.push_back(
       make_error(error_class::duplicate, "refresh job 7 is already in progress", 1100));
-  api_.list_answers.push_back(std::vector{
-      make_job(7, "ext_books", job_state::in_progress, 50),
-      make_job(6, "ext_books", job_state::completed, 100)});
+  api_.list_answers.push_back(std::vector{make_job(7, "ext_books", job_state::in_progress, 50),
+                                          make_job(6, "ext_books", job_state::completed, 100)});
   api_.describe_answers.push_back(make_job(7, "ext_books", job_state::completed, 100));
   EXPECT_EQ(trigger(args(true)), exit_ok);
   EXPECT_NE(err_.str().find("already running: job 7"), std::string::npos) << err_.str();
@@ -145,7 +143,8 @@ TEST_F(CliCommands, DuplicateRejectionWithoutWaitExitsOneAndNamesRunningJob) {
 TEST_F(CliCommands, SilentlyDroppedTriggerIsReplacedByTheActiveJob) {
   api_.list_answers.push_back(std::vector<client::job_info>{});  // nothing running
   api_.refresh_answers.push_back(client::job_id{99, false});
-  api_.describe_answers.push_back(make_error(error_class::job_not_found, "refresh job 99 not found"));
+  api_.describe_answers.push_back(
+      make_error(error_class::job_not_found, "refresh job 99 not found"));
   api_.list_answers.push_back(std::vector{make_job(42, "ext_books", job_state::in_progress, 10)});
   api_.describe_answers.push_back(make_job(42, "ext_books", job_state::completed, 100));
   EXPECT_EQ(trigger(args(true)), exit_ok);
@@ -164,7 +163,8 @@ TEST_F(CliCommands, LostTriggerWithNoActiveJobExitsOne) {
 
 TEST_F(CliCommands, UnsupportedClusterExitsThreeWithUpgradeHint) {
   api_.list_answers.push_back(std::vector<client::job_info>{});  // nothing running
-  api_.refresh_answers.push_back(make_error(error_class::unsupported, "404 page not found", 0, 404));
+  api_.refresh_answers.push_back(
+      make_error(error_class::unsupported, "404 page not found", 0, 404));
   EXPECT_EQ(trigger(args()), exit_unsupported);
   EXPECT_NE(err_.str().find("upgrade the cluster"), std::string::npos) << err_.str();
 }
@@ -212,8 +212,11 @@ TEST_F(CliCommands, DescribeJsonKeepsFullInt64Precision) {
 }
 
 TEST_F(CliCommands, DescribeUnknownJobExitsOne) {
-  api_.describe_answers.push_back(make_error(error_class::job_not_found, "refresh job 1 not found"));
-  int rc = run([&] { return run_describe(api_, client::job_id{1, false}, output_format::text, io()); });
+  api_.describe_answers.push_back(
+      make_error(error_class::job_not_found, "refresh job 1 not found"));
+  int rc = run([&] {
+    return run_describe(api_, client::job_id{1, false}, output_format::text, io());
+  });
   EXPECT_EQ(rc, exit_failed);
   EXPECT_NE(err_.str().find("not found"), std::string::npos);
 }
@@ -261,7 +264,8 @@ TEST(Render, ProgressLinesOnlyOnChangeWithoutTty) {
   bar.update(j, 200);
   j.progress = 20;
   bar.update(j, 300);
-  EXPECT_EQ(out.str(), "job 1: RefreshInProgress 10% (100ms)\njob 1: RefreshInProgress 20% (300ms)\n");
+  EXPECT_EQ(out.str(),
+            "job 1: RefreshInProgress 10% (100ms)\njob 1: RefreshInProgress 20% (300ms)\n");
 }
 
 TEST(Render, ProgressBarRedrawsOnTty) {

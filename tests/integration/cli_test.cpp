@@ -1,14 +1,14 @@
 // The milvus-refreshd CLI binary against the real simulator over loopback: every command and
 // every documented exit code.
-#include <refreshd/test/child_process.hpp>
-#include <refreshd/test/sim_process.hpp>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <csignal>
-#include <filesystem>
-#include <fstream>
+#include <refreshd/test/child_process.hpp>
+#include <refreshd/test/sim_process.hpp>
 
 namespace refreshd::test {
 namespace {
@@ -20,7 +20,8 @@ class Cli : public ::testing::Test {
  protected:
   void SetUp() override {
     sim_.reset();
-    sim_.add_collection({{"name", "ext_books"}, {"job", {{"pending_ms", 50}, {"running_ms", 300}}}});
+    sim_.add_collection(
+        {{"name", "ext_books"}, {"job", {{"pending_ms", 50}, {"running_ms", 300}}}});
     sim_.add_collection({{"name", "ext_bad"},
                          {"job",
                           {{"pending_ms", 20},
@@ -29,8 +30,9 @@ class Cli : public ::testing::Test {
                            {"reason", "no files found in external source: s3://bucket/bad/"}}}});
     sim_.add_collection({{"name", "plain"}, {"external", false}});
     sim_.add_collection({{"name", "deferred"}, {"source", ""}, {"spec", ""}});
-    sim_.add_collection(
-        {{"database", "media"}, {"name", "ext_movies"}, {"job", {{"pending_ms", 10}, {"running_ms", 50}}}});
+    sim_.add_collection({{"database", "media"},
+                         {"name", "ext_movies"},
+                         {"job", {{"pending_ms", 10}, {"running_ms", 50}}}});
   }
 
   process_result cli(std::vector<std::string> args, std::vector<std::string> env = {}) {
@@ -173,9 +175,10 @@ TEST_F(Cli, NotExternalAndNoPersistedSourceExitOneWithServerMessage) {
 }
 
 TEST_F(Cli, SourceOverrideIsSentAndSpecNeverPrinted) {
-  auto r = api("trigger", {"--name", "deferred", "--external-source", "s3://bucket/other/",
-                           "--external-spec", R"({"format":"parquet","extfs":{"access_key_value":"hunter2"}})",
-                           "--wait", "--poll-interval", "20ms", "--output", "json"});
+  auto r = api("trigger",
+               {"--name", "deferred", "--external-source", "s3://bucket/other/", "--external-spec",
+                R"({"format":"parquet","extfs":{"access_key_value":"hunter2"}})", "--wait",
+                "--poll-interval", "20ms", "--output", "json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(json::parse(r.out)["external_source"], "s3://bucket/other/");
   EXPECT_EQ(r.out.find("hunter2"), std::string::npos);
@@ -192,7 +195,8 @@ TEST_F(Cli, SecondTriggerListsFirstAndNeverOverlapsUnderEveryPolicy) {
   for (auto policy : {"reject_in_progress", "reject_703", "same_id", "legacy_drop"}) {
     SetUp();
     sim_.configure({{"duplicate_policy", policy}});
-    sim_.add_collection({{"name", "ext_books"}, {"job", {{"pending_ms", 5000}, {"running_ms", 5000}}}});
+    sim_.add_collection(
+        {{"name", "ext_books"}, {"job", {{"pending_ms", 5000}, {"running_ms", 5000}}}});
     auto first = api("trigger", {"--name", "ext_books", "--output", "json"});
     ASSERT_EQ(first.exit_code, 0) << policy << first.err;
     auto id = json::parse(first.out)["job_id"].get<std::int64_t>();
@@ -208,8 +212,8 @@ TEST_F(Cli, SecondTriggerListsFirstAndNeverOverlapsUnderEveryPolicy) {
 
 TEST_F(Cli, StringJobIdsAreFollowed) {
   sim_.configure({{"string_job_ids", true}});
-  auto r = api("trigger", {"--name", "ext_books", "--wait", "--poll-interval", "20ms",
-                           "--output", "json"});
+  auto r = api("trigger",
+               {"--name", "ext_books", "--wait", "--poll-interval", "20ms", "--output", "json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(json::parse(r.out)["state"], "RefreshCompleted");
 }

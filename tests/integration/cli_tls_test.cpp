@@ -1,14 +1,14 @@
 // TLS between the CLI and the simulator in HTTPS mode, with a CA and server certificates made
 // at test time: rejected without the CA file, accepted with it, rejected on a host name
 // mismatch, accepted with a warning when verification is explicitly disabled.
-#include <refreshd/test/child_process.hpp>
-#include <refreshd/test/sim_process.hpp>
-
-#include <gtest/gtest.h>
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <refreshd/test/child_process.hpp>
+#include <refreshd/test/sim_process.hpp>
 
 namespace refreshd::test {
 namespace {
@@ -39,8 +39,8 @@ class CliTls : public ::testing::Test {
   }
 
   static process_result list(const std::string& url, std::vector<std::string> extra = {}) {
-    std::vector<std::string> argv{REFRESHD_DAEMON_BINARY, "list", "--endpoint", url,
-                                  "--timeout", "5s"};
+    std::vector<std::string> argv{
+        REFRESHD_DAEMON_BINARY, "list", "--endpoint", url, "--timeout", "5s"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     return run(std::move(argv));
   }
@@ -71,9 +71,9 @@ TEST_F(CliTls, AcceptedWithTheCaFile) {
   for (const char* host : {"localhost", "127.0.0.1"}) {
     auto r = list(with_host(*sim, host), {"--ca-file", file("ca.pem")});
     EXPECT_EQ(r.exit_code, 0) << host << ": " << r.err;
-    auto t = run({REFRESHD_DAEMON_BINARY, "trigger", "--endpoint", with_host(*sim, host),
-                  "--ca-file", file("ca.pem"), "--name", "ext_books", "--wait",
-                  "--poll-interval", "10ms"});
+    auto t =
+        run({REFRESHD_DAEMON_BINARY, "trigger", "--endpoint", with_host(*sim, host), "--ca-file",
+             file("ca.pem"), "--name", "ext_books", "--wait", "--poll-interval", "10ms"});
     EXPECT_EQ(t.exit_code, 0) << host << ": " << t.err;
   }
 }

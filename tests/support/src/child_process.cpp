@@ -1,16 +1,15 @@
-#include <refreshd/test/child_process.hpp>
-
+#include <cerrno>
+#include <cstring>
 #include <fcntl.h>
+#include <map>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdexcept>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
-#include <map>
-#include <stdexcept>
+#include <refreshd/test/child_process.hpp>
 
 extern char** environ;
 

@@ -1,5 +1,4 @@
-#include <refreshd/net/asio.hpp>
-#include <refreshd/test/http.hpp>
+#include <stdexcept>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -7,7 +6,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
-#include <stdexcept>
+#include <refreshd/net/asio.hpp>
+#include <refreshd/test/http.hpp>
 
 namespace refreshd::test {
 

@@ -1,6 +1,6 @@
-#include <refreshd/test/sim_process.hpp>
-
 #include <stdexcept>
+
+#include <refreshd/test/sim_process.hpp>
 
 namespace refreshd::test {
 

@@ -2,13 +2,12 @@
 // Run the real binaries from tests: capture stdout/stderr through pipes, wait with deadlines.
 // Waiting is event-driven (poll(2) on the pipes), never a fixed sleep.
 
-#include <sys/types.h>
-
 #include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <sys/types.h>
 #include <vector>
 
 namespace refreshd::test {

@@ -3,11 +3,11 @@
 // An operation with an empty queue answers with a bad_response error naming the operation,
 // so a test that forgets to script a call fails loudly.
 
-#include <refreshd/client/refresh_api.hpp>
-
 #include <deque>
 #include <string>
 #include <vector>
+
+#include <refreshd/client/refresh_api.hpp>
 
 namespace refreshd::test {
 

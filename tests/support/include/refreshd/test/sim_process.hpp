@@ -1,14 +1,14 @@
 #pragma once
 // Starts the real milvus-refresh-sim on 127.0.0.1:0 and talks to its control API.
 
-#include <refreshd/test/child_process.hpp>
-#include <refreshd/test/http.hpp>
-
-#include <nlohmann/json.hpp>
-
 #include <memory>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <refreshd/test/child_process.hpp>
+#include <refreshd/test/http.hpp>
 
 namespace refreshd::test {
 
