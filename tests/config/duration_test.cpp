@@ -51,18 +51,19 @@ TEST_P(RejectsInvalidDuration, WithReason) {
 INSTANTIATE_TEST_SUITE_P(
     Table, RejectsInvalidDuration,
     ::testing::Values(
-        invalid_case{"", "empty duration"}, invalid_case{"-5m", "negative"},
-        invalid_case{"+5m", "expected a number"}, invalid_case{"1.5h", "fractions"},
-        invalid_case{"1,5h", "fractions"}, invalid_case{"30", "missing unit after 30"},
-        invalid_case{"00", "missing unit"}, invalid_case{"5x", "unknown unit 'x'"},
-        invalid_case{"5M", "unknown unit 'M'"}, invalid_case{"5us", "unknown unit 'us'"},
-        invalid_case{"5ns", "unknown unit 'ns'"}, invalid_case{"5sec", "unknown unit"},
-        invalid_case{"1h 30m", "spaces"}, invalid_case{" 5m", "spaces"},
-        invalid_case{"30m1h", "descending order"}, invalid_case{"1s1m", "descending order"},
-        invalid_case{"1h1h", "appears twice"}, invalid_case{"h", "expected a number"},
-        invalid_case{"m5", "expected a number"}, invalid_case{"36501d", "too large"},
-        invalid_case{"99999999999999999999s", "too large"}, invalid_case{"36500d1ms", "too large"},
-        invalid_case{"1hour", "unknown unit"}, invalid_case{"PT5M", "expected a number"}));
+        invalid_case{"", "empty"}, invalid_case{"-5m", "sign is not allowed"},
+        invalid_case{"+5m", "sign is not allowed"}, invalid_case{"1.5h", "fractions"},
+        invalid_case{"1,5h", "fractions"}, invalid_case{"30", "missing unit"},
+        invalid_case{"00", "missing unit"}, invalid_case{"5x", "unknown unit \"x\""},
+        invalid_case{"5M", "unknown unit \"M\""}, invalid_case{"5us", "unknown unit \"us\""},
+        invalid_case{"5ns", "unknown unit \"ns\""}, invalid_case{"5sec", "unknown unit"},
+        invalid_case{"1h 30m", "expected digits"}, invalid_case{" 5m", "expected digits"},
+        invalid_case{"30m1h", "largest to smallest"}, invalid_case{"1s1m", "largest to smallest"},
+        invalid_case{"1h1h", "each once"}, invalid_case{"h", "expected"},
+        invalid_case{"m5", "expected"}, invalid_case{"36501d", "longer than the maximum"},
+        invalid_case{"99999999999999999999s", "longer than the maximum"},
+        invalid_case{"36500d1ms", "longer than the maximum"},
+        invalid_case{"1hour", "unknown unit"}, invalid_case{"PT5M", "expected"}));
 
 TEST(FormatDuration, WritesCanonicalText) {
   EXPECT_EQ(format_duration(0ms), "0s");

@@ -184,7 +184,7 @@ TEST(FileErrors, FormatsEachErrorAsFileLineColumnPathMessage) {
   ASSERT_EQ(r.errors.size(), 1u);
   EXPECT_EQ(to_string(r.errors[0]),
             "test.yaml:9:18: clusters[0].collections[0].timeout: invalid duration '5x': unknown "
-            "unit 'x' (use d, h, m, s or ms)");
+            "unit \"x\" (use d, h, m, s or ms)");
 }
 
 }  // namespace

@@ -16,10 +16,13 @@ case "$mode" in
     name=$4 secs=$5
     corpus="$build/corpus/$name"
     mkdir -p "$corpus" "$build/artifacts/$name"
-    # Seeds live in the repository; new inputs go to the build tree only.
+    # Seeds live in the repository (the example configs seed the config fuzzer too); new
+    # inputs go to the build tree only.
+    seeds=("$src/tests/fuzz/corpus/$name")
+    [ "$name" = config ] && seeds+=("$src/examples")
     "$build/tests/fuzz/fuzz_$name" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
       -print_final_stats=1 -artifact_prefix="$build/artifacts/$name/" \
-      "$corpus" "$src/tests/fuzz/corpus/$name"
+      "$corpus" "${seeds[@]}"
     ;;
   *) echo "usage: $0 build|run ..." >&2; exit 2 ;;
 esac
