@@ -1,0 +1,82 @@
+#pragma once
+// The daemon's log lines (SPEC §10): spdlog on stderr, `text` or `json`.
+//
+//   text: 2026-11-22T10:15:00.123Z info triggered refresh cluster=prod database=default
+//         collection=ext_books job_id=449503829274509311
+//   json: {"time":"2026-11-22T10:15:00.123Z","level":"info","msg":"triggered refresh",
+//          "cluster":"prod","database":"default","collection":"ext_books",
+//          "job_id":449503829274509311}
+//
+// Under systemd (stderr is the journal: $JOURNAL_STREAM matches it) text lines carry a
+// journald priority prefix ("<6>") instead of the time stamp. Plain spdlog calls from any other
+// code come out in the same format (only `msg`). Secrets (tokens, external_spec) are never
+// passed to these functions; callers log job snapshots and scrubbed API errors only.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <refreshd/config/config.hpp>
+
+namespace spdlog {
+class formatter;
+}
+
+namespace refreshd::daemon {
+
+struct logging_options {
+  config::log_format format = config::log_format::text;
+  config::log_level level = config::log_level::info;
+  /// Prefix text lines with "<N>" journald priorities and drop the time stamp. Default:
+  /// detect_journal_stream().
+  bool journald = false;
+};
+
+/// True when stderr is connected to the journal ($JOURNAL_STREAM names stderr's device:inode).
+bool detect_journal_stream();
+
+/// Installs a logger writing to stderr with make_formatter(options) as spdlog's default
+/// logger (replacing any previous one), at options.level.
+void setup_logging(const logging_options& options);
+
+/// The line formatter (tests put it on an ostream sink).
+std::unique_ptr<spdlog::formatter> make_formatter(const logging_options& options);
+
+/// Structured fields of one line, in output order. Absent optionals are omitted.
+struct log_fields {
+  std::string_view cluster;
+  std::string_view database;
+  std::string_view collection;
+  std::optional<std::int64_t> job_id;
+  std::string_view state;
+  std::optional<int> progress;
+  /// Anything else: key and value (values that look like integers are still strings in JSON
+  /// unless added with add_number).
+  std::vector<std::pair<std::string, std::string>> extra;
+  std::vector<std::pair<std::string, std::int64_t>> numbers;
+
+  log_fields& add(std::string key, std::string value) {
+    extra.emplace_back(std::move(key), std::move(value));
+    return *this;
+  }
+  log_fields& add_number(std::string key, std::int64_t value) {
+    numbers.emplace_back(std::move(key), value);
+    return *this;
+  }
+};
+
+enum class log_level_t { trace, debug, info, warn, error, critical };
+
+/// Writes one structured line through spdlog's default logger.
+void log_event(log_level_t level, std::string_view msg, const log_fields& fields = {});
+
+/// The text form of one structured payload (used by the formatter; exposed for tests):
+/// "msg key=value ..." where values with spaces, quotes, '=' or control characters are quoted
+/// JSON-style.
+std::string render_text_fields(std::string_view payload);
+
+}  // namespace refreshd::daemon

@@ -1,0 +1,73 @@
+#pragma once
+// When a collection is due (SPEC §5), as pure functions over the schedule library: the next
+// slot after a cycle, the first slot at startup, catch-up, and slots that passed unseen.
+//
+// Vocabulary: a slot's `nominal` time is the schedule's own (cron / every in wall-clock time, or
+// "after": end of the previous job + D); `due` = nominal + jitter is when the cycle starts.
+// Fixed jitter is the same offset for every slot of a collection; random jitter is drawn per
+// slot from caller-supplied random bits.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include <refreshd/config/config.hpp>
+#include <refreshd/schedule/catch_up.hpp>
+#include <refreshd/schedule/schedule.hpp>
+
+namespace refreshd::daemon {
+
+using wall_time = std::chrono::sys_time<std::chrono::milliseconds>;
+
+/// Everything about one collection's timing, resolved once from the config.
+struct slot_plan {
+  schedule::schedule sched;
+  const date::time_zone* zone = nullptr;  ///< never null (cron needs it; every ignores it)
+  std::chrono::milliseconds jitter{0};
+  config::jitter_kind jitter_mode = config::jitter_kind::random;
+  std::chrono::milliseconds fixed_offset{0};  ///< fixed_jitter() of this collection
+  schedule::catch_up_policy catch_up;
+
+  bool is_after() const noexcept { return sched.kind() == schedule::schedule_kind::after; }
+  /// The jitter known in advance: fixed_offset in fixed mode, 0 in random mode.
+  std::chrono::milliseconds known_offset() const noexcept {
+    return jitter_mode == config::jitter_kind::fixed ? fixed_offset : std::chrono::milliseconds{0};
+  }
+};
+
+/// Resolves a collection's schedule and zone. Throws std::invalid_argument with the config's
+/// message when the schedule or zone is invalid (the loader has validated both already).
+slot_plan make_slot_plan(std::string_view cluster, const config::collection& c);
+
+struct due_slot {
+  wall_time nominal;
+  wall_time due;
+};
+
+/// The jitter of one firing: fixed_offset in fixed mode, random_jitter(random_bits) otherwise.
+std::chrono::milliseconds firing_jitter(const slot_plan& p, std::uint64_t random_bits);
+
+/// The first slot whose due time is still ahead at startup (cron / every: the first nominal
+/// slot s with s + known_offset() > now; after: last_end + D, or now when no end is known, which
+/// may already be due). Never nullopt for a valid plan.
+due_slot first_slot(const slot_plan& p, wall_time now, std::optional<wall_time> last_end,
+                    std::uint64_t random_bits);
+
+/// The slot after a cycle (or a skipped slot) whose nominal time was `previous`, decided at
+/// `now`: cron / every: the first nominal s > previous with s + known_offset() > now; slots
+/// passed in between are skipped (see count_passed). after: last_end + D, where last_end
+/// defaults to `now` (no job end known, e.g. the cycle ended on an API error).
+due_slot next_slot(const slot_plan& p, wall_time previous, wall_time now,
+                   std::optional<wall_time> last_end, std::uint64_t random_bits);
+
+/// Nominal slots s with from < s and s + known_offset() <= to: slots that came due while a
+/// collection could not run. At most `cap` are counted. after: 0.
+int count_passed(const slot_plan& p, wall_time from, wall_time to, int cap = 10000);
+
+/// The catch-up slot at startup: schedule::catch_up_slot over the newest job's start, among the
+/// slots already due (slot + known_offset() <= now; a later one is first_slot's).
+std::optional<wall_time> catch_up(const slot_plan& p, std::optional<wall_time> last_job_start,
+                                  wall_time now);
+
+}  // namespace refreshd::daemon
