@@ -77,7 +77,9 @@ milliseconds firing_jitter(const slot_plan& p, std::uint64_t random_bits) {
 due_slot first_slot(const slot_plan& p, wall_time now, std::optional<wall_time> last_end,
                     std::uint64_t random_bits) {
   if (p.is_after()) {
-    return with_jitter(p, after_nominal(p, last_end, now), random_bits);
+    // Never ran (or its end is unknown): due now, like schedule::next_after_slot.
+    const wall_time nominal = last_end ? after_nominal(p, last_end, now) : now;
+    return with_jitter(p, nominal, random_bits);
   }
   return with_jitter(p, first_pending_after(p, wall_time::min(), now), random_bits);
 }
@@ -120,8 +122,8 @@ std::optional<wall_time> catch_up(const slot_plan& p, std::optional<wall_time> l
   }
   // A slot whose due time (slot + fixed offset) is still ahead is the regular first slot; the
   // catch-up candidate is the latest slot that is already due.
-  auto slot = schedule::catch_up_slot(p.sched, p.zone, start, floor_s(now - p.known_offset()),
-                                      p.catch_up);
+  auto slot =
+      schedule::catch_up_slot(p.sched, p.zone, start, floor_s(now - p.known_offset()), p.catch_up);
   if (!slot) {
     return std::nullopt;
   }

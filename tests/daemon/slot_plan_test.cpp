@@ -89,8 +89,10 @@ TEST(SlotPlan, CountPassedWorksForCronAndIsCapped) {
 TEST(SlotPlan, AfterScheduleCountsFromTheLastJobEnd) {
   auto p = plan("after 2h");
   EXPECT_EQ(first_slot(p, t10, t10 - 30min, 0).nominal, t10 + 90min);
-  EXPECT_EQ(first_slot(p, t10, std::nullopt, 0).nominal, t10 + 2h) << "no job known: from now";
+  EXPECT_EQ(first_slot(p, t10, std::nullopt, 0).nominal, t10) << "never ran: due now";
   EXPECT_EQ(next_slot(p, t10, t10 + 5min, t10 + 4min, 0).nominal, t10 + 2h + 4min);
+  EXPECT_EQ(next_slot(p, t10, t10 + 5min, std::nullopt, 0).nominal, t10 + 2h + 5min)
+      << "after a cycle without a job end: D from now";
   EXPECT_EQ(count_passed(p, t10, t10 + 24h), 0);
 }
 
