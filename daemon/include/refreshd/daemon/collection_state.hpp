@@ -1,0 +1,94 @@
+#pragma once
+// What the daemon knows about one collection: the single source of /status and the
+// per-collection metrics (SPEC §7, §8). Updated only by the pure functions below, from the
+// refresh cycle's events and outcome, and from the scheduler's skips. Holds no secret (no
+// external_spec, no token).
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <refreshd/daemon/cycle.hpp>
+
+namespace refreshd::daemon {
+
+/// The `status` label values of milvus_refresh_collection_status.
+enum class status {
+  idle,           ///< nothing running; the last job (if any) completed
+  running,        ///< a job is being polled (triggered or adopted)
+  stuck,          ///< the polled job is past pending_timeout / timeout, or made no progress
+  failing,        ///< the last job failed (or vanished), or the last slot gave up on API errors
+  misconfigured,  ///< not found / not external / no persisted source / invalid request
+  unsupported,    ///< the cluster has no refresh-job API (HTTP 404)
+  auth_failed,    ///< the cluster refused the credentials
+  suspended,      ///< `suspend: true`; overrides every other status
+};
+inline constexpr std::array<status, 8> all_statuses = {
+    status::idle,          status::running,     status::stuck,       status::failing,
+    status::misconfigured, status::unsupported, status::auth_failed, status::suspended};
+std::string_view to_string(status s) noexcept;
+
+/// `reason` label values of milvus_refresh_skipped_total.
+enum class skip_reason { already_running, suspended, limit };
+std::string_view to_string(skip_reason r) noexcept;
+
+struct collection_counters {
+  std::uint64_t triggers = 0;  ///< refresh jobs this daemon started
+  struct {
+    std::uint64_t already_running = 0;
+    std::uint64_t suspended = 0;
+    std::uint64_t limit = 0;
+  } skipped;
+  struct {
+    std::uint64_t completed = 0;
+    std::uint64_t failed = 0;
+  } finished;
+  std::uint64_t triggers_lost = 0;
+};
+
+struct collection_state {
+  status current = status::idle;
+  bool suspended = false;
+  /// Why `current` is misconfigured / unsupported / auth_failed / failing after an API error:
+  /// the server's message (verbatim) with a hint; empty otherwise.
+  std::string message;
+  std::optional<wall_time> next_run;
+  std::optional<job_snapshot> job;        ///< the current or last known job; nullopt: none known
+  std::optional<wall_time> last_success;  ///< end time of the last completed job
+  std::optional<wall_time> last_failure;  ///< end time of the last failed (or vanished) job
+  std::optional<std::string> last_failure_reason;  ///< verbatim server reason
+  int consecutive_failures = 0;                    ///< failed jobs in a row
+  std::optional<wall_time> last_trigger;           ///< when this daemon last triggered
+  collection_counters counters;
+};
+
+/// Applies one cycle event:
+///  * triggered: running, job = pending job, triggers+1, last_trigger;
+///  * adopted: running, job; already_running and duplicate also count skipped{already_running};
+///    ambiguous counts as a trigger (our attempt started it) with last_trigger = attempt time;
+///  * trigger_lost: triggers_lost+1; job_progress: job (status unchanged unless it was idle);
+///  * stuck: stuck; unstuck: running;
+///  * completed: idle, last_success (job end, else observation time), finished{completed}+1,
+///    consecutive_failures = 0, message cleared;
+///  * failed / job_lost: failing, last_failure, last_failure_reason (verbatim),
+///    finished{failed}+1 (failed only), consecutive_failures+1;
+///  * retry_scheduled, api_failure: no change (metrics count them from the events).
+/// While suspended, `current` stays `suspended`; every other field is still updated.
+void apply(collection_state& s, const cycle_event& e);
+
+/// Applies a cycle's outcome: misconfigured / unsupported / auth_failed set that status and
+/// `message`; gave_up sets failing and `message`; completed, failed and idle only clear a stale
+/// error status (the events already recorded the job). For observe-mode `idle` with a known
+/// newest job, last_success / last_failure are initialised from it when still unknown.
+void apply(collection_state& s, const cycle_outcome& o);
+
+/// A slot that was not triggered for a reason outside the cycle (suspended, limit).
+void record_skip(collection_state& s, skip_reason r);
+
+/// Suspends or resumes. Resuming derives the status: running if a known job is active,
+/// failing if consecutive_failures > 0, else idle.
+void set_suspended(collection_state& s, bool suspended);
+
+}  // namespace refreshd::daemon

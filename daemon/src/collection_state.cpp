@@ -1,0 +1,205 @@
+#include <refreshd/daemon/collection_state.hpp>
+
+namespace refreshd::daemon {
+
+namespace {
+
+template <class... Fs>
+struct overloaded : Fs... {
+  using Fs::operator()...;
+};
+template <class... Fs>
+overloaded(Fs...) -> overloaded<Fs...>;
+
+void set_status(collection_state& s, status st) {
+  if (!s.suspended) {
+    s.current = st;
+  }
+}
+
+bool is_error_status(status st) {
+  return st == status::misconfigured || st == status::unsupported || st == status::auth_failed;
+}
+
+void on_failure(collection_state& s, const job_snapshot& j, wall_time at, std::string reason) {
+  s.job = j;
+  s.last_failure = j.end.value_or(at);
+  s.last_failure_reason = std::move(reason);
+  ++s.consecutive_failures;
+  s.message.clear();
+  set_status(s, status::failing);
+}
+
+}  // namespace
+
+std::string_view to_string(status s) noexcept {
+  switch (s) {
+    case status::idle:
+      return "idle";
+    case status::running:
+      return "running";
+    case status::stuck:
+      return "stuck";
+    case status::failing:
+      return "failing";
+    case status::misconfigured:
+      return "misconfigured";
+    case status::unsupported:
+      return "unsupported";
+    case status::auth_failed:
+      return "auth_failed";
+    case status::suspended:
+      return "suspended";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(skip_reason r) noexcept {
+  switch (r) {
+    case skip_reason::already_running:
+      return "already_running";
+    case skip_reason::suspended:
+      return "suspended";
+    case skip_reason::limit:
+      return "limit";
+  }
+  return "unknown";
+}
+
+void apply(collection_state& s, const cycle_event& e) {
+  std::visit(
+      overloaded{
+          [&](const events::triggered& t) {
+            job_snapshot j;
+            j.id = t.id;
+            j.state = client::job_state::pending;
+            s.job = j;
+            ++s.counters.triggers;
+            s.last_trigger = t.at;
+            set_status(s, status::running);
+          },
+          [&](const events::adopted& a) {
+            s.job = a.job;
+            if (a.reason == adopt_reason::already_running || a.reason == adopt_reason::duplicate) {
+              ++s.counters.skipped.already_running;
+            }
+            if (a.reason == adopt_reason::ambiguous) {
+              ++s.counters.triggers;
+              s.last_trigger = a.attempt_at;
+            }
+            set_status(s, status::running);
+          },
+          [&](const events::trigger_lost&) { ++s.counters.triggers_lost; },
+          [&](const events::job_progress& p) {
+            s.job = p.job;
+            if (s.current == status::idle) {
+              set_status(s, status::running);
+            }
+          },
+          [&](const events::stuck& st) {
+            s.job = st.job;
+            set_status(s, status::stuck);
+          },
+          [&](const events::unstuck& u) {
+            s.job = u.job;
+            set_status(s, status::running);
+          },
+          [&](const events::completed& c) {
+            s.job = c.job;
+            s.last_success = c.job.end.value_or(c.at);
+            ++s.counters.finished.completed;
+            s.consecutive_failures = 0;
+            s.message.clear();
+            set_status(s, status::idle);
+          },
+          [&](const events::failed& f) {
+            ++s.counters.finished.failed;
+            on_failure(s, f.job, f.at, f.reason);
+          },
+          [&](const events::job_lost& l) {
+            job_snapshot j = s.job.value_or(job_snapshot{});
+            j.id = l.id;
+            on_failure(s, j, l.at,
+                       "job " + std::to_string(l.id.value) +
+                           " disappeared from the server before it finished");
+          },
+          [](const events::retry_scheduled&) {},
+          [](const events::api_failure&) {},
+      },
+      e);
+}
+
+void apply(collection_state& s, const cycle_outcome& o) {
+  switch (o.kind) {
+    case outcome_kind::misconfigured:
+      s.message = o.message;
+      set_status(s, status::misconfigured);
+      return;
+    case outcome_kind::unsupported:
+      s.message = o.message;
+      set_status(s, status::unsupported);
+      return;
+    case outcome_kind::auth_failed:
+      s.message = o.message;
+      set_status(s, status::auth_failed);
+      return;
+    case outcome_kind::gave_up:
+      s.message = o.message;
+      set_status(s, status::failing);
+      return;
+    case outcome_kind::idle:
+      if (o.job) {
+        if (!s.job) {
+          s.job = o.job;
+        }
+        if (o.job->state == client::job_state::completed && !s.last_success) {
+          s.last_success = o.job->end;
+        }
+        if (o.job->state == client::job_state::failed && !s.last_failure) {
+          s.last_failure = o.job->end;
+          s.last_failure_reason = o.job->reason;
+        }
+      }
+      break;
+    case outcome_kind::completed:
+    case outcome_kind::failed:
+      break;
+  }
+  if (is_error_status(s.current)) {
+    s.message.clear();
+    set_status(s, s.consecutive_failures > 0 ? status::failing : status::idle);
+  }
+}
+
+void record_skip(collection_state& s, skip_reason r) {
+  switch (r) {
+    case skip_reason::already_running:
+      ++s.counters.skipped.already_running;
+      break;
+    case skip_reason::suspended:
+      ++s.counters.skipped.suspended;
+      break;
+    case skip_reason::limit:
+      ++s.counters.skipped.limit;
+      break;
+  }
+}
+
+void set_suspended(collection_state& s, bool suspended) {
+  if (suspended) {
+    s.suspended = true;
+    s.current = status::suspended;
+    return;
+  }
+  if (!s.suspended) {
+    return;
+  }
+  s.suspended = false;
+  if (s.job && !client::is_terminal(s.job->state)) {
+    s.current = status::running;
+  } else {
+    s.current = s.consecutive_failures > 0 ? status::failing : status::idle;
+  }
+}
+
+}  // namespace refreshd::daemon
