@@ -130,6 +130,13 @@ void apply(collection_state& s, const cycle_event& e) {
 }
 
 void apply(collection_state& s, const cycle_outcome& o) {
+  if (o.kind != outcome_kind::idle) {
+    if (o.job) {
+      s.job = o.job;
+    } else if (s.job && !client::is_terminal(s.job->state)) {
+      s.job.reset();  // e.g. a trigger the server dropped: there is no such job to show
+    }
+  }
   switch (o.kind) {
     case outcome_kind::misconfigured:
       s.message = o.message;

@@ -132,6 +132,20 @@ TEST(CollectionStatus, ErrorOutcomesSetTheirStatusAndMessageUntilAHealthyCycle) 
   EXPECT_TRUE(s.message.empty());
 }
 
+TEST(CollectionStatus, ALostTriggerLeavesNoPhantomJob) {
+  collection_state s;
+  apply(s, events::triggered{client::job_id{id1}, t_wall, 1, false});
+  apply(s, events::trigger_lost{client::job_id{id1}, false});
+  cycle_outcome o;
+  o.kind = outcome_kind::gave_up;
+  o.message = "the server dropped two triggers in a row";
+  apply(s, o);
+  EXPECT_FALSE(s.job.has_value());
+  EXPECT_EQ(s.current, status::failing);
+  EXPECT_EQ(s.counters.triggers, 1U);
+  EXPECT_EQ(s.counters.triggers_lost, 1U);
+}
+
 TEST(CollectionStatus, ObserveOutcomeInitialisesLastSuccessFromTheNewestJob) {
   collection_state s;
   cycle_outcome o;

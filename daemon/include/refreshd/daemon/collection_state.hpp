@@ -80,8 +80,9 @@ void apply(collection_state& s, const cycle_event& e);
 
 /// Applies a cycle's outcome: misconfigured / unsupported / auth_failed set that status and
 /// `message`; gave_up sets failing and `message`; completed, failed and idle only clear a stale
-/// error status (the events already recorded the job). For observe-mode `idle` with a known
-/// newest job, last_success / last_failure are initialised from it when still unknown.
+/// error status (the events already recorded the job). `job` becomes the outcome's job; with
+/// none, a job still shown as active is dropped (a lost trigger). For observe-mode `idle` with
+/// a known newest job, job / last_success / last_failure are initialised from it when unknown.
 void apply(collection_state& s, const cycle_outcome& o);
 
 /// A slot that was not triggered for a reason outside the cycle (suspended, limit).

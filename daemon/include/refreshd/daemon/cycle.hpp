@@ -28,6 +28,34 @@
 // action is a list; one refresh per attempt creates at most one job (the one re-send after a
 // lost trigger replaces a job the server never persisted), and a cycle makes at most
 // 1 + retries attempts.
+//
+// Decisions where SPEC §6 is silent:
+//  * Confirm = the first poll: after a trigger the first describe comes poll.initial later.
+//  * Lost trigger (step 3): re-sent once per cycle, straight after the list that showed nothing;
+//    a second loss ends the cycle as gave_up.
+//  * Duplicate with nothing active (step 4): a job of the collection that is new since the
+//    attempt (not in the pre-trigger list, started at or after attempt - clock_skew), even if it
+//    already ended, is adopted as the slot's job (the other actor served the slot). With no such
+//    job, retry once after the error backoff (list first); a second time ends as gave_up.
+//  * Ambiguous refresh (step 5): the same "new since the attempt" rule; if the list fails, the
+//    next list keeps looking for the attempt's job; no trace at all: retry after the backoff.
+//  * Stuck (step 7): Pending and older than pending_timeout; or older than timeout (age from
+//    the server's startTime against our wall clock, else since first seen); or running with the
+//    same state and progress for stall_timeout (= pending_timeout), measured on the monotonic
+//    clock from the first describe that showed that value. Stuck jobs are polled at poll.max;
+//    `unstuck` when the condition clears (progress moved, left Pending).
+//  * Retry bounds: retryable API errors (transient, rate_limited, bad_response, unexpected
+//    classes) back off error_backoff_initial x 2^(streak-1) up to error_backoff_max, +0-50 %
+//    jitter, with no attempt limit, but never past the deadline (the next slot): then gave_up.
+//    Failed jobs: retry_backoff x 2^(n-1), +0-50 % jitter, up to `retries`, not past the
+//    deadline. Describe errors while polling: poll.initial x 2^(k-1) up to poll.max, forever
+//    (the job runs on; a cycle never abandons a job it polls, except on a fatal error class).
+//  * A job that vanishes while polled (describe "not found", absent from list) counts as a
+//    failed attempt (job_lost) and is retried like a failed job; another active job is adopted.
+//  * Every error outcome carries not_before = now + error backoff of the count of consecutive
+//    error outcomes (at least 1 min for auth_failed; exactly 10 min for unsupported), so a
+//    permanently broken collection costs a bounded number of calls per hour whatever its
+//    schedule (about 20 attempts per hour, see tests/daemon/cycle_budget_test.cpp).
 
 #include <chrono>
 #include <cstdint>
