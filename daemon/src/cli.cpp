@@ -22,6 +22,7 @@
 #include "check_config.hpp"
 #include "connection.hpp"
 #include "duration_arg.hpp"
+#include "run_command.hpp"
 
 namespace refreshd::daemon {
 namespace {
@@ -197,6 +198,9 @@ int run_cli(int argc, char** argv) {
                       "Do not check token/CA files and token variables (config for another host)");
   check_cmd->footer("Exit codes: 0 valid; 2 invalid or unreadable.");
 
+  run_options run_opts;
+  auto* run_cmd = add_run_command(app, run_opts);
+
   auto* ver = app.add_subcommand("version", "Print the version and exit");
 
   try {
@@ -210,6 +214,9 @@ int run_cli(int argc, char** argv) {
     if (ver->parsed()) {
       std::cout << "milvus-refreshd " << version() << " (revision " << git_revision() << ")\n";
       return exit_ok;
+    }
+    if (run_cmd->parsed()) {
+      return run_command(run_opts);
     }
     if (check_cmd->parsed()) {
       if (check.file.empty()) {

@@ -1,0 +1,239 @@
+#pragma once
+// The daemon's runtime (SPEC §5, §6): per-cluster limits and connections, one scheduler loop
+// with a single timer over a priority queue of due times, startup reconciliation, one cycle
+// coroutine per collection being refreshed (driving the pure refresh_cycle), and shutdown.
+// See docs/DAEMON.md for the design and every decision.
+//
+// `Clock` is real_clock in production and a mock clock in tests (clock.hpp). The runtime is
+// held by a shared_ptr: every coroutine it spawns holds a reference, so when the drain deadline
+// forces the io_context to stop with requests still in flight, the suspended coroutines can be
+// destroyed (with the io_context) before the state they use.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <boost/asio/basic_waitable_timer.hpp>
+
+#include <refreshd/client/refresh_api.hpp>
+#include <refreshd/config/config.hpp>
+#include <refreshd/daemon/clock.hpp>
+#include <refreshd/daemon/collection_state.hpp>
+#include <refreshd/daemon/cycle.hpp>
+#include <refreshd/daemon/job_slots.hpp>
+#include <refreshd/daemon/rate_limited_api.hpp>
+#include <refreshd/daemon/rate_limiter.hpp>
+#include <refreshd/daemon/slot_plan.hpp>
+#include <refreshd/net/asio.hpp>
+#include <refreshd/schedule/clock_jump.hpp>
+
+namespace refreshd::daemon {
+
+struct runtime_options {
+  /// The loop wakes at least this often (heartbeat, clock-jump check), even when nothing is due.
+  std::chrono::milliseconds tick{2000};
+  /// Startup: collections listed at once per cluster (each list still waits for a token).
+  int startup_concurrency = 4;
+  /// Startup: catch-up runs (and overdue "after" runs) of one cluster start this far apart, or
+  /// closer so that all of them start within catch_up_window.
+  std::chrono::milliseconds catch_up_spacing{1000};
+  std::chrono::milliseconds catch_up_window{60000};
+  /// run --once: no retry (API errors, failed jobs) is scheduled after this; polling a job is
+  /// never cut short.
+  std::chrono::milliseconds once_retry_window{std::chrono::minutes(10)};
+  /// Seed of the jitter generator; 0 = random_device.
+  std::uint64_t seed = 0;
+};
+
+/// How the runtime reaches one cluster. The default (make_http_connection) is an
+/// http_refresh_api; tests inject fakes.
+struct cluster_connection {
+  std::unique_ptr<client::refresh_api> api;
+  /// Installs a re-read token (after an authentication failure); may be empty.
+  std::function<void(std::string token)> set_token;
+};
+/// Builds a cluster's connection with its token (already read). Throws std::invalid_argument on
+/// a bad endpoint or CA file (a startup error).
+using connection_factory =
+    std::function<cluster_connection(executor, const config::cluster&, std::string token)>;
+
+/// The real connection: http_refresh_api with the cluster's request_timeout and TLS settings.
+cluster_connection make_http_connection(executor ex, const config::cluster& c, std::string token);
+
+/// API request counters of one cluster, by operation and result ("ok" or an error class).
+struct api_counters {
+  struct entry {
+    client::operation op;
+    std::string result;
+    std::uint64_t count = 0;
+  };
+  std::vector<entry> entries;
+  void add(client::operation op, std::string_view result);
+  std::uint64_t get(client::operation op, std::string_view result) const;
+};
+
+template <class Clock>
+struct cluster_runtime {
+  cluster_runtime(executor ex, const config::cluster& c, cluster_connection conn);
+  cluster_runtime(const cluster_runtime&) = delete;
+  cluster_runtime& operator=(const cluster_runtime&) = delete;
+
+  const config::cluster* cfg;
+  cluster_connection connection;
+  basic_rate_limiter<Clock> limiter;
+  api_counters requests;
+  basic_rate_limited_api<Clock> api;
+  job_slots slots;
+  /// After an unsupported / auth_failed outcome the whole cluster waits until then; due
+  /// collections meanwhile take that outcome without a request.
+  std::optional<steady_time> blocked_until;
+  std::optional<cycle_outcome> block;
+  bool probing = false;         ///< one collection is testing whether the block still holds
+  config::secret_string token;  ///< the token in use (to notice a changed token file)
+};
+
+struct collection_runtime {
+  collection_runtime(std::size_t cluster_index, const config::collection& c, slot_plan p,
+                     std::uint64_t seed);
+
+  std::size_t cluster;
+  const config::collection* cfg;
+  slot_plan plan;
+  refresh_cycle cycle;
+  collection_state state;
+  std::optional<due_slot> slot;               ///< queued, or being run
+  std::uint32_t generation = 0;               ///< queue entries of older generations are stale
+  bool running = false;                       ///< a cycle coroutine exists
+  std::optional<wall_time> last_end;          ///< end of the newest finished job ("after D")
+  std::optional<cycle_outcome> last_outcome;  ///< of the last cycle, or a cluster block
+};
+
+/// The outcome of one collection in run --once.
+struct once_result {
+  const config::cluster* cluster = nullptr;
+  const config::collection* collection = nullptr;
+  cycle_outcome outcome;
+};
+
+template <class Clock>
+class basic_runtime : public std::enable_shared_from_this<basic_runtime<Clock>> {
+ public:
+  using timer_type = net::basic_waitable_timer<Clock>;
+
+  /// Builds clusters (reading every token: throws config::token_error) and collections
+  /// (suspended ones too: they count skipped{suspended}). Throws std::invalid_argument on a bad
+  /// endpoint, CA file or schedule.
+  static std::shared_ptr<basic_runtime> create(executor ex,
+                                               std::shared_ptr<const config::config> cfg,
+                                               connection_factory connect,
+                                               runtime_options options = {});
+
+  /// The daemon: spawns the scheduler loop and the startup reconciliation (ready() once every
+  /// collection was listed). Runs until stop(); cycles then end at their next wait, requests
+  /// in flight finish on their own, and on_drained fires when nothing is left.
+  void start();
+  /// run --once: one refresh cycle per non-suspended collection (same limits and overlap
+  /// rules), all to a terminal state. Results in configuration order.
+  awaitable<std::vector<once_result>> async_run_once();
+
+  /// Stop scheduling and wake every wait (idempotent). Requests in flight finish on their own.
+  void stop();
+  bool stopping() const noexcept { return stopping_; }
+  /// Startup reconciliation is done (readiness).
+  bool ready() const noexcept { return ready_; }
+  /// Coroutines still running (cycles, startup workers, the loop).
+  std::size_t active() const noexcept { return active_; }
+  /// Wall-clock time of the loop's last tick (heartbeat), nullopt before the first.
+  std::optional<wall_time> last_tick() const noexcept { return last_tick_; }
+  std::uint64_t ticks() const noexcept { return ticks_; }
+  std::uint64_t clock_jumps() const noexcept { return clock_jumps_; }
+
+  const std::vector<std::unique_ptr<cluster_runtime<Clock>>>& clusters() const noexcept {
+    return clusters_;
+  }
+  const std::vector<collection_runtime>& collections() const noexcept { return collections_; }
+  const config::config& configuration() const noexcept { return *config_; }
+
+  /// Called when active() drops to zero while stopping (the caller's drain wait).
+  std::function<void()> on_drained;
+  /// Called once startup reconciliation is done (sd_notify READY=1 later).
+  std::function<void()> on_ready;
+
+  basic_runtime(executor ex, std::shared_ptr<const config::config> cfg, runtime_options options,
+                std::uint64_t seed);  // use create()
+
+ private:
+  struct queue_entry {
+    wall_time due;
+    std::uint32_t index;
+    std::uint32_t generation;
+    bool operator>(const queue_entry& o) const noexcept { return due > o.due; }
+  };
+  /// Keeps active_ counted and the runtime alive while a spawned coroutine runs.
+  void spawn(awaitable<void> work, const char* what);
+  instant now() const;
+  wall_time wall_now() const;
+  steady_time steady_at(wall_time t) const;
+
+  struct startup_cursor {
+    std::vector<std::size_t> indices;  // the cluster's collections
+    std::size_t next = 0;
+    int catch_ups = 0;
+    wall_time started{};
+    std::chrono::milliseconds spacing{0};
+  };
+
+  // runtime_impl.hpp: startup and the loop
+  void mark_ready();
+  awaitable<void> startup_worker(std::shared_ptr<startup_cursor> cursor);
+  awaitable<void> reconcile(std::size_t index, startup_cursor& cursor);
+  void on_startup_list_error(collection_runtime& c, const client::api_error& e);
+  awaitable<void> scheduler_loop();
+  void enqueue(std::size_t index, due_slot slot);
+  void dispatch(std::size_t index);
+  bool blocked(collection_runtime& c);
+  void on_clock_jump(std::chrono::milliseconds jump);
+  std::uint64_t random_bits() { return rng_(); }
+
+  // runtime_cycle.hpp: one cycle
+  awaitable<void> scheduled_cycle(std::size_t index, cycle_mode mode, bool forced_slot);
+  std::optional<steady_time> cycle_deadline(const collection_runtime& c) const;
+  awaitable<std::optional<cycle_outcome>> drive(collection_runtime& c, cycle_mode mode,
+                                                std::optional<steady_time> deadline);
+  awaitable<bool> wait_until(steady_time t);
+  void after_cycle(std::size_t index, const cycle_outcome& o, wall_time started);
+  void block_cluster(cluster_runtime<Clock>& cl, const cycle_outcome& o);
+
+  executor ex_;
+  std::shared_ptr<const config::config> config_;
+  runtime_options options_;
+  std::vector<std::unique_ptr<cluster_runtime<Clock>>> clusters_;
+  std::vector<collection_runtime> collections_;
+  std::vector<queue_entry> queue_;  // a min-heap on due
+  timer_type loop_timer_;
+  std::optional<wall_time> armed_for_;  // what loop_timer_ waits for
+  std::list<timer_type*> waits_;        // cycle waits, cancelled by stop()
+  timer_type once_timer_;               // run --once: wakes when the last cycle ends
+  schedule::clock_jump_detector jumps_;
+  std::mt19937_64 rng_;
+  bool stopping_ = false;
+  bool ready_ = false;
+  bool once_ = false;
+  std::size_t once_pending_ = 0;
+  int startup_pending_ = 0;
+  std::size_t active_ = 0;
+  std::optional<wall_time> last_tick_;
+  std::uint64_t ticks_ = 0;
+  std::uint64_t clock_jumps_ = 0;
+};
+
+using runtime = basic_runtime<real_clock>;
+
+}  // namespace refreshd::daemon

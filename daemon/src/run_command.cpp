@@ -1,0 +1,245 @@
+#include "run_command.hpp"
+
+#include <csignal>
+#include <iostream>
+#include <stdexcept>
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <fmt/format.h>
+
+#include <refreshd/config/token.hpp>
+#include <refreshd/daemon/exit_codes.hpp>
+#include <refreshd/daemon/load_config.hpp>
+#include <refreshd/daemon/logging.hpp>
+
+#include "runtime_log.hpp"
+
+namespace refreshd::daemon {
+namespace {
+
+constexpr const char* run_help =
+    "Exit codes: 0 ok (run: stopped by SIGTERM/SIGINT); 2 usage or configuration error.\n"
+    "run --once: 0 every collection completed; 1 a job failed or an API call failed;\n"
+    "3 a cluster does not support the refresh API (HTTP 404); 4 authentication failed\n"
+    "(4 wins over 3, 3 over 1); 130/143 interrupted (SIGINT/SIGTERM).\n"
+    "A first SIGTERM/SIGINT stops scheduling and waits up to 5s for requests in flight\n"
+    "(running jobs keep running on the server and are adopted at the next start); a second\n"
+    "signal terminates at once.";
+
+logging_options logging_for(const run_options& o, const config::config& cfg) {
+  logging_options l;
+  l.format = cfg.log.format;
+  l.level = cfg.log.level;
+  if (o.log_format == "json") {
+    l.format = config::log_format::json;
+  } else if (o.log_format == "text") {
+    l.format = config::log_format::text;
+  }
+  static const std::pair<const char*, config::log_level> levels[] = {
+      {"trace", config::log_level::trace}, {"debug", config::log_level::debug},
+      {"info", config::log_level::info},   {"warn", config::log_level::warn},
+      {"error", config::log_level::error}, {"critical", config::log_level::critical},
+      {"off", config::log_level::off}};
+  for (const auto& [name, level] : levels) {
+    if (o.log_level == name) {
+      l.level = level;
+    }
+  }
+  l.journald = detect_journal_stream();
+  return l;
+}
+
+/// Loads the config; prints every error and returns nullptr when it is invalid.
+std::shared_ptr<const config::config> load(const run_options& o) {
+  const std::filesystem::path path =
+      o.config_file.empty() ? default_config_path() : std::filesystem::path(o.config_file);
+  auto loaded = load_daemon_config(path);
+  if (!loaded.ok()) {
+    std::cerr << config::to_string(loaded.errors);
+    std::cerr << "error: " << loaded.errors.size() << " error(s) in " << path.string() << '\n';
+    return nullptr;
+  }
+  auto cfg = std::make_shared<const config::config>(std::move(*loaded.value));
+  setup_logging(logging_for(o, *cfg));
+  for (const auto& w : loaded.warnings) {
+    log_event(log_level_t::warn, config::to_string(w));
+  }
+  return cfg;
+}
+
+/// Stops the runtime on the first SIGINT/SIGTERM and the io_context once drained or at the
+/// deadline. The second signal meets the default disposition: the process ends at once.
+class shutdown_control {
+ public:
+  shutdown_control(net::io_context& ioc, runtime& rt, std::chrono::milliseconds deadline)
+      : ioc_(ioc), rt_(rt), signals_(ioc, SIGINT, SIGTERM), drain_(ioc), deadline_(deadline) {
+    rt_.on_drained = [this] { drain_.cancel(); };
+    signals_.async_wait([this](boost::system::error_code ec, int sig) {
+      if (!ec) {
+        on_signal(sig);
+      }
+    });
+  }
+  int signal() const noexcept { return signal_; }
+  /// Stops waiting for signals (the work is done) so the io_context can run out of work.
+  void release() { signals_.cancel(); }
+
+ private:
+  void on_signal(int sig) {
+    signal_ = sig;
+    signals_.clear();  // back to SIG_DFL: a second signal terminates the process at once
+    log_fields f;
+    f.add("signal", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    f.add("drain_deadline", format_ms(deadline_));
+    log_event(log_level_t::info, "shutting down: scheduling stopped, draining requests", f);
+    rt_.stop();
+    drain_.expires_after(deadline_);
+    drain_.async_wait([this](boost::system::error_code ec) {
+      if (!ec && rt_.active() > 0) {
+        log_fields g;
+        g.add_number("abandoned", static_cast<std::int64_t>(rt_.active()));
+        log_event(log_level_t::warn, "drain deadline passed; abandoning requests in flight", g);
+      }
+      log_event(log_level_t::info, "stopped; running jobs keep running on the server");
+      ioc_.stop();
+    });
+  }
+
+  net::io_context& ioc_;
+  runtime& rt_;
+  net::signal_set signals_;
+  net::steady_timer drain_;
+  std::chrono::milliseconds deadline_;
+  int signal_ = 0;
+};
+
+int run_daemon(net::io_context& ioc, const std::shared_ptr<runtime>& rt, const run_options& o) {
+  shutdown_control control(ioc, *rt, o.drain_timeout);
+  rt->start();
+  ioc.run();
+  return exit_ok;
+}
+
+int run_once(net::io_context& ioc, const std::shared_ptr<runtime>& rt, const run_options& o) {
+  shutdown_control control(ioc, *rt, o.drain_timeout);
+  std::optional<std::vector<once_result>> results;
+  net::co_spawn(
+      ioc,
+      [&]() -> awaitable<void> {
+        results = co_await rt->async_run_once();
+        if (!rt->stopping()) {
+          control.release();
+        }
+      },
+      [](std::exception_ptr e) {
+        if (e) {
+          std::rethrow_exception(e);
+        }
+      });
+  ioc.run();
+  if (control.signal() != 0) {
+    return control.signal() == SIGINT ? exit_sigint : exit_sigterm;
+  }
+  std::cout << once_summary(*results) << std::flush;
+  return once_exit_code(*results);
+}
+
+std::string job_duration(const once_result& r) {
+  if (!r.outcome.job || !r.outcome.job->start || !r.outcome.job->end) {
+    return "-";
+  }
+  return format_ms(*r.outcome.job->end - *r.outcome.job->start);
+}
+
+}  // namespace
+
+CLI::App* add_run_command(CLI::App& app, run_options& o) {
+  auto* run = app.add_subcommand("run", "Run the daemon (or refresh everything once: --once)");
+  run->add_option("-c,--config", o.config_file,
+                  "Config file (default: $MILVUS_REFRESHD_CONFIG or "
+                  "/etc/milvus-refreshd/config.yaml)");
+  run->add_flag("--once", o.once,
+                "Refresh every configured, non-suspended collection once, wait for all jobs to "
+                "end, print a summary and exit");
+  run->add_option("--log-format", o.log_format, "text or json (default: the config's log.format)")
+      ->check(CLI::IsMember({"text", "json"}));
+  run->add_option("--log-level", o.log_level, "Log level (default: the config's log.level)")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+  run->footer(run_help);
+  return run;
+}
+
+int run_command(const run_options& o) {
+  auto cfg = load(o);
+  if (!cfg) {
+    return exit_usage;
+  }
+  net::io_context ioc;
+  std::shared_ptr<runtime> rt;
+  try {
+    rt = runtime::create(ioc.get_executor(), cfg, make_http_connection);
+  } catch (const config::token_error& e) {
+    std::cerr << "error: " << e.what() << '\n';
+    return exit_usage;
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "error: " << e.what() << '\n';
+    return exit_usage;
+  }
+  log_fields f;
+  f.add("config", cfg->file).add("mode", o.once ? "once" : "daemon");
+  f.add_number("collections", static_cast<std::int64_t>(rt->collections().size()));
+  log_event(log_level_t::info, "milvus-refreshd starting", f);
+  const int rc = o.once ? run_once(ioc, rt, o) : run_daemon(ioc, rt, o);
+  // Coroutines abandoned at the drain deadline hold the runtime; they go with the io_context.
+  rt.reset();
+  return rc;
+}
+
+int once_exit_code(const std::vector<once_result>& results) {
+  bool auth = false;
+  bool unsupported = false;
+  bool failed = false;
+  for (const auto& r : results) {
+    auth = auth || r.outcome.kind == outcome_kind::auth_failed;
+    unsupported = unsupported || r.outcome.kind == outcome_kind::unsupported;
+    failed = failed || r.outcome.kind != outcome_kind::completed;
+  }
+  return auth ? exit_auth : unsupported ? exit_unsupported : failed ? exit_failed : exit_ok;
+}
+
+std::string once_summary(const std::vector<once_result>& results) {
+  std::vector<std::array<std::string, 7>> rows;
+  rows.push_back({"CLUSTER", "DATABASE", "COLLECTION", "RESULT", "JOB", "DURATION", "MESSAGE"});
+  int completed = 0;
+  for (const auto& r : results) {
+    completed += r.outcome.kind == outcome_kind::completed ? 1 : 0;
+    rows.push_back({r.cluster->name, r.collection->database, r.collection->name,
+                    std::string(to_string(r.outcome.kind)),
+                    r.outcome.job ? std::to_string(r.outcome.job->id.value) : "-", job_duration(r),
+                    r.outcome.message});
+  }
+  std::array<std::size_t, 7> width{};
+  for (const auto& row : rows) {
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      width[i] = std::max(width[i], row[i].size());
+    }
+  }
+  std::string out;
+  for (const auto& row : rows) {
+    std::string line;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      line += i + 1 < row.size() ? fmt::format("{:<{}}  ", row[i], width[i]) : row[i];
+    }
+    while (!line.empty() && line.back() == ' ') {
+      line.pop_back();
+    }
+    out += line + '\n';
+  }
+  out += fmt::format("{} of {} collections completed\n", completed, results.size());
+  return out;
+}
+
+}  // namespace refreshd::daemon

@@ -1,0 +1,74 @@
+// The production instantiation of the runtime (real_clock) and its non-template parts.
+#include <algorithm>
+
+#include <refreshd/daemon/runtime.hpp>
+
+#include "runtime_cycle.hpp"
+#include "runtime_impl.hpp"
+
+namespace refreshd::daemon {
+
+void api_counters::add(client::operation op, std::string_view result) {
+  for (auto& e : entries) {
+    if (e.op == op && e.result == result) {
+      ++e.count;
+      return;
+    }
+  }
+  entries.push_back(entry{op, std::string(result), 1});
+}
+
+std::uint64_t api_counters::get(client::operation op, std::string_view result) const {
+  for (const auto& e : entries) {
+    if (e.op == op && e.result == result) {
+      return e.count;
+    }
+  }
+  return 0;
+}
+
+namespace {
+
+client::refresh_request target_of(const config::collection& c) {
+  client::refresh_request r;
+  r.database = c.database;
+  r.collection = c.name;
+  if (c.has_external()) {
+    r.external_source = c.external_source;
+    r.external_spec = c.external_spec.reveal();
+  }
+  return r;
+}
+
+}  // namespace
+
+collection_runtime::collection_runtime(std::size_t cluster_index, const config::collection& c,
+                                       slot_plan p, std::uint64_t seed)
+    : cluster(cluster_index),
+      cfg(&c),
+      plan(std::move(p)),
+      cycle(target_of(c), make_cycle_params(c.settings), seed) {
+  set_suspended(state, c.suspend);
+}
+
+cluster_connection make_http_connection(executor ex, const config::cluster& c, std::string token) {
+  client::http_client_options http;
+  http.request_timeout = c.request_timeout;
+  http.io_timeout = c.request_timeout;
+  http.connect_timeout =
+      std::min<std::chrono::milliseconds>(c.request_timeout, std::chrono::seconds(5));
+  http.tls.ca_file = c.tls.ca_file;
+  http.tls.insecure_skip_verify = c.tls.insecure_skip_verify;
+  auto api = std::make_unique<client::http_refresh_api>(std::move(ex), c.endpoint, std::move(token),
+                                                        std::move(http));
+  auto* raw = api.get();
+  cluster_connection conn;
+  conn.api = std::move(api);
+  conn.set_token = [raw](std::string t) { raw->set_token(std::move(t)); };
+  return conn;
+}
+
+template struct cluster_runtime<real_clock>;
+template class basic_runtime<real_clock>;
+
+}  // namespace refreshd::daemon

@@ -1,0 +1,374 @@
+#pragma once
+// basic_runtime: construction, startup reconciliation and the scheduler loop. Included by
+// runtime.cpp (real_clock) and by tests (mock clock). The cycle half is runtime_cycle.hpp.
+
+#include <algorithm>
+#include <exception>
+#include <random>
+
+#include <boost/asio/co_spawn.hpp>
+
+#include <refreshd/config/token.hpp>
+#include <refreshd/daemon/runtime.hpp>
+
+#include "runtime_log.hpp"
+
+namespace refreshd::daemon {
+
+template <class Clock>
+cluster_runtime<Clock>::cluster_runtime(executor ex, const config::cluster& c,
+                                        cluster_connection conn)
+    : cfg(&c),
+      connection(std::move(conn)),
+      limiter(ex, token_bucket_options{.rate = c.rate_limit}),
+      api(*connection.api, limiter, {},
+          [this](client::operation op, std::string_view result, std::chrono::nanoseconds) {
+            requests.add(op, result);
+          }),
+      slots(ex, c.max_running_jobs) {}
+
+template <class Clock>
+basic_runtime<Clock>::basic_runtime(executor ex, std::shared_ptr<const config::config> cfg,
+                                    runtime_options options, std::uint64_t seed)
+    : ex_(ex),
+      config_(std::move(cfg)),
+      options_(options),
+      loop_timer_(ex),
+      once_timer_(ex),
+      rng_(seed) {}
+
+template <class Clock>
+std::shared_ptr<basic_runtime<Clock>> basic_runtime<Clock>::create(
+    executor ex, std::shared_ptr<const config::config> cfg, connection_factory connect,
+    runtime_options options) {
+  std::uint64_t seed = options.seed;
+  if (seed == 0) {
+    std::random_device rd;
+    seed = (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+  }
+  auto rt = std::make_shared<basic_runtime>(ex, cfg, options, seed);
+  std::size_t total = 0;
+  for (const auto& c : cfg->clusters) {
+    total += c.collections.size();
+  }
+  rt->collections_.reserve(total);  // collection_runtime addresses stay stable
+  const auto env = config::process_env();
+  for (std::size_t i = 0; i < cfg->clusters.size(); ++i) {
+    const auto& c = cfg->clusters[i];
+    auto token = config::read_token(c.token, env);
+    auto conn = connect(ex, c, token);
+    rt->clusters_.push_back(std::make_unique<cluster_runtime<Clock>>(ex, c, std::move(conn)));
+    rt->clusters_.back()->token = config::secret_string(std::move(token));
+    for (const auto& col : c.collections) {
+      rt->collections_.emplace_back(i, col, make_slot_plan(c.name, col), rt->rng_());
+    }
+  }
+  return rt;
+}
+
+template <class Clock>
+void basic_runtime<Clock>::spawn(awaitable<void> work, const char* what) {
+  ++active_;
+  net::co_spawn(ex_, std::move(work),
+                [self = this->shared_from_this(), what](std::exception_ptr e) {
+                  if (e) {
+                    try {
+                      std::rethrow_exception(e);
+                    } catch (const std::exception& x) {
+                      log_fields f;
+                      f.add("task", what).add("error", x.what());
+                      log_event(log_level_t::critical, "internal error (a bug)", f);
+                    }
+                  }
+                  if (--self->active_ == 0 && self->stopping_ && self->on_drained) {
+                    self->on_drained();
+                  }
+                });
+}
+
+template <class Clock>
+instant basic_runtime<Clock>::now() const {
+  return instant{Clock::now(), wall_now()};
+}
+
+template <class Clock>
+wall_time basic_runtime<Clock>::wall_now() const {
+  return std::chrono::floor<std::chrono::milliseconds>(Clock::system_now());
+}
+
+template <class Clock>
+steady_time basic_runtime<Clock>::steady_at(wall_time t) const {
+  const auto st = Clock::now();
+  const auto wall = Clock::system_now();
+  if (t <= wall) {
+    return st;
+  }
+  return st + std::chrono::duration_cast<steady_time::duration>(t - wall);
+}
+
+template <class Clock>
+void basic_runtime<Clock>::stop() {
+  if (stopping_) {
+    return;
+  }
+  stopping_ = true;
+  loop_timer_.cancel();
+  for (timer_type* t : waits_) {
+    t->cancel();
+  }
+  for (auto& cl : clusters_) {
+    cl->limiter.stop();
+    cl->slots.stop();
+  }
+  once_timer_.cancel();
+  if (active_ == 0 && on_drained) {
+    on_drained();
+  }
+}
+
+template <class Clock>
+void basic_runtime<Clock>::start() {
+  spawn(scheduler_loop(), "scheduler loop");
+  const auto n = clusters_.size();
+  std::vector<std::shared_ptr<startup_cursor>> cursors(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    cursors[i] = std::make_shared<startup_cursor>();
+    cursors[i]->started = wall_now();
+  }
+  for (std::size_t i = 0; i < collections_.size(); ++i) {
+    cursors[collections_[i].cluster]->indices.push_back(i);
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto& idx = cursors[i]->indices;
+    const int workers = std::min<int>(options_.startup_concurrency, static_cast<int>(idx.size()));
+    cursors[i]->spacing = options_.catch_up_spacing;
+    if (!idx.empty()) {
+      cursors[i]->spacing = std::min(options_.catch_up_spacing,
+                                     options_.catch_up_window / static_cast<int>(idx.size()));
+    }
+    for (int w = 0; w < workers; ++w) {
+      ++startup_pending_;
+      spawn(startup_worker(cursors[i]), "startup reconciliation");
+    }
+  }
+  if (startup_pending_ == 0) {
+    mark_ready();
+  }
+}
+
+template <class Clock>
+void basic_runtime<Clock>::mark_ready() {
+  ready_ = true;
+  log_fields f;
+  f.add_number("collections", static_cast<std::int64_t>(collections_.size()));
+  f.add_number("clusters", static_cast<std::int64_t>(clusters_.size()));
+  log_event(log_level_t::info, "startup reconciliation done; ready", f);
+  if (on_ready) {
+    on_ready();
+  }
+}
+
+template <class Clock>
+awaitable<void> basic_runtime<Clock>::startup_worker(std::shared_ptr<startup_cursor> cur) {
+  while (!stopping_ && cur->next < cur->indices.size()) {
+    const std::size_t index = cur->indices[cur->next++];
+    co_await reconcile(index, *cur);
+  }
+  if (--startup_pending_ == 0 && !stopping_) {
+    mark_ready();
+  }
+}
+
+template <class Clock>
+awaitable<void> basic_runtime<Clock>::reconcile(std::size_t index, startup_cursor& cur) {
+  auto& c = collections_[index];
+  auto& cl = *clusters_[c.cluster];
+  if (c.cfg->suspend || blocked(c)) {
+    if (!c.plan.is_after()) {
+      enqueue(index, first_slot(c.plan, wall_now(), std::nullopt, random_bits()));
+    }
+    co_return;
+  }
+  log_event(log_level_t::debug, "startup: listing jobs", collection_fields(*cl.cfg, *c.cfg));
+  client::list_request request{c.cfg->database, c.cfg->name};
+  auto listed = co_await cl.api.async_list(std::move(request));
+  if (stopping_) {
+    co_return;
+  }
+  const wall_time now = wall_now();
+  if (!listed) {
+    on_startup_list_error(c, listed.error());
+    enqueue(index, first_slot(c.plan, now, std::nullopt, random_bits()));
+    co_return;
+  }
+  const client::job_info* newest = nullptr;
+  bool active = false;
+  for (const auto& j : *listed) {
+    if (!j.collection_name.empty() && j.collection_name != c.cfg->name) {
+      continue;
+    }
+    newest = newest != nullptr ? newest : &j;
+    active = active || !client::is_terminal(j.state);
+  }
+  if (active) {
+    spawn(scheduled_cycle(index, cycle_mode::observe, true), "adopted cycle");
+    co_return;
+  }
+  std::optional<wall_time> last_start;
+  if (newest != nullptr) {
+    cycle_outcome seen;
+    seen.kind = outcome_kind::idle;
+    seen.job = snapshot_of(*newest);
+    apply(c.state, seen);
+    last_start = seen.job->start;
+    c.last_end = seen.job->end;
+  }
+  auto slot = first_slot(c.plan, now, c.last_end, random_bits());
+  if (auto missed = catch_up(c.plan, last_start, now)) {
+    // Spread so a restart never stampedes the cluster, but never later than the next regular
+    // slot (which then stands in for the catch-up).
+    const wall_time due = std::max(now, cur.started + cur.spacing * cur.catch_ups);
+    if (due < slot.due) {
+      ++cur.catch_ups;
+      log_fields f = collection_fields(*cl.cfg, *c.cfg);
+      f.add("slot", format_wall(*missed)).add("at", format_wall(due));
+      log_event(log_level_t::info, "catch-up run scheduled for a missed slot", f);
+      enqueue(index, due_slot{*missed, due});
+      co_return;
+    }
+  }
+  if (c.plan.is_after() && slot.due <= now) {
+    slot.due = std::max(now, cur.started + cur.spacing * cur.catch_ups++);
+  }
+  enqueue(index, slot);
+}
+
+template <class Clock>
+void basic_runtime<Clock>::on_startup_list_error(collection_runtime& c,
+                                                 const client::api_error& e) {
+  auto& cl = *clusters_[c.cluster];
+  log_fields f = collection_fields(*cl.cfg, *c.cfg);
+  f.add("class", std::string(client::to_string(e.kind))).add("error", client::describe_error(e));
+  log_event(log_level_t::warn, "startup list failed; scheduling without catch-up", f);
+  if (e.kind != client::error_class::unsupported &&
+      e.kind != client::error_class::unauthenticated) {
+    return;
+  }
+  const auto params = c.cycle.params();
+  cycle_outcome o;
+  o.kind = e.kind == client::error_class::unsupported ? outcome_kind::unsupported
+                                                      : outcome_kind::auth_failed;
+  o.error = e;
+  o.message = client::describe_error(e);
+  o.not_before = Clock::now() + (o.kind == outcome_kind::unsupported ? params.unsupported_retry
+                                                                     : params.auth_backoff_min);
+  apply(c.state, o);
+  block_cluster(cl, o);
+}
+
+template <class Clock>
+void basic_runtime<Clock>::enqueue(std::size_t index, due_slot slot) {
+  auto& c = collections_[index];
+  c.slot = slot;
+  c.state.next_run = slot.due;
+  ++c.generation;
+  queue_.push_back(queue_entry{slot.due, static_cast<std::uint32_t>(index), c.generation});
+  std::push_heap(queue_.begin(), queue_.end(), std::greater<>{});
+  if (!armed_for_ || slot.due < *armed_for_) {
+    loop_timer_.cancel();  // the loop re-arms for the earlier slot
+  }
+}
+
+template <class Clock>
+awaitable<void> basic_runtime<Clock>::scheduler_loop() {
+  while (!stopping_) {
+    const auto steady = Clock::now();
+    if (auto jump = jumps_.observe(steady, Clock::system_now())) {
+      on_clock_jump(*jump);
+    }
+    const wall_time now = wall_now();
+    last_tick_ = now;
+    ++ticks_;
+    // Entries due within a millisecond fire now: the two clocks are read a moment apart.
+    while (!queue_.empty() && queue_.front().due <= now + std::chrono::milliseconds(1)) {
+      const queue_entry e = queue_.front();
+      std::pop_heap(queue_.begin(), queue_.end(), std::greater<>{});
+      queue_.pop_back();
+      auto& c = collections_[e.index];
+      if (e.generation == c.generation && !c.running) {
+        dispatch(e.index);
+      }
+    }
+    steady_time wake = steady + options_.tick;
+    armed_for_ = now + options_.tick;
+    if (!queue_.empty() && queue_.front().due < *armed_for_) {
+      armed_for_ = queue_.front().due;
+      wake = steady_at(queue_.front().due);
+    }
+    loop_timer_.expires_at(wake);
+    co_await loop_timer_.async_wait(use_nothrow);
+  }
+}
+
+template <class Clock>
+void basic_runtime<Clock>::dispatch(std::size_t index) {
+  auto& c = collections_[index];
+  const wall_time now = wall_now();
+  const wall_time previous = c.slot ? c.slot->nominal : now;
+  if (c.cfg->suspend) {
+    record_skip(c.state, skip_reason::suspended);
+    log_skip(*clusters_[c.cluster]->cfg, *c.cfg, skip_reason::suspended, 1);
+    enqueue(index, next_slot(c.plan, previous, now, c.last_end, random_bits()));
+    return;
+  }
+  if (blocked(c)) {
+    enqueue(index, next_slot(c.plan, previous, now, c.last_end, random_bits()));
+    return;
+  }
+  c.running = true;
+  ++c.generation;
+  spawn(scheduled_cycle(index, cycle_mode::refresh, false), "refresh cycle");
+}
+
+template <class Clock>
+bool basic_runtime<Clock>::blocked(collection_runtime& c) {
+  auto& cl = *clusters_[c.cluster];
+  if (!cl.block) {
+    return false;
+  }
+  const bool probe_due = !cl.probing && (!cl.blocked_until || Clock::now() >= *cl.blocked_until);
+  if (probe_due) {
+    cl.probing = true;  // this collection probes; the others wait for its outcome
+    return false;
+  }
+  apply(c.state, *cl.block);
+  c.last_outcome = cl.block;
+  return true;
+}
+
+template <class Clock>
+void basic_runtime<Clock>::on_clock_jump(std::chrono::milliseconds jump) {
+  ++clock_jumps_;
+  log_fields f;
+  f.add("jump", format_ms(jump));
+  log_event(log_level_t::warn, "wall clock jumped; recomputing schedules", f);
+  const wall_time now = wall_now();
+  std::vector<int> spread(clusters_.size(), 0);
+  queue_.clear();
+  for (std::size_t i = 0; i < collections_.size(); ++i) {
+    auto& c = collections_[i];
+    if (c.running || !c.slot) {
+      continue;
+    }
+    due_slot s = *c.slot;
+    if (jump.count() < 0 && !c.plan.is_after()) {
+      s = first_slot(c.plan, now, c.last_end, random_bits());
+    } else if (s.due <= now) {
+      // Slots the jump skipped over run once, spread like startup catch-ups.
+      s.due = now + options_.catch_up_spacing * spread[c.cluster]++;
+    }
+    enqueue(i, s);
+  }
+}
+
+}  // namespace refreshd::daemon

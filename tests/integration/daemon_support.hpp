@@ -1,0 +1,87 @@
+#pragma once
+// Shared pieces of the daemon integration tests: a temporary config file and the daemon
+// process with JSON logs on stderr.
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <refreshd/test/child_process.hpp>
+#include <refreshd/test/sim_process.hpp>
+
+namespace refreshd::test {
+
+/// A private directory under $TMPDIR, removed with the object.
+class temp_dir {
+ public:
+  temp_dir() {
+    static std::atomic<int> counter{0};
+    path_ = std::filesystem::temp_directory_path() /
+            ("refreshd-daemon-" + std::to_string(getpid()) + "-" + std::to_string(counter++));
+    std::filesystem::create_directories(path_);
+  }
+  ~temp_dir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+
+  std::string write(const std::string& name, const std::string& text) const {
+    const auto p = path_ / name;
+    std::ofstream(p) << text;
+    return p.string();
+  }
+  const std::filesystem::path& path() const noexcept { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+/// A config with one cluster `local` at the simulator and the given collection entries (YAML
+/// list items, already indented by 6 spaces) and extra cluster keys.
+inline std::string daemon_config(const sim_process& sim, const std::string& defaults,
+                                 const std::string& cluster_keys, const std::string& collections) {
+  return "version: 1\n"
+         "listen: 127.0.0.1:0\n"
+         "defaults:\n" +
+         defaults +
+         "clusters:\n"
+         "  - name: local\n"
+         "    endpoint: " +
+         sim.url() + "\n" + cluster_keys + "    collections:\n" + collections;
+}
+
+inline std::vector<std::string> daemon_argv(const std::string& config,
+                                            std::vector<std::string> extra = {}) {
+  std::vector<std::string> argv{REFRESHD_DAEMON_BINARY, "run", "-c", config,
+                                "--log-format",         "json"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return argv;
+}
+
+/// A predicate for wait_for_err_line: a JSON log line whose msg is `msg` and whose other keys
+/// match `fields` (string values).
+inline auto json_line(std::string msg, nlohmann::json fields = nlohmann::json::object()) {
+  return [msg = std::move(msg), fields = std::move(fields)](std::string_view line) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (!j.is_object() || j.value("msg", "") != msg) {
+      return false;
+    }
+    for (auto it = fields.begin(); it != fields.end(); ++it) {
+      if (!j.contains(it.key()) || j[it.key()] != it.value()) {
+        return false;
+      }
+    }
+    return true;
+  };
+}
+
+}  // namespace refreshd::test
