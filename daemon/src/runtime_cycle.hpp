@@ -29,7 +29,13 @@ awaitable<void> basic_runtime<Clock>::scheduled_cycle(std::size_t index, cycle_m
 
   const wall_time due = c.slot ? c.slot->due : wall_now();
   const auto due_sys = std::chrono::time_point_cast<std::chrono::system_clock::duration>(due);
-  job_slot slot = forced_slot ? cl.slots.force_acquire() : co_await cl.slots.async_acquire(due_sys);
+  // No co_await inside a conditional expression: g++ 12 mishandles the temporary.
+  job_slot slot;
+  if (forced_slot) {
+    slot = cl.slots.force_acquire();
+  } else {
+    slot = co_await cl.slots.async_acquire(due_sys);
+  }
   if (!slot || stopping_) {
     co_return;
   }
