@@ -53,7 +53,7 @@ awaitable<void> basic_runtime<Clock>::scheduled_cycle(std::size_t index, cycle_m
       log_skip(*cl.cfg, *c.cfg, skip_reason::limit, limit_skips);
     }
   }
-  if (!forced_slot && blocked(c)) {
+  if (!forced_slot && blocked(index, false)) {
     if (!once_) {
       const wall_time previous = c.slot ? c.slot->nominal : started;
       enqueue(index, next_slot(c.plan, previous, started, c.last_end, random_bits()));
@@ -159,12 +159,9 @@ void basic_runtime<Clock>::after_cycle(std::size_t index, const cycle_outcome& o
   // "after D" counts from the job's end; with no job end (API errors) from the cycle's end.
   c.last_end = o.job && o.job->end ? *o.job->end : now;
   if (o.kind == outcome_kind::unsupported || o.kind == outcome_kind::auth_failed) {
-    block_cluster(cl, o);
+    block_cluster(c.cluster, o);
   } else if (cl.block) {
-    log_event(log_level_t::info, "cluster answers again", collection_fields(*cl.cfg, *c.cfg));
-    cl.block.reset();
-    cl.blocked_until.reset();
-    cl.probing = false;
+    unblock_cluster(c.cluster);
   }
   if (once_ || stopping_) {
     return;
@@ -186,8 +183,9 @@ void basic_runtime<Clock>::after_cycle(std::size_t index, const cycle_outcome& o
 }
 
 template <class Clock>
-void basic_runtime<Clock>::block_cluster(cluster_runtime<Clock>& cl, const cycle_outcome& o) {
-  cl.probing = false;
+void basic_runtime<Clock>::block_cluster(std::size_t cluster, const cycle_outcome& o) {
+  auto& cl = *clusters_[cluster];
+  cl.prober.reset();
   log_fields f;
   f.cluster = cl.cfg->name;
   if (o.kind == outcome_kind::auth_failed && cl.cfg->token.kind != config::token_kind::literal) {
@@ -200,8 +198,9 @@ void basic_runtime<Clock>::block_cluster(cluster_runtime<Clock>& cl, const cycle
         }
         f.add("token", config::describe(cl.cfg->token));
         log_event(log_level_t::warn, "authentication failed; the token changed, retrying", f);
-        cl.block.reset();
-        cl.blocked_until.reset();
+        if (cl.block) {
+          unblock_cluster(cluster);
+        }
         return;
       }
     } catch (const config::token_error& e) {

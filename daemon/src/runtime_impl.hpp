@@ -183,7 +183,7 @@ template <class Clock>
 awaitable<void> basic_runtime<Clock>::reconcile(std::size_t index, startup_cursor& cur) {
   auto& c = collections_[index];
   auto& cl = *clusters_[c.cluster];
-  if (c.cfg->suspend || blocked(c)) {
+  if (c.cfg->suspend || cl.block) {
     if (!c.plan.is_after()) {
       enqueue(index, first_slot(c.plan, wall_now(), std::nullopt, random_bits()));
     }
@@ -263,7 +263,7 @@ void basic_runtime<Clock>::on_startup_list_error(collection_runtime& c,
   o.not_before = Clock::now() + (o.kind == outcome_kind::unsupported ? params.unsupported_retry
                                                                      : params.auth_backoff_min);
   apply(c.state, o);
-  block_cluster(cl, o);
+  block_cluster(c.cluster, o);
 }
 
 template <class Clock>
@@ -321,7 +321,7 @@ void basic_runtime<Clock>::dispatch(std::size_t index) {
     enqueue(index, next_slot(c.plan, previous, now, c.last_end, random_bits()));
     return;
   }
-  if (blocked(c)) {
+  if (blocked(index, true)) {
     enqueue(index, next_slot(c.plan, previous, now, c.last_end, random_bits()));
     return;
   }
@@ -331,19 +331,45 @@ void basic_runtime<Clock>::dispatch(std::size_t index) {
 }
 
 template <class Clock>
-bool basic_runtime<Clock>::blocked(collection_runtime& c) {
+bool basic_runtime<Clock>::blocked(std::size_t index, bool may_probe) {
+  auto& c = collections_[index];
   auto& cl = *clusters_[c.cluster];
-  if (!cl.block) {
+  if (!cl.block || cl.prober == index) {
     return false;
   }
-  const bool probe_due = !cl.probing && (!cl.blocked_until || Clock::now() >= *cl.blocked_until);
-  if (probe_due) {
-    cl.probing = true;  // this collection probes; the others wait for its outcome
+  if (may_probe && !cl.prober && (!cl.blocked_until || Clock::now() >= *cl.blocked_until)) {
+    cl.prober = index;  // this collection probes; the others wait for its outcome
     return false;
   }
   apply(c.state, *cl.block);
   c.last_outcome = cl.block;
   return true;
+}
+
+template <class Clock>
+void basic_runtime<Clock>::unblock_cluster(std::size_t cluster) {
+  auto& cl = *clusters_[cluster];
+  log_fields f;
+  f.cluster = cl.cfg->name;
+  log_event(log_level_t::info, "cluster answers again", f);
+  cl.block.reset();
+  cl.blocked_until.reset();
+  cl.prober.reset();
+  // Collections held back by the cluster's problem (not their own) go back to their slots,
+  // spread like startup catch-ups.
+  const wall_time now = wall_now();
+  int k = 0;
+  for (std::size_t i = 0; i < collections_.size(); ++i) {
+    auto& c = collections_[i];
+    const bool held = c.last_outcome && (c.last_outcome->kind == outcome_kind::auth_failed ||
+                                         c.last_outcome->kind == outcome_kind::unsupported);
+    if (c.cluster != cluster || c.running || !c.slot || !held) {
+      continue;
+    }
+    due_slot s = *c.slot;
+    s.due = std::max(now + options_.catch_up_spacing * k++, s.nominal + c.plan.known_offset());
+    enqueue(i, s);
+  }
 }
 
 template <class Clock>

@@ -34,6 +34,8 @@ class model_cluster {
 
   /// Answer every request with this error instead (e.g. unsupported, unauthenticated).
   std::optional<client::api_error> broken;
+  /// When set, requests carrying another token get HTTP 401 / code 1800.
+  std::optional<std::string> required_token;
   std::map<std::string, behaviour> collections;
   std::vector<job> jobs;  // oldest first
   std::vector<mock_clock::time_point> request_times;
@@ -147,21 +149,46 @@ class model_cluster {
 /// The refresh_api face of a model_cluster (the runtime owns one per cluster).
 class model_api final : public client::refresh_api {
  public:
-  explicit model_api(model_cluster& m) : model_(m) {}
+  explicit model_api(model_cluster& m, std::string token = {})
+      : model_(m), token_(std::move(token)) {}
   awaitable<client::api_result<client::job_id>> async_refresh(
       client::refresh_request request) override {
+    if (auto e = refused()) {
+      co_return *e;
+    }
     co_return model_.refresh(request);
   }
   awaitable<client::api_result<client::job_info>> async_describe(client::job_id id) override {
+    if (auto e = refused()) {
+      co_return *e;
+    }
     co_return model_.describe(id);
   }
   awaitable<client::api_result<std::vector<client::job_info>>> async_list(
       client::list_request request) override {
+    if (auto e = refused()) {
+      co_return *e;
+    }
     co_return model_.list(request);
   }
+  void set_token(std::string t) { token_ = std::move(t); }
 
  private:
+  std::optional<client::api_error> refused() {
+    if (!model_.required_token || *model_.required_token == token_) {
+      return std::nullopt;
+    }
+    model_.request_times.push_back(mock_clock::now());
+    client::api_error e;
+    e.kind = client::error_class::unauthenticated;
+    e.http_status = 401;
+    e.code = 1800;
+    e.message = "user hasn't authenticated";
+    return e;
+  }
+
   model_cluster& model_;
+  std::string token_;
 };
 
 }  // namespace refreshd::test

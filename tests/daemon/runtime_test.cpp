@@ -1,8 +1,13 @@
 // The runtime's scheduler loop, limits, startup reconciliation and shutdown, driven by the mock
 // clock against an in-memory cluster model (no sockets, no sleeping).
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <gtest/gtest.h>
 #include <spdlog/sinks/null_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <refreshd/daemon/runtime.hpp>
@@ -200,6 +205,45 @@ TEST_F(Runtime, UnsupportedClusterIsProbedEveryTenMinutes) {
   for (std::size_t i = 0; i < 5; ++i) {
     EXPECT_EQ(col(i).state.current, status::unsupported) << i;
   }
+}
+
+TEST_F(Runtime, AuthFailureRereadsTheTokenFileAndRetriesOnlyWhenItChanged) {
+  const auto file = std::filesystem::temp_directory_path() /
+                    ("refreshd-runtime-token-" + std::to_string(::getpid()));
+  std::ofstream(file) << "old-token\n";
+  auto& c = cluster(2, "every 30s");
+  c.token.kind = config::token_kind::file;
+  c.token.reference = file.string();
+  model_.required_token = "new-token";
+  std::vector<std::string> installed;
+  rt_ = mock_runtime::create(
+      ioc_.get_executor(), cfg_,
+      [&](executor, const config::cluster&, std::string token) {
+        auto api = std::make_unique<test::model_api>(model_, std::move(token));
+        auto* raw = api.get();
+        return cluster_connection{std::move(api), [&installed, raw](std::string t) {
+                                    installed.push_back(t);
+                                    raw->set_token(std::move(t));
+                                  }};
+      },
+      runtime_options{.seed = 3});
+  rt_->start();
+  run_for(5min, 100ms);
+  EXPECT_TRUE(installed.empty()) << "the file did not change";
+  EXPECT_LE(model_.request_times.size(), 1u + 6u) << "a startup list, then one probe a minute";
+  EXPECT_EQ(model_.triggers, 0);
+  EXPECT_EQ(col(0).state.current, status::auth_failed);
+  EXPECT_EQ(col(1).state.current, status::auth_failed);
+  std::ofstream(file) << "new-token\n";
+  run_for(3min, 100ms);
+  EXPECT_EQ(installed, (std::vector<std::string>{"new-token"}));
+  EXPECT_GT(model_.triggers, 0) << "refreshes resume with the new token";
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_TRUE(col(i).state.current == status::idle || col(i).state.current == status::running)
+        << to_string(col(i).state.current);
+    EXPECT_GT(col(i).state.counters.finished.completed, 0u);
+  }
+  std::filesystem::remove(file);
 }
 
 TEST_F(Runtime, ForwardClockJumpRunsMissedSlotsOnceAndKeepsGoing) {

@@ -95,7 +95,8 @@ struct cluster_runtime {
   /// collections meanwhile take that outcome without a request.
   std::optional<steady_time> blocked_until;
   std::optional<cycle_outcome> block;
-  bool probing = false;         ///< one collection is testing whether the block still holds
+  /// The collection whose cycle tests whether the block still holds (one at a time).
+  std::optional<std::size_t> prober;
   config::secret_string token;  ///< the token in use (to notice a changed token file)
 };
 
@@ -198,7 +199,8 @@ class basic_runtime : public std::enable_shared_from_this<basic_runtime<Clock>> 
   awaitable<void> scheduler_loop();
   void enqueue(std::size_t index, due_slot slot);
   void dispatch(std::size_t index);
-  bool blocked(collection_runtime& c);
+  bool blocked(std::size_t index, bool may_probe);
+  void unblock_cluster(std::size_t cluster);
   void on_clock_jump(std::chrono::milliseconds jump);
   std::uint64_t random_bits() { return rng_(); }
 
@@ -209,7 +211,7 @@ class basic_runtime : public std::enable_shared_from_this<basic_runtime<Clock>> 
                                                 std::optional<steady_time> deadline);
   awaitable<bool> wait_until(steady_time t);
   void after_cycle(std::size_t index, const cycle_outcome& o, wall_time started);
-  void block_cluster(cluster_runtime<Clock>& cl, const cycle_outcome& o);
+  void block_cluster(std::size_t cluster, const cycle_outcome& o);
 
   executor ex_;
   std::shared_ptr<const config::config> config_;
