@@ -118,6 +118,24 @@ TEST_F(DaemonRun, SigtermWithAHungServerExitsZeroWithinTheDrainDeadline) {
   EXPECT_NE(r.err.find("drain deadline passed"), std::string::npos) << r.err;
 }
 
+TEST_F(DaemonRun, SecondSignalTerminatesAtOnce) {
+  sim_.add_collection({{"name", "ext_a"}});
+  sim_.configure({{"latency_ms", 120000}});
+  auto d =
+      start(daemon_config(sim_, "  schedule: every 1m\n",
+                          "    token: \"\"\n    request_timeout: 60s\n", "      - name: ext_a\n"),
+            {"--log-level", "debug"});
+  ASSERT_TRUE(d->wait_for_err_line(json_line("startup: listing jobs"), 20s)) << d->err();
+  d->send_signal(SIGTERM);
+  ASSERT_TRUE(
+      d->wait_for_err_line(json_line("shutting down: scheduling stopped, draining requests"), 5s))
+      << d->err();
+  d->send_signal(SIGTERM);
+  auto r = d->wait(2s);
+  ASSERT_TRUE(r.has_value()) << "the second signal did not end the process";
+  EXPECT_EQ(r->term_signal, SIGTERM);
+}
+
 TEST_F(DaemonRun, IdleDaemonStopsAtOnceOnSigint) {
   sim_.add_collection({{"name", "ext_a"}, {"job", {{"pending_ms", 10}, {"running_ms", 50}}}});
   auto d = start(daemon_config(sim_, "  schedule: \"@daily\"\n  catch_up: false\n",
