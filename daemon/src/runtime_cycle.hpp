@@ -56,7 +56,7 @@ awaitable<void> basic_runtime<Clock>::scheduled_cycle(std::size_t index, cycle_m
   if (!forced_slot && blocked(index, false)) {
     if (!once_) {
       const wall_time previous = c.slot ? c.slot->nominal : started;
-      enqueue(index, next_slot(c.plan, previous, started, c.last_end, random_bits()));
+      enqueue(index, next_slot(c.plan, previous, started, std::nullopt, random_bits()));
     }
     co_return;
   }

@@ -184,7 +184,9 @@ awaitable<void> basic_runtime<Clock>::reconcile(std::size_t index, startup_curso
   auto& c = collections_[index];
   auto& cl = *clusters_[c.cluster];
   if (c.cfg->suspend || cl.block) {
-    if (!c.plan.is_after()) {
+    // Suspended "after" schedules have no slots to count; everything else waits for its slot
+    // (a blocked cluster's collections then take the cluster's outcome).
+    if (!c.cfg->suspend || !c.plan.is_after()) {
       enqueue(index, first_slot(c.plan, wall_now(), std::nullopt, random_bits()));
     }
     co_return;
@@ -315,14 +317,16 @@ void basic_runtime<Clock>::dispatch(std::size_t index) {
   auto& c = collections_[index];
   const wall_time now = wall_now();
   const wall_time previous = c.slot ? c.slot->nominal : now;
+  // A skipped slot produced no job: an "after D" schedule waits D from now (its old last end
+  // may be long past, which would make it due again at once).
   if (c.cfg->suspend) {
     record_skip(c.state, skip_reason::suspended);
     log_skip(*clusters_[c.cluster]->cfg, *c.cfg, skip_reason::suspended, 1);
-    enqueue(index, next_slot(c.plan, previous, now, c.last_end, random_bits()));
+    enqueue(index, next_slot(c.plan, previous, now, std::nullopt, random_bits()));
     return;
   }
   if (blocked(index, true)) {
-    enqueue(index, next_slot(c.plan, previous, now, c.last_end, random_bits()));
+    enqueue(index, next_slot(c.plan, previous, now, std::nullopt, random_bits()));
     return;
   }
   c.running = true;

@@ -246,6 +246,33 @@ TEST_F(Runtime, AuthFailureRereadsTheTokenFileAndRetriesOnlyWhenItChanged) {
   std::filesystem::remove(file);
 }
 
+TEST_F(Runtime, BlockedClusterHoldsAfterSchedulesWithoutSpinning) {
+  cluster(2, "after 5m");
+  client::api_error e;
+  e.kind = client::error_class::unsupported;
+  e.http_status = 404;
+  model_.broken = e;
+  start();
+  run_for(30min, 100ms);
+  EXPECT_LE(model_.request_times.size(), 1u + 3u) << "a startup list, then a probe per 10 min";
+  EXPECT_LT(rt_->ticks(), 30u * 60u) << "the loop did not spin";
+  EXPECT_EQ(col(1).state.current, status::unsupported);
+}
+
+TEST_F(Runtime, SuspendedCollectionsCountSkippedSlotsWithoutRequests) {
+  cluster(2, "every 10s");
+  cfg_->clusters[0].collections[1].suspend = true;
+  for (auto& c : cfg_->clusters[0].collections) {
+    c.settings.catch_up = false;
+  }
+  start();
+  run_for(61s);
+  EXPECT_EQ(col(1).state.current, status::suspended);
+  EXPECT_EQ(col(1).state.counters.skipped.suspended, 6u);
+  EXPECT_EQ(model_.triggers_of("ext_1"), 0);
+  EXPECT_EQ(model_.triggers_of("ext_0"), 6);
+}
+
 TEST_F(Runtime, ForwardClockJumpRunsMissedSlotsOnceAndKeepsGoing) {
   cluster(1, "every 1m").collections[0].settings.catch_up = false;
   start();
