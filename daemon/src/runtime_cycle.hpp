@@ -173,6 +173,9 @@ void basic_runtime<Clock>::after_cycle(std::size_t index, const cycle_outcome& o
   for (int i = 0; i < passed; ++i) {
     record_skip(c.state, skip_reason::already_running);
   }
+  if (passed > 0) {
+    log_skip(*cl.cfg, *c.cfg, skip_reason::already_running, passed);
+  }
   due_slot next = next_slot(c.plan, previous, now, c.last_end, random_bits());
   if (o.not_before) {
     const auto wait =
