@@ -84,8 +84,9 @@ void http_client::impl::close() noexcept {
 // request
 
 awaitable<http_result> http_client::impl::run(std::shared_ptr<impl> self, std::string path,
-                                              std::string body, std::vector<http_header> headers) {
-  request_state st{detail::clock::now() + self->options_.request_timeout};
+                                              std::string body, std::vector<http_header> headers,
+                                              bool replayable) {
+  request_state st{detail::clock::now() + self->options_.request_timeout, false, replayable};
   detail::request req;
   if (auto err = self->build(req, path, std::move(body), headers)) {
     co_return *err;
@@ -149,7 +150,7 @@ awaitable<http_result> http_client::impl::exchange(const detail::request& req, r
       co_return std::move(*out.response);
     }
     drop_connection();
-    if (out.stale && reused && !retried && !closed_) {
+    if (out.stale && reused && !retried && !closed_ && (st.replayable || !st.maybe_sent)) {
       spdlog::debug("{}; retrying once on a new connection", out.error.message);
       retried = true;
       continue;
@@ -216,9 +217,9 @@ http_client::~http_client() {
 }
 
 awaitable<http_result> http_client::async_post(std::string_view path, std::string body,
-                                               std::vector<http_header> headers) {
+                                               std::vector<http_header> headers, bool replayable) {
   // Not a coroutine itself: the frame owns a reference to the state, not to *this.
-  return impl::run(impl_, std::string(path), std::move(body), std::move(headers));
+  return impl::run(impl_, std::string(path), std::move(body), std::move(headers), replayable);
 }
 
 const http_client_options& http_client::options() const noexcept {

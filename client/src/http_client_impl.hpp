@@ -32,6 +32,7 @@ struct budget {
 struct request_state {
   clock::time_point deadline;
   bool maybe_sent = false;  ///< sticky across the one stale-connection retry
+  bool replayable = true;   ///< may be re-sent after it was written (see async_post)
 };
 
 /// nullopt when the deadline has passed.
@@ -47,7 +48,7 @@ struct http_client::impl {
   impl(executor ex, std::string_view endpoint, http_client_options options);
 
   static awaitable<http_result> run(std::shared_ptr<impl> self, std::string path, std::string body,
-                                    std::vector<http_header> headers);
+                                    std::vector<http_header> headers, bool replayable);
   /// Aborts the connection and wakes every queued request; later requests fail at once.
   void close() noexcept;
 

@@ -179,6 +179,31 @@ TEST_F(HttpClientTest, ResendsOnceWhenAReusedConnectionClosesBeforeAnswering) {
   EXPECT_EQ(requests, 3);
 }
 
+// The same race for a request that must not run twice (a refresh): it was written, so the
+// server may have acted on it; the failure comes back with maybe_sent and nothing is re-sent.
+TEST_F(HttpClientTest, NonReplayableRequestIsNotResentAfterItWasWritten) {
+  int requests = 0;
+  server_.serve([&](tcp::socket socket, int n) -> awaitable<void> {
+    beast::tcp_stream stream(std::move(socket));
+    beast::flat_buffer buffer;
+    while (auto req = co_await test::read_request(stream, buffer)) {
+      ++requests;
+      if (n == 1 && requests == 2) {
+        co_return;
+      }
+      co_await test::write_response(stream, test::make_response(200, req->body()));
+    }
+  });
+  http_client client(ioc_.get_executor(), server_.url(), fast_options());
+
+  EXPECT_EQ(response_of(post(client, "/a", "1")).body, "1");
+  auto second = run_task(ioc_, client.async_post("/refresh", "2", {}, /*replayable=*/false));
+  const auto err = error_of(second);
+  EXPECT_TRUE(err.maybe_sent);
+  EXPECT_EQ(requests, 2);
+  EXPECT_EQ(server_.accepted(), 1);
+}
+
 TEST_F(HttpClientTest, ResendsAtMostOnceAndReportsMaybeSent) {
   int requests = 0;
   server_.serve([&](tcp::socket socket, int n) -> awaitable<void> {

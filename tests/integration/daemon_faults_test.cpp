@@ -96,13 +96,9 @@ TEST_F(DaemonFaults, Http429StormsNeverCauseAnOverlap) {
   EXPECT_GT(stats["rate_limited"].get<int>(), 0);
 }
 
-// Disabled: the client re-sends a request once when a kept-alive connection is reset before
-// any response byte arrives (client/src/http_client.cpp, exchange()). For a refresh the server
-// may have processed the request (the simulator's reset fault does exactly that), so the
-// re-send is a blind second trigger (SPEC §6.5) and the simulator counts an overlap. The daemon
-// itself lists before every trigger; the fix belongs in the client (no automatic re-send after
-// the request was fully written, or none for refresh).
-TEST_F(DaemonFaults, DISABLED_ConnectionResetsNeverCauseAnOverlap) {
+// Resets after the simulator processed a refresh: the client never re-sends a written refresh
+// (non-replayable), so the daemon lists before anything else and no trigger overlaps.
+TEST_F(DaemonFaults, ConnectionResetsNeverCauseAnOverlap) {
   sim_.configure({{"faults", {{"reset_ratio", 0.1}}}});
   json stats = run_scenario();
   EXPECT_GT(stats["faults"]["resets"].get<int>(), 0);

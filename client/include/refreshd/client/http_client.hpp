@@ -89,8 +89,12 @@ class http_client {
   /// POST `body` (JSON) to prefix + `path` (`path` starts with '/'). Sends Host, User-Agent,
   /// Content-Type and Accept (application/json), then `headers`. Never throws for network
   /// failures; messages never contain header values.
+  /// `replayable`: the request may be sent a second time after a stale kept-alive connection
+  /// failed once it was written (true for reads such as describe and list). A non-replayable
+  /// request (refresh) is re-sent only when none of it was written: once written, the server
+  /// may have acted on it, and the failure is returned with maybe_sent=true.
   awaitable<http_result> async_post(std::string_view path, std::string body,
-                                    std::vector<http_header> headers = {});
+                                    std::vector<http_header> headers = {}, bool replayable = true);
 
   const http_client_options& options() const noexcept;
   /// host:port for logs (never contains credentials).
