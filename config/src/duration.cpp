@@ -16,6 +16,8 @@ duration_result parse_duration(std::string_view text) {
   return {std::nullopt, cut == std::string::npos ? message : message.substr(cut + 3)};
 }
 
-std::string format_duration(duration d) { return schedule::format_duration(d); }
+std::string format_duration(duration d) {
+  return schedule::format_duration(d);
+}
 
 }  // namespace refreshd::config
