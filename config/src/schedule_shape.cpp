@@ -1,86 +1,27 @@
 #include "schedule_shape.hpp"
 
 #include <algorithm>
-#include <array>
 #include <sstream>
 #include <vector>
 
 #include <date/tz.h>
 
-#include <refreshd/config/duration.hpp>
 #include <refreshd/config/loader.hpp>
+#include <refreshd/schedule/schedule.hpp>
 
 #include "reader.hpp"
 #include "suggest.hpp"
 
 namespace refreshd::config {
-namespace {
 
-constexpr std::array<std::string_view, 7> macros{"@yearly", "@annually", "@monthly", "@weekly",
-                                                 "@daily",  "@midnight", "@hourly"};
-
-std::optional<std::string> check_interval(std::string_view keyword, std::string_view rest) {
-  duration_result d = parse_duration(rest);
-  if (!d.value) {
-    return "invalid duration in '" + std::string(keyword) + " D': " + d.error;
-  }
-  if (d.value->count() == 0) {
-    return "'" + std::string(keyword) + "' needs a duration greater than 0";
-  }
-  return std::nullopt;
-}
-
-bool cron_field_chars(std::string_view field) {
-  for (char c : field) {
-    const bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                    c == '*' || c == ',' || c == '-' || c == '/';
-    if (!ok) {
-      return false;
-    }
-  }
-  return true;
-}
-
-}  // namespace
-
+// Schedules are validated by the one schedule parser (schedule/), the same code the daemon
+// evaluates them with, so a file check-config accepts is a file the daemon can run.
 std::optional<std::string> basic_schedule_check(std::string_view schedule) {
-  if (schedule.empty()) {
-    return "empty schedule";
+  auto parsed = schedule::parse_schedule(schedule);
+  if (parsed) {
+    return std::nullopt;
   }
-  const std::string_view first = schedule.substr(0, schedule.find(' '));
-  if (first == "every" || first == "after") {
-    std::string_view rest = schedule.substr(first.size());
-    rest.remove_prefix(std::min(rest.find_first_not_of(' '), rest.size()));
-    if (rest.empty()) {
-      return "'" + std::string(first) + "' needs a duration (e.g. " + std::string(first) + " 30m)";
-    }
-    return check_interval(first, rest);
-  }
-  if (schedule.front() == '@') {
-    for (std::string_view m : macros) {
-      if (schedule == m) {
-        return std::nullopt;
-      }
-    }
-    return "unknown schedule macro (use @yearly, @annually, @monthly, @weekly, @daily, "
-           "@midnight or @hourly)";
-  }
-  std::istringstream in{std::string(schedule)};
-  std::vector<std::string> fields;
-  for (std::string f; in >> f;) {
-    fields.push_back(f);
-  }
-  if (fields.size() != 5) {
-    return "expected a cron expression with 5 fields (minute hour day-of-month month "
-           "day-of-week), an @macro, 'every D' or 'after D'; got " +
-           std::to_string(fields.size()) + " field" + (fields.size() == 1 ? "" : "s");
-  }
-  for (const std::string& f : fields) {
-    if (!cron_field_chars(f)) {
-      return "invalid character in cron field " + detail::quote(f);
-    }
-  }
-  return std::nullopt;
+  return parsed.error();
 }
 
 namespace detail {

@@ -1,7 +1,6 @@
 #include <cstdlib>
 
 #include <refreshd/daemon/load_config.hpp>
-#include <refreshd/schedule/schedule.hpp>
 
 namespace refreshd::daemon {
 
@@ -13,20 +12,8 @@ std::filesystem::path default_config_path() {
   return "/etc/milvus-refreshd/config.yaml";
 }
 
-config::load_options daemon_load_options() {
-  config::load_options options;
-  options.check_schedule = [](std::string_view text) -> std::optional<std::string> {
-    auto parsed = schedule::parse_schedule(text);
-    if (parsed) {
-      return std::nullopt;
-    }
-    return parsed.error();
-  };
-  return options;
-}
-
 config::load_result load_daemon_config(const std::filesystem::path& path, bool check_files) {
-  auto options = daemon_load_options();
+  config::load_options options;
   options.check_files = check_files;
   return config::load_config_file(path, options);
 }

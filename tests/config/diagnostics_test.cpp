@@ -33,17 +33,18 @@ TEST(ConfigLoadError, WhatJoinsErrorsWithoutTrailingNewline) {
   EXPECT_EQ(e.errors().size(), 2u);
 }
 
-TEST(BasicScheduleCheck, AcceptsEveryShape) {
-  for (const char* s : {"*/15 * * * *", "0 3 * * mon-fri", "0 0 1 JAN,jul *", "@hourly", "@yearly",
-                        "@annually", "@monthly", "@weekly", "@daily", "@midnight", "every 30m",
-                        "every 1h30m", "after 2h", "after  5m", "0 0 * * 7"}) {
+TEST(BasicScheduleCheck, AcceptsEverySchedule) {
+  for (const char* s :
+       {"*/15 * * * *", "0 3 * * mon-fri", "0 0 1 JAN,jul *", "@hourly", "@yearly", "@annually",
+        "@monthly", "@weekly", "@daily", "@midnight", "every 30m", "every 1h30m", "after 2h",
+        "after  5m", "0 0 * * 7", "@HOURLY" /* macros are case-insensitive */}) {
     EXPECT_EQ(basic_schedule_check(s), std::nullopt) << s;
   }
 }
 
-TEST(BasicScheduleCheck, RejectsBadShapes) {
+TEST(BasicScheduleCheck, RejectsBadSchedulesIncludingRanges) {
   for (const char* s : {"", "* * * *", "* * * * * *", "@every 5m", "every", "every 0", "after -5m",
-                        "every 5", "each 5m", "* * * * %", "@HOURLY"}) {
+                        "every 5", "each 5m", "* * * * %", "61 * * * *", "0 0 30 2 *"}) {
     EXPECT_NE(basic_schedule_check(s), std::nullopt) << s;
   }
 }

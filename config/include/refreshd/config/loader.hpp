@@ -20,15 +20,14 @@ namespace refreshd::config {
 /// the schedule: schedules are not secret).
 using schedule_checker = std::function<std::optional<std::string>(std::string_view schedule)>;
 
-/// The loader's own shape check, used when load_options::check_schedule is empty: "every D" and
-/// "after D" need a positive duration, "@..." a known macro, anything else 5 cron fields made of
-/// `0-9 a-z A-Z * , - /`. It does not check field ranges; the daemon injects the real parser.
+/// The default schedule check: the full parser of schedule/ (cron ranges, macros, "every D",
+/// "after D"); nullopt when valid, otherwise its error message.
 std::optional<std::string> basic_schedule_check(std::string_view schedule);
 
 struct load_options {
   /// Variable lookup for ${VAR} expansion and for checking token_env. Default: the process env.
   env_lookup env = process_env();
-  /// Schedule validation; empty: basic_schedule_check.
+  /// Schedule validation; empty: basic_schedule_check (tests inject their own).
   schedule_checker check_schedule;
   /// Check files at load time: token files must exist, be readable and non-empty (warning when
   /// readable by group or others), tls.ca_file must be readable, and token_env variables must be

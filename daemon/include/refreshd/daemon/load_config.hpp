@@ -1,6 +1,6 @@
 #pragma once
-// Loading the configuration the way every command does: the config library's loader with the
-// real schedule parser plugged in as the schedule checker.
+// Loading the configuration the way every command does (schedules are validated by the config
+// loader with the schedule library's parser).
 
 #include <filesystem>
 #include <string>
@@ -13,10 +13,7 @@ namespace refreshd::daemon {
 /// /etc/milvus-refreshd/config.yaml.
 std::filesystem::path default_config_path();
 
-/// load_options with the full schedule validation (schedule::parse_schedule).
-config::load_options daemon_load_options();
-
-/// Loads and validates `path` with daemon_load_options() (plus `check_files`).
+/// Loads and validates `path` (`check_files`: see config::load_options).
 config::load_result load_daemon_config(const std::filesystem::path& path, bool check_files = true);
 
 }  // namespace refreshd::daemon
