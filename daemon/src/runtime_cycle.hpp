@@ -92,6 +92,9 @@ awaitable<std::optional<cycle_outcome>> basic_runtime<Clock>::drive(
     for (const auto& e : step.events) {
       apply(c.state, e);
       log_cycle_event(*cl.cfg, *c.cfg, e);
+      if (on_cycle_event) {
+        on_cycle_event(static_cast<std::size_t>(&c - collections_.data()), e);
+      }
     }
     if (stopping_) {
       co_return std::nullopt;

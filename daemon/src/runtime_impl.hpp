@@ -22,8 +22,11 @@ cluster_runtime<Clock>::cluster_runtime(executor ex, const config::cluster& c,
       connection(std::move(conn)),
       limiter(ex, token_bucket_options{.rate = c.rate_limit}),
       api(*connection.api, limiter, {},
-          [this](client::operation op, std::string_view result, std::chrono::nanoseconds) {
+          [this](client::operation op, std::string_view result, std::chrono::nanoseconds took) {
             requests.add(op, result);
+            if (on_api_call) {
+              on_api_call(op, result, took);
+            }
           }),
       slots(ex, c.max_running_jobs) {}
 
@@ -282,14 +285,26 @@ void basic_runtime<Clock>::enqueue(std::size_t index, due_slot slot) {
 }
 
 template <class Clock>
+bool basic_runtime<Clock>::loop_healthy() const {
+  return !loop_paused_ && last_tick_steady_ &&
+         Clock::now() - *last_tick_steady_ <= options_.stall_after;
+}
+
+template <class Clock>
 awaitable<void> basic_runtime<Clock>::scheduler_loop() {
   while (!stopping_) {
     const auto steady = Clock::now();
+    if (loop_paused_) {
+      loop_timer_.expires_at(steady + options_.tick);
+      co_await loop_timer_.async_wait(use_nothrow);
+      continue;
+    }
     if (auto jump = jumps_.observe(steady, Clock::system_now())) {
       on_clock_jump(*jump);
     }
     const wall_time now = wall_now();
     last_tick_ = now;
+    last_tick_steady_ = steady;
     ++ticks_;
     // Entries due within a millisecond fire now: the two clocks are read a moment apart.
     while (!queue_.empty() && queue_.front().due <= now + std::chrono::milliseconds(1)) {

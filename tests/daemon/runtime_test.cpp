@@ -310,6 +310,54 @@ TEST_F(Runtime, IdleLoopTicksAtMostOncePerTick) {
   ASSERT_TRUE(rt_->last_tick().has_value());
 }
 
+TEST_F(Runtime, LoopHealthFollowsTheHeartbeatAndThePauseHook) {
+  cluster(2, "@daily");
+  runtime_options o;
+  o.tick = 2s;
+  o.stall_after = 5s;
+  start(o);
+  EXPECT_FALSE(rt_->loop_healthy()) << "no tick yet";
+  run_for(1s);
+  EXPECT_TRUE(rt_->loop_healthy());
+  rt_->pause_loop_for_test(true);
+  const auto ticks = rt_->ticks();
+  EXPECT_FALSE(rt_->loop_healthy());
+  run_for(10s);
+  EXPECT_EQ(rt_->ticks(), ticks) << "a paused loop does not tick";
+  rt_->pause_loop_for_test(false);
+  EXPECT_FALSE(rt_->loop_healthy()) << "the last tick is 10 s old";
+  run_for(3s);
+  EXPECT_TRUE(rt_->loop_healthy());
+  EXPECT_GT(rt_->ticks(), ticks);
+}
+
+TEST_F(Runtime, ObserversSeeEveryApiCallAndCycleEvent) {
+  cluster(2, "every 10s");
+  std::size_t api_calls = 0;
+  std::vector<std::size_t> completed;
+  start();
+  for (const auto& cl : rt_->clusters()) {
+    cl->on_api_call = [&](client::operation, std::string_view, std::chrono::nanoseconds) {
+      ++api_calls;
+    };
+  }
+  rt_->on_cycle_event = [&](std::size_t index, const cycle_event& e) {
+    if (std::holds_alternative<events::completed>(e)) {
+      completed.push_back(index);
+    }
+  };
+  run_for(25s);
+  std::uint64_t counted = 0;
+  for (const auto& e : rt_->clusters()[0]->requests.entries) {
+    counted += e.count;
+  }
+  EXPECT_GT(api_calls, 0u);
+  EXPECT_EQ(api_calls, counted);
+  EXPECT_EQ(std::count(completed.begin(), completed.end(), 0u),
+            static_cast<long>(col(0).state.counters.finished.completed));
+  EXPECT_GE(std::count(completed.begin(), completed.end(), 1u), 1);
+}
+
 TEST_F(Runtime, StopAbandonsWaitingCyclesAndDrains) {
   cluster(3, "every 10s");
   for (auto& c : cfg_->clusters[0].collections) {

@@ -50,6 +50,9 @@ struct runtime_options {
   std::chrono::milliseconds once_retry_window{std::chrono::minutes(10)};
   /// Seed of the jitter generator; 0 = random_device.
   std::uint64_t seed = 0;
+  /// loop_healthy() turns false when the scheduler loop has not ticked for this long (the loop
+  /// ticks at least every `tick`): /healthz answers 503 and the systemd watchdog stops.
+  std::chrono::milliseconds stall_after{10000};
 };
 
 /// How the runtime reaches one cluster. The default (make_http_connection) is an
@@ -98,6 +101,9 @@ struct cluster_runtime {
   /// The collection whose cycle tests whether the block still holds (one at a time).
   std::optional<std::size_t> prober;
   config::secret_string token;  ///< the token in use (to notice a changed token file)
+  /// Observes every API request of this cluster (operation, "ok" or the error class, latency
+  /// excluding the wait for a rate-limit token); may be empty. For metrics.
+  api_call_observer on_api_call;
 };
 
 struct collection_runtime {
@@ -155,6 +161,12 @@ class basic_runtime : public std::enable_shared_from_this<basic_runtime<Clock>> 
   std::optional<wall_time> last_tick() const noexcept { return last_tick_; }
   std::uint64_t ticks() const noexcept { return ticks_; }
   std::uint64_t clock_jumps() const noexcept { return clock_jumps_; }
+  /// The scheduler loop ticked within options.stall_after (false before the first tick and
+  /// while paused for a test).
+  bool loop_healthy() const;
+  /// Test hook: while paused, the scheduler loop keeps waking but neither ticks nor dispatches
+  /// (a stalled loop, as seen by /healthz and the watchdog).
+  void pause_loop_for_test(bool paused) noexcept { loop_paused_ = paused; }
 
   const std::vector<std::unique_ptr<cluster_runtime<Clock>>>& clusters() const noexcept {
     return clusters_;
@@ -166,6 +178,9 @@ class basic_runtime : public std::enable_shared_from_this<basic_runtime<Clock>> 
   std::function<void()> on_drained;
   /// Called once startup reconciliation is done (sd_notify READY=1 later).
   std::function<void()> on_ready;
+  /// Called for every cycle event of a collection (its index in collections()), after the
+  /// collection's state was updated. For metrics (job duration histogram).
+  std::function<void(std::size_t collection, const cycle_event&)> on_cycle_event;
 
   basic_runtime(executor ex, std::shared_ptr<const config::config> cfg, runtime_options options,
                 std::uint64_t seed);  // use create()
@@ -232,6 +247,8 @@ class basic_runtime : public std::enable_shared_from_this<basic_runtime<Clock>> 
   int startup_pending_ = 0;
   std::size_t active_ = 0;
   std::optional<wall_time> last_tick_;
+  std::optional<steady_time> last_tick_steady_;
+  bool loop_paused_ = false;
   std::uint64_t ticks_ = 0;
   std::uint64_t clock_jumps_ = 0;
 };
