@@ -1,0 +1,156 @@
+// deploy/kubernetes/: every manifest parses, kinds and API versions are the expected ones, the
+// Service, PodMonitor and kustomization point at what exists, and the standalone Deployment is a
+// single replica without a Kubernetes API token.
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "manifest_support.hpp"
+
+namespace refreshd::test::k8s {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::map<std::string, std::vector<std::string>>& expected_objects() {
+  static const std::map<std::string, std::vector<std::string>> objects{
+      {"sidecar.yaml", {"v1 ConfigMap", "v1 Secret", "apps/v1 Deployment"}},
+      {"deployment.yaml",
+       {"v1 ServiceAccount", "v1 ConfigMap", "v1 Secret", "apps/v1 Deployment"}},
+      {"service.yaml", {"v1 Service"}},
+      {"podmonitor.yaml", {"monitoring.coreos.com/v1 PodMonitor"}},
+      {"prometheusrule.yaml", {"monitoring.coreos.com/v1 PrometheusRule"}},
+      {"kustomization.yaml", {"kustomize.config.k8s.io/v1beta1 Kustomization"}},
+  };
+  return objects;
+}
+
+// Every label of `selector` is on `labels` with the same value.
+void expect_selects(const YAML::Node& selector, const YAML::Node& labels, const std::string& what) {
+  ASSERT_TRUE(selector.IsMap() && selector.size() > 0) << what << ": empty selector";
+  for (const auto& entry : selector) {
+    const auto key = entry.first.as<std::string>();
+    ASSERT_TRUE(labels[key].IsDefined()) << what << ": pods lack label " << key;
+    EXPECT_EQ(labels[key].as<std::string>(), entry.second.as<std::string>()) << what << ": " << key;
+  }
+}
+
+TEST(KubernetesManifests, EveryFileParsesWithTheExpectedKindsAndNames) {
+  std::set<std::string> seen;
+  for (const auto& entry : fs::directory_iterator(manifests_dir())) {
+    if (entry.path().extension() != ".yaml" && entry.path().extension() != ".yml") {
+      continue;
+    }
+    const auto file = entry.path().filename().string();
+    seen.insert(file);
+    auto it = expected_objects().find(file);
+    ASSERT_NE(it, expected_objects().end()) << file << " is not covered by the manifest tests";
+    std::vector<std::string> found;
+    for (const auto& doc : load_documents(entry.path())) {
+      ASSERT_TRUE(doc.IsMap()) << file;
+      found.push_back(doc["apiVersion"].as<std::string>("?") + " " +
+                      doc["kind"].as<std::string>("?"));
+      if (doc["kind"].as<std::string>("") != "Kustomization") {
+        EXPECT_FALSE(doc["metadata"]["name"].as<std::string>("").empty())
+            << file << ": " << found.back() << " has no metadata.name";
+      }
+    }
+    EXPECT_EQ(found, it->second) << file;
+  }
+  for (const auto& [file, kinds] : expected_objects()) {
+    EXPECT_TRUE(seen.contains(file)) << file << " is missing from deploy/kubernetes/";
+  }
+}
+
+TEST(KubernetesManifests, DeploymentSelectorsMatchTheirPodLabels) {
+  for (const char* file : {"sidecar.yaml", "deployment.yaml"}) {
+    const auto deployment = find_object(load_documents(file), "Deployment");
+    ASSERT_TRUE(deployment.IsMap()) << file;
+    expect_selects(deployment["spec"]["selector"]["matchLabels"],
+                   deployment["spec"]["template"]["metadata"]["labels"], file);
+  }
+}
+
+TEST(KubernetesManifests, PodMonitorScrapesTheMetricsPortOfBothWorkloads) {
+  const auto monitor = find_object(load_documents("podmonitor.yaml"), "PodMonitor");
+  ASSERT_TRUE(monitor.IsMap());
+  const auto endpoints = monitor["spec"]["podMetricsEndpoints"];
+  ASSERT_TRUE(endpoints.IsSequence());
+  ASSERT_EQ(endpoints.size(), 1U);
+  EXPECT_EQ(endpoints[0]["port"].as<std::string>(""), "metrics");
+  EXPECT_EQ(endpoints[0]["path"].as<std::string>("/metrics"), "/metrics");
+  for (const char* file : {"sidecar.yaml", "deployment.yaml"}) {
+    const auto deployment = find_object(load_documents(file), "Deployment");
+    expect_selects(monitor["spec"]["selector"]["matchLabels"],
+                   deployment["spec"]["template"]["metadata"]["labels"],
+                   std::string("PodMonitor vs ") + file);
+    const auto daemon = find_container(deployment, "milvus-refreshd");
+    EXPECT_TRUE(find_named(daemon["ports"], "metrics").IsMap()) << file;
+  }
+}
+
+TEST(KubernetesManifests, ServiceTargetsTheStandaloneMetricsPort) {
+  const auto service = find_object(load_documents("service.yaml"), "Service");
+  const auto deployment = find_object(load_documents("deployment.yaml"), "Deployment");
+  ASSERT_TRUE(service.IsMap() && deployment.IsMap());
+  expect_selects(service["spec"]["selector"], deployment["spec"]["template"]["metadata"]["labels"],
+                 "Service");
+  const auto port = find_named(service["spec"]["ports"], "metrics");
+  ASSERT_TRUE(port.IsMap()) << "the Service has no port named metrics";
+  const auto container_port =
+      find_named(find_container(deployment, "milvus-refreshd")["ports"], "metrics");
+  ASSERT_TRUE(container_port.IsMap());
+  EXPECT_EQ(port["port"].as<int>(), container_port["containerPort"].as<int>());
+  const auto target = port["targetPort"].as<std::string>();
+  EXPECT_TRUE(target == "metrics" || target == container_port["containerPort"].as<std::string>())
+      << "targetPort " << target;
+}
+
+TEST(KubernetesManifests, StandaloneRunsOneReplicaWithoutAKubernetesApiToken) {
+  const auto docs = load_documents("deployment.yaml");
+  const auto deployment = find_object(docs, "Deployment");
+  ASSERT_TRUE(deployment.IsMap());
+  EXPECT_EQ(deployment["spec"]["replicas"].as<int>(), 1);
+  const auto pod = deployment["spec"]["template"]["spec"];
+  EXPECT_FALSE(pod["automountServiceAccountToken"].as<bool>(true));
+  const auto account =
+      find_object(docs, "ServiceAccount", pod["serviceAccountName"].as<std::string>(""));
+  ASSERT_TRUE(account.IsMap()) << "serviceAccountName does not name the ServiceAccount in the file";
+  EXPECT_FALSE(account["automountServiceAccountToken"].as<bool>(true));
+  // SIGTERM drains within 5 s (docs/DAEMON.md); the kubelet must wait at least that long.
+  EXPECT_GT(pod["terminationGracePeriodSeconds"].as<int>(30), 5);
+}
+
+TEST(KubernetesManifests, KustomizationListsExistingManifestsOnce) {
+  const auto docs = load_documents("kustomization.yaml");
+  ASSERT_EQ(docs.size(), 1U);
+  const auto resources = docs[0]["resources"];
+  ASSERT_TRUE(resources.IsSequence() && resources.size() > 0);
+  std::set<std::string> listed;
+  for (const auto& r : resources) {
+    const auto file = r.as<std::string>();
+    EXPECT_TRUE(fs::exists(manifests_dir() / file)) << file;
+    EXPECT_TRUE(listed.insert(file).second) << file << " listed twice";
+  }
+  for (const char* file :
+       {"deployment.yaml", "service.yaml", "podmonitor.yaml", "prometheusrule.yaml"}) {
+    EXPECT_TRUE(listed.contains(file)) << file;
+  }
+  // The sidecar example shares the PodMonitor; it is adapted into an app, not applied with it.
+  EXPECT_FALSE(listed.contains("sidecar.yaml"));
+}
+
+TEST(KubernetesManifests, MemoryQuantitiesParse) {
+  EXPECT_EQ(memory_bytes("64Mi"), 64ULL << 20);
+  EXPECT_EQ(memory_bytes("1Gi"), 1ULL << 30);
+  EXPECT_EQ(memory_bytes("1024"), 1024ULL);
+  EXPECT_THROW(memory_bytes("64M"), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace refreshd::test::k8s
