@@ -9,7 +9,9 @@ namespace refreshd::test::k8s {
 
 namespace fs = std::filesystem;
 
-fs::path manifests_dir() { return fs::path(REFRESHD_SOURCE_DIR) / "deploy" / "kubernetes"; }
+fs::path manifests_dir() {
+  return fs::path(REFRESHD_SOURCE_DIR) / "deploy" / "kubernetes";
+}
 
 std::vector<YAML::Node> load_documents(const fs::path& path) {
   auto full = path.is_absolute() ? path : manifests_dir() / path;

@@ -20,8 +20,7 @@ namespace fs = std::filesystem;
 const std::map<std::string, std::vector<std::string>>& expected_objects() {
   static const std::map<std::string, std::vector<std::string>> objects{
       {"sidecar.yaml", {"v1 ConfigMap", "v1 Secret", "apps/v1 Deployment"}},
-      {"deployment.yaml",
-       {"v1 ServiceAccount", "v1 ConfigMap", "v1 Secret", "apps/v1 Deployment"}},
+      {"deployment.yaml", {"v1 ServiceAccount", "v1 ConfigMap", "v1 Secret", "apps/v1 Deployment"}},
       {"service.yaml", {"v1 Service"}},
       {"podmonitor.yaml", {"monitoring.coreos.com/v1 PodMonitor"}},
       {"prometheusrule.yaml", {"monitoring.coreos.com/v1 PrometheusRule"}},

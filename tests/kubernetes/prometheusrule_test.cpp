@@ -19,7 +19,8 @@ using namespace std::chrono_literals;
 const fs::path alerts_file = fs::path(REFRESHD_SOURCE_DIR) / "deploy/prometheus/alerts.yml";
 
 process_result generate(const std::vector<std::string>& args) {
-  std::vector<std::string> argv{"/bin/sh", (manifests_dir() / "generate-prometheusrule.sh").string()};
+  std::vector<std::string> argv{"/bin/sh",
+                                (manifests_dir() / "generate-prometheusrule.sh").string()};
   argv.insert(argv.end(), args.begin(), args.end());
   return run(std::move(argv), {}, 30s);
 }

@@ -25,7 +25,9 @@ struct workload_case {
   const char* deployment;
 };
 
-void PrintTo(const workload_case& c, std::ostream* os) { *os << c.file; }
+void PrintTo(const workload_case& c, std::ostream* os) {
+  *os << c.file;
+}
 
 class Workload : public ::testing::TestWithParam<workload_case> {
  protected:
@@ -61,8 +63,7 @@ class Workload : public ::testing::TestWithParam<workload_case> {
       return {};
     }
     EXPECT_FALSE(volume["configMap"]["items"].IsDefined()) << "items remap the file names";
-    const auto map =
-        find_object(docs_, "ConfigMap", volume["configMap"]["name"].as<std::string>());
+    const auto map = find_object(docs_, "ConfigMap", volume["configMap"]["name"].as<std::string>());
     EXPECT_TRUE(map.IsMap()) << "ConfigMap " << volume["configMap"]["name"] << " not in the file";
     const auto text = map["data"][path.filename().string()];
     EXPECT_TRUE(text.IsScalar()) << "the ConfigMap has no key " << path.filename();
@@ -128,9 +129,9 @@ TEST_P(Workload, ProbesUseHealthzAndReadyzOnTheMetricsPort) {
     ASSERT_TRUE(get.IsMap()) << probe << " is not an httpGet probe";
     EXPECT_EQ(get["path"].as<std::string>(), path) << probe;
     const auto port = get["port"].as<std::string>();
-    EXPECT_TRUE(port == "metrics" ||
-                port == std::to_string(find_named(daemon_["ports"], "metrics")["containerPort"]
-                                           .as<int>()))
+    EXPECT_TRUE(
+        port == "metrics" ||
+        port == std::to_string(find_named(daemon_["ports"], "metrics")["containerPort"].as<int>()))
         << probe << " port " << port;
   }
 }
@@ -151,11 +152,25 @@ TEST_P(Workload, EveryTokenFileIsInAMountedSecret) {
     const auto volume = volume_at(token.parent_path().string());
     ASSERT_TRUE(volume.IsMap() && volume["secret"].IsMap())
         << token << " is not in a Secret volume";
-    const auto secret = find_object(docs_, "Secret", volume["secret"]["secretName"].as<std::string>());
+    const auto secret =
+        find_object(docs_, "Secret", volume["secret"]["secretName"].as<std::string>());
     ASSERT_TRUE(secret.IsMap()) << "the placeholder Secret is missing";
     const auto key = token.filename().string();
     EXPECT_TRUE(secret["stringData"][key].IsDefined() || secret["data"][key].IsDefined())
         << "the Secret has no key " << key;
+  }
+}
+
+TEST_P(Workload, ReplicasOfACollectionShareItsSlotTimes) {
+  // With random jitter, replicas fire minutes apart and a later replica that finds the job
+  // already finished starts another one: up to N refreshes per slot (docs/KUBERNETES.md).
+  const auto cfg = load_typed_config();
+  for (const auto& cluster : cfg.clusters) {
+    for (const auto& c : cluster.collections) {
+      if (c.settings.jitter.count() > 0) {
+        EXPECT_EQ(c.settings.jitter_mode, config::jitter_kind::fixed) << c.name;
+      }
+    }
   }
 }
 
