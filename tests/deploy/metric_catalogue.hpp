@@ -1,0 +1,72 @@
+#pragma once
+// The metric catalogue of SPEC §8, written once for the checks of the shipped alert rules and
+// the Grafana dashboard: every metric name an expression uses must be in it, and label values
+// from closed sets must be members.
+
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace refreshd::test::catalogue {
+
+/// Gauges and counters, by their exposed name (counters with `_total`).
+inline const std::set<std::string, std::less<>> plain_metrics = {
+    "milvus_refresh_collection_info",
+    "milvus_refresh_collection_status",
+    "milvus_refresh_job_progress_ratio",
+    "milvus_refresh_last_success_timestamp_seconds",
+    "milvus_refresh_last_failure_timestamp_seconds",
+    "milvus_refresh_last_trigger_timestamp_seconds",
+    "milvus_refresh_next_run_timestamp_seconds",
+    "milvus_refresh_freshness_target_seconds",
+    "milvus_refresh_consecutive_failures",
+    "milvus_refresh_triggers_total",
+    "milvus_refresh_skipped_total",
+    "milvus_refresh_jobs_finished_total",
+    "milvus_refresh_triggers_lost_total",
+    "milvus_refresh_api_requests_total",
+    "milvus_refresh_config_last_reload_successful",
+    "milvus_refresh_config_last_reload_success_timestamp_seconds",
+    "milvus_refresh_scheduler_last_tick_timestamp_seconds",
+    "milvus_refresh_build_info",
+    "process_resident_memory_bytes",
+    "process_virtual_memory_bytes",
+    "process_cpu_seconds_total",
+    "process_open_fds",
+    "process_max_fds",
+    "process_start_time_seconds",
+};
+
+/// Histograms: only their `_bucket`, `_sum` and `_count` series exist.
+inline const std::set<std::string, std::less<>> histograms = {
+    "milvus_refresh_job_duration_seconds",
+    "milvus_refresh_api_request_duration_seconds",
+};
+
+/// Closed label value sets (SPEC §8; `result` is ok or a client error class).
+inline const std::vector<std::pair<std::string, std::set<std::string, std::less<>>>> label_values =
+    {
+        {"status",
+         {"idle", "running", "stuck", "failing", "misconfigured", "unsupported", "auth_failed",
+          "suspended"}},
+        {"reason", {"already_running", "suspended", "limit"}},
+        {"outcome", {"completed", "failed"}},
+        {"operation", {"refresh", "describe", "list"}},
+        {"result",
+         {"ok", "transient", "rate_limited", "unauthenticated", "unsupported", "not_found",
+          "no_source", "duplicate", "job_not_found", "invalid", "bad_response"}},
+};
+
+/// Names starting with `milvus_refresh_` or `process_` that `text` mentions, in order.
+std::vector<std::string> metric_names_in(std::string_view text);
+
+/// One message per name in `text` that is not a catalogue series name.
+std::vector<std::string> unknown_metrics(std::string_view text);
+
+/// One message per matcher on a closed label (`status="x"`, `result!~"a|b"`) naming a value
+/// outside its set. Regex alternatives are checked one by one; patterns with other regex
+/// syntax are skipped.
+std::vector<std::string> bad_label_values(std::string_view text);
+
+}  // namespace refreshd::test::catalogue
