@@ -23,6 +23,7 @@ using namespace std::chrono_literals;
 struct workload_case {
   const char* file;
   const char* deployment;
+  const char* test_name;
 };
 
 void PrintTo(const workload_case& c, std::ostream* os) {
@@ -168,7 +169,7 @@ TEST_P(Workload, ReplicasOfACollectionShareItsSlotTimes) {
   for (const auto& cluster : cfg.clusters) {
     for (const auto& c : cluster.collections) {
       if (c.settings.jitter.count() > 0) {
-        EXPECT_EQ(c.settings.jitter_mode, config::jitter_kind::fixed) << c.name;
+        EXPECT_EQ(config::to_string(c.settings.jitter_mode), "fixed") << c.name;
       }
     }
   }
@@ -209,11 +210,11 @@ TEST_P(Workload, RunsTheImageOfThisVersion) {
 }
 
 INSTANTIATE_TEST_SUITE_P(KubernetesManifests, Workload,
-                         ::testing::Values(workload_case{"sidecar.yaml", "search-api"},
-                                           workload_case{"deployment.yaml", "milvus-refreshd"}),
-                         [](const auto& info) {
-                           return std::string(info.param.file) == "sidecar.yaml" ? "Sidecar"
-                                                                                 : "Standalone";
+                         ::testing::Values(workload_case{"sidecar.yaml", "search-api", "Sidecar"},
+                                           workload_case{"deployment.yaml", "milvus-refreshd",
+                                                         "Standalone"}),
+                         [](const ::testing::TestParamInfo<workload_case>& p) {
+                           return std::string(p.param.test_name);
                          });
 
 }  // namespace
