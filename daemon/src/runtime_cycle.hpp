@@ -4,6 +4,7 @@
 
 #include <refreshd/config/token.hpp>
 
+#include "runtime_admin.hpp"
 #include "runtime_impl.hpp"
 #include "runtime_log.hpp"
 
@@ -95,6 +96,7 @@ awaitable<std::optional<cycle_outcome>> basic_runtime<Clock>::drive(
       if (on_cycle_event) {
         on_cycle_event(static_cast<std::size_t>(&c - collections_.data()), e);
       }
+      notify_admin(static_cast<std::size_t>(&c - collections_.data()), e);
     }
     if (stopping_) {
       co_return std::nullopt;
@@ -131,6 +133,7 @@ awaitable<std::optional<cycle_outcome>> basic_runtime<Clock>::drive(
       if (outcome.kind != outcome_kind::completed && outcome.kind != outcome_kind::idle) {
         log_cycle_outcome(*cl.cfg, *c.cfg, outcome);
       }
+      notify_admin(static_cast<std::size_t>(&c - collections_.data()), outcome);
       co_return outcome;
     }
   }

@@ -53,6 +53,9 @@ struct runtime_options {
   /// loop_healthy() turns false when the scheduler loop has not ticked for this long (the loop
   /// ticks at least every `tick`): /healthz answers 503 and the systemd watchdog stops.
   std::chrono::milliseconds stall_after{10000};
+  /// async_refresh_now waits at most this long for its cycle to trigger or adopt a job (the
+  /// cycle may first wait for a job slot or a rate-limit token); then it answers `queued`.
+  std::chrono::milliseconds admin_wait{10000};
 };
 
 /// How the runtime reaches one cluster. The default (make_http_connection) is an
@@ -122,6 +125,24 @@ struct collection_runtime {
   std::optional<cycle_outcome> last_outcome;  ///< of the last cycle, or a cluster block
 };
 
+/// The answer of basic_runtime::async_refresh_now (the admin "run now", SPEC §7).
+struct admin_refresh_result {
+  enum class kind {
+    triggered,        ///< this daemon started `job` (a new refresh job)
+    queued,           ///< a cycle was started but had no job after admin_wait (job slot, rate
+                      ///< limit); it goes on and /status shows its job
+    already_running,  ///< `job` is running (from the server's list, or the collection's own
+                      ///< cycle); `job` is empty while that cycle has not found its job yet
+    suspended,        ///< `suspend: true`: nothing was sent
+    unavailable,      ///< not ready yet (startup reconciliation) or shutting down
+    failed,           ///< an API error (`error`) or a cycle outcome without a job (`message`)
+  };
+  kind what = kind::failed;
+  std::optional<job_snapshot> job;
+  std::optional<client::api_error> error;  ///< never holds a token or spec (client guarantee)
+  std::string message;                     ///< one line for humans (no secret)
+};
+
 /// The outcome of one collection in run --once.
 struct once_result {
   const config::cluster* cluster = nullptr;
@@ -173,6 +194,16 @@ class basic_runtime : public std::enable_shared_from_this<basic_runtime<Clock>> 
   }
   const std::vector<collection_runtime>& collections() const noexcept { return collections_; }
   const config::config& configuration() const noexcept { return *config_; }
+
+  /// Admin "run now" for collections()[index] with the overlap rules of a scheduled slot: a
+  /// running cycle of the collection is joined (already_running with its job), otherwise a
+  /// refresh-mode cycle starts now (list first, adopt an active job, else trigger), waiting for
+  /// a job slot (max_running_jobs) and rate-limit tokens like any cycle; it then polls its job
+  /// to the end and updates the state. Answers as soon as the job is known, or after
+  /// options.admin_wait. Suspended → suspended; before ready() or while stopping →
+  /// unavailable; a blocked cluster → failed with the cluster's error. Never throws for API
+  /// errors. Call on the executor's thread; `index` must be < collections().size().
+  awaitable<admin_refresh_result> async_refresh_now(std::size_t index);
 
   /// Called when active() drops to zero while stopping (the caller's drain wait).
   std::function<void()> on_drained;
@@ -228,6 +259,18 @@ class basic_runtime : public std::enable_shared_from_this<basic_runtime<Clock>> 
   void after_cycle(std::size_t index, const cycle_outcome& o, wall_time started);
   void block_cluster(std::size_t cluster, const cycle_outcome& o);
 
+  // runtime_admin.hpp: the admin trigger
+  struct admin_watch {
+    std::size_t index = 0;
+    bool joined = false;  // watching a cycle that existed before the request
+    std::optional<admin_refresh_result> result;
+    timer_type* wake = nullptr;
+  };
+  void notify_admin(std::size_t index, const cycle_event& e);
+  void notify_admin(std::size_t index, const cycle_outcome& o);
+  std::optional<admin_refresh_result> admin_precheck(std::size_t index) const;
+  awaitable<admin_refresh_result> await_admin_result(admin_watch& w);
+
   executor ex_;
   std::shared_ptr<const config::config> config_;
   runtime_options options_;
@@ -251,6 +294,8 @@ class basic_runtime : public std::enable_shared_from_this<basic_runtime<Clock>> 
   bool loop_paused_ = false;
   std::uint64_t ticks_ = 0;
   std::uint64_t clock_jumps_ = 0;
+  /// Admin requests waiting for a cycle's job (runtime_admin.hpp).
+  std::list<admin_watch*> admin_watches_;
 };
 
 using runtime = basic_runtime<real_clock>;

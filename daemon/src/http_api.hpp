@@ -1,0 +1,102 @@
+#pragma once
+// The daemon's HTTP API (SPEC §7, docs/HTTP.md): a router from a plain request to a plain
+// response, independent of Beast (http_listener.cpp adapts it to net::http_server). Every
+// endpoint but the admin trigger is a pure function of the runtime's state (handle()); the
+// admin trigger awaits the runtime (async_handle()).
+
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include <refreshd/config/secret.hpp>
+#include <refreshd/daemon/runtime.hpp>
+#include <refreshd/net/asio.hpp>
+
+namespace refreshd::daemon {
+
+struct api_request {
+  std::string method;                        ///< "GET", "POST", ...
+  std::string target;                        ///< origin-form: "/status?x=1"
+  std::optional<std::string> authorization;  ///< the Authorization header, if sent
+};
+
+struct api_response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  ///< extra headers (Allow, ...)
+};
+
+/// {"error":"..."} with `status`.
+api_response json_error(int status, std::string_view message);
+
+/// Compares two secrets in time independent of where they differ and of their lengths (both
+/// are hashed with SHA-256 first, then compared with CRYPTO_memcmp).
+bool constant_time_equal(std::string_view a, std::string_view b);
+
+/// The token of "Bearer <token>" (scheme case-insensitive), or nullopt.
+std::optional<std::string_view> bearer_token(std::string_view authorization);
+
+/// Percent-decodes one path segment; nullopt on a bad escape, an empty result or a '/'.
+std::optional<std::string> decode_segment(std::string_view s);
+
+/// What a path names.
+struct route_fixed {
+  std::string_view path;  ///< "/", "/healthz", "/readyz", "/status", "/metrics"
+};
+struct route_admin {
+  std::string cluster, database, collection;
+};
+struct route_unknown {};
+struct route_malformed {
+  std::string why;
+};
+using route = std::variant<route_fixed, route_admin, route_unknown, route_malformed>;
+/// Classifies a target (the query string is ignored).
+route parse_route(std::string_view target);
+
+/// The HTTP answer to an admin result: 202 {"job_id":N} (triggered), 202 {"job_id":null,
+/// "queued":true,...}, 409 {"job_id":N|null,...} (already running / suspended), 503 with
+/// Retry-After (unavailable), 502 {"error","class","message"} (failed).
+api_response admin_response(const admin_refresh_result& r);
+
+struct http_api_options {
+  /// The admin token; nullopt: the admin API is disabled (403 "admin API disabled").
+  std::optional<config::secret_string> admin_token;
+  /// The /metrics exposition (Prometheus text 0.0.4); empty: /metrics answers 503.
+  std::function<std::string()> metrics;
+};
+
+template <class Clock>
+class basic_http_api {
+ public:
+  using runtime_type = basic_runtime<Clock>;
+
+  basic_http_api(std::shared_ptr<runtime_type> rt, http_api_options options);
+
+  /// Every request: the admin trigger awaits the runtime, the rest is handle().
+  awaitable<api_response> async_handle(api_request request);
+  /// Every request except a valid, authorized admin trigger, which yields nullopt together
+  /// with the collection's index in `admin_index`.
+  std::optional<api_response> handle(const api_request& request,
+                                     std::size_t* admin_index = nullptr) const;
+
+ private:
+  api_response fixed(std::string_view path) const;
+  std::optional<api_response> check_admin(const api_request& request, const route_admin& a,
+                                          std::size_t* index) const;
+  std::shared_ptr<runtime_type> rt_;
+  http_api_options options_;
+  std::map<std::string, std::size_t, std::less<>> index_;  // "cluster\0database\0name"
+};
+
+using http_api = basic_http_api<real_clock>;
+
+}  // namespace refreshd::daemon

@@ -1,0 +1,111 @@
+#include "http_listener.hpp"
+
+#include <stdexcept>
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <refreshd/config/token.hpp>
+#include <refreshd/daemon/logging.hpp>
+#include <refreshd/net/http_server.hpp>
+
+#include "http_api.hpp"
+
+namespace refreshd::daemon {
+namespace {
+
+tcp::endpoint resolve(executor ex, const config::listen_address& at) {
+  boost::system::error_code ec;
+  const auto address = net::ip::make_address(at.host, ec);
+  if (!ec) {
+    return {address, at.port};
+  }
+  tcp::resolver resolver(ex);
+  const auto results = resolver.resolve(at.host, std::to_string(at.port), ec);
+  if (ec || results.empty()) {
+    throw std::runtime_error("cannot listen on " + config::to_string(at) +
+                             ": cannot resolve the host: " + ec.message());
+  }
+  return results.begin()->endpoint();
+}
+
+awaitable<http_response> serve(std::shared_ptr<http_api> api, http_request& req) {
+  api_request r;
+  r.method = std::string(req.method_string());
+  r.target = std::string(req.target());
+  if (const auto it = req.find(http::field::authorization); it != req.end()) {
+    r.authorization = std::string(it->value());
+  }
+  api_response res = co_await api->async_handle(std::move(r));
+  http_response out{static_cast<http::status>(res.status), req.version()};
+  out.set(http::field::content_type, res.content_type);
+  for (const auto& [name, value] : res.headers) {
+    out.set(name, value);
+  }
+  out.body() = std::move(res.body);
+  co_return out;
+}
+
+}  // namespace
+
+http_listener::http_listener(executor ex, const config::listen_address& at,
+                             std::shared_ptr<http_api> api, http_listener_limits limits) {
+  http_server_options options;
+  options.limits.max_header_bytes = limits.max_header_bytes;
+  options.limits.max_body_bytes = limits.max_body_bytes;
+  options.limits.read_timeout = limits.read_timeout;
+  options.limits.idle_timeout = limits.idle_timeout;
+  options.limits.write_timeout = limits.write_timeout;
+  options.limits.max_connections = limits.max_connections;
+  options.on_error = [](std::string_view line) {
+    log_fields f;
+    f.add("error", std::string(line));
+    log_event(log_level_t::warn, "http server error", f);
+  };
+  const auto endpoint = resolve(ex, at);
+  http_handler handler = [api = std::move(api)](http_request& req) { return serve(api, req); };
+  try {
+    server_ = std::make_unique<http_server>(ex, endpoint, std::move(handler), std::move(options));
+  } catch (const boost::system::system_error& e) {
+    throw std::runtime_error("cannot listen on " + config::to_string(at) + ": " +
+                             e.code().message());
+  }
+}
+
+http_listener::~http_listener() = default;
+
+void http_listener::start() {
+  server_->start();
+}
+
+void http_listener::stop() {
+  server_->stop();
+}
+
+std::string http_listener::url() const {
+  const auto ep = server_->local_endpoint();
+  const auto host =
+      ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
+  return "http://" + host + ":" + std::to_string(ep.port());
+}
+
+std::unique_ptr<http_listener> start_http_listener(executor ex, const std::shared_ptr<runtime>& rt,
+                                                   std::function<std::string()> metrics) {
+  http_api_options options;
+  const auto& cfg = rt->configuration();
+  if (cfg.admin.token.kind != config::token_kind::none) {
+    options.admin_token =
+        config::secret_string(config::read_token(cfg.admin.token, config::process_env()));
+  }
+  options.metrics = std::move(metrics);
+  const bool admin = options.admin_token.has_value();
+  auto api = std::make_shared<http_api>(rt, std::move(options));
+  auto listener = std::make_unique<http_listener>(ex, cfg.listen, std::move(api));
+  listener->start();
+  log_fields f;
+  f.add("admin", admin ? "enabled" : "disabled");
+  log_event(log_level_t::info, "listening on " + listener->url(), f);
+  return listener;
+}
+
+}  // namespace refreshd::daemon

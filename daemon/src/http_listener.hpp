@@ -1,0 +1,62 @@
+#pragma once
+// The daemon's HTTP server for `run`: net::http_server bound to config.listen on the daemon's
+// io_context, serving the http_api (docs/HTTP.md). Beast stays in http_listener.cpp.
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <refreshd/config/config.hpp>
+#include <refreshd/daemon/runtime.hpp>
+#include <refreshd/net/asio.hpp>
+
+namespace refreshd {
+class http_server;
+}
+
+namespace refreshd::daemon {
+
+template <class Clock>
+class basic_http_api;
+
+/// Limits of the daemon's server (SPEC §7). Headers larger than max_header_bytes get 431, bodies
+/// larger than max_body_bytes 413; a request must arrive completely within read_timeout of its
+/// first byte, an idle keep-alive connection is closed after idle_timeout; connections over
+/// max_connections get 503 and are closed unread.
+struct http_listener_limits {
+  std::uint32_t max_header_bytes = 8 * 1024;
+  std::uint64_t max_body_bytes = 64 * 1024;
+  std::chrono::milliseconds read_timeout{5000};
+  std::chrono::milliseconds idle_timeout{30000};
+  std::chrono::milliseconds write_timeout{10000};
+  std::size_t max_connections = 128;
+};
+
+class http_listener {
+ public:
+  /// Binds `at` (a host name is resolved; port 0 = any free port). Throws std::runtime_error
+  /// "cannot listen on HOST:PORT: REASON" when it cannot be bound (a startup error).
+  http_listener(executor ex, const config::listen_address& at,
+                std::shared_ptr<basic_http_api<real_clock>> api, http_listener_limits limits = {});
+  ~http_listener();
+  http_listener(const http_listener&) = delete;
+  http_listener& operator=(const http_listener&) = delete;
+
+  void start();
+  /// Stops accepting and closes every connection (admin requests in flight are abandoned;
+  /// their cycles go on). Idempotent.
+  void stop();
+  /// "http://127.0.0.1:9748" with the real port ("http://[::1]:9748" for IPv6).
+  std::string url() const;
+
+ private:
+  std::unique_ptr<http_server> server_;
+};
+
+/// For `run`: reads the admin token (config.admin; throws config::token_error), builds the API
+/// over `rt` with `metrics` as the /metrics provider, binds, starts accepting and logs
+/// "listening on http://HOST:PORT".
+std::unique_ptr<http_listener> start_http_listener(executor ex, const std::shared_ptr<runtime>& rt,
+                                                   std::function<std::string()> metrics);
+
+}  // namespace refreshd::daemon

@@ -1,0 +1,49 @@
+#pragma once
+// The read-only views of the daemon's HTTP API (SPEC §7): the /status JSON and the HTML status
+// page, as pure functions of a snapshot of the runtime. No I/O, no secret: a collection's
+// external_spec and the tokens are never read here.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <refreshd/config/config.hpp>
+#include <refreshd/daemon/collection_state.hpp>
+
+namespace refreshd::daemon {
+
+/// One collection as shown by /status and the page.
+struct status_row {
+  const config::cluster* cluster = nullptr;
+  const config::collection* collection = nullptr;
+  const collection_state* state = nullptr;
+  bool running = false;  ///< a cycle of the collection exists (its next_run is not known yet)
+};
+
+struct status_view {
+  std::string_view version;
+  bool ready = false;
+  wall_time now{};  ///< next_run is shown only when it is after `now` and nothing runs
+  std::vector<status_row> rows;
+};
+
+/// The exact JSON of SPEC §7: {"version","ready","collections":[{"cluster","database",
+/// "collection","schedule","status","next_run","job":{"id","state","progress","start","end",
+/// "reason"}|null,"last_success","last_failure","last_failure_reason",
+/// "consecutive_failures"}]}. Job ids are JSON integers; times RFC 3339 UTC with milliseconds;
+/// null where unknown.
+std::string status_json(const status_view& v);
+
+/// A small self-contained HTML page (inline CSS, no script, meta refresh every 10 s): one row
+/// per collection with its status, a progress bar, last success, next run and failures
+/// highlighted with their reason. Every value from the config or a server is escaped.
+std::string status_page(const status_view& v);
+
+/// Escapes & < > " ' for HTML text and attribute values.
+std::string html_escape(std::string_view text);
+
+/// next_run as shown: nullopt while running or when not after `now`.
+std::optional<wall_time> shown_next_run(const status_row& r, wall_time now);
+
+}  // namespace refreshd::daemon
