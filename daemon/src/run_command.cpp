@@ -15,7 +15,9 @@
 #include <refreshd/daemon/exit_codes.hpp>
 #include <refreshd/daemon/load_config.hpp>
 #include <refreshd/daemon/logging.hpp>
+#include <refreshd/daemon/metrics.hpp>
 
+#include "http_listener.hpp"
 #include "runtime_log.hpp"
 
 namespace refreshd::daemon {
@@ -87,6 +89,8 @@ class shutdown_control {
   int signal() const noexcept { return signal_; }
   /// Stops waiting for signals (the work is done) so the io_context can run out of work.
   void release() { signals_.cancel(); }
+  /// Called on the first signal, before the runtime stops.
+  std::function<void()> on_shutdown;
 
  private:
   void on_signal(int sig) {
@@ -96,6 +100,9 @@ class shutdown_control {
     f.add("signal", sig == SIGINT ? "SIGINT" : "SIGTERM");
     f.add("drain_deadline", format_ms(deadline_));
     log_event(log_level_t::info, "shutting down: scheduling stopped, draining requests", f);
+    if (on_shutdown) {
+      on_shutdown();
+    }
     rt_.stop();
     drain_.expires_after(deadline_);
     drain_.async_wait([this](boost::system::error_code ec) {
@@ -119,7 +126,25 @@ class shutdown_control {
 
 int run_daemon(net::io_context& ioc, const std::shared_ptr<runtime>& rt, const run_options& o) {
   shutdown_control control(ioc, *rt, o.drain_timeout);
+  // The HTTP endpoints (docs/HTTP.md); a listen failure is a startup error (exit 2).
+  // The metrics (docs/METRICS.md) are scraped through /metrics.
+  auto scraper = std::make_shared<metrics>(*rt);
+  scraper->attach();
+  std::unique_ptr<http_listener> http;
+  try {
+    http = start_http_listener(ioc.get_executor(), rt, [scraper] { return scraper->scrape(); });
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << '\n';
+    return exit_usage;
+  }
   rt->on_ready = [] { ::malloc_trim(0); };  // and the startup lists' peak
+  // The first signal also stops accepting HTTP connections (the drain deadline still holds).
+  control.on_shutdown = [next = std::move(control.on_shutdown), server = http.get()] {
+    server->stop();
+    if (next) {
+      next();
+    }
+  };
   rt->start();
   ioc.run();
   return exit_ok;
