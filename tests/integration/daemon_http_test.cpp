@@ -152,6 +152,9 @@ TEST_F(DaemonHttp, ReadyzIs503UntilStartupThenHealthStatusAndPageAnswer) {
   r = get("/");
   EXPECT_EQ(r.status, 200);
   EXPECT_NE(r.body.find("ext_b"), std::string::npos);
+  r = get("/metrics");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find("milvus_refresh_"), std::string::npos);
 }
 
 TEST_F(DaemonHttp, AdminTriggersExactlyOneJobThen409WithThatJob) {
