@@ -87,6 +87,10 @@ class basic_http_api {
   /// with the collection's index in `admin_index`.
   std::optional<api_response> handle(const api_request& request,
                                      std::size_t* admin_index = nullptr) const;
+  /// After a reload: the re-read admin token (nullopt disables the admin endpoint).
+  void set_admin_token(std::optional<config::secret_string> token) {
+    options_.admin_token = std::move(token);
+  }
 
  private:
   api_response fixed(std::string_view path) const;
@@ -94,7 +98,10 @@ class basic_http_api {
                                           std::size_t* index) const;
   std::shared_ptr<runtime_type> rt_;
   http_api_options options_;
-  std::map<std::string, std::size_t, std::less<>> index_;  // "cluster\0database\0name"
+  /// "cluster\0database\0name" -> index in collections(), rebuilt when a reload changed them.
+  void refresh_index() const;
+  mutable std::map<std::string, std::size_t, std::less<>> index_;
+  mutable std::uint64_t index_generation_ = 0;
 };
 
 using http_api = basic_http_api<real_clock>;

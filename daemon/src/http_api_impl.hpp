@@ -44,7 +44,14 @@ inline api_response method_not_allowed(std::string_view allow) {
 template <class Clock>
 basic_http_api<Clock>::basic_http_api(std::shared_ptr<runtime_type> rt, http_api_options options)
     : rt_(std::move(rt)), options_(std::move(options)) {
-  const auto& cols = rt_->collections();
+  refresh_index();
+}
+
+template <class Clock>
+void basic_http_api<Clock>::refresh_index() const {
+  index_.clear();
+  index_generation_ = rt_->config_generation();
+  const auto cols = rt_->collections();
   for (std::size_t i = 0; i < cols.size(); ++i) {
     const auto& c = cols[i];
     index_.emplace(http_detail::collection_key(rt_->clusters()[c.cluster]->cfg->name,
@@ -62,10 +69,11 @@ awaitable<api_response> basic_http_api<Clock>::async_handle(api_request request)
   }
   // Hold the runtime: the frame may outlive the server at shutdown.
   auto rt = rt_;
-  const admin_refresh_result result = co_await rt->async_refresh_now(index);
-  auto response = admin_response(result);
+  // Named now: a reload while the request waits may move or remove the collection.
   const auto& c = rt->collections()[index];
   log_fields f = collection_fields(*rt->clusters()[c.cluster]->cfg, *c.cfg);
+  const admin_refresh_result result = co_await rt->async_refresh_now(index);
+  auto response = admin_response(result);
   f.add_number("status", response.status);
   if (result.job) {
     f.job_id = result.job->id.value;
@@ -131,6 +139,9 @@ std::optional<api_response> basic_http_api<Clock>::check_admin(const api_request
   }
   if (!constant_time_equal(*token, options_.admin_token->reveal())) {
     return refuse(403, "invalid admin token");
+  }
+  if (index_generation_ != rt_->config_generation()) {
+    refresh_index();
   }
   const auto it = index_.find(http_detail::collection_key(a.cluster, a.database, a.collection));
   if (it == index_.end()) {

@@ -63,6 +63,7 @@ http_listener::http_listener(executor ex, const config::listen_address& at,
     log_event(log_level_t::warn, "http server error", f);
   };
   const auto endpoint = resolve(ex, at);
+  api_ = api;
   http_handler handler = [api = std::move(api)](http_request& req) { return serve(api, req); };
   try {
     server_ = std::make_unique<http_server>(ex, endpoint, std::move(handler), std::move(options));
@@ -82,6 +83,17 @@ void http_listener::stop() {
   server_->stop();
 }
 
+void http_listener::set_admin_token(std::optional<config::secret_string> token) {
+  api_->set_admin_token(std::move(token));
+}
+
+std::optional<config::secret_string> read_admin_token(const config::config& cfg) {
+  if (cfg.admin.token.kind == config::token_kind::none) {
+    return std::nullopt;
+  }
+  return config::secret_string(config::read_token(cfg.admin.token, config::process_env()));
+}
+
 std::string http_listener::url() const {
   const auto ep = server_->local_endpoint();
   const auto host =
@@ -93,10 +105,7 @@ std::unique_ptr<http_listener> start_http_listener(executor ex, const std::share
                                                    std::function<std::string()> metrics) {
   http_api_options options;
   const auto& cfg = rt->configuration();
-  if (cfg.admin.token.kind != config::token_kind::none) {
-    options.admin_token =
-        config::secret_string(config::read_token(cfg.admin.token, config::process_env()));
-  }
+  options.admin_token = read_admin_token(cfg);
   options.metrics = std::move(metrics);
   const bool admin = options.admin_token.has_value();
   auto api = std::make_shared<http_api>(rt, std::move(options));

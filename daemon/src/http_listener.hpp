@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <refreshd/config/config.hpp>
@@ -48,10 +49,17 @@ class http_listener {
   void stop();
   /// "http://127.0.0.1:9748" with the real port ("http://[::1]:9748" for IPv6).
   std::string url() const;
+  /// After a reload: the admin token read from the new config (nullopt: admin disabled).
+  void set_admin_token(std::optional<config::secret_string> token);
 
  private:
+  std::shared_ptr<basic_http_api<real_clock>> api_;
   std::unique_ptr<http_server> server_;
 };
+
+/// The admin token of `cfg` (nullopt when admin.token_file is not set). Throws
+/// config::token_error when the file cannot be read.
+std::optional<config::secret_string> read_admin_token(const config::config& cfg);
 
 /// For `run`: reads the admin token (config.admin; throws config::token_error), builds the API
 /// over `rt` with `metrics` as the /metrics provider, binds, starts accepting and logs

@@ -101,6 +101,19 @@ void job_slots::release_one() noexcept {
   w->timer.cancel();
 }
 
+void job_slots::set_capacity(int capacity) {
+  capacity_ = capacity < 1 ? 1 : capacity;
+  while (!stopped_ && in_use_ < capacity_ && !waiters_.empty()) {
+    auto first = waiters_.begin();
+    waiter* w = first->second;
+    waiters_.erase(first);
+    w->granted = true;
+    granted_.push_back(w);
+    ++in_use_;
+    w->timer.cancel();
+  }
+}
+
 void job_slots::stop() {
   stopped_ = true;
   for (auto& [key, w] : waiters_) {

@@ -1,5 +1,4 @@
 // metrics_core: histogram storage fed by the runtime's hooks, the reload result, and the scrape.
-#include <sstream>
 #include <type_traits>
 #include <utility>
 
@@ -33,6 +32,7 @@ struct metrics_core::impl {
   wall_time reload_success_at;
   metrics_detail::job_histograms jobs;
   metrics_detail::api_histograms api;
+  std::size_t last_size = 0;  // of the previous scrape
 };
 
 metrics_core::metrics_core(wall_time loaded_at) : impl_(std::make_unique<impl>()) {
@@ -88,10 +88,11 @@ double seconds(wall_time t) {
 
 }  // namespace
 
-std::string metrics_core::scrape(const std::vector<collection_runtime>& collections,
+std::string metrics_core::scrape(const collection_list& collections,
                                  const std::vector<metrics_cluster_view>& clusters,
                                  std::optional<wall_time> last_tick) const {
-  std::ostringstream out;
+  std::string out;
+  out.reserve(impl_->last_size + impl_->last_size / 8);  // one allocation in the steady state
   family_writer w(out);
   metrics_detail::write_collection_families(w, collections, clusters, impl_->jobs);
   metrics_detail::write_api_families(w, clusters, impl_->api);
@@ -111,16 +112,56 @@ std::string metrics_core::scrape(const std::vector<collection_runtime>& collecti
       {{"version", std::string(version())}, {"revision", std::string(git_revision())}}, 1));
   w.write(std::move(build));
   metrics_detail::write_process_families(w, read_process_sample());
-  return std::move(out).str();
+  impl_->last_size = out.size();
+  return out;
 }
 
 namespace metrics_detail {
 
+void family_writer::begin(std::string name, std::string help, prometheus::MetricType type) {
+  auto& f = one_.front();
+  f.name = std::move(name);
+  f.help = std::move(help);
+  f.type = type;
+  f.metric.clear();
+  header_written_ = false;
+}
+
+void family_writer::add(prometheus::ClientMetric m) {
+  one_.front().metric.push_back(std::move(m));
+  if (one_.front().metric.size() >= chunk_size) {
+    flush();
+  }
+}
+
+void family_writer::end() {
+  if (!header_written_ || !one_.front().metric.empty()) {
+    flush();
+  }
+}
+
 void family_writer::write(prometheus::MetricFamily family) {
-  one_.clear();
-  one_.push_back(std::move(family));
-  serializer_.Serialize(out_, one_);
-  one_.clear();
+  begin(std::move(family.name), std::move(family.help), family.type);
+  for (auto& m : family.metric) {
+    add(std::move(m));
+  }
+  end();
+}
+
+void family_writer::flush() {
+  const auto text = serializer_.Serialize(one_);
+  std::size_t from = 0;
+  if (header_written_) {
+    // A later chunk of the same family: drop the "# HELP" / "# TYPE" lines (samples never
+    // start with '#').
+    while (from < text.size() && text[from] == '#') {
+      const auto nl = text.find('\n', from);
+      from = nl == std::string::npos ? text.size() : nl + 1;
+    }
+  }
+  out_.append(text, from);
+  header_written_ = true;
+  one_.front().metric.clear();
 }
 
 prometheus::MetricFamily make_family(std::string name, std::string help,

@@ -81,7 +81,7 @@ const std::array<simple_family, 9> simple_families = {{
 }};
 
 /// cluster, database, collection of every collection, in collections() order.
-std::vector<labels> base_labels(const std::vector<collection_runtime>& cols,
+std::vector<labels> base_labels(const collection_list& cols,
                                 const std::vector<metrics_cluster_view>& clusters) {
   std::vector<labels> out;
   out.reserve(cols.size());
@@ -98,61 +98,59 @@ prometheus::ClientMetric metric(labels l, MetricType type, double v) {
                                      : gauge_metric(std::move(l), v);
 }
 
-void write_info_and_status(family_writer& w, const std::vector<collection_runtime>& cols,
+void write_info_and_status(family_writer& w, const collection_list& cols,
                            const std::vector<labels>& base) {
-  auto info =
-      make_family(name_of("collection_info"),
-                  "Static information about a configured collection (value 1).", MetricType::Gauge);
-  auto st = make_family(name_of("collection_status"),
-                        "Current status of the collection: 1 for the current status, 0 otherwise.",
-                        MetricType::Gauge);
-  st.metric.reserve(cols.size() * all_statuses.size());
+  w.begin(name_of("collection_info"), "Static information about a configured collection (value 1).",
+          MetricType::Gauge);
   for (std::size_t i = 0; i < cols.size(); ++i) {
     const auto& s = cols[i].cfg->settings;
-    info.metric.push_back(
-        gauge_metric(with(with(base[i], "schedule", s.schedule), "timezone", s.timezone), 1));
+    w.add(gauge_metric(with(with(base[i], "schedule", s.schedule), "timezone", s.timezone), 1));
+  }
+  w.end();
+  w.begin(name_of("collection_status"),
+          "Current status of the collection: 1 for the current status, 0 otherwise.",
+          MetricType::Gauge);
+  for (std::size_t i = 0; i < cols.size(); ++i) {
     for (const auto v : all_statuses) {
-      st.metric.push_back(
+      w.add(
           gauge_metric(with(base[i], "status", to_string(v)), cols[i].state.current == v ? 1 : 0));
     }
   }
-  w.write(std::move(info));
-  w.write(std::move(st));
+  w.end();
 }
 
-void write_counters_with_reason(family_writer& w, const std::vector<collection_runtime>& cols,
+void write_counters_with_reason(family_writer& w, const collection_list& cols,
                                 const std::vector<labels>& base) {
-  auto skipped = make_family(name_of("skipped_total"),
-                             "Slots not triggered, by reason (already_running, suspended, limit).",
-                             MetricType::Counter);
-  auto finished =
-      make_family(name_of("jobs_finished_total"),
-                  "Jobs observed to finish, by outcome (completed, failed).", MetricType::Counter);
+  w.begin(name_of("skipped_total"),
+          "Slots not triggered, by reason (already_running, suspended, limit).",
+          MetricType::Counter);
   for (std::size_t i = 0; i < cols.size(); ++i) {
-    const auto& k = cols[i].state.counters;
+    const auto& k = cols[i].state.counters.skipped;
     const std::array<std::pair<skip_reason, std::uint64_t>, 3> skips = {
-        {{skip_reason::already_running, k.skipped.already_running},
-         {skip_reason::suspended, k.skipped.suspended},
-         {skip_reason::limit, k.skipped.limit}}};
+        {{skip_reason::already_running, k.already_running},
+         {skip_reason::suspended, k.suspended},
+         {skip_reason::limit, k.limit}}};
     for (const auto& [reason, n] : skips) {
-      skipped.metric.push_back(
-          counter_metric(with(base[i], "reason", to_string(reason)), static_cast<double>(n)));
+      w.add(counter_metric(with(base[i], "reason", to_string(reason)), static_cast<double>(n)));
     }
-    finished.metric.push_back(counter_metric(with(base[i], "outcome", "completed"),
-                                             static_cast<double>(k.finished.completed)));
-    finished.metric.push_back(
-        counter_metric(with(base[i], "outcome", "failed"), static_cast<double>(k.finished.failed)));
   }
-  w.write(std::move(skipped));
-  w.write(std::move(finished));
+  w.end();
+  w.begin(name_of("jobs_finished_total"),
+          "Jobs observed to finish, by outcome (completed, failed).", MetricType::Counter);
+  for (std::size_t i = 0; i < cols.size(); ++i) {
+    const auto& k = cols[i].state.counters.finished;
+    w.add(counter_metric(with(base[i], "outcome", "completed"), static_cast<double>(k.completed)));
+    w.add(counter_metric(with(base[i], "outcome", "failed"), static_cast<double>(k.failed)));
+  }
+  w.end();
 }
 
-void write_job_durations(family_writer& w, const std::vector<collection_runtime>& cols,
+void write_job_durations(family_writer& w, const collection_list& cols,
                          const std::vector<metrics_cluster_view>& clusters,
                          const std::vector<labels>& base, const job_histograms& jobs) {
-  auto f = make_family(name_of("job_duration_seconds"),
-                       "Start to end of finished jobs (completed or failed), in seconds.",
-                       MetricType::Histogram);
+  w.begin(name_of("job_duration_seconds"),
+          "Start to end of finished jobs (completed or failed), in seconds.",
+          MetricType::Histogram);
   const job_histogram empty;
   for (std::size_t i = 0; i < cols.size(); ++i) {
     const auto& c = *cols[i].cfg;
@@ -161,10 +159,25 @@ void write_job_durations(family_writer& w, const std::vector<collection_runtime>
     prometheus::ClientMetric m;
     m.label = base[i];
     m.histogram = (it == jobs.end() ? empty : it->second).to_client(job_duration_buckets);
-    f.metric.push_back(std::move(m));
+    w.add(std::move(m));
   }
-  w.write(std::move(f));
+  w.end();
 }
+
+/// The (operation, result) pairs of one cluster: every known result, and any other the
+/// counters hold (a class added later is still exported).
+std::vector<std::string_view> results_of(const api_counters& requests, client::operation op) {
+  auto results = api_result_labels();
+  for (const auto& e : requests.entries) {
+    if (e.op == op && std::find(results.begin(), results.end(), e.result) == results.end()) {
+      results.push_back(e.result);
+    }
+  }
+  return results;
+}
+
+constexpr std::array<client::operation, 3> operations = {
+    client::operation::refresh, client::operation::describe, client::operation::list};
 
 }  // namespace
 
@@ -176,18 +189,17 @@ std::string collection_key(std::string_view cluster, std::string_view database,
   return k;
 }
 
-void write_collection_families(family_writer& w, const std::vector<collection_runtime>& cols,
+void write_collection_families(family_writer& w, const collection_list& cols,
                                const std::vector<metrics_cluster_view>& clusters,
                                const job_histograms& jobs) {
   const auto base = base_labels(cols, clusters);
   write_info_and_status(w, cols, base);
   for (const auto& def : simple_families) {
-    auto f = make_family(name_of(def.suffix), def.help, def.type);
-    f.metric.reserve(cols.size());
+    w.begin(name_of(def.suffix), def.help, def.type);
     for (std::size_t i = 0; i < cols.size(); ++i) {
-      f.metric.push_back(metric(base[i], def.type, def.value(cols[i].state, *cols[i].cfg)));
+      w.add(metric(base[i], def.type, def.value(cols[i].state, *cols[i].cfg)));
     }
-    w.write(std::move(f));
+    w.end();
   }
   write_counters_with_reason(w, cols, base);
   write_job_durations(w, cols, clusters, base, jobs);
@@ -195,38 +207,31 @@ void write_collection_families(family_writer& w, const std::vector<collection_ru
 
 void write_api_families(family_writer& w, const std::vector<metrics_cluster_view>& clusters,
                         const api_histograms& api) {
-  constexpr std::array<client::operation, 3> ops = {
-      client::operation::refresh, client::operation::describe, client::operation::list};
-  auto requests = make_family(name_of("api_requests_total"),
-                              "API requests by operation and result (ok or the error class).",
-                              MetricType::Counter);
-  auto latency = make_family(name_of("api_request_duration_seconds"),
-                             "API request latency in seconds (excluding the rate-limit wait).",
-                             MetricType::Histogram);
+  w.begin(name_of("api_requests_total"),
+          "API requests by operation and result (ok or the error class).", MetricType::Counter);
+  for (const auto& c : clusters) {
+    for (const auto op : operations) {
+      const labels l{{"cluster", c.cfg->name}, {"operation", std::string(client::to_string(op))}};
+      for (const auto r : results_of(*c.requests, op)) {
+        w.add(counter_metric(with(l, "result", r), static_cast<double>(c.requests->get(op, r))));
+      }
+    }
+  }
+  w.end();
+  w.begin(name_of("api_request_duration_seconds"),
+          "API request latency in seconds (excluding the rate-limit wait).", MetricType::Histogram);
   const api_histogram empty;
   for (const auto& c : clusters) {
     const auto it = api.find(c.cfg->name);
-    for (const auto op : ops) {
-      const labels l{{"cluster", c.cfg->name}, {"operation", std::string(client::to_string(op))}};
-      auto results = api_result_labels();
-      for (const auto& e : c.requests->entries) {  // a class added later is still exported
-        if (e.op == op && std::find(results.begin(), results.end(), e.result) == results.end()) {
-          results.push_back(e.result);
-        }
-      }
-      for (const auto r : results) {
-        requests.metric.push_back(
-            counter_metric(with(l, "result", r), static_cast<double>(c.requests->get(op, r))));
-      }
+    for (const auto op : operations) {
       prometheus::ClientMetric m;
-      m.label = l;
+      m.label = {{"cluster", c.cfg->name}, {"operation", std::string(client::to_string(op))}};
       const auto& h = it == api.end() ? empty : it->second[static_cast<std::size_t>(op)];
       m.histogram = h.to_client(api_duration_buckets);
-      latency.metric.push_back(std::move(m));
+      w.add(std::move(m));
     }
   }
-  w.write(std::move(requests));
-  w.write(std::move(latency));
+  w.end();
 }
 
 }  // namespace refreshd::daemon::metrics_detail

@@ -7,9 +7,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <iosfwd>
 #include <limits>
-#include <map>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -61,16 +59,26 @@ using api_histograms = std::unordered_map<std::string, std::array<api_histogram,
 std::string collection_key(std::string_view cluster, std::string_view database,
                            std::string_view collection);
 
-/// Serializes families one by one into `out`.
+/// Serializes families into `out` in chunks of at most chunk_size series: a family of 80,000
+/// series (status of 10,000 collections) never exists as one MetricFamily, so a scrape leaves
+/// no heap of small allocations behind. Use begin / add... / end, or write() for a small one.
 class family_writer {
  public:
-  explicit family_writer(std::ostream& out) : out_(out) {}
+  static constexpr std::size_t chunk_size = 512;
+
+  explicit family_writer(std::string& out) : out_(out) {}
+  void begin(std::string name, std::string help, prometheus::MetricType type);
+  void add(prometheus::ClientMetric m);
+  void end();
   void write(prometheus::MetricFamily family);
 
  private:
-  std::ostream& out_;
+  void flush();
+
+  std::string& out_;
   prometheus::TextSerializer serializer_;
-  std::vector<prometheus::MetricFamily> one_;
+  std::vector<prometheus::MetricFamily> one_{1};  // the family being written (one chunk)
+  bool header_written_ = false;
 };
 
 prometheus::MetricFamily make_family(std::string name, std::string help,
@@ -82,7 +90,7 @@ prometheus::ClientMetric counter_metric(std::vector<prometheus::ClientMetric::La
 
 /// Every per-collection family of SPEC §8 (info, status, progress, timestamps, counters, the
 /// job duration histogram).
-void write_collection_families(family_writer& w, const std::vector<collection_runtime>& cols,
+void write_collection_families(family_writer& w, const collection_list& cols,
                                const std::vector<metrics_cluster_view>& clusters,
                                const job_histograms& jobs);
 

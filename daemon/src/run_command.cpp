@@ -1,12 +1,14 @@
 #include "run_command.hpp"
 
 #include <csignal>
+#include <cstdlib>
 #include <iostream>
 #include <malloc.h>
 #include <stdexcept>
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <fmt/format.h>
@@ -17,8 +19,12 @@
 #include <refreshd/daemon/logging.hpp>
 #include <refreshd/daemon/metrics.hpp>
 
+#include "config_reload.hpp"
+#include "duration_arg.hpp"
 #include "http_listener.hpp"
 #include "runtime_log.hpp"
+#include "systemd_notify.hpp"
+#include "test_hooks.hpp"
 
 namespace refreshd::daemon {
 namespace {
@@ -55,10 +61,26 @@ logging_options logging_for(const run_options& o, const config::config& cfg) {
   return l;
 }
 
+std::filesystem::path config_path(const run_options& o) {
+  return o.config_file.empty() ? default_config_path() : std::filesystem::path(o.config_file);
+}
+
+/// MILVUS_REFRESHD_RELOAD_CHECK_INTERVAL (a duration, "0" disables): how often the config
+/// file's content is compared with the one in use, besides inotify (docs/DAEMON.md, "Reload").
+config_reload_options reload_options() {
+  config_reload_options r;
+  const char* v = std::getenv("MILVUS_REFRESHD_RELOAD_CHECK_INTERVAL");
+  if (v != nullptr && *v != '\0') {
+    r.check_interval = std::string_view(v) == "0"
+                           ? std::chrono::milliseconds(0)
+                           : parse_duration_arg("MILVUS_REFRESHD_RELOAD_CHECK_INTERVAL", v);
+  }
+  return r;
+}
+
 /// Loads the config; prints every error and returns nullptr when it is invalid.
 std::shared_ptr<const config::config> load(const run_options& o) {
-  const std::filesystem::path path =
-      o.config_file.empty() ? default_config_path() : std::filesystem::path(o.config_file);
+  const std::filesystem::path path = config_path(o);
   auto loaded = load_daemon_config(path);
   if (!loaded.ok()) {
     std::cerr << config::to_string(loaded.errors);
@@ -89,7 +111,7 @@ class shutdown_control {
   int signal() const noexcept { return signal_; }
   /// Stops waiting for signals (the work is done) so the io_context can run out of work.
   void release() { signals_.cancel(); }
-  /// Called on the first signal, before the runtime stops.
+  /// Called on the first signal, before the runtime stops (sd_notify STOPPING=1).
   std::function<void()> on_shutdown;
 
  private:
@@ -124,6 +146,59 @@ class shutdown_control {
   int signal_ = 0;
 };
 
+/// The reload of `run`: validates, applies per collection, re-reads the admin token, switches
+/// logging, re-attaches the metrics to new clusters and reports to systemd and the metrics.
+std::shared_ptr<config_reloader> start_reloader(net::io_context& ioc,
+                                                const std::shared_ptr<runtime>& rt,
+                                                const run_options& o, metrics& scraper,
+                                                http_listener& http,
+                                                const std::shared_ptr<systemd_notifier>& notifier) {
+  config_reloader::hooks h;
+  h.can_apply = [rt] { return rt->can_apply_config(); };
+  h.reloading = [notifier] { notifier->reloading(); };
+  h.reloaded = [notifier](bool applied) { notifier->reloaded(applied); };
+  h.result = [&scraper](bool ok) {
+    scraper.set_reload_result(
+        ok, std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now()));
+  };
+  h.apply = [rt, &o, &scraper,
+             &http](std::shared_ptr<const config::config> next) -> std::optional<std::string> {
+    std::optional<config::secret_string> admin;
+    try {
+      admin = read_admin_token(*next);  // before anything changes
+    } catch (const config::token_error& e) {
+      return std::string(e.what());
+    }
+    reload_summary s;
+    try {
+      s = rt->apply_config(next);
+    } catch (const config::token_error& e) {
+      return std::string(e.what());
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    http.set_admin_token(std::move(admin));
+    setup_logging(logging_for(o, *next));
+    scraper.attach();
+    log_fields f;
+    f.add_number("added", static_cast<std::int64_t>(s.added));
+    f.add_number("removed", static_cast<std::int64_t>(s.removed));
+    f.add_number("changed", static_cast<std::int64_t>(s.changed));
+    f.add_number("unchanged", static_cast<std::int64_t>(s.unchanged));
+    f.add_number("clusters_replaced", static_cast<std::int64_t>(s.clusters_replaced));
+    f.add_number("tokens_changed", static_cast<std::int64_t>(s.tokens_changed));
+    log_event(log_level_t::info, "reload applied", f);
+    for (const auto& line : s.needs_restart) {
+      log_event(log_level_t::warn, "reload: needs a restart to apply: " + line);
+    }
+    return std::nullopt;
+  };
+  auto reloader =
+      config_reloader::create(ioc.get_executor(), config_path(o), std::move(h), reload_options());
+  reloader->start();
+  return reloader;
+}
+
 int run_daemon(net::io_context& ioc, const std::shared_ptr<runtime>& rt, const run_options& o) {
   shutdown_control control(ioc, *rt, o.drain_timeout);
   // The HTTP endpoints (docs/HTTP.md); a listen failure is a startup error (exit 2).
@@ -138,9 +213,37 @@ int run_daemon(net::io_context& ioc, const std::shared_ptr<runtime>& rt, const r
     return exit_usage;
   }
   rt->on_ready = [] { ::malloc_trim(0); };  // and the startup lists' peak
+  // sd_notify (wraps on_ready for READY=1) and the loop-pause test hook: docs/SYSTEMD.md.
+  auto notifier =
+      systemd_notifier::create(ioc.get_executor(), rt, notify_options_from_environment());
+  notifier->start();
+  control.on_shutdown = [notifier] { notifier->stopping(); };
+  loop_pause_hook pause_hook(ioc, rt);
   // The first signal also stops accepting HTTP connections (the drain deadline still holds).
   control.on_shutdown = [next = std::move(control.on_shutdown), server = http.get()] {
     server->stop();
+    if (next) {
+      next();
+    }
+  };
+  // Live reload (SPEC §13, docs/DAEMON.md "Reload"): SIGHUP, inotify, a periodic check.
+  auto reloader = start_reloader(ioc, rt, o, *scraper, *http, notifier);
+  net::signal_set hangups(ioc, SIGHUP);
+  net::co_spawn(
+      ioc,
+      [&hangups, reloader]() -> awaitable<void> {
+        for (;;) {
+          auto [ec, sig] = co_await hangups.async_wait(use_nothrow);
+          if (ec) {
+            co_return;
+          }
+          reloader->request("SIGHUP", true);
+        }
+      },
+      net::detached);
+  control.on_shutdown = [next = std::move(control.on_shutdown), reloader, &hangups] {
+    reloader->stop();
+    hangups.cancel();
     if (next) {
       next();
     }

@@ -5,6 +5,7 @@
 
 #include "runtime_cycle.hpp"
 #include "runtime_impl.hpp"
+#include "runtime_reload.hpp"
 
 namespace refreshd::daemon {
 
@@ -27,9 +28,7 @@ std::uint64_t api_counters::get(client::operation op, std::string_view result) c
   return 0;
 }
 
-namespace {
-
-client::refresh_request target_of(const config::collection& c) {
+client::refresh_request refresh_target(const config::collection& c) {
   client::refresh_request r;
   r.database = c.database;
   r.collection = c.name;
@@ -40,14 +39,12 @@ client::refresh_request target_of(const config::collection& c) {
   return r;
 }
 
-}  // namespace
-
 collection_runtime::collection_runtime(std::size_t cluster_index, const config::collection& c,
                                        slot_plan p, std::uint64_t seed)
     : cluster(cluster_index),
       cfg(&c),
       plan(std::move(p)),
-      cycle(target_of(c), make_cycle_params(c.settings), seed) {
+      cycle(refresh_target(c), make_cycle_params(c.settings), seed) {
   set_suspended(state, c.suspend);
 }
 

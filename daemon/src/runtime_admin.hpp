@@ -49,7 +49,7 @@ template <class Clock>
 std::optional<admin_refresh_result> basic_runtime<Clock>::admin_precheck(std::size_t index) const {
   using kind = admin_refresh_result::kind;
   using admin_detail::make_result;
-  const auto& c = collections_[index];
+  const auto& c = *collections_[index];
   if (stopping_ || once_) {
     return make_result(kind::unavailable, "shutting down");
   }
@@ -80,11 +80,11 @@ awaitable<admin_refresh_result> basic_runtime<Clock>::async_refresh_now(std::siz
   if (auto early = admin_precheck(index)) {
     co_return *early;
   }
-  auto& c = collections_[index];
+  auto& c = *collections_[index];
   // Registered before the cycle is spawned: its first events may come before this resumes.
   timer_type wake(ex_);
   admin_watch w;
-  w.index = index;
+  w.collection = &c;
   w.joined = c.running;
   w.wake = &wake;
   auto it = admin_watches_.insert(admin_watches_.end(), &w);
@@ -102,7 +102,7 @@ awaitable<admin_refresh_result> basic_runtime<Clock>::async_refresh_now(std::siz
     c.slot = due_slot{now, now};
     c.running = true;
     ++c.generation;
-    spawn(scheduled_cycle(index, cycle_mode::refresh, false), "admin refresh cycle");
+    spawn(scheduled_cycle(c, cycle_mode::refresh, false), "admin refresh cycle");
   }
   admin_refresh_result r = co_await await_admin_result(w);
   co_return r;
@@ -111,7 +111,9 @@ awaitable<admin_refresh_result> basic_runtime<Clock>::async_refresh_now(std::siz
 template <class Clock>
 awaitable<admin_refresh_result> basic_runtime<Clock>::await_admin_result(admin_watch& w) {
   using kind = admin_refresh_result::kind;
-  const auto& c = collections_[w.index];
+  // A collection removed by a reload resolves its watches before it is dropped
+  // (release_retired), so `c` is only used while w.result is empty.
+  const auto& c = *w.collection;
   const auto deadline = Clock::now() + options_.admin_wait;
   while (!w.result) {
     if (stopping_) {
@@ -138,16 +140,16 @@ awaitable<admin_refresh_result> basic_runtime<Clock>::await_admin_result(admin_w
 }
 
 template <class Clock>
-void basic_runtime<Clock>::notify_admin(std::size_t index, const cycle_event& e) {
+void basic_runtime<Clock>::notify_admin(const collection_runtime& c, const cycle_event& e) {
   using kind = admin_refresh_result::kind;
   for (admin_watch* w : admin_watches_) {
-    if (w->index != index || w->result) {
+    if (w->collection != &c || w->result) {
       continue;
     }
     admin_refresh_result r;
     if (std::holds_alternative<events::triggered>(e)) {
       r = admin_detail::make_result(kind::triggered, "refresh triggered");
-      r.job = collections_[index].state.job;
+      r.job = c.state.job;
     } else if (const auto* a = std::get_if<events::adopted>(&e)) {
       r.job = a->job;
       if (a->reason == adopt_reason::ambiguous) {
@@ -172,9 +174,9 @@ void basic_runtime<Clock>::notify_admin(std::size_t index, const cycle_event& e)
 }
 
 template <class Clock>
-void basic_runtime<Clock>::notify_admin(std::size_t index, const cycle_outcome& o) {
+void basic_runtime<Clock>::notify_admin(const collection_runtime& c, const cycle_outcome& o) {
   for (admin_watch* w : admin_watches_) {
-    if (w->index != index || w->result) {
+    if (w->collection != &c || w->result) {
       continue;
     }
     auto r =

@@ -7,26 +7,33 @@
 #include "runtime_admin.hpp"
 #include "runtime_impl.hpp"
 #include "runtime_log.hpp"
+#include "runtime_reload.hpp"
 
 namespace refreshd::daemon {
 
 template <class Clock>
-awaitable<void> basic_runtime<Clock>::scheduled_cycle(std::size_t index, cycle_mode mode,
+awaitable<void> basic_runtime<Clock>::scheduled_cycle(collection_runtime& c, cycle_mode mode,
                                                       bool forced_slot) {
-  auto& c = collections_[index];
+  // `c` and `cl` stay valid for the whole cycle even across a reload: collections and clusters
+  // are held by unique_ptr, and a removed one is retired (kept) until this cycle ends. Indices
+  // may change at a reload, so c.index is read after every wait.
   auto& cl = *clusters_[c.cluster];
   c.running = true;
   ++c.generation;
+  ++cl.users;
   struct finish_guard {
     basic_runtime& rt;
     collection_runtime& c;
+    cluster_runtime<Clock>& cl;
     ~finish_guard() {
       c.running = false;
+      --cl.users;
       if (rt.once_ && --rt.once_pending_ == 0) {
         rt.once_timer_.cancel();
       }
+      rt.release_retired(c, cl);
     }
-  } guard{*this, c};
+  } guard{*this, c, cl};
 
   const wall_time due = c.slot ? c.slot->due : wall_now();
   const auto due_sys = std::chrono::time_point_cast<std::chrono::system_clock::duration>(due);
@@ -54,19 +61,35 @@ awaitable<void> basic_runtime<Clock>::scheduled_cycle(std::size_t index, cycle_m
       log_skip(*cl.cfg, *c.cfg, skip_reason::limit, limit_skips);
     }
   }
-  if (!forced_slot && blocked(index, false)) {
-    if (!once_) {
-      const wall_time previous = c.slot ? c.slot->nominal : started;
-      enqueue(index, next_slot(c.plan, previous, started, std::nullopt, random_bits()));
+  if (c.retired_config) {
+    co_return;  // removed by a reload while it waited for a job slot
+  }
+  if (clusters_[c.cluster].get() != &cl) {
+    // A reload replaced the cluster (endpoint, TLS, token source) while this cycle waited for
+    // a job slot: run the slot again at once through the new connection.
+    if (!once_ && c.slot) {
+      enqueue(c.index, due_slot{c.slot->nominal, wall_now()});
     }
     co_return;
   }
-  auto outcome = co_await drive(c, mode, cycle_deadline(c));
+  if (!forced_slot && blocked(c.index, false)) {
+    if (!once_) {
+      const wall_time previous = c.slot ? c.slot->nominal : started;
+      enqueue(c.index, next_slot(c.plan, previous, started, std::nullopt, random_bits()));
+    }
+    co_return;
+  }
+  auto outcome = co_await drive(c, cl, mode, cycle_deadline(c));
   slot.release();
   if (!outcome || stopping_) {
     co_return;  // abandoned at shutdown: the job (if any) keeps running on the server
   }
-  after_cycle(index, *outcome, started);
+  if (c.retired_config) {
+    log_event(log_level_t::info, "removed collection: its last job was followed to its end",
+              collection_fields(*cl.cfg, *c.cfg));
+    co_return;
+  }
+  after_cycle(c.index, *outcome, started);
 }
 
 template <class Clock>
@@ -86,17 +109,17 @@ std::optional<steady_time> basic_runtime<Clock>::cycle_deadline(const collection
 
 template <class Clock>
 awaitable<std::optional<cycle_outcome>> basic_runtime<Clock>::drive(
-    collection_runtime& c, cycle_mode mode, std::optional<steady_time> deadline) {
-  auto& cl = *clusters_[c.cluster];
+    collection_runtime& c, cluster_runtime<Clock>& cl, cycle_mode mode,
+    std::optional<steady_time> deadline) {
   cycle_step step = c.cycle.start(now(), deadline, mode);
   for (;;) {
     for (const auto& e : step.events) {
       apply(c.state, e);
       log_cycle_event(*cl.cfg, *c.cfg, e);
-      if (on_cycle_event) {
-        on_cycle_event(static_cast<std::size_t>(&c - collections_.data()), e);
+      if (on_cycle_event && !c.retired_config) {
+        on_cycle_event(c.index, e);
       }
-      notify_admin(static_cast<std::size_t>(&c - collections_.data()), e);
+      notify_admin(c, e);
     }
     if (stopping_) {
       co_return std::nullopt;
@@ -133,7 +156,7 @@ awaitable<std::optional<cycle_outcome>> basic_runtime<Clock>::drive(
       if (outcome.kind != outcome_kind::completed && outcome.kind != outcome_kind::idle) {
         log_cycle_outcome(*cl.cfg, *c.cfg, outcome);
       }
-      notify_admin(static_cast<std::size_t>(&c - collections_.data()), outcome);
+      notify_admin(c, outcome);
       co_return outcome;
     }
   }
@@ -158,7 +181,7 @@ awaitable<bool> basic_runtime<Clock>::wait_until(steady_time t) {
 template <class Clock>
 void basic_runtime<Clock>::after_cycle(std::size_t index, const cycle_outcome& o,
                                        wall_time started) {
-  auto& c = collections_[index];
+  auto& c = *collections_[index];
   auto& cl = *clusters_[c.cluster];
   const wall_time now = wall_now();
   c.last_outcome = o;
@@ -233,19 +256,20 @@ awaitable<std::vector<once_result>> basic_runtime<Clock>::async_run_once() {
   once_timer_.expires_at(Clock::time_point::max());
   const wall_time now = wall_now();
   for (std::size_t i = 0; i < collections_.size(); ++i) {
-    auto& c = collections_[i];
+    auto& c = *collections_[i];
     if (c.cfg->suspend) {
       continue;
     }
     c.slot = due_slot{now, now};
     ++once_pending_;
-    spawn(scheduled_cycle(i, cycle_mode::refresh, false), "once cycle");
+    spawn(scheduled_cycle(c, cycle_mode::refresh, false), "once cycle");
   }
   while (once_pending_ > 0 && !stopping_) {
     co_await once_timer_.async_wait(use_nothrow);
   }
   std::vector<once_result> results;
-  for (const auto& c : collections_) {
+  for (const auto& cp : collections_) {
+    const auto& c = *cp;
     if (c.cfg->suspend || !c.last_outcome) {
       continue;
     }

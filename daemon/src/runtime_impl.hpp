@@ -50,11 +50,7 @@ std::shared_ptr<basic_runtime<Clock>> basic_runtime<Clock>::create(
     seed = (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
   }
   auto rt = std::make_shared<basic_runtime>(ex, cfg, options, seed);
-  std::size_t total = 0;
-  for (const auto& c : cfg->clusters) {
-    total += c.collections.size();
-  }
-  rt->collections_.reserve(total);  // collection_runtime addresses stay stable
+  rt->connect_ = connect;
   const auto env = config::process_env();
   for (std::size_t i = 0; i < cfg->clusters.size(); ++i) {
     const auto& c = cfg->clusters[i];
@@ -63,7 +59,9 @@ std::shared_ptr<basic_runtime<Clock>> basic_runtime<Clock>::create(
     rt->clusters_.push_back(std::make_unique<cluster_runtime<Clock>>(ex, c, std::move(conn)));
     rt->clusters_.back()->token = config::secret_string(std::move(token));
     for (const auto& col : c.collections) {
-      rt->collections_.emplace_back(i, col, make_slot_plan(c.name, col), rt->rng_());
+      rt->collections_.push_back(
+          std::make_unique<collection_runtime>(i, col, make_slot_plan(c.name, col), rt->rng_()));
+      rt->collections_.back()->index = rt->collections_.size() - 1;
     }
   }
   return rt;
@@ -132,14 +130,23 @@ void basic_runtime<Clock>::stop() {
 template <class Clock>
 void basic_runtime<Clock>::start() {
   spawn(scheduler_loop(), "scheduler loop");
+  std::vector<std::size_t> all(collections_.size());
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    all[i] = i;
+  }
+  reconcile_collections(all);
+}
+
+template <class Clock>
+void basic_runtime<Clock>::reconcile_collections(const std::vector<std::size_t>& indices) {
   const auto n = clusters_.size();
   std::vector<std::shared_ptr<startup_cursor>> cursors(n);
   for (std::size_t i = 0; i < n; ++i) {
     cursors[i] = std::make_shared<startup_cursor>();
     cursors[i]->started = wall_now();
   }
-  for (std::size_t i = 0; i < collections_.size(); ++i) {
-    cursors[collections_[i].cluster]->indices.push_back(i);
+  for (const std::size_t i : indices) {
+    cursors[collections_[i]->cluster]->indices.push_back(i);
   }
   for (std::size_t i = 0; i < n; ++i) {
     const auto& idx = cursors[i]->indices;
@@ -154,7 +161,7 @@ void basic_runtime<Clock>::start() {
       spawn(startup_worker(cursors[i]), "startup reconciliation");
     }
   }
-  if (startup_pending_ == 0) {
+  if (startup_pending_ == 0 && !ready_) {
     mark_ready();
   }
 }
@@ -177,14 +184,14 @@ awaitable<void> basic_runtime<Clock>::startup_worker(std::shared_ptr<startup_cur
     const std::size_t index = cur->indices[cur->next++];
     co_await reconcile(index, *cur);
   }
-  if (--startup_pending_ == 0 && !stopping_) {
+  if (--startup_pending_ == 0 && !stopping_ && !ready_) {
     mark_ready();
   }
 }
 
 template <class Clock>
 awaitable<void> basic_runtime<Clock>::reconcile(std::size_t index, startup_cursor& cur) {
-  auto& c = collections_[index];
+  auto& c = *collections_[index];
   auto& cl = *clusters_[c.cluster];
   if (c.cfg->suspend || cl.block) {
     // Suspended "after" schedules have no slots to count; everything else waits for its slot
@@ -216,7 +223,8 @@ awaitable<void> basic_runtime<Clock>::reconcile(std::size_t index, startup_curso
     active = active || !client::is_terminal(j.state);
   }
   if (active) {
-    spawn(scheduled_cycle(index, cycle_mode::observe, true), "adopted cycle");
+    c.running = true;
+    spawn(scheduled_cycle(c, cycle_mode::observe, true), "adopted cycle");
     co_return;
   }
   std::optional<wall_time> last_start;
@@ -273,7 +281,7 @@ void basic_runtime<Clock>::on_startup_list_error(collection_runtime& c,
 
 template <class Clock>
 void basic_runtime<Clock>::enqueue(std::size_t index, due_slot slot) {
-  auto& c = collections_[index];
+  auto& c = *collections_[index];
   c.slot = slot;
   c.state.next_run = slot.due;
   ++c.generation;
@@ -311,7 +319,10 @@ awaitable<void> basic_runtime<Clock>::scheduler_loop() {
       const queue_entry e = queue_.front();
       std::pop_heap(queue_.begin(), queue_.end(), std::greater<>{});
       queue_.pop_back();
-      auto& c = collections_[e.index];
+      if (e.index >= collections_.size()) {
+        continue;  // a reload rebuilt the queue; stale entries are gone, this is a guard
+      }
+      auto& c = *collections_[e.index];
       if (e.generation == c.generation && !c.running) {
         dispatch(e.index);
       }
@@ -329,7 +340,7 @@ awaitable<void> basic_runtime<Clock>::scheduler_loop() {
 
 template <class Clock>
 void basic_runtime<Clock>::dispatch(std::size_t index) {
-  auto& c = collections_[index];
+  auto& c = *collections_[index];
   const wall_time now = wall_now();
   const wall_time previous = c.slot ? c.slot->nominal : now;
   // A skipped slot produced no job: an "after D" schedule waits D from now (its old last end
@@ -346,12 +357,12 @@ void basic_runtime<Clock>::dispatch(std::size_t index) {
   }
   c.running = true;
   ++c.generation;
-  spawn(scheduled_cycle(index, cycle_mode::refresh, false), "refresh cycle");
+  spawn(scheduled_cycle(c, cycle_mode::refresh, false), "refresh cycle");
 }
 
 template <class Clock>
 bool basic_runtime<Clock>::blocked(std::size_t index, bool may_probe) {
-  auto& c = collections_[index];
+  auto& c = *collections_[index];
   auto& cl = *clusters_[c.cluster];
   if (!cl.block || cl.prober == index) {
     return false;
@@ -379,7 +390,7 @@ void basic_runtime<Clock>::unblock_cluster(std::size_t cluster) {
   const wall_time now = wall_now();
   int k = 0;
   for (std::size_t i = 0; i < collections_.size(); ++i) {
-    auto& c = collections_[i];
+    auto& c = *collections_[i];
     const bool held = c.last_outcome && (c.last_outcome->kind == outcome_kind::auth_failed ||
                                          c.last_outcome->kind == outcome_kind::unsupported);
     if (c.cluster != cluster || c.running || !c.slot || !held) {
@@ -401,7 +412,7 @@ void basic_runtime<Clock>::on_clock_jump(std::chrono::milliseconds jump) {
   std::vector<int> spread(clusters_.size(), 0);
   queue_.clear();
   for (std::size_t i = 0; i < collections_.size(); ++i) {
-    auto& c = collections_[i];
+    auto& c = *collections_[i];
     if (c.running || !c.slot) {
       continue;
     }

@@ -95,4 +95,15 @@ void token_bucket::on_rate_limited(steady_time now, steady_time sent_at) {
   last_reaction_ = now;
 }
 
+void token_bucket::set_rate(double rate, steady_time now) {
+  update(now);
+  options_.rate = rate;
+  if (!backing_off_) {
+    rate_ = rate > 0 ? rate : 0.0;
+  } else if (rate > 0 && (rate_ <= 0 || rate_ > rate)) {
+    rate_ = rate;
+  }
+  tokens_ = std::min(tokens_, capacity());
+}
+
 }  // namespace refreshd::daemon

@@ -52,6 +52,9 @@ class job_slots {
   /// A slot now, even over capacity (used to adopt jobs that are already running on the
   /// server: they occupy the cluster whatever this daemon wants). Empty after stop().
   job_slot force_acquire();
+  /// A reload changed max_running_jobs (>= 1). Raising it grants waiters at once; lowering it
+  /// takes effect as held slots are released (nothing running is interrupted).
+  void set_capacity(int capacity);
   /// Wakes every waiter with an empty slot; later acquisitions fail at once.
   void stop();
 

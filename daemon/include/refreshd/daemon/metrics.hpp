@@ -61,7 +61,7 @@ class metrics_core {
   void set_reload_result(bool ok, wall_time at);
 
   /// The whole exposition. `collections[i].cluster` indexes `clusters`.
-  std::string scrape(const std::vector<collection_runtime>& collections,
+  std::string scrape(const collection_list& collections,
                      const std::vector<metrics_cluster_view>& clusters,
                      std::optional<wall_time> last_tick) const;
 

@@ -63,6 +63,14 @@ class basic_rate_limiter {
   /// waiter notices the later availability when its timer fires.
   void on_rate_limited(steady_time sent_at) { bucket_.on_rate_limited(Clock::now(), sent_at); }
 
+  /// A reload changed the configured rate: the front waiter recomputes its deadline.
+  void set_rate(double rate) {
+    bucket_.set_rate(rate, Clock::now());
+    if (!queue_.empty()) {
+      queue_.front()->timer().cancel();
+    }
+  }
+
   /// Wakes every waiter with false; later acquisitions return false at once.
   void stop() {
     stopped_ = true;

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <iterator>
 #include <list>
 #include <memory>
 #include <optional>
@@ -107,14 +108,24 @@ struct cluster_runtime {
   /// Observes every API request of this cluster (operation, "ok" or the error class, latency
   /// excluding the wait for a rate-limit token); may be empty. For metrics.
   api_call_observer on_api_call;
+  /// Cycles using this cluster right now (a cluster replaced by a reload lives until 0).
+  std::size_t users = 0;
+  /// Set when a reload replaced or removed the cluster: keeps `cfg` valid until `users` is 0.
+  std::shared_ptr<const config::config> retired_config;
 };
 
 struct collection_runtime {
   collection_runtime(std::size_t cluster_index, const config::collection& c, slot_plan p,
                      std::uint64_t seed);
 
+  static constexpr std::size_t retired_index = static_cast<std::size_t>(-1);
+
+  std::size_t index = 0;  ///< position in collections(); retired_index once removed
   std::size_t cluster;
   const config::collection* cfg;
+  /// Set when a reload removed the collection while its cycle ran: the job is followed to its
+  /// end, then the collection is dropped; keeps `cfg` valid meanwhile.
+  std::shared_ptr<const config::config> retired_config;
   slot_plan plan;
   refresh_cycle cycle;
   collection_state state;
@@ -123,6 +134,62 @@ struct collection_runtime {
   bool running = false;                       ///< a cycle coroutine exists
   std::optional<wall_time> last_end;          ///< end of the newest finished job ("after D")
   std::optional<cycle_outcome> last_outcome;  ///< of the last cycle, or a cluster block
+};
+
+/// The refresh request of a collection (database, name, and its external source and spec).
+client::refresh_request refresh_target(const config::collection& c);
+
+/// A read-only view of the runtime's collections, in configuration order (collections()).
+class collection_list {
+ public:
+  using storage = std::vector<std::unique_ptr<collection_runtime>>;
+  class iterator {
+   public:
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = collection_runtime;
+    using difference_type = std::ptrdiff_t;
+    using pointer = const collection_runtime*;
+    using reference = const collection_runtime&;
+    iterator() = default;
+    explicit iterator(storage::const_iterator it) : it_(it) {}
+    reference operator*() const { return **it_; }
+    pointer operator->() const { return it_->get(); }
+    iterator& operator++() {
+      ++it_;
+      return *this;
+    }
+    iterator operator++(int) {
+      auto old = *this;
+      ++it_;
+      return old;
+    }
+    bool operator==(const iterator&) const = default;
+
+   private:
+    storage::const_iterator it_;
+  };
+
+  explicit collection_list(const storage& s) noexcept : s_(&s) {}
+  std::size_t size() const noexcept { return s_->size(); }
+  bool empty() const noexcept { return s_->empty(); }
+  const collection_runtime& operator[](std::size_t i) const { return *(*s_)[i]; }
+  iterator begin() const { return iterator(s_->begin()); }
+  iterator end() const { return iterator(s_->end()); }
+
+ private:
+  const storage* s_;
+};
+
+/// What basic_runtime::apply_config changed (SPEC §13).
+struct reload_summary {
+  std::size_t added = 0;      ///< new collections (startup reconciliation runs for them)
+  std::size_t removed = 0;    ///< no longer scheduled (a running job is followed to its end)
+  std::size_t changed = 0;    ///< settings, schedule, source or cluster changed
+  std::size_t unchanged = 0;  ///< state and in-flight polls untouched
+  std::size_t clusters_replaced = 0;  ///< endpoint, TLS, timeout or token source changed
+  std::size_t tokens_changed = 0;     ///< a re-read token differed
+  /// Settings that only a restart applies (listen), one line each.
+  std::vector<std::string> needs_restart;
 };
 
 /// The answer of basic_runtime::async_refresh_now (the admin "run now", SPEC §7).
@@ -192,7 +259,25 @@ class basic_runtime : public std::enable_shared_from_this<basic_runtime<Clock>> 
   const std::vector<std::unique_ptr<cluster_runtime<Clock>>>& clusters() const noexcept {
     return clusters_;
   }
-  const std::vector<collection_runtime>& collections() const noexcept { return collections_; }
+  collection_list collections() const noexcept { return collection_list(collections_); }
+  /// Counts applied reloads (0 at start): collection indices may change when it does.
+  std::uint64_t config_generation() const noexcept { return config_generation_; }
+  /// Collections removed by a reload whose last job is still being followed.
+  std::size_t retired_collections() const noexcept { return retired_.size(); }
+
+  /// A reload can be applied now: ready, not stopping, no reconciliation of collections added
+  /// by an earlier reload still running. (Callers wait and retry; SIGHUPs meanwhile coalesce.)
+  bool can_apply_config() const noexcept { return ready_ && !stopping_ && startup_pending_ == 0; }
+  /// Applies a new, validated configuration per collection (SPEC §13, docs/DAEMON.md "Reload"):
+  /// unchanged collections keep their state, queue position and in-flight poll; changed ones
+  /// take the new settings from their next decision on (a changed schedule reschedules an idle
+  /// collection); removed ones are no longer scheduled but a running job is followed to its end;
+  /// added ones go through startup reconciliation. Clusters are matched by name: limits change
+  /// in place, a changed endpoint, TLS setting, request timeout or token source builds a new
+  /// connection, and every token is re-read. All-or-nothing: throws (config::token_error,
+  /// std::invalid_argument) before changing anything when a token cannot be read or a
+  /// connection cannot be built. Requires can_apply_config().
+  reload_summary apply_config(std::shared_ptr<const config::config> next);
   const config::config& configuration() const noexcept { return *config_; }
 
   /// Admin "run now" for collections()[index] with the overlap rules of a scheduled slot: a
@@ -238,6 +323,9 @@ class basic_runtime : public std::enable_shared_from_this<basic_runtime<Clock>> 
   };
 
   // runtime_impl.hpp: startup and the loop
+  /// Startup reconciliation of these collections (all at start, the added ones after a reload),
+  /// per cluster with startup_concurrency workers; ready() once the first round is done.
+  void reconcile_collections(const std::vector<std::size_t>& indices);
   void mark_ready();
   awaitable<void> startup_worker(std::shared_ptr<startup_cursor> cursor);
   awaitable<void> reconcile(std::size_t index, startup_cursor& cursor);
@@ -251,9 +339,11 @@ class basic_runtime : public std::enable_shared_from_this<basic_runtime<Clock>> 
   std::uint64_t random_bits() { return rng_(); }
 
   // runtime_cycle.hpp: one cycle
-  awaitable<void> scheduled_cycle(std::size_t index, cycle_mode mode, bool forced_slot);
+  awaitable<void> scheduled_cycle(collection_runtime& c, cycle_mode mode, bool forced_slot);
+  void release_retired(collection_runtime& c, cluster_runtime<Clock>& cl);
   std::optional<steady_time> cycle_deadline(const collection_runtime& c) const;
-  awaitable<std::optional<cycle_outcome>> drive(collection_runtime& c, cycle_mode mode,
+  awaitable<std::optional<cycle_outcome>> drive(collection_runtime& c, cluster_runtime<Clock>& cl,
+                                                cycle_mode mode,
                                                 std::optional<steady_time> deadline);
   awaitable<bool> wait_until(steady_time t);
   void after_cycle(std::size_t index, const cycle_outcome& o, wall_time started);
@@ -261,13 +351,13 @@ class basic_runtime : public std::enable_shared_from_this<basic_runtime<Clock>> 
 
   // runtime_admin.hpp: the admin trigger
   struct admin_watch {
-    std::size_t index = 0;
+    const collection_runtime* collection = nullptr;
     bool joined = false;  // watching a cycle that existed before the request
     std::optional<admin_refresh_result> result;
     timer_type* wake = nullptr;
   };
-  void notify_admin(std::size_t index, const cycle_event& e);
-  void notify_admin(std::size_t index, const cycle_outcome& o);
+  void notify_admin(const collection_runtime& c, const cycle_event& e);
+  void notify_admin(const collection_runtime& c, const cycle_outcome& o);
   std::optional<admin_refresh_result> admin_precheck(std::size_t index) const;
   awaitable<admin_refresh_result> await_admin_result(admin_watch& w);
 
@@ -275,7 +365,12 @@ class basic_runtime : public std::enable_shared_from_this<basic_runtime<Clock>> 
   std::shared_ptr<const config::config> config_;
   runtime_options options_;
   std::vector<std::unique_ptr<cluster_runtime<Clock>>> clusters_;
-  std::vector<collection_runtime> collections_;
+  connection_factory connect_;
+  std::uint64_t config_generation_ = 0;
+  collection_list::storage collections_;
+  /// Removed by a reload while running (runtime_reload.hpp); dropped when their cycle ends.
+  std::vector<std::unique_ptr<collection_runtime>> retired_;
+  std::vector<std::unique_ptr<cluster_runtime<Clock>>> retired_clusters_;
   std::vector<queue_entry> queue_;  // a min-heap on due
   timer_type loop_timer_;
   std::optional<wall_time> armed_for_;  // what loop_timer_ waits for

@@ -44,6 +44,13 @@ class token_bucket {
   /// the last reaction is ignored (many requests in flight at once are one signal, not many).
   void on_rate_limited(steady_time now, steady_time sent_at);
 
+  /// A reload changed the configured rate (<= 0: unlimited). Outside a backoff the new rate
+  /// applies at once; during a backoff the effective rate never rises above the new one and
+  /// recovers towards it.
+  void set_rate(double rate, steady_time now);
+  /// The configured rate (<= 0: unlimited).
+  double configured_rate() const noexcept { return options_.rate; }
+
   /// True while no limit applies (configured unlimited and never rate limited, or recovered).
   bool unlimited() const noexcept { return rate_ <= 0; }
   /// Effective requests per second (0 when unlimited).

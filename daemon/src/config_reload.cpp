@@ -1,0 +1,262 @@
+#include "config_reload.hpp"
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include <boost/asio/co_spawn.hpp>
+
+#include <refreshd/config/diagnostic.hpp>
+#include <refreshd/daemon/load_config.hpp>
+#include <refreshd/daemon/logging.hpp>
+
+#include "runtime_log.hpp"
+
+namespace refreshd::daemon {
+
+std::shared_ptr<config_reloader> config_reloader::create(executor ex, std::filesystem::path file,
+                                                         hooks h, config_reload_options options) {
+  return std::make_shared<config_reloader>(ex, std::move(file), std::move(h), options);
+}
+
+config_reloader::config_reloader(executor ex, std::filesystem::path file, hooks h,
+                                 config_reload_options options)
+    : ex_(ex),
+      file_(std::move(file)),
+      hooks_(std::move(h)),
+      options_(options),
+      wake_(ex),
+      settle_(ex),
+      check_timer_(ex) {}
+
+std::optional<std::string> config_reloader::read_content() const {
+  std::ifstream in(file_, std::ios::binary);
+  if (!in) {
+    return std::nullopt;
+  }
+  std::ostringstream s;
+  s << in.rdbuf();
+  return std::move(s).str();
+}
+
+void config_reloader::start() {
+  if (auto content = read_content()) {
+    last_content_hash_ = std::hash<std::string>{}(*content);
+  }
+  const int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  if (fd < 0) {
+    log_fields f;
+    f.add("error", std::strerror(errno));
+    log_event(log_level_t::warn,
+              "cannot watch the config file (inotify); relying on SIGHUP and the periodic check",
+              f);
+  } else {
+    inotify_.emplace(ex_, fd);
+    add_watches();
+  }
+  auto spawn = [this](awaitable<void> work, const char* what) {
+    net::co_spawn(ex_, std::move(work), [self = shared_from_this(), what](std::exception_ptr e) {
+      if (!e) {
+        return;
+      }
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& x) {
+        log_fields f;
+        f.add("task", what).add("error", x.what());
+        log_event(log_level_t::critical, "internal error (a bug)", f);
+      }
+    });
+  };
+  spawn(worker(), "config reload");
+  if (inotify_) {
+    spawn(watch_loop(), "config watch");
+  }
+  if (options_.check_interval.count() > 0) {
+    spawn(check_loop(), "config check");
+  }
+}
+
+void config_reloader::add_watches() {
+  if (!inotify_) {
+    return;
+  }
+  // The directory of the path as given (editors that rename on save, the Kubernetes `..data`
+  // symlink swap) and, when the file is a symlink elsewhere, the directory of its target.
+  std::set<std::filesystem::path> dirs;
+  const auto absolute = std::filesystem::absolute(file_);
+  dirs.insert(absolute.parent_path());
+  std::error_code ec;
+  const auto target = std::filesystem::canonical(absolute, ec);
+  if (!ec) {
+    dirs.insert(target.parent_path());
+  }
+  for (const int wd : watches_) {
+    ::inotify_rm_watch(inotify_->native_handle(), wd);
+  }
+  watches_.clear();
+  for (const auto& d : dirs) {
+    const int wd = ::inotify_add_watch(inotify_->native_handle(), d.c_str(),
+                                       IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE |
+                                           IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF);
+    if (wd >= 0) {
+      watches_.push_back(wd);
+    } else {
+      log_fields f;
+      f.add("directory", d.string()).add("error", std::strerror(errno));
+      log_event(log_level_t::warn, "cannot watch the config directory", f);
+    }
+  }
+}
+
+void config_reloader::request(std::string why, bool force) {
+  if (stopped_) {
+    return;
+  }
+  if (!pending_) {
+    why_ = std::move(why);
+  }
+  pending_ = true;
+  force_ = force_ || force;
+  wake_.cancel();
+}
+
+void config_reloader::stop() {
+  if (stopped_) {
+    return;
+  }
+  stopped_ = true;
+  wake_.cancel();
+  settle_.cancel();
+  check_timer_.cancel();
+  if (inotify_) {
+    boost::system::error_code ignored;
+    inotify_->close(ignored);
+  }
+}
+
+awaitable<void> config_reloader::worker() {
+  auto self = shared_from_this();
+  while (!stopped_) {
+    if (!pending_) {
+      wake_.expires_at(net::steady_timer::time_point::max());
+      co_await wake_.async_wait(use_nothrow);
+      continue;
+    }
+    // Let a burst of triggers settle; requests meanwhile join this reload.
+    settle_.expires_after(options_.settle);
+    co_await settle_.async_wait(use_nothrow);
+    while (!stopped_ && hooks_.can_apply && !hooks_.can_apply()) {
+      settle_.expires_after(std::chrono::milliseconds(100));
+      co_await settle_.async_wait(use_nothrow);
+    }
+    if (stopped_) {
+      break;
+    }
+    const std::string why = std::move(why_);
+    const bool force = force_;
+    pending_ = false;
+    force_ = false;
+    if (!force) {
+      // A file event or the periodic check: only a changed content reloads.
+      const auto content = read_content();
+      if (content && std::hash<std::string>{}(*content) == last_content_hash_) {
+        continue;
+      }
+    }
+    reload_once(why);
+  }
+}
+
+bool config_reloader::reload_once(const std::string& why) {
+  ++reloads_;
+  if (hooks_.reloading) {
+    hooks_.reloading();
+  }
+  log_fields f;
+  f.add("config", file_.string()).add("trigger", why);
+  log_event(log_level_t::info, "reloading the configuration", f);
+  if (auto content = read_content()) {
+    last_content_hash_ = std::hash<std::string>{}(*content);
+  }
+  std::optional<std::string> error;
+  auto loaded = load_daemon_config(file_);
+  if (!loaded.ok()) {
+    for (const auto& d : loaded.errors) {
+      log_fields g;
+      g.add("config", file_.string());
+      log_event(log_level_t::error, "reload: " + config::to_string(d), g);
+    }
+    error = std::to_string(loaded.errors.size()) + " error(s) in " + file_.string();
+  } else {
+    for (const auto& w : loaded.warnings) {
+      log_event(log_level_t::warn, "reload: " + config::to_string(w));
+    }
+    try {
+      error = hooks_.apply(std::make_shared<const config::config>(std::move(*loaded.value)));
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+  }
+  const bool ok = !error;
+  if (ok) {
+    log_event(log_level_t::info, "configuration reloaded", f);
+  } else {
+    ++failures_;
+    f.add("error", *error);
+    log_event(log_level_t::error, "reload failed; the previous configuration keeps running", f);
+  }
+  if (hooks_.result) {
+    hooks_.result(ok);
+  }
+  if (hooks_.reloaded) {
+    hooks_.reloaded(ok);
+  }
+  return ok;
+}
+
+awaitable<void> config_reloader::watch_loop() {
+  auto self = shared_from_this();
+  alignas(inotify_event) std::array<char, 4096> buf{};
+  while (!stopped_) {
+    auto [ec, n] = co_await inotify_->async_read_some(net::buffer(buf), use_nothrow);
+    if (ec || stopped_) {
+      break;
+    }
+    bool rewatch = false;
+    for (std::size_t at = 0; at + sizeof(inotify_event) <= n;) {
+      const auto* ev = reinterpret_cast<const inotify_event*>(buf.data() + at);
+      rewatch = rewatch || (ev->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF)) != 0;
+      at += sizeof(inotify_event) + ev->len;
+    }
+    if (rewatch) {
+      add_watches();  // the directory itself went away or moved; the periodic check covers it
+    }
+    request("file changed", false);
+  }
+}
+
+awaitable<void> config_reloader::check_loop() {
+  auto self = shared_from_this();
+  while (!stopped_) {
+    check_timer_.expires_after(options_.check_interval);
+    co_await check_timer_.async_wait(use_nothrow);
+    if (stopped_) {
+      break;
+    }
+    if (watches_.empty()) {
+      add_watches();
+    }
+    const auto content = read_content();
+    if (content && std::hash<std::string>{}(*content) != last_content_hash_) {
+      request("periodic check: file changed", false);
+    }
+  }
+}
+
+}  // namespace refreshd::daemon

@@ -1,0 +1,92 @@
+#pragma once
+// Live reload of `run` (SPEC §13; docs/DAEMON.md, "Reload"): what triggers a reload (SIGHUP,
+// a change noticed by inotify on the config file's directory, a periodic content check), how
+// triggers coalesce, and the reload itself: load and validate the file, then hand the new
+// config to the caller's apply function. An invalid file keeps the old config running.
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <refreshd/config/config.hpp>
+#include <refreshd/net/asio.hpp>
+
+namespace refreshd::daemon {
+
+struct config_reload_options {
+  /// After a trigger, wait this long for more (editors and `kubectl` write in several steps).
+  std::chrono::milliseconds settle{200};
+  /// The file's content is compared with the last one read this often (changes inotify cannot
+  /// see: a symlinked file in another directory, network file systems). 0 disables.
+  std::chrono::milliseconds check_interval{30000};
+};
+
+class config_reloader : public std::enable_shared_from_this<config_reloader> {
+ public:
+  /// Applies a validated config; returns an error message (the old config stays) or nullopt.
+  using apply_function =
+      std::function<std::optional<std::string>(std::shared_ptr<const config::config>)>;
+
+  struct hooks {
+    apply_function apply;
+    /// May a reload run now (the runtime finished reconciling)? Polled every 100 ms.
+    std::function<bool()> can_apply;
+    std::function<void()> reloading;             ///< sd_notify RELOADING=1
+    std::function<void(bool applied)> reloaded;  ///< sd_notify READY=1
+    std::function<void(bool ok)> result;         ///< metrics
+  };
+
+  static std::shared_ptr<config_reloader> create(executor ex, std::filesystem::path file, hooks h,
+                                                 config_reload_options options = {});
+
+  /// Reads the file's current content as the one in use and starts watching.
+  void start();
+  /// A reload is wanted (`why`: "SIGHUP", "file changed"). Requests coalesce: any number of
+  /// them while one is pending or running cause one more reload at most. `force`: reload even
+  /// when the content did not change (SIGHUP).
+  void request(std::string why, bool force);
+  /// Stops watching; a reload in progress finishes its current step. Idempotent.
+  void stop();
+
+  std::uint64_t reloads() const noexcept { return reloads_; }
+  std::uint64_t failures() const noexcept { return failures_; }
+
+  config_reloader(executor ex, std::filesystem::path file, hooks h,
+                  config_reload_options options);  // use create()
+
+ private:
+  awaitable<void> worker();
+  awaitable<void> watch_loop();
+  awaitable<void> check_loop();
+  void add_watches();
+  bool reload_once(const std::string& why);
+  /// The file's content, or nullopt when it cannot be read.
+  std::optional<std::string> read_content() const;
+
+  executor ex_;
+  std::filesystem::path file_;
+  hooks hooks_;
+  config_reload_options options_;
+  net::steady_timer wake_;
+  net::steady_timer settle_;
+  net::steady_timer check_timer_;
+  std::optional<net::posix::stream_descriptor> inotify_;
+  std::vector<int> watches_;
+  std::size_t last_content_hash_ = 0;  ///< of the content last read by a reload (or at start)
+  bool pending_ = false;
+  bool force_ = false;
+  std::string why_;
+  bool stopped_ = false;
+  std::uint64_t reloads_ = 0;
+  std::uint64_t failures_ = 0;
+};
+
+}  // namespace refreshd::daemon
