@@ -81,7 +81,7 @@ void model::upsert_collection(collection_spec spec) {
     return;
   }
   ++databases_[spec.database];
-  collections_.emplace(std::move(k), collection{std::move(spec), {}, {}});
+  collections_.emplace(std::move(k), collection{std::move(spec), {}, {}, {}});
 }
 
 bool model::has_collection(std::string_view db, std::string_view name) const {
@@ -155,7 +155,8 @@ std::optional<std::int64_t> model::active_job(std::string_view db, std::string_v
   return std::nullopt;
 }
 
-bool model::note_trigger(std::string_view db, std::string_view name, std::int64_t now) {
+bool model::note_trigger(std::string_view db, std::string_view name, std::int64_t now,
+                         client_id client) {
   sweep(now);
   auto* c = find(db, name);
   if (c == nullptr) {
@@ -163,12 +164,63 @@ bool model::note_trigger(std::string_view db, std::string_view name, std::int64_
   }
   ++c->stats.triggers;
   ++stats_.triggers;
-  if (!active_job(db, name, now)) {
+  const auto active = active_job(db, name, now);
+  if (!active) {
     return false;
   }
   ++c->stats.overlapping_triggers;
   ++stats_.overlapping_triggers;
+  const auto created = jobs_.at(*active).seq;
+  for (const auto& [who, seq] : c->observed) {
+    if (who == client && seq > created) {
+      ++c->stats.informed_overlapping_triggers;
+      ++stats_.informed_overlapping_triggers;
+    }
+  }
   return true;
+}
+
+client_id client_of(std::string_view authorization) noexcept {
+  if (authorization.empty()) {
+    return 0;
+  }
+  std::uint64_t h = 14695981039346656037ULL;  // FNV-1a
+  for (const char ch : authorization) {
+    h = (h ^ static_cast<unsigned char>(ch)) * 1099511628211ULL;
+  }
+  return h == 0 ? 1 : h;
+}
+
+void model::observed_by(collection& c, client_id client) {
+  const auto seq = ++seq_;
+  auto it = std::find_if(c.observed.begin(), c.observed.end(),
+                         [client](const auto& o) { return o.first == client; });
+  if (it != c.observed.end()) {
+    c.observed.erase(it);
+  } else if (c.observed.size() >= max_observers) {
+    c.observed.erase(c.observed.begin());
+  }
+  c.observed.emplace_back(client, seq);
+}
+
+void model::observe(client_id client, const std::optional<std::string>& db, std::string_view name) {
+  if (!name.empty()) {
+    if (auto* c = find(db.value_or("default"), name)) {
+      observed_by(*c, client);
+    }
+    return;
+  }
+  for (auto& [key, c] : collections_) {
+    if (!db || c.spec.database == *db) {
+      observed_by(c, client);
+    }
+  }
+}
+
+void model::observe_job(client_id client, std::int64_t id) {
+  if (auto it = jobs_.find(id); it != jobs_.end()) {
+    observed_by(*it->second.owner, client);
+  }
 }
 
 std::int64_t model::create_job(collection& c, const std::optional<std::string>& source,
@@ -183,6 +235,7 @@ std::int64_t model::create_job(collection& c, const std::optional<std::string>& 
   j.source = source.value_or(c.spec.source);
   j.spec = spec.value_or(c.spec.spec);
   j.start_ms = now;
+  j.seq = ++seq_;
   j.pending_ms = std::max<std::int64_t>(0, p.pending_ms);
   j.running_ms = std::max<std::int64_t>(0, p.running_ms);
   j.fail = p.fail;

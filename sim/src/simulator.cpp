@@ -154,12 +154,20 @@ reply simulator::handle(endpoint op, const request_meta& meta, std::string_view 
   rec.job_id = req.job_id;
   // Counted whatever the answer: an overlap is the client's attempt, not the server's verdict.
   if (op == endpoint::refresh && !req.error) {
-    model_.note_trigger(db, req.collection, now);
+    model_.note_trigger(db, req.collection, now, client_of(meta.authorization));
   }
   auto r = answer(op, meta, req, explicit_db ? db : std::string(), now, fault, rec);
   if (fault == fault_kind::malformed && r.http_status != 500) {
     r.body.resize(std::max<std::size_t>(1, r.body.size() / 2));
     ++traffic_.malformed;
+  }
+  if (fault == fault_kind::none && !timed_out && r.http_status == 200 && rec.code == 0) {
+    // The client sees the collection's jobs (for the informed-overlap counter).
+    if (op == endpoint::list) {
+      model_.observe(client_of(meta.authorization), explicit_db, req.collection);
+    } else if (op == endpoint::describe) {
+      model_.observe_job(client_of(meta.authorization), req.job_id);
+    }
   }
   if (fault == fault_kind::reset) {
     r.reset = true;

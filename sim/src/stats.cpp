@@ -10,7 +10,9 @@ std::string simulator::stats_json() const {
   const auto& m = model_.stats();
   json per = json::object();
   model_.for_each_collection_stats([&per](const std::string& key, const collection_stats& s) {
-    per[key] = {{"triggers", s.triggers}, {"overlapping_triggers", s.overlapping_triggers}};
+    per[key] = {{"triggers", s.triggers},
+                {"overlapping_triggers", s.overlapping_triggers},
+                {"informed_overlapping_triggers", s.informed_overlapping_triggers}};
   });
   const auto& t = traffic_;
   json doc = {{"requests",
@@ -18,6 +20,7 @@ std::string simulator::stats_json() const {
               {"triggers", m.triggers},
               {"jobs_created", m.jobs_created},
               {"overlapping_triggers", m.overlapping_triggers},
+              {"informed_overlapping_triggers", m.informed_overlapping_triggers},
               {"per_collection", std::move(per)},
               {"rate_limited", t.rate_limited},
               {"unauthorized", t.unauthorized},

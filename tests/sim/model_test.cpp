@@ -189,6 +189,31 @@ TEST_F(Model, OverlapIsCountedOnlyWhileAJobIsActive) {
   EXPECT_EQ(seen, 1);
 }
 
+// An overlap is "informed" when the sender had seen the active job (a list or describe after
+// the job was created); a trigger that raced another client's job is not.
+TEST_F(Model, OverlapIsInformedOnlyWhenTheSenderSawTheActiveJob) {
+  const client_id daemon = client_of("Bearer daemon");
+  const client_id actor = client_of("Bearer actor");
+  ASSERT_NE(daemon, actor);
+  m.observe(daemon, std::nullopt, "books");  // the daemon lists: nothing running
+  const auto id = trigger();                 // the actor starts a job meanwhile
+  EXPECT_TRUE(m.note_trigger("default", "books", t0 + 10, daemon));
+  EXPECT_EQ(m.stats().informed_overlapping_triggers, 0u) << "a race, not a violation";
+  m.observe(daemon, std::nullopt, "books");  // the daemon lists again and sees the job
+  EXPECT_TRUE(m.note_trigger("default", "books", t0 + 20, daemon));
+  EXPECT_EQ(m.stats().informed_overlapping_triggers, 1u);
+  EXPECT_TRUE(m.note_trigger("default", "books", t0 + 30, actor)) << "the actor never looked";
+  m.observe_job(actor, id);
+  EXPECT_TRUE(m.note_trigger("default", "books", t0 + 40, actor));
+  m.observe(client_of("Bearer other"), std::string("default"), "");  // a list of all jobs
+  EXPECT_TRUE(m.note_trigger("default", "books", t0 + 50, client_of("Bearer other")));
+  EXPECT_EQ(m.stats().informed_overlapping_triggers, 3u);
+  EXPECT_EQ(m.stats().overlapping_triggers, 5u);
+  m.for_each_collection_stats([](const std::string&, const collection_stats& s) {
+    EXPECT_EQ(s.informed_overlapping_triggers, 3u);
+  });
+}
+
 TEST_F(Model, TerminalJobsExpireAfterRetention) {
   m.set_retention_ms(5000);
   const auto id = trigger();

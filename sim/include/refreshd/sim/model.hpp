@@ -48,13 +48,21 @@ struct job_view {
 struct collection_stats {
   std::uint64_t triggers = 0;
   std::uint64_t overlapping_triggers = 0;
+  /// Overlapping triggers whose sender had already seen the active job (see note_trigger).
+  std::uint64_t informed_overlapping_triggers = 0;
 };
 
 struct model_stats {
   std::uint64_t triggers = 0;
   std::uint64_t overlapping_triggers = 0;
+  std::uint64_t informed_overlapping_triggers = 0;
   std::uint64_t jobs_created = 0;
 };
+
+/// Who sent a request: a hash of its Authorization header (0 without one), so tests can give
+/// concurrent clients different tokens. Never shown.
+using client_id = std::uint64_t;
+client_id client_of(std::string_view authorization) noexcept;
 
 template <class T>
 using result = std::variant<T, api_error>;
@@ -79,8 +87,18 @@ class model {
 
   /// Counts a trigger attempt (any refresh request naming an existing collection, whatever
   /// it is answered). Returns true when it overlaps an active job. Unknown collection: false,
-  /// nothing counted.
-  bool note_trigger(std::string_view db, std::string_view name, std::int64_t now);
+  /// nothing counted. An overlap is also "informed" when `client` had observed the collection
+  /// (observe()) after the active job was created: it saw the job and triggered anyway. An
+  /// uninformed overlap is a race a client cannot avoid (another client started the job
+  /// between its list and its refresh).
+  bool note_trigger(std::string_view db, std::string_view name, std::int64_t now,
+                    client_id client = 0);
+
+  /// Records that `client` received a successful list (name empty: every collection of `db`,
+  /// or of all databases) or describe answer showing the collection's jobs.
+  void observe(client_id client, const std::optional<std::string>& db, std::string_view name);
+  /// The same for a describe of job `id` (its collection).
+  void observe_job(client_id client, std::int64_t id);
 
   /// Refresh semantics after binding: validation, duplicate policy, job creation.
   /// Both overrides or neither (the caller checks "both" first).
@@ -114,13 +132,18 @@ class model {
     collection_spec spec;
     std::vector<std::int64_t> jobs;  // creation order == end-time order (one active at a time)
     collection_stats stats;
+    /// (client, sequence number of its newest observation); at most max_observers, LRU.
+    std::vector<std::pair<client_id, std::uint64_t>> observed;
   };
+  static constexpr std::size_t max_observers = 16;
+  void observed_by(collection& c, client_id client);
   struct job {
     std::int64_t id = 0;
     collection* owner = nullptr;
     std::string source;
     std::string spec;
     std::int64_t start_ms = 0;
+    std::uint64_t seq = 0;  ///< sequence number of its creation (orders it with observations)
     std::int64_t pending_ms = 0;
     std::int64_t running_ms = 0;
     bool fail = false;
@@ -145,6 +168,7 @@ class model {
   std::priority_queue<expiry, std::vector<expiry>, std::greater<>> expiries_;
   model_stats stats_;
   std::int64_t next_id_ = first_job_id;
+  std::uint64_t seq_ = 0;  // orders job creations and observations
   std::int64_t retention_ms_ = 86'400'000;
   std::size_t max_jobs_ = 100;
 };
