@@ -48,8 +48,10 @@ void config_reloader::start() {
   if (auto content = read_content()) {
     last_content_hash_ = std::hash<std::string>{}(*content);
   }
-  const int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-  if (fd < 0) {
+  const int fd = options_.use_inotify ? ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC) : -2;
+  if (fd == -2) {
+    // inotify off: SIGHUP and the periodic check only.
+  } else if (fd < 0) {
     log_fields f;
     f.add("error", std::strerror(errno));
     log_event(log_level_t::warn,
@@ -184,6 +186,7 @@ bool config_reloader::reload_once(const std::string& why) {
   if (auto content = read_content()) {
     last_content_hash_ = std::hash<std::string>{}(*content);
   }
+  add_watches();  // a symlinked file may point into another directory now
   std::optional<std::string> error;
   auto loaded = load_daemon_config(file_);
   if (!loaded.ok()) {

@@ -27,6 +27,8 @@ struct config_reload_options {
   /// The file's content is compared with the last one read this often (changes inotify cannot
   /// see: a symlinked file in another directory, network file systems). 0 disables.
   std::chrono::milliseconds check_interval{30000};
+  /// Watch the directories with inotify (off: SIGHUP and the periodic check only).
+  bool use_inotify = true;
 };
 
 class config_reloader : public std::enable_shared_from_this<config_reloader> {

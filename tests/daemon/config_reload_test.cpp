@@ -1,0 +1,171 @@
+// config_reloader: triggers, coalescing, the periodic content check and the invalid-file path,
+// on a real io_context with a real file (short intervals; no sleeping: the io_context runs
+// until a condition holds or a deadline passes).
+#include "config_reload.hpp"
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/spdlog.h>
+
+namespace refreshd::daemon {
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+std::string valid(const std::string& schedule) {
+  return "version: 1\n"
+         "clusters:\n"
+         "  - name: local\n"
+         "    endpoint: http://127.0.0.1:1\n"
+         "    token: \"\"\n"
+         "    collections:\n"
+         "      - name: ext_a\n"
+         "        schedule: " +
+         schedule + "\n";
+}
+
+class ConfigReloader : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    previous_ = spdlog::default_logger();
+    spdlog::set_default_logger(
+        std::make_shared<spdlog::logger>("null", std::make_shared<spdlog::sinks::null_sink_st>()));
+    static std::atomic<int> n{0};
+    dir_ = fs::temp_directory_path() /
+           ("refreshd-reloader-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
+    fs::create_directories(dir_);
+    file_ = dir_ / "config.yaml";
+    write(valid("every 1h"));
+  }
+  void TearDown() override {
+    if (r_) {
+      r_->stop();
+      ioc_.restart();
+      ioc_.poll();
+    }
+    spdlog::set_default_logger(previous_);
+    fs::remove_all(dir_);
+  }
+  void write(const std::string& text) const { std::ofstream(file_, std::ios::trunc) << text; }
+  void start(config_reload_options o) {
+    config_reloader::hooks h;
+    h.can_apply = [this] { return can_apply_; };
+    h.reloading = [this] { events_.push_back("reloading"); };
+    h.reloaded = [this](bool ok) { events_.push_back(ok ? "ready" : "ready-failed"); };
+    h.result = [this](bool ok) { results_.push_back(ok); };
+    h.apply = [this](std::shared_ptr<const config::config> c) -> std::optional<std::string> {
+      applied_.push_back(c->clusters.at(0).collections.at(0).settings.schedule);
+      return refuse_;
+    };
+    r_ = config_reloader::create(ioc_.get_executor(), file_, std::move(h), o);
+    r_->start();
+  }
+  /// Runs the io_context until `pred` holds or `limit` passes.
+  bool run_until(const std::function<bool()>& pred, std::chrono::milliseconds limit = 5s) {
+    const auto end = std::chrono::steady_clock::now() + limit;
+    while (!pred()) {
+      if (std::chrono::steady_clock::now() >= end) {
+        return false;
+      }
+      ioc_.restart();
+      ioc_.run_for(10ms);
+    }
+    return true;
+  }
+  /// Runs the io_context for `d` (to show that nothing happens).
+  void run_for(std::chrono::milliseconds d) {
+    run_until([] { return false; }, d);
+  }
+
+  net::io_context ioc_;
+  fs::path dir_;
+  fs::path file_;
+  std::shared_ptr<config_reloader> r_;
+  std::vector<std::string> events_;
+  std::vector<bool> results_;
+  std::vector<std::string> applied_;
+  std::optional<std::string> refuse_;
+  bool can_apply_ = true;
+  std::shared_ptr<spdlog::logger> previous_;
+};
+
+TEST_F(ConfigReloader, ThePeriodicCheckAloneNoticesAChangedContent) {
+  start({.settle = 20ms, .check_interval = 100ms, .use_inotify = false});
+  run_for(350ms);
+  EXPECT_TRUE(applied_.empty()) << "an unchanged file is not reloaded";
+  write(valid("every 5m"));
+  ASSERT_TRUE(run_until([&] { return applied_.size() == 1; }));
+  EXPECT_EQ(applied_[0], "every 5m");
+  EXPECT_EQ(events_, (std::vector<std::string>{"reloading", "ready"}));
+  run_for(350ms);
+  EXPECT_EQ(applied_.size(), 1u) << "the same content is not applied twice";
+}
+
+TEST_F(ConfigReloader, InotifySeesARenameOnSave) {
+  start({.settle = 20ms, .check_interval = std::chrono::milliseconds(0)});
+  std::ofstream(dir_ / "config.yaml.swp") << valid("every 7m");
+  fs::rename(dir_ / "config.yaml.swp", file_);
+  ASSERT_TRUE(run_until([&] { return applied_.size() == 1; }));
+  EXPECT_EQ(applied_[0], "every 7m");
+}
+
+TEST_F(ConfigReloader, RequestsCoalesceAndForcedOnesReloadAnUnchangedFile) {
+  start({.settle = 50ms, .check_interval = std::chrono::milliseconds(0), .use_inotify = false});
+  for (int i = 0; i < 50; ++i) {
+    r_->request("SIGHUP", true);
+  }
+  ASSERT_TRUE(run_until([&] { return applied_.size() == 1; }));
+  run_for(200ms);
+  EXPECT_EQ(applied_.size(), 1u);
+  EXPECT_EQ(r_->reloads(), 1u);
+  // Unforced (a file event) with the same content: nothing.
+  r_->request("file changed", false);
+  run_for(200ms);
+  EXPECT_EQ(r_->reloads(), 1u);
+}
+
+TEST_F(ConfigReloader, AnInvalidFileIsNotAppliedAndReportsFailure) {
+  start({.settle = 20ms, .check_interval = std::chrono::milliseconds(0), .use_inotify = false});
+  write(valid("every banana"));
+  r_->request("SIGHUP", true);
+  ASSERT_TRUE(run_until([&] { return results_.size() == 1; }));
+  EXPECT_FALSE(results_[0]);
+  EXPECT_TRUE(applied_.empty());
+  EXPECT_EQ(r_->failures(), 1u);
+  EXPECT_EQ(events_, (std::vector<std::string>{"reloading", "ready-failed"}));
+  // A refused apply (the runtime could not build a connection) is a failure too.
+  write(valid("every 2m"));
+  refuse_ = "cannot read token file";
+  r_->request("SIGHUP", true);
+  ASSERT_TRUE(run_until([&] { return results_.size() == 2; }));
+  EXPECT_FALSE(results_[1]);
+  EXPECT_EQ(applied_.size(), 1u);
+}
+
+TEST_F(ConfigReloader, AReloadWaitsUntilTheRuntimeCanApplyIt) {
+  can_apply_ = false;
+  start({.settle = 20ms, .check_interval = std::chrono::milliseconds(0), .use_inotify = false});
+  r_->request("SIGHUP", true);
+  run_for(300ms);
+  EXPECT_TRUE(applied_.empty());
+  can_apply_ = true;
+  ASSERT_TRUE(run_until([&] { return applied_.size() == 1; }));
+}
+
+TEST_F(ConfigReloader, StopEndsEveryLoop) {
+  start({.settle = 20ms, .check_interval = 50ms});
+  r_->stop();
+  ioc_.restart();
+  ioc_.run_for(500ms);
+  EXPECT_TRUE(ioc_.stopped()) << "no timer or read left pending";
+  r_.reset();
+}
+
+}  // namespace
+}  // namespace refreshd::daemon
