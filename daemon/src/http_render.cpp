@@ -41,14 +41,14 @@ constexpr std::string_view page_head = R"(<!DOCTYPE html>
 <meta http-equiv="refresh" content="10">
 <title>milvus-refreshd</title>
 <style>
-body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}
+body{font-family:system-ui,sans-serif;margin:1.5em;color:#222;font-size:14px}
 table{border-collapse:collapse;width:100%}
 th,td{border-bottom:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:top}
 th{background:#f4f4f4}
 tr.problem{background:#fdecea}
 tr.problem td.status{color:#b00020;font-weight:bold}
 tr.suspended{color:#888}
-.reason{color:#b00020;font-family:monospace;white-space:pre-wrap;max-width:40em}
+.reason{color:#b00020;font-family:monospace;white-space:pre-wrap;overflow-wrap:anywhere;min-width:14em;max-width:40em;font-size:.9em}
 progress{width:8em}
 .num{text-align:right}
 </style></head><body>
