@@ -202,6 +202,9 @@ TEST_F(DebPackageTest, SystemdFilesShipWithTheDaemon) {
   }
   EXPECT_NE(unit_text.find("EnvironmentFile=-/etc/default/milvus-refreshd"), std::string::npos);
   EXPECT_TRUE(fs::is_regular_file(root() / "etc/default/milvus-refreshd"));
+  // It may carry tokens (token_env): root only.
+  EXPECT_EQ(fs::status(root() / "etc/default/milvus-refreshd").permissions(),
+            fs::perms::owner_read | fs::perms::owner_write);
   const auto conffiles = lines(read_text_file(control() / "conffiles"));
   EXPECT_TRUE(contains(conffiles, "/etc/default/milvus-refreshd"));
   // Nothing systemd-related under /etc but that file: units and presets live below /usr.
