@@ -199,7 +199,8 @@ std::shared_ptr<config_reloader> start_reloader(net::io_context& ioc,
   return reloader;
 }
 
-int run_daemon(net::io_context& ioc, const std::shared_ptr<runtime>& rt, const run_options& o) {
+int run_daemon(net::io_context& ioc, const std::shared_ptr<runtime>& rt, const run_options& o,
+               net::signal_set& hangups) {
   shutdown_control control(ioc, *rt, o.drain_timeout);
   // The HTTP endpoints (docs/HTTP.md); a listen failure is a startup error (exit 2).
   // The metrics (docs/METRICS.md) are scraped through /metrics.
@@ -228,7 +229,6 @@ int run_daemon(net::io_context& ioc, const std::shared_ptr<runtime>& rt, const r
   };
   // Live reload (SPEC §13, docs/DAEMON.md "Reload"): SIGHUP, inotify, a periodic check.
   auto reloader = start_reloader(ioc, rt, o, *scraper, *http, notifier);
-  net::signal_set hangups(ioc, SIGHUP);
   net::co_spawn(
       ioc,
       [&hangups, reloader]() -> awaitable<void> {
@@ -303,11 +303,17 @@ CLI::App* add_run_command(CLI::App& app, run_options& o) {
 }
 
 int run_command(const run_options& o) {
+  net::io_context ioc;
+  // The daemon handles SIGHUP (reload) from the start: a SIGHUP during startup must not kill it
+  // (it reloads once startup reconciliation is done). run --once keeps the default.
+  std::optional<net::signal_set> hangups;
+  if (!o.once) {
+    hangups.emplace(ioc, SIGHUP);
+  }
   auto cfg = load(o);
   if (!cfg) {
     return exit_usage;
   }
-  net::io_context ioc;
   std::shared_ptr<runtime> rt;
   try {
     rt = runtime::create(ioc.get_executor(), cfg, make_http_connection);
@@ -324,7 +330,7 @@ int run_command(const run_options& o) {
   f.add("config", cfg->file).add("mode", o.once ? "once" : "daemon");
   f.add_number("collections", static_cast<std::int64_t>(rt->collections().size()));
   log_event(log_level_t::info, "milvus-refreshd starting", f);
-  const int rc = o.once ? run_once(ioc, rt, o) : run_daemon(ioc, rt, o);
+  const int rc = o.once ? run_once(ioc, rt, o) : run_daemon(ioc, rt, o, *hangups);
   // Coroutines abandoned at the drain deadline hold the runtime; they go with the io_context.
   rt.reset();
   return rc;

@@ -197,5 +197,17 @@ TEST_F(DaemonReload, ABurstOfAHundredSighupsIsHarmless) {
   EXPECT_EQ(sim_.stats()["overlapping_triggers"], 0);
 }
 
+TEST_F(DaemonReload, ASighupDuringStartupWaitsForReadiness) {
+  sim_.configure({{"latency_ms", 1000}});  // startup lists take a second
+  const auto path = dir_.write("config.yaml", config("      - name: ext_a\n"));
+  d_ = std::make_unique<child_process>(daemon_argv(path));
+  ASSERT_TRUE(d_->wait_for_err_line(json_line("milvus-refreshd starting"), 15s)) << d_->err();
+  d_->send_signal(SIGHUP);
+  ASSERT_TRUE(d_->wait_for_err_line(json_line("startup reconciliation done; ready"), 15s))
+      << d_->err();
+  ASSERT_TRUE(d_->wait_for_err_line(json_line("reload applied"), 15s)) << d_->err();
+  EXPECT_FALSE(d_->wait(1ms).has_value()) << "still running";
+}
+
 }  // namespace
 }  // namespace refreshd::test
