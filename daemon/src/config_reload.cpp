@@ -63,16 +63,7 @@ void config_reloader::start() {
   }
   auto spawn = [this](awaitable<void> work, const char* what) {
     net::co_spawn(ex_, std::move(work), [self = shared_from_this(), what](std::exception_ptr e) {
-      if (!e) {
-        return;
-      }
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& x) {
-        log_fields f;
-        f.add("task", what).add("error", x.what());
-        log_event(log_level_t::critical, "internal error (a bug)", f);
-      }
+      log_task_failure(what, e);
     });
   };
   spawn(worker(), "config reload");

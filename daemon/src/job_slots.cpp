@@ -89,20 +89,15 @@ job_slot job_slots::force_acquire() {
 
 void job_slots::release_one() noexcept {
   --in_use_;
-  if (stopped_ || in_use_ >= capacity_ || waiters_.empty()) {
-    return;
-  }
-  auto first = waiters_.begin();
-  waiter* w = first->second;
-  waiters_.erase(first);
-  w->granted = true;
-  granted_.push_back(w);
-  ++in_use_;
-  w->timer.cancel();
+  grant_free();
 }
 
 void job_slots::set_capacity(int capacity) {
   capacity_ = capacity < 1 ? 1 : capacity;
+  grant_free();
+}
+
+void job_slots::grant_free() noexcept {
   while (!stopped_ && in_use_ < capacity_ && !waiters_.empty()) {
     auto first = waiters_.begin();
     waiter* w = first->second;

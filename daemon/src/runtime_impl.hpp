@@ -72,15 +72,7 @@ void basic_runtime<Clock>::spawn(awaitable<void> work, const char* what) {
   ++active_;
   net::co_spawn(ex_, std::move(work),
                 [self = this->shared_from_this(), what](std::exception_ptr e) {
-                  if (e) {
-                    try {
-                      std::rethrow_exception(e);
-                    } catch (const std::exception& x) {
-                      log_fields f;
-                      f.add("task", what).add("error", x.what());
-                      log_event(log_level_t::critical, "internal error (a bug)", f);
-                    }
-                  }
+                  log_task_failure(what, e);
                   if (--self->active_ == 0 && self->stopping_ && self->on_drained) {
                     self->on_drained();
                   }

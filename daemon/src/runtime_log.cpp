@@ -150,4 +150,21 @@ void log_skip(const config::cluster& cl, const config::collection& c, skip_reaso
             f);
 }
 
+void log_task_failure(const char* what, std::exception_ptr e) {
+  if (!e) {
+    return;
+  }
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& x) {
+    log_fields f;
+    f.add("task", what).add("error", x.what());
+    log_event(log_level_t::critical, "internal error (a bug)", f);
+  } catch (...) {
+    log_fields f;
+    f.add("task", what);
+    log_event(log_level_t::critical, "internal error (a bug)", f);
+  }
+}
+
 }  // namespace refreshd::daemon

@@ -4,6 +4,7 @@
 // snapshots hold no spec, API errors are scrubbed by the client.
 
 #include <chrono>
+#include <exception>
 #include <string_view>
 
 #include <refreshd/config/config.hpp>
@@ -25,6 +26,10 @@ void log_cycle_outcome(const config::cluster& cl, const config::collection& c,
 
 /// A slot not triggered for a reason outside the cycle (suspended: debug; limit: info).
 void log_skip(const config::cluster& cl, const config::collection& c, skip_reason why, int slots);
+
+/// Logs an exception that escaped a spawned task (`what`: "scheduler loop", ...) at critical
+/// level as "internal error (a bug)". For co_spawn completion handlers.
+void log_task_failure(const char* what, std::exception_ptr e);
 
 /// "1h30m", "250ms"; negative durations with a leading '-'.
 std::string format_ms(std::chrono::milliseconds d);

@@ -219,19 +219,9 @@ void basic_systemd_notifier<Clock>::stopping() {
 
 template <class Clock>
 void basic_systemd_notifier<Clock>::spawn(awaitable<void> work, const char* what) {
-  net::co_spawn(ex_, std::move(work),
-                [self = this->shared_from_this(), what](std::exception_ptr e) {
-                  if (!e) {
-                    return;
-                  }
-                  try {
-                    std::rethrow_exception(e);
-                  } catch (const std::exception& ex) {
-                    log_fields f;
-                    f.add("task", what).add("error", ex.what());
-                    log_event(log_level_t::error, "systemd notifier task failed", f);
-                  }
-                });
+  net::co_spawn(
+      ex_, std::move(work),
+      [self = this->shared_from_this(), what](std::exception_ptr e) { log_task_failure(what, e); });
 }
 
 template <class Clock>

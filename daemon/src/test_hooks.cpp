@@ -40,18 +40,8 @@ loop_pause_hook::loop_pause_hook(net::io_context& ioc, std::shared_ptr<runtime> 
   log_fields f;
   f.add("after", format_ms(after));
   log_event(log_level_t::warn, "test hook armed: the scheduler loop will pause", f);
-  net::co_spawn(ioc, pause_loop_after(after, rt), [](std::exception_ptr e) {
-    if (!e) {
-      return;
-    }
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-      log_fields g;
-      g.add("task", "loop pause hook").add("error", ex.what());
-      log_event(log_level_t::error, "test hook failed", g);
-    }
-  });
+  net::co_spawn(ioc, pause_loop_after(after, rt),
+                [](std::exception_ptr e) { log_task_failure("loop pause hook", e); });
 }
 
 }  // namespace refreshd::daemon

@@ -17,6 +17,7 @@
 
 #include "mock_clock.hpp"
 #include "model_cluster.hpp"
+#include "quiet_logger.hpp"
 #include "runtime_cycle.hpp"
 #include "runtime_impl.hpp"
 
@@ -33,19 +34,13 @@ inline const auto t10 = std::chrono::system_clock::time_point(1'795'341'600s);
 
 class runtime_fixture : public ::testing::Test {
  protected:
-  void SetUp() override {
-    mock_clock::reset(t10 + 1s);
-    previous_ = spdlog::default_logger();
-    spdlog::set_default_logger(
-        std::make_shared<spdlog::logger>("null", std::make_shared<spdlog::sinks::null_sink_st>()));
-  }
+  void SetUp() override { mock_clock::reset(t10 + 1s); }
   void TearDown() override {
     if (rt_) {
       rt_->stop();
       advance_and_poll(ioc_, 200ms);
       rt_.reset();
     }
-    spdlog::set_default_logger(previous_);
   }
 
   /// One cluster "prod" with `n` collections ext_0.. on `schedule` (no catch-up).
@@ -104,7 +99,7 @@ class runtime_fixture : public ::testing::Test {
   std::shared_ptr<config::config> cfg_ = std::make_shared<config::config>();
   model_cluster model_;
   std::shared_ptr<mock_runtime> rt_;
-  std::shared_ptr<spdlog::logger> previous_;
+  test::quiet_logger quiet_;
 };
 
 }  // namespace refreshd::daemon::test_http

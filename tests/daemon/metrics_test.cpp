@@ -17,6 +17,7 @@
 #include "metrics_scrape.hpp"
 #include "mock_clock.hpp"
 #include "model_cluster.hpp"
+#include "quiet_logger.hpp"
 #include "runtime_cycle.hpp"
 #include "runtime_impl.hpp"
 
@@ -37,12 +38,7 @@ const std::string m = "milvus_refresh_";
 
 class Metrics : public ::testing::Test {
  protected:
-  void SetUp() override {
-    mock_clock::reset(t10 + 1s);
-    previous_ = spdlog::default_logger();
-    spdlog::set_default_logger(
-        std::make_shared<spdlog::logger>("null", std::make_shared<spdlog::sinks::null_sink_st>()));
-  }
+  void SetUp() override { mock_clock::reset(t10 + 1s); }
   void TearDown() override {
     if (rt_) {
       rt_->stop();
@@ -50,7 +46,6 @@ class Metrics : public ::testing::Test {
       metrics_.reset();
       rt_.reset();
     }
-    spdlog::set_default_logger(previous_);
   }
 
   /// A cluster with `n` collections ext_0.. on `schedule` (no catch-up).
@@ -105,7 +100,7 @@ class Metrics : public ::testing::Test {
   std::map<std::string, model_cluster> models_;
   std::shared_ptr<basic_runtime<mock_clock>> rt_;
   std::unique_ptr<basic_metrics<mock_clock>> metrics_;
-  std::shared_ptr<spdlog::logger> previous_;
+  test::quiet_logger quiet_;
 };
 
 const std::map<std::string, std::string> catalogue = {

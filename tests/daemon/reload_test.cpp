@@ -12,6 +12,7 @@
 
 #include "mock_clock.hpp"
 #include "model_cluster.hpp"
+#include "quiet_logger.hpp"
 #include "runtime_cycle.hpp"
 #include "runtime_impl.hpp"
 
@@ -28,19 +29,13 @@ const auto t10 = std::chrono::system_clock::time_point(1'795'341'600s);
 
 class Reload : public ::testing::Test {
  protected:
-  void SetUp() override {
-    mock_clock::reset(t10 + 1s);
-    previous_ = spdlog::default_logger();
-    spdlog::set_default_logger(
-        std::make_shared<spdlog::logger>("null", std::make_shared<spdlog::sinks::null_sink_st>()));
-  }
+  void SetUp() override { mock_clock::reset(t10 + 1s); }
   void TearDown() override {
     if (rt_) {
       rt_->stop();
       advance_and_poll(ioc_, 100ms);
       rt_.reset();
     }
-    spdlog::set_default_logger(previous_);
     std::filesystem::remove_all(dir_);
   }
 
@@ -110,7 +105,7 @@ class Reload : public ::testing::Test {
   net::io_context ioc_;
   model_cluster model_;
   std::shared_ptr<mock_runtime> rt_;
-  std::shared_ptr<spdlog::logger> previous_;
+  test::quiet_logger quiet_;
   int connections_ = 0;
   std::vector<std::string> endpoints_;
   std::vector<std::string> tokens_set_;

@@ -14,6 +14,7 @@
 
 #include "mock_clock.hpp"
 #include "model_cluster.hpp"
+#include "quiet_logger.hpp"
 #include "runtime_cycle.hpp"
 #include "runtime_impl.hpp"
 
@@ -31,19 +32,13 @@ const auto t10 = std::chrono::system_clock::time_point(1'795'341'600s);
 
 class Runtime : public ::testing::Test {
  protected:
-  void SetUp() override {
-    mock_clock::reset(t10 + 1s);
-    previous_ = spdlog::default_logger();
-    spdlog::set_default_logger(
-        std::make_shared<spdlog::logger>("null", std::make_shared<spdlog::sinks::null_sink_st>()));
-  }
+  void SetUp() override { mock_clock::reset(t10 + 1s); }
   void TearDown() override {
     if (rt_) {
       rt_->stop();
       advance_and_poll(ioc_, 100ms);
       rt_.reset();
     }
-    spdlog::set_default_logger(previous_);
   }
 
   /// One cluster "prod" with `n` collections ext_0.. on `schedule`.
@@ -85,7 +80,7 @@ class Runtime : public ::testing::Test {
   std::shared_ptr<config::config> cfg_ = std::make_shared<config::config>();
   model_cluster model_;
   std::shared_ptr<mock_runtime> rt_;
-  std::shared_ptr<spdlog::logger> previous_;
+  test::quiet_logger quiet_;
 };
 
 TEST_F(Runtime, EveryScheduleRefreshesEachCollectionOncePerSlotWithoutOverlap) {

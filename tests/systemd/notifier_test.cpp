@@ -18,6 +18,7 @@
 #include "mock_clock.hpp"
 #include "model_cluster.hpp"
 #include "notify_socket.hpp"
+#include "quiet_logger.hpp"
 #include "run_command.hpp"
 #include "runtime_cycle.hpp"
 #include "runtime_impl.hpp"
@@ -43,12 +44,7 @@ struct sent_message {
 
 class Notifier : public ::testing::Test {
  protected:
-  void SetUp() override {
-    mock_clock::reset(t10 + 1s);
-    previous_ = spdlog::default_logger();
-    spdlog::set_default_logger(
-        std::make_shared<spdlog::logger>("null", std::make_shared<spdlog::sinks::null_sink_st>()));
-  }
+  void SetUp() override { mock_clock::reset(t10 + 1s); }
   void TearDown() override {
     if (notifier_) {
       notifier_->stopping();
@@ -59,7 +55,6 @@ class Notifier : public ::testing::Test {
     }
     notifier_.reset();
     rt_.reset();
-    spdlog::set_default_logger(previous_);
   }
 
   /// One cluster with `n` collections ext_0.. on `schedule` (no catch-up).
@@ -129,7 +124,7 @@ class Notifier : public ::testing::Test {
   std::shared_ptr<mock_notifier> notifier_;
   std::vector<sent_message> sent_;
   std::optional<std::size_t> sent_before_previous_on_ready_;
-  std::shared_ptr<spdlog::logger> previous_;
+  test::quiet_logger quiet_;
 };
 
 TEST(StatusLine, CountsRunningAndFailingAlwaysAndOtherStatusesWhenPresent) {
@@ -390,19 +385,14 @@ class NotifyEnvironment : public ::testing::Test {
     std::filesystem::remove_all(dir_, ec);
   }
   void SetUp() override {
-    previous_ = spdlog::default_logger();
-    spdlog::set_default_logger(
-        std::make_shared<spdlog::logger>("null", std::make_shared<spdlog::sinks::null_sink_st>()));
     env_.set("NOTIFY_SOCKET", socket_.path());
     env_.set("WATCHDOG_USEC", std::nullopt);
     env_.set("WATCHDOG_PID", std::nullopt);
   }
-  void TearDown() override { spdlog::set_default_logger(previous_); }
-
   std::filesystem::path dir_;
   test::notify_socket socket_;
   scoped_env env_;
-  std::shared_ptr<spdlog::logger> previous_;
+  test::quiet_logger quiet_;
 };
 
 TEST_F(NotifyEnvironment, SendNotificationIsOneDatagramFromThisProcess) {

@@ -66,6 +66,8 @@ class job_slots {
   friend class job_slot;
   struct waiter;
   void release_one() noexcept;
+  /// Grants free slots to the earliest waiters.
+  void grant_free() noexcept;
 
   executor ex_;
   int capacity_;
