@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""RSS against the number of collections (explains the SPEC §15 RSS numbers).
+
+For each fleet size (20 clusters, or 1 below 20 collections): start the daemon against one
+simulator, read VmRSS / RssAnon / RssFile 2 s after READY (every collection configured, none
+run yet), then let every collection run exactly one short job (`after 24h`: a collection that
+never ran is due at startup, spread over at most a minute) and read them again once every job
+completed. The slope between sizes is the cost of one collection, before and after its first
+job; the intercept is the program itself (code, libraries, the event loop).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import benchlib as bl
+
+
+def measure(b: bl.Binaries, work, n: int, run_jobs: bool) -> dict:
+    """RSS 2 s after READY (`@yearly`: nothing runs), or 2 s after every collection completed
+    one job (`after 24h`)."""
+    clusters = 20 if n >= 20 else 1
+    fleet = bl.Fleet(clusters=clusters, per_cluster=n // clusters,
+                     schedule="after 24h" if run_jobs else "@yearly", rate_limit="0",
+                     max_running_jobs=100)
+    total = clusters * (n // clusters)
+    tag = f"{n}{'j' if run_jobs else ''}"
+    sim = bl.Sim(b.sim, work, f"sim{tag}")
+    d = None
+    try:
+        fleet.load_sims([sim], 100, 100)
+        cfg = work / f"config{tag}.yaml"
+        cfg.write_text(fleet.config_yaml([sim.url]))
+        d = bl.Daemon(b.daemon, cfg, work, name=f"daemon{tag}")
+        d.wait_listening(60)
+        bl.wait_until(lambda: d.get("/readyz")[0] == 200, 120, what="/readyz 200")
+        if run_jobs:
+            done = 0
+
+            def completed():
+                nonlocal done
+                done += sum(1 for x in d.new_lines() if x.get("msg") == "refresh completed")
+                return done >= total
+            bl.wait_until(completed, 240, step=1.0, what="every job to complete")
+        time.sleep(2.0)
+        s = bl.sample(d.pid)
+    finally:
+        if d:
+            d.stop()
+        sim.stop()
+
+    def mib(k: int) -> float:
+        return round(k / 1024, 2)
+    return {"rss": mib(s.rss_kib), "anon": mib(s.rss_anon_kib), "file": mib(s.rss_file_kib)}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    bl.add_common_args(p)
+    p.add_argument("--sizes", default="1,2500,5000,10000,20000")
+    a = p.parse_args()
+    b = bl.Binaries.find(a.build)
+    rows = []
+    with bl.Scratch(a.keep, "memory") as work:
+        for n in (int(x) for x in a.sizes.split(",")):
+            rows.append({"collections": n, "ready": measure(b, work, n, False),
+                         "after_one_job_each": measure(b, work, n, True)})
+            print(rows[-1], flush=True)
+    result = {"bench": "memory", "machine": bl.machine_info(b.build), "rows": rows}
+    if len(rows) >= 2:
+        lo, hi = rows[0], rows[-1]
+        dn = hi["collections"] - lo["collections"]
+        for phase in ("ready", "after_one_job_each"):
+            result[f"bytes_per_collection_{phase}"] = round(
+                (hi[phase]["rss"] - lo[phase]["rss"]) * 1024 * 1024 / dn)
+    bl.write_result(a.out, result)
+
+
+if __name__ == "__main__":
+    main()
