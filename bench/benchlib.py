@@ -72,12 +72,17 @@ def write_result(path: str | None, result: dict) -> None:
 
 def machine_info(build: Path) -> dict:
     cpu = "unknown"
+    info: dict[str, str] = {}
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
+            k, _, v = line.partition(":")
+            if not line.strip():
+                break  # the first processor is enough
+            info[k.strip()] = v.strip()
+        cpu = (f"{info.get('model name', '?')} (family {info.get('cpu family', '?')} model "
+               f"{info.get('model', '?')}, {float(info.get('cpu MHz', 0)):.0f} MHz"
+               f"{', virtual machine' if ' hypervisor' in info.get('flags', '') else ''})")
+    except (OSError, ValueError):
         pass
     mem_kib = 0
     for line in Path("/proc/meminfo").read_text().splitlines():
@@ -94,6 +99,9 @@ def machine_info(build: Path) -> dict:
     rev = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
                          capture_output=True, text=True).stdout.strip()
     cxx = subprocess.run(["c++", "--version"], capture_output=True, text=True).stdout
+    daemon = build / "daemon" / "milvus-refreshd"
+    version = subprocess.run([str(daemon), "version"], capture_output=True,
+                             text=True).stdout.strip() if daemon.is_file() else "unknown"
     return {
         "nproc": os.cpu_count(),
         "cpu": cpu,
@@ -102,7 +110,8 @@ def machine_info(build: Path) -> dict:
         "build_type": build_type,
         "build_flags": flags,
         "compiler": cxx.splitlines()[0] if cxx else "unknown",
-        "git": rev,
+        "daemon_version": version,
+        "git_head_at_run": rev,
         "loadavg_at_start": Path("/proc/loadavg").read_text().split()[:3],
     }
 

@@ -31,6 +31,9 @@ def main() -> None:
     p.add_argument("--build", required=True)
     p.add_argument("--poll-economy", default=None)
     a = p.parse_args()
+    if a.poll_economy and not Path(a.poll_economy).is_file():
+        sys.exit(f"smoke: {a.poll_economy} is missing: cmake --build <tree> --target "
+                 "bench_poll_economy")
     common = ["--build", a.build]
     with tempfile.TemporaryDirectory(prefix="refreshd-bench-smoke-") as tmp:
         d = Path(tmp)
