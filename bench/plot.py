@@ -79,6 +79,20 @@ def idle_panel(r: dict) -> sp.Panel:
                                       dashed=True, color="#d62728")], ymin=0)
 
 
+def memory_panel(r: dict) -> sp.Panel:
+    xs = [row["collections"] for row in r["rows"]]
+    return sp.Panel("RSS against collections (memory.py)", "collections", "MiB",
+                    series=[sp.Series("after READY (nothing run)", xs,
+                                      [row["ready"]["rss"] for row in r["rows"]], markers=True),
+                            sp.Series("after one job per collection", xs,
+                                      [row["after_one_job_each"]["rss"] for row in r["rows"]],
+                                      markers=True),
+                            sp.Series("file-backed (code, libraries)", xs,
+                                      [row["ready"]["file"] for row in r["rows"]],
+                                      color="#7f7f7f")],
+                    hlines=[(32, "32 MiB: target at 10,000")], ymin=0)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--results", default=str(Path(__file__).parent / "results"))
@@ -100,6 +114,9 @@ def main() -> None:
     idle = load(d, "idle")
     if idle:
         panels.append(idle_panel(idle))
+    memory = load(d, "memory")
+    if memory:
+        panels.append(memory_panel(memory))
     if not panels:
         raise SystemExit(f"plot: no results in {d}")
     out = d / "bench.svg"

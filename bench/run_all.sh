@@ -4,7 +4,7 @@
 # Environment: STEADY_DURATION (s, default 480), SCRAPED_DURATION (s, default 240),
 # SCRAPE_EVERY (s, default 30), ECONOMY_LONG=1 (adds a 10-minute job), POLL_ECONOMY (path of
 # bench_poll_economy; default: BUILD_DIR/bench or build/bench).
-# Results: bench/results/*.json and bench/results/bench.svg. Takes ~17 minutes by default.
+# Results: bench/results/*.json and bench/results/bench.svg. Takes ~25 minutes by default.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build="${1:-build/ci}"
@@ -23,4 +23,5 @@ python3 bench/steady.py --build "$build" --duration "${STEADY_DURATION:-480}" \
   --out "$out/steady.json" >/dev/null
 python3 bench/steady.py --build "$build" --duration "${SCRAPED_DURATION:-240}" \
   --scrape-every "${SCRAPE_EVERY:-30}" --out "$out/steady_scraped.json" >/dev/null
+python3 bench/memory.py --build "$build" --out "$out/memory.json" >/dev/null
 python3 bench/plot.py --results "$out"
