@@ -98,14 +98,8 @@ class DaemonHttp : public ::testing::Test {
       cfg.insert(cfg.find("defaults:"), "admin:\n  token_file: " + token_file + "\n");
     }
     d_ = std::make_unique<child_process>(daemon_argv(dir_.write("config.yaml", cfg)));
-    const auto line = d_->wait_for_err_line(
-        [](std::string_view l) {
-          return l.find("\"msg\":\"listening on http://127.0.0.1:") != std::string_view::npos;
-        },
-        15s);
-    ASSERT_TRUE(line) << d_->err();
-    const auto msg = json::parse(*line)["msg"].get<std::string>();
-    port_ = static_cast<unsigned short>(std::stoi(msg.substr(msg.rfind(':') + 1)));
+    port_ = wait_for_listen_port(*d_, 15s);
+    ASSERT_NE(port_, 0) << d_->err();
   }
   http_reply get(const std::string& target) {
     drain();

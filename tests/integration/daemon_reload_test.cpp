@@ -48,14 +48,8 @@ class DaemonReload : public ::testing::Test {
   /// Starts the daemon on `path` and waits for readiness (port from the listening line).
   void start(const std::string& path, std::vector<std::string> env = {}) {
     d_ = std::make_unique<child_process>(daemon_argv(path), std::move(env));
-    const auto line = d_->wait_for_err_line(
-        [](std::string_view l) {
-          return l.find("\"msg\":\"listening on http://127.0.0.1:") != std::string_view::npos;
-        },
-        15s);
-    ASSERT_TRUE(line) << d_->err();
-    const auto msg = json::parse(*line)["msg"].get<std::string>();
-    port_ = static_cast<unsigned short>(std::stoi(msg.substr(msg.rfind(':') + 1)));
+    port_ = wait_for_listen_port(*d_, 15s);
+    ASSERT_NE(port_, 0) << d_->err();
     ASSERT_TRUE(d_->wait_for_err_line(json_line("startup reconciliation done; ready"), 15s))
         << d_->err();
   }

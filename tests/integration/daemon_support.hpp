@@ -84,4 +84,19 @@ inline auto json_line(std::string msg, nlohmann::json fields = nlohmann::json::o
   };
 }
 
+/// Waits for the daemon's "listening on http://127.0.0.1:PORT" line (JSON logs); the port, or
+/// 0 when the line did not come within `timeout`.
+inline unsigned short wait_for_listen_port(child_process& d, std::chrono::milliseconds timeout) {
+  const auto line = d.wait_for_err_line(
+      [](std::string_view l) {
+        return l.find("\"msg\":\"listening on http://127.0.0.1:") != std::string_view::npos;
+      },
+      timeout);
+  if (!line) {
+    return 0;
+  }
+  const auto msg = nlohmann::json::parse(*line)["msg"].get<std::string>();
+  return static_cast<unsigned short>(std::stoi(msg.substr(msg.rfind(':') + 1)));
+}
+
 }  // namespace refreshd::test
