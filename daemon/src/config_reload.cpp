@@ -155,18 +155,17 @@ awaitable<void> config_reloader::worker() {
     const bool force = force_;
     pending_ = false;
     force_ = false;
-    if (!force) {
-      // A file event or the periodic check: only a changed content reloads.
-      const auto content = read_content();
-      if (content && std::hash<std::string>{}(*content) == last_content_hash_) {
-        continue;
-      }
+    // A file event or the periodic check reloads only a changed content; SIGHUP always.
+    const auto content = read_content();
+    const auto hash = content ? std::optional(std::hash<std::string>{}(*content)) : std::nullopt;
+    if (!force && hash == last_content_hash_) {
+      continue;
     }
-    reload_once(why);
+    reload_once(why, hash);
   }
 }
 
-bool config_reloader::reload_once(const std::string& why) {
+bool config_reloader::reload_once(const std::string& why, std::optional<std::size_t> hash) {
   ++reloads_;
   if (hooks_.reloading) {
     hooks_.reloading();
@@ -174,8 +173,8 @@ bool config_reloader::reload_once(const std::string& why) {
   log_fields f;
   f.add("config", file_.string()).add("trigger", why);
   log_event(log_level_t::info, "reloading the configuration", f);
-  if (auto content = read_content()) {
-    last_content_hash_ = std::hash<std::string>{}(*content);
+  if (hash) {
+    last_content_hash_ = *hash;
   }
   add_watches();  // a symlinked file may point into another directory now
   std::optional<std::string> error;

@@ -69,7 +69,8 @@ class config_reloader : public std::enable_shared_from_this<config_reloader> {
   awaitable<void> watch_loop();
   awaitable<void> check_loop();
   void add_watches();
-  bool reload_once(const std::string& why);
+  /// `hash`: of the content the caller just read (nullopt: unreadable).
+  bool reload_once(const std::string& why, std::optional<std::size_t> hash);
   /// The file's content, or nullopt when it cannot be read.
   std::optional<std::string> read_content() const;
 

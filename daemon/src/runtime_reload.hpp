@@ -164,7 +164,9 @@ reload_summary basic_runtime<Clock>::apply_config(std::shared_ptr<const config::
   collection_list::storage collections;
   collections.reserve(plans.size());
   std::vector<std::size_t> added;
-  std::vector<std::size_t> reschedule;
+  enum class queueing : char { keep, reschedule, reconcile };
+  std::vector<queueing> queue_as;  // per new index
+  queue_as.reserve(plans.size());
   for (auto& p : plans) {
     const auto& nc = next->clusters[p.cluster];
     if (!p.reuse) {
@@ -172,12 +174,14 @@ reload_summary basic_runtime<Clock>::apply_config(std::shared_ptr<const config::
       collections.push_back(
           std::make_unique<collection_runtime>(p.cluster, *p.cfg, std::move(*p.plan), rng_()));
       added.push_back(collections.size() - 1);
+      queue_as.push_back(queueing::reconcile);
       log_event(log_level_t::info, "reload: collection added", collection_fields(nc, *p.cfg));
     } else {
       auto c = std::move(collections_[*p.reuse]);
-      const bool same = *c->cfg == *p.cfg && !cluster_fresh[p.cluster];
+      const bool equal = *c->cfg == *p.cfg;
+      const bool same = equal && !cluster_fresh[p.cluster];
       const bool suspend_changed = c->cfg->suspend != p.cfg->suspend;
-      if (*c->cfg != *p.cfg) {
+      if (!equal) {
         c->cycle.set_params(make_cycle_params(p.cfg->settings));
         c->cycle.set_target(refresh_target(*p.cfg));
         set_suspended(c->state, p.cfg->suspend);
@@ -195,9 +199,7 @@ reload_summary basic_runtime<Clock>::apply_config(std::shared_ptr<const config::
         c->plan = std::move(*p.plan);
       }
       collections.push_back(std::move(c));
-      if ((new_plan || suspend_changed) && !collections.back()->running) {
-        reschedule.push_back(collections.size() - 1);
-      }
+      queue_as.push_back(new_plan || suspend_changed ? queueing::reschedule : queueing::keep);
     }
     collections.back()->index = collections.size() - 1;
   }
@@ -239,10 +241,10 @@ reload_summary basic_runtime<Clock>::apply_config(std::shared_ptr<const config::
   queue_.clear();
   for (std::size_t i = 0; i < collections_.size(); ++i) {
     auto& c = *collections_[i];
-    if (c.running || std::find(added.begin(), added.end(), i) != added.end()) {
+    if (c.running || queue_as[i] == queueing::reconcile) {
       continue;
     }
-    if (std::find(reschedule.begin(), reschedule.end(), i) != reschedule.end() || !c.slot) {
+    if (queue_as[i] == queueing::reschedule || !c.slot) {
       enqueue(i, first_slot(c.plan, now, c.last_end, random_bits()));
     } else {
       enqueue(i, *c.slot);
