@@ -14,7 +14,8 @@
 
 namespace refreshd::client::detail {
 
-connection::connection(const executor& ex, ssl::context* tls) {
+connection::connection(const executor& ex, ssl::context* tls, std::size_t max_buffer_bytes)
+    : buffer_(max_buffer_bytes) {
   if (tls != nullptr) {
     tls_.emplace(ex, *tls);
   } else {

@@ -30,8 +30,9 @@ using response_parser = http::response_parser<http::string_body>;
 /// beast::error::timeout).
 class connection {
  public:
-  /// `tls` is null for plain HTTP; otherwise it must outlive the connection.
-  connection(const executor& ex, ssl::context* tls);
+  /// `tls` is null for plain HTTP; otherwise it must outlive the connection. `max_buffer_bytes`
+  /// caps the bytes received but not yet parsed (reads past it fail with buffer_overflow).
+  connection(const executor& ex, ssl::context* tls, std::size_t max_buffer_bytes);
 
   beast::tcp_stream& tcp() noexcept;
   bool is_tls() const noexcept { return tls_.has_value(); }

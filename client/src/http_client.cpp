@@ -184,6 +184,7 @@ awaitable<http_client::impl::attempt_outcome> http_client::impl::attempt(const d
       std::min<std::size_t>(options_.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
   parser.body_limit(options_.max_body_bytes);
   const error_code rec = co_await conn_->async_read(parser, b->limit);
+  st.header_done = parser.is_header_done();
   if (rec) {
     out.stale = detail::is_peer_closed(rec) && !parser.got_some();
     out.error = fail(phase::read, rec, *b, st);

@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include <boost/asio/error.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/error.hpp>
@@ -118,7 +120,9 @@ awaitable<std::optional<transport_error>> http_client::impl::open(request_state&
   if (closed_) {
     co_return fail(phase::connect, net::error::operation_aborted, budget{}, st);
   }
-  conn_ = std::make_unique<detail::connection>(ex_, tls_ctx_ ? &*tls_ctx_ : nullptr);
+  conn_ = std::make_unique<detail::connection>(
+      ex_, tls_ctx_ ? &*tls_ctx_ : nullptr,
+      std::max(options_.max_buffer_bytes, options_.max_header_bytes));
   auto b = detail::budget_for(options_.connect_timeout, st);
   if (!b) {
     co_return deadline_error(phase::connect, st);
@@ -172,11 +176,17 @@ transport_error http_client::impl::fail(phase p, const detail::error_code& ec, c
                               detail::format_duration(b.limit));
   } else if (detail::is_too_large(ec)) {
     err.too_large = true;
-    err.message = ec == http::error::body_limit
-                      ? fmt::format("response body from {} is larger than {} bytes",
-                                    endpoint_.authority, options_.max_body_bytes)
-                      : fmt::format("response header from {} is larger than {} bytes",
-                                    endpoint_.authority, options_.max_header_bytes);
+    if (ec == http::error::body_limit) {
+      err.message = fmt::format("response body from {} is larger than {} bytes",
+                                endpoint_.authority, options_.max_body_bytes);
+    } else if (ec == http::error::buffer_overflow && st.header_done) {
+      err.message = fmt::format(
+          "a chunk-size line or the trailer section from {} is larger than {} bytes",
+          endpoint_.authority, std::max(options_.max_buffer_bytes, options_.max_header_bytes));
+    } else {
+      err.message = fmt::format("response header from {} is larger than {} bytes",
+                                endpoint_.authority, options_.max_header_bytes);
+    }
   } else {
     err.message = fmt::format("{} {} failed: {}", text.action, endpoint_.authority, describe(ec));
     if (p == phase::handshake && conn_) {

@@ -53,6 +53,7 @@ http_listener::http_listener(executor ex, const config::listen_address& at,
   http_server_options options;
   options.limits.max_header_bytes = limits.max_header_bytes;
   options.limits.max_body_bytes = limits.max_body_bytes;
+  options.limits.max_buffer_bytes = limits.max_buffer_bytes;
   options.limits.read_timeout = limits.read_timeout;
   options.limits.idle_timeout = limits.idle_timeout;
   options.limits.write_timeout = limits.write_timeout;

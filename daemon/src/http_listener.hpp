@@ -27,6 +27,8 @@ class basic_http_api;
 struct http_listener_limits {
   std::uint32_t max_header_bytes = 8 * 1024;
   std::uint64_t max_body_bytes = 64 * 1024;
+  /// Unparsed bytes per connection (head, one chunk-size line, trailer section); over → 431/413.
+  std::size_t max_buffer_bytes = 16 * 1024;
   std::chrono::milliseconds read_timeout{5000};
   std::chrono::milliseconds idle_timeout{30000};
   std::chrono::milliseconds write_timeout{10000};

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <optional>
@@ -45,11 +46,13 @@ http_response text_response(http::status status, unsigned version, std::string_v
 }
 
 // The status to answer a failed read with, or nullopt to close silently (peer gone, timeout).
-std::optional<http::status> read_error_status(const beast::error_code& ec) {
-  if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
+// A full read buffer after the head means an oversized chunk-size line or trailer section.
+std::optional<http::status> read_error_status(const beast::error_code& ec, bool header_done) {
+  if (ec == http::error::header_limit ||
+      (ec == http::error::buffer_overflow && !header_done)) {
     return http::status::request_header_fields_too_large;
   }
-  if (ec == http::error::body_limit) {
+  if (ec == http::error::body_limit || ec == http::error::buffer_overflow) {
     return http::status::payload_too_large;
   }
   if (ec == http::error::end_of_stream || ec == http::error::partial_message ||
@@ -188,7 +191,8 @@ awaitable<beast::error_code> read_request(http_server::impl& self, Stream& strea
   const auto& lim = self.options.limits;
   if (buffer.size() == 0) {
     tcp.expires_after(lim.idle_timeout);
-    auto [ec, n] = co_await stream.async_read_some(buffer.prepare(1024), use_nothrow);
+    auto [ec, n] = co_await stream.async_read_some(
+        buffer.prepare(std::min<std::size_t>(1024, buffer.max_size())), use_nothrow);
     if (ec) {
       co_return ec;
     }
@@ -222,12 +226,13 @@ awaitable<void> serve(http_server::impl& self, Stream& stream) {
       co_return;
     }
   }
-  beast::flat_buffer buffer;
+  const auto& lim = self.options.limits;
+  beast::flat_buffer buffer(std::max<std::size_t>(lim.max_buffer_bytes, lim.max_header_bytes));
   for (;;) {
     http::request_parser<http::string_body> parser;
     auto ec = co_await read_request(self, stream, buffer, parser);
     if (ec) {
-      if (auto status = read_error_status(ec)) {
+      if (auto status = read_error_status(ec, parser.is_header_done())) {
         co_await reply_and_close(self, stream, *status);
       }
       co_return;

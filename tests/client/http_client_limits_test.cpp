@@ -125,6 +125,65 @@ TEST_F(HttpClientLimitsTest, ChunkedBodyOverTheBodyCapIsTooLarge) {
   EXPECT_TRUE(err.too_large);
 }
 
+/// Serves one response head, then up to 64 MiB of `filler` in 64 KiB writes (a hostile server
+/// flooding chunk metadata); `sent` counts what the client's socket accepted.
+void serve_flood(loopback_server& server, std::string head, char filler, std::size_t& sent) {
+  server.serve([head = std::move(head), filler, &sent](tcp::socket socket, int) -> awaitable<void> {
+    beast::tcp_stream stream(std::move(socket));
+    beast::flat_buffer buffer;
+    co_await test::read_request(stream, buffer);
+    if (!co_await test::write_raw(stream, head)) {
+      co_return;
+    }
+    const std::string piece(64 * 1024, filler);
+    for (int i = 0; i < 1024; ++i) {
+      if (!co_await test::write_raw(stream, piece)) {
+        co_return;
+      }
+      sent += piece.size();
+    }
+    co_await test::park();
+  });
+}
+
+TEST_F(HttpClientLimitsTest, EndlessChunkExtensionIsTooLargeAtTheBufferCap) {
+  std::size_t sent = 0;
+  serve_flood(server_, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;", 'e', sent);
+  http_client client(ioc_.get_executor(), server_.url(), small_caps());
+
+  const auto err = error_of(post(client));
+
+  EXPECT_EQ(err.stage, transport_stage::read);
+  EXPECT_TRUE(err.too_large) << err.message;
+  EXPECT_FALSE(err.timed_out) << err.message;
+  EXPECT_EQ(err.message, "a chunk-size line or the trailer section from " + client.authority() +
+                             " is larger than 65536 bytes");
+  EXPECT_LT(sent, 16u * 1024 * 1024) << "the client stopped reading at its cap";
+}
+
+TEST_F(HttpClientLimitsTest, EndlessTrailerSectionIsTooLargeAtTheBufferCap) {
+  std::size_t sent = 0;
+  serve_flood(server_,
+              "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\nX-T: ",
+              't', sent);
+  http_client client(ioc_.get_executor(), server_.url(), small_caps());
+
+  const auto err = error_of(post(client));
+
+  EXPECT_TRUE(err.too_large) << err.message;
+  EXPECT_NE(err.message.find("trailer"), std::string::npos) << err.message;
+  EXPECT_LT(sent, 16u * 1024 * 1024);
+}
+
+TEST_F(HttpClientLimitsTest, ChunkExtensionsAndTrailersWithinTheCapAreAccepted) {
+  const std::string ext(4000, 'x');
+  serve_raw({"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;a=" + ext +
+             "\r\n{\r\n1\r\n}\r\n0;b=1\r\nX-Trailer: " + ext + "\r\n\r\n"});
+  http_client client(ioc_.get_executor(), server_.url(), small_caps());
+
+  EXPECT_EQ(response_of(post(client)).body, "{}");
+}
+
 TEST_F(HttpClientLimitsTest, BodyTruncatedByCloseIsAReadError) {
   serve_raw({"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789"}, /*park_after=*/false);
   http_client client(ioc_.get_executor(), server_.url(), small_caps());

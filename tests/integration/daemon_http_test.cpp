@@ -12,6 +12,7 @@
 
 #include <refreshd/test/child_process.hpp>
 #include <refreshd/test/http.hpp>
+#include <refreshd/test/raw_socket.hpp>
 #include <refreshd/test/sim_process.hpp>
 
 #include "daemon_support.hpp"
@@ -23,57 +24,6 @@ using json = nlohmann::json;
 using namespace std::chrono_literals;
 
 constexpr std::string_view admin_token = "adm1n-t0ken-for-tests";
-
-/// A raw loopback TCP connection, for requests the HTTP helper cannot send.
-class raw_client {
- public:
-  explicit raw_client(unsigned short port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ok_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  }
-  ~raw_client() { ::close(fd_); }
-  raw_client(const raw_client&) = delete;
-  raw_client& operator=(const raw_client&) = delete;
-
-  bool ok() const { return ok_; }
-  void send(std::string_view data) {
-    ASSERT_EQ(::send(fd_, data.data(), data.size(), MSG_NOSIGNAL),
-              static_cast<ssize_t>(data.size()));
-  }
-  /// Reads until the peer closes or `timeout`; `closed` tells which.
-  std::string read_all(std::chrono::milliseconds timeout, bool* closed = nullptr) {
-    std::string out;
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      pollfd p{fd_, POLLIN, 0};
-      if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) {
-        break;
-      }
-      char buf[4096];
-      const auto n = ::recv(fd_, buf, sizeof buf, 0);
-      if (n <= 0) {
-        if (closed != nullptr) {
-          *closed = true;
-        }
-        return out;
-      }
-      out.append(buf, static_cast<std::size_t>(n));
-    }
-    if (closed != nullptr) {
-      *closed = false;
-    }
-    return out;
-  }
-
- private:
-  int fd_;
-  bool ok_ = false;
-};
 
 class DaemonHttp : public ::testing::Test {
  protected:
@@ -213,7 +163,7 @@ TEST_F(DaemonHttp, BadRequestsGet4xxAndTheDaemonKeepsServing) {
   {
     raw_client garbage(port_);
     ASSERT_TRUE(garbage.ok());
-    garbage.send(std::string("\x01\x02\xff garbage\r\n\r\n", 15));
+    ASSERT_TRUE(garbage.send(std::string("\x01\x02\xff garbage\r\n\r\n", 15)));
     const auto answer = garbage.read_all(5s);
     EXPECT_EQ(answer.rfind("HTTP/1.1 400", 0), 0u) << answer;
   }
@@ -228,7 +178,7 @@ TEST_F(DaemonHttp, SlowClientIsCutOffAndTheConnectionCapHolds) {
   {
     raw_client slow(port_);
     ASSERT_TRUE(slow.ok());
-    slow.send("GET /status HTTP/1.1\r\nHost: x\r\n");  // and never the end of the header
+    ASSERT_TRUE(slow.send("GET /status HTTP/1.1\r\nHost: x\r\n"));  // and never the end of the header
     bool closed = false;
     slow.read_all(9s, &closed);
     EXPECT_TRUE(closed) << "read_timeout (5 s) closes a slow request";

@@ -1,11 +1,14 @@
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <fcntl.h>
 #include <map>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdexcept>
+#include <string>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -219,11 +222,13 @@ bool child_process::reap(bool block) {
     return true;
   }
   int status = 0;
-  pid_t r = ::waitpid(pid_, &status, block ? 0 : WNOHANG);
+  rusage usage{};
+  pid_t r = ::wait4(pid_, &status, block ? 0 : WNOHANG, &usage);
   if (r != pid_) {
     return false;
   }
   process_result res;
+  res.max_rss_kib = usage.ru_maxrss;
   if (WIFEXITED(status)) {
     res.exit_code = WEXITSTATUS(status);
   } else if (WIFSIGNALED(status)) {
@@ -284,6 +289,21 @@ bool poll_until(const std::function<bool()>& pred, std::chrono::milliseconds tim
     }
     ::poll(nullptr, 0, static_cast<int>(interval.count()));
   }
+}
+
+}  // namespace refreshd::test
+
+namespace refreshd::test {
+
+long peak_rss_kib(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) {
+      return std::stol(line.substr(6));
+    }
+  }
+  return -1;
 }
 
 }  // namespace refreshd::test

@@ -42,6 +42,10 @@ struct http_client_options {
   std::chrono::milliseconds request_timeout{10000};  ///< whole request, including queueing
   std::size_t max_header_bytes = 16 * 1024;          ///< response status line + headers
   std::size_t max_body_bytes = 8 * 1024 * 1024;      ///< response body (after de-chunking)
+  /// Received bytes not yet parsed: the response head, one chunk-size line with its extensions
+  /// and the trailer section must each fit (Beast 1.81 bounds neither of the last two itself);
+  /// the body is parsed as it arrives. Raised to max_header_bytes when smaller.
+  std::size_t max_buffer_bytes = 64 * 1024;
   tls_options tls;
   std::string user_agent = "milvus-refreshd";
 };

@@ -46,6 +46,11 @@ struct http_server_limits {
   std::uint32_t max_header_bytes = 8 * 1024;
   /// Request body; larger (by Content-Length or while reading chunks) → 413 and close.
   std::uint64_t max_body_bytes = 1024 * 1024;
+  /// Received bytes not yet parsed, per connection: the request head, one chunk-size line with
+  /// its extensions, and the trailer section must each fit (Beast 1.81 bounds neither of the
+  /// last two by itself; the body is parsed as it arrives and never accumulates here). Raised
+  /// to max_header_bytes when smaller. Exceeded → 431 before the head is complete, 413 after.
+  std::size_t max_buffer_bytes = 16 * 1024;
   /// From the first byte of a request to its last (slow-loris guard); exceeded → close.
   std::chrono::milliseconds read_timeout{10'000};
   /// Keep-alive: how long an open connection may wait for the next request; exceeded → close.

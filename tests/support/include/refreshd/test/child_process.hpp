@@ -15,6 +15,7 @@ namespace refreshd::test {
 struct process_result {
   int exit_code = -1;  ///< -1 when killed by a signal
   int term_signal = 0;
+  long max_rss_kib = 0;  ///< peak resident set size (getrusage ru_maxrss)
   std::string out;
   std::string err;
 };
@@ -61,6 +62,10 @@ class child_process {
   std::size_t err_scanned_ = 0;
   std::optional<process_result> exited_;
 };
+
+/// The peak resident set size of a running process (VmHWM in /proc/PID/status), in KiB; -1 when
+/// it cannot be read.
+long peak_rss_kib(pid_t pid);
 
 /// Runs a command to completion (killed at the deadline) and returns its result.
 process_result run(std::vector<std::string> argv, std::vector<std::string> env = {},
