@@ -31,9 +31,9 @@ struct budget {
 
 struct request_state {
   clock::time_point deadline;
-  bool maybe_sent = false;  ///< sticky across the one stale-connection retry
-  bool replayable = true;   ///< may be re-sent after it was written (see async_post)
-  bool header_done = false; ///< the last read got the whole response head (names a cap error)
+  bool maybe_sent = false;   ///< sticky across the one stale-connection retry
+  bool replayable = true;    ///< may be re-sent after it was written (see async_post)
+  bool header_done = false;  ///< the last read got the whole response head (names a cap error)
 };
 
 /// nullopt when the deadline has passed.

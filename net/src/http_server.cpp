@@ -48,8 +48,7 @@ http_response text_response(http::status status, unsigned version, std::string_v
 // The status to answer a failed read with, or nullopt to close silently (peer gone, timeout).
 // A full read buffer after the head means an oversized chunk-size line or trailer section.
 std::optional<http::status> read_error_status(const beast::error_code& ec, bool header_done) {
-  if (ec == http::error::header_limit ||
-      (ec == http::error::buffer_overflow && !header_done)) {
+  if (ec == http::error::header_limit || (ec == http::error::buffer_overflow && !header_done)) {
     return http::status::request_header_fields_too_large;
   }
   if (ec == http::error::body_limit || ec == http::error::buffer_overflow) {

@@ -164,8 +164,8 @@ TEST_F(HttpClientLimitsTest, EndlessChunkExtensionIsTooLargeAtTheBufferCap) {
 TEST_F(HttpClientLimitsTest, EndlessTrailerSectionIsTooLargeAtTheBufferCap) {
   std::size_t sent = 0;
   serve_flood(server_,
-              "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\nX-T: ",
-              't', sent);
+              "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\nX-T: ", 't',
+              sent);
   http_client client(ioc_.get_executor(), server_.url(), small_caps());
 
   const auto err = error_of(post(client));

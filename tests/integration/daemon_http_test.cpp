@@ -178,7 +178,8 @@ TEST_F(DaemonHttp, SlowClientIsCutOffAndTheConnectionCapHolds) {
   {
     raw_client slow(port_);
     ASSERT_TRUE(slow.ok());
-    ASSERT_TRUE(slow.send("GET /status HTTP/1.1\r\nHost: x\r\n"));  // and never the end of the header
+    ASSERT_TRUE(
+        slow.send("GET /status HTTP/1.1\r\nHost: x\r\n"));  // and never the end of the header
     bool closed = false;
     slow.read_all(9s, &closed);
     EXPECT_TRUE(closed) << "read_timeout (5 s) closes a slow request";

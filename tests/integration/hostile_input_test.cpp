@@ -72,8 +72,8 @@ TEST_F(HostileListener, EndlessChunkExtensionGets413AndBoundedMemory) {
 
 TEST_F(HostileListener, EndlessTrailerSectionGets413AndBoundedMemory) {
   expect_refused(
-      "GET /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-Trailer: ",
-      't', "413");
+      "GET /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-Trailer: ", 't',
+      "413");
 }
 
 TEST_F(HostileListener, EndlessHeaderGets431AndBoundedMemory) {
@@ -90,9 +90,10 @@ process_result cli_list(const raw_server& server) {
 long cli_baseline_kib() {
   raw_server normal([](int fd, const std::string&) {
     const std::string body = R"({"code":0,"data":{"records":[]}})";
-    raw_server::write_all(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                              "Content-Length: " +
-                                  std::to_string(body.size()) + "\r\n\r\n" + body);
+    raw_server::write_all(fd,
+                          "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                          "Content-Length: " +
+                              std::to_string(body.size()) + "\r\n\r\n" + body);
   });
   const auto r = cli_list(normal);
   EXPECT_EQ(r.exit_code, 0) << r.err;

@@ -14,8 +14,8 @@ using namespace net::experimental::awaitable_operators;
 constexpr std::size_t flood_bytes = 64 * 1024 * 1024;
 
 struct flood_result {
-  std::string answer;        ///< what the server sent before closing
-  std::size_t written = 0;   ///< flood bytes the server accepted before it closed
+  std::string answer;       ///< what the server sent before closing
+  std::size_t written = 0;  ///< flood bytes the server accepted before it closed
 };
 
 /// Sends `head`, then up to `flood_bytes` of `filler` in 64 KiB writes, while reading the answer.
@@ -50,8 +50,8 @@ TEST_F(HttpServerFlood, EndlessChunkExtensionIsAnswered413AtTheBufferCap) {
   start(echo_handler(), limits);
   run([&]() -> awaitable<void> {
     auto stream = co_await connect();
-    auto r = co_await flood(stream,
-                            "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1;", 'e');
+    auto r = co_await flood(
+        stream, "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1;", 'e');
     EXPECT_EQ(r.answer.rfind("HTTP/1.1 413", 0), 0u) << r.answer.substr(0, 80);
     EXPECT_LT(r.written, flood_bytes / 4) << "the server closed long before the flood ended";
   });
@@ -87,7 +87,8 @@ TEST_F(HttpServerFlood, ChunkExtensionsAndTrailersWithinTheCapsAreServed) {
     auto text = co_await exchange_raw(
         stream,
         "POST /t HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
-        "5;a=" + ext + "\r\nhello\r\n6\r\n world\r\n0;b=1\r\nX-Trailer: " + ext + "\r\n\r\n");
+        "5;a=" +
+            ext + "\r\nhello\r\n6\r\n world\r\n0;b=1\r\nX-Trailer: " + ext + "\r\n\r\n");
     EXPECT_EQ(text.rfind("HTTP/1.1 200", 0), 0u) << text.substr(0, 80);
     EXPECT_NE(text.find("/t:hello world"), std::string::npos) << text;
   });

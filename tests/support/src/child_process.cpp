@@ -1,7 +1,7 @@
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <fcntl.h>
+#include <fstream>
 #include <map>
 #include <poll.h>
 #include <signal.h>

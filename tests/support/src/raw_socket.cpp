@@ -170,8 +170,7 @@ bool raw_server::write_all(int fd, std::string_view data) {
   return true;
 }
 
-std::size_t raw_server::write_flood(int fd, std::string_view head, char filler,
-                                    std::size_t total) {
+std::size_t raw_server::write_flood(int fd, std::string_view head, char filler, std::size_t total) {
   if (!write_all(fd, head)) {
     return 0;
   }
