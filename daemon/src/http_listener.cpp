@@ -55,9 +55,11 @@ http_listener::http_listener(executor ex, const config::listen_address& at,
   options.limits.max_body_bytes = limits.max_body_bytes;
   options.limits.max_buffer_bytes = limits.max_buffer_bytes;
   options.limits.read_timeout = limits.read_timeout;
+  options.limits.header_timeout = limits.header_timeout;
   options.limits.idle_timeout = limits.idle_timeout;
   options.limits.write_timeout = limits.write_timeout;
   options.limits.max_connections = limits.max_connections;
+  options.limits.max_connections_per_client = limits.max_connections_per_client;
   options.on_error = [](std::string_view line) {
     log_fields f;
     f.add("error", std::string(line));

@@ -16,6 +16,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <refreshd/net/connection_table.hpp>
 #include <refreshd/net/http_server.hpp>
 
 namespace refreshd {
@@ -75,7 +76,13 @@ void reset_connection(beast::tcp_stream& tcp) {
 struct http_server::impl {
   impl(executor ex, const tcp::endpoint& endpoint, http_handler h, http_server_options o,
        ssl::context* t)
-      : acceptor(ex), handler(std::move(h)), options(std::move(o)), tls(t) {
+      : acceptor(ex),
+        handler(std::move(h)),
+        options(std::move(o)),
+        tls(t),
+        table({options.limits.max_connections, options.limits.max_connections_per_client == 0
+                                                   ? options.limits.max_connections
+                                                   : options.limits.max_connections_per_client}) {
     acceptor.open(endpoint.protocol());
     acceptor.set_option(tcp::acceptor::reuse_address(true));
     acceptor.bind(endpoint);
@@ -96,8 +103,8 @@ struct http_server::impl {
   http_handler handler;
   http_server_options options;
   ssl::context* tls = nullptr;
-  std::unordered_map<std::uint64_t, session_handle> sessions;
-  std::uint64_t next_session = 0;
+  connection_table table;  // admission: caps, per-client share, idle-first eviction
+  std::unordered_map<connection_table::id_type, session_handle> sessions;
   bool started = false;
   bool stopping = false;
 };
@@ -106,20 +113,29 @@ namespace {
 
 using impl_ptr = std::shared_ptr<http_server::impl>;
 
-// Keeps a connection visible to stop() for exactly as long as its coroutine runs.
+// Keeps a connection visible to stop() and to eviction for exactly as long as its coroutine
+// runs, and in the connection table until then (or until it is evicted).
 class registration {
  public:
-  registration(http_server::impl& server, session_handle handle)
-      : server_(server), id_(server.next_session++) {
+  registration(http_server::impl& server, connection_table::id_type id, session_handle handle)
+      : server_(server), id_(id) {
     server_.sessions.emplace(id_, handle);
   }
-  ~registration() { server_.sessions.erase(id_); }
+  ~registration() {
+    server_.table.remove(id_);
+    server_.sessions.erase(id_);
+  }
   registration(const registration&) = delete;
   registration& operator=(const registration&) = delete;
 
+  connection_table::id_type id() const noexcept { return id_; }
+  /// The connection was evicted before its coroutine started.
+  bool evicted() const { return !server_.table.set_waiting(id_, true, clock_now()); }
+
  private:
+  static connection_table::clock::time_point clock_now() { return connection_table::clock::now(); }
   http_server::impl& server_;
-  std::uint64_t id_;
+  connection_table::id_type id_;
 };
 
 // Note: no co_await inside a braced initialiser or a co_return expression here; g++ 12
@@ -180,16 +196,21 @@ awaitable<void> reply_and_close(http_server::impl& self, Stream& stream, http::s
   }
 }
 
-// Reads one request into `parser`. Waits up to idle_timeout for its first byte, then up to
-// read_timeout for the rest. Answers "Expect: 100-continue" before the body is read.
+// Reads one request into `parser`. Waits for its first byte up to idle_timeout (header_timeout
+// for the first request of a connection), then reads the rest within read_timeout of that byte;
+// the first request's head must also be complete within header_timeout. Answers
+// "Expect: 100-continue" before the body is read. The connection counts as handling a request
+// (not evictable) from the moment its head is complete.
 template <class Stream>
-awaitable<beast::error_code> read_request(http_server::impl& self, Stream& stream,
-                                          beast::flat_buffer& buffer,
+awaitable<beast::error_code> read_request(http_server::impl& self, connection_table::id_type id,
+                                          bool first, Stream& stream, beast::flat_buffer& buffer,
                                           http::request_parser<http::string_body>& parser) {
   auto& tcp = beast::get_lowest_layer(stream);
   const auto& lim = self.options.limits;
+  const auto start = std::chrono::steady_clock::now();
+  self.table.set_waiting(id, true, start);
   if (buffer.size() == 0) {
-    tcp.expires_after(lim.idle_timeout);
+    tcp.expires_after(first ? lim.header_timeout : lim.idle_timeout);
     auto [ec, n] = co_await stream.async_read_some(
         buffer.prepare(std::min<std::size_t>(1024, buffer.max_size())), use_nothrow);
     if (ec) {
@@ -199,9 +220,17 @@ awaitable<beast::error_code> read_request(http_server::impl& self, Stream& strea
   }
   parser.header_limit(lim.max_header_bytes);
   parser.body_limit(lim.max_body_bytes);
-  tcp.expires_after(lim.read_timeout);
+  auto deadline = std::chrono::steady_clock::now() + lim.read_timeout;
+  if (first) {
+    deadline = std::min(deadline, start + lim.header_timeout);
+  }
+  tcp.expires_at(deadline);
   auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, use_nothrow);
-  if (ec || parser.is_done()) {
+  if (ec) {
+    co_return ec;
+  }
+  self.table.set_waiting(id, false, connection_table::clock::now());
+  if (parser.is_done()) {
     co_return ec;
   }
   if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
@@ -216,7 +245,7 @@ awaitable<beast::error_code> read_request(http_server::impl& self, Stream& strea
 }
 
 template <class Stream>
-awaitable<void> serve(http_server::impl& self, Stream& stream) {
+awaitable<void> serve(http_server::impl& self, connection_table::id_type id, Stream& stream) {
   auto& tcp = beast::get_lowest_layer(stream);
   if constexpr (std::is_same_v<Stream, tls_stream>) {
     tcp.expires_after(self.options.limits.write_timeout);
@@ -227,9 +256,9 @@ awaitable<void> serve(http_server::impl& self, Stream& stream) {
   }
   const auto& lim = self.options.limits;
   beast::flat_buffer buffer(std::max<std::size_t>(lim.max_buffer_bytes, lim.max_header_bytes));
-  for (;;) {
+  for (bool first = true;; first = false) {
     http::request_parser<http::string_body> parser;
-    auto ec = co_await read_request(self, stream, buffer, parser);
+    auto ec = co_await read_request(self, id, first, stream, buffer, parser);
     if (ec) {
       if (auto status = read_error_status(ec, parser.is_header_done())) {
         co_await reply_and_close(self, stream, *status);
@@ -267,15 +296,15 @@ awaitable<void> wait_for_stop(net::steady_timer& timer) {
 }
 
 template <class Stream>
-awaitable<void> run_connection(impl_ptr self, Stream stream) {
+awaitable<void> run_connection(impl_ptr self, connection_table::id_type id, Stream stream) {
   using namespace net::experimental::awaitable_operators;
-  if (self->stopping) {
+  net::steady_timer stop_timer(stream.get_executor(), net::steady_timer::time_point::max());
+  registration reg(*self, id, {&beast::get_lowest_layer(stream), &stop_timer});
+  if (self->stopping || reg.evicted()) {
     co_return;
   }
-  net::steady_timer stop_timer(stream.get_executor(), net::steady_timer::time_point::max());
-  registration reg(*self, {&beast::get_lowest_layer(stream), &stop_timer});
   try {
-    co_await (serve(*self, stream) || wait_for_stop(stop_timer));
+    co_await (serve(*self, id, stream) || wait_for_stop(stop_timer));
   } catch (const std::exception& e) {
     if (!self->stopping) {
       self->log(std::string("http_server: connection failed: ") + e.what());
@@ -297,7 +326,7 @@ void refuse(tcp::socket socket, bool tls) {
   socket.close(ec);
 }
 
-void spawn_connection(const impl_ptr& self, tcp::socket socket) {
+void spawn_connection(const impl_ptr& self, connection_table::id_type id, tcp::socket socket) {
   auto ex = socket.get_executor();
   auto done = [self](const std::exception_ptr& e) {
     if (!e) {
@@ -312,9 +341,9 @@ void spawn_connection(const impl_ptr& self, tcp::socket socket) {
     }
   };
   if (self->tls != nullptr) {
-    net::co_spawn(ex, run_connection(self, tls_stream(std::move(socket), *self->tls)), done);
+    net::co_spawn(ex, run_connection(self, id, tls_stream(std::move(socket), *self->tls)), done);
   } else {
-    net::co_spawn(ex, run_connection(self, plain_stream(std::move(socket))), done);
+    net::co_spawn(ex, run_connection(self, id, plain_stream(std::move(socket))), done);
   }
 }
 
@@ -331,11 +360,23 @@ awaitable<void> accept_loop(impl_ptr self) {
       co_await pause.async_wait(use_nothrow);
       continue;
     }
-    if (self->sessions.size() >= self->options.limits.max_connections) {
+    beast::error_code rec;
+    const auto remote = socket.remote_endpoint(rec);
+    if (rec) {
+      continue;  // the peer is already gone
+    }
+    auto admission = self->table.admit(remote.address());
+    for (const auto victim : admission.evicted) {
+      if (auto it = self->sessions.find(victim); it != self->sessions.end()) {
+        it->second.tcp->close();  // its coroutine ends and unregisters
+      }
+    }
+    if (!admission.admitted) {
       refuse(std::move(socket), self->tls != nullptr);
       continue;
     }
-    spawn_connection(self, std::move(socket));
+    const auto id = self->table.add(remote.address(), connection_table::clock::now());
+    spawn_connection(self, id, std::move(socket));
   }
 }
 

@@ -2,7 +2,10 @@
 // attacker on the listener or a hostile cluster endpoint would send, with their peak memory
 // (VmHWM / ru_maxrss) bounded. Bounds are relative to the same binary's own baseline, so they
 // hold for optimised and sanitizer builds alike.
+#include <algorithm>
 #include <csignal>
+#include <poll.h>
+#include <sys/resource.h>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -78,6 +81,43 @@ TEST_F(HostileListener, EndlessTrailerSectionGets413AndBoundedMemory) {
 
 TEST_F(HostileListener, EndlessHeaderGets431AndBoundedMemory) {
   expect_refused("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Long: ", 'h', "431");
+}
+
+TEST_F(HostileListener, AThousandIdleSocketsLeaveTheProbesAnswering) {
+  // 1,000 client sockets plus the suite's own descriptors exceed the usual soft limit of 1024.
+  rlimit files{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &files), 0);
+  files.rlim_cur = std::max<rlim_t>(files.rlim_cur, std::min<rlim_t>(files.rlim_max, 4096));
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &files), 0);
+  ASSERT_GE(files.rlim_cur, 1100u) << "cannot open 1,000 sockets here";
+
+  std::vector<std::unique_ptr<raw_client>> idle;
+  for (int i = 0; i < 1000; ++i) {
+    idle.push_back(std::make_unique<raw_client>(port_));
+    ASSERT_TRUE(idle.back()->ok()) << "socket " << i;
+  }
+  // Wait until the daemon has accepted them all: all but its per-client share (32) are closed.
+  std::size_t closed = 0;
+  ASSERT_TRUE(poll_until(
+      [&] {
+        closed = 0;
+        for (auto& s : idle) {
+          pollfd p{s->fd(), POLLIN, 0};
+          closed += ::poll(&p, 1, 0) == 1 ? 1 : 0;
+        }
+        return closed >= 1000 - 128;
+      },
+      20s, 50ms))
+      << closed << " closed";
+  for (const auto* path : {"/healthz", "/readyz"}) {
+    const auto t = std::chrono::steady_clock::now();
+    const auto r = http_request("GET", "127.0.0.1", port_, path, {}, {}, 2s);
+    const auto took = std::chrono::steady_clock::now() - t;
+    EXPECT_EQ(r.status, 200) << path;
+    EXPECT_LT(took, 100ms) << path << " took "
+                           << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+                           << " ms with 1,000 idle sockets open";
+  }
 }
 
 /// `milvus-refreshd list` against a scripted cluster endpoint.

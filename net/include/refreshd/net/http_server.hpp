@@ -53,13 +53,20 @@ struct http_server_limits {
   std::size_t max_buffer_bytes = 16 * 1024;
   /// From the first byte of a request to its last (slow-loris guard); exceeded → close.
   std::chrono::milliseconds read_timeout{10'000};
+  /// A new connection must deliver its first complete request head within this time of being
+  /// accepted (after the TLS handshake); exceeded → close.
+  std::chrono::milliseconds header_timeout{10'000};
   /// Keep-alive: how long an open connection may wait for the next request; exceeded → close.
   std::chrono::milliseconds idle_timeout{60'000};
   /// Writing one response, and the TLS handshake; exceeded → close.
   std::chrono::milliseconds write_timeout{10'000};
-  /// Open connections; a connection over the cap gets a best-effort 503 (plain TCP) or is
-  /// closed at once (TLS), and is never read.
+  /// Open connections, and open connections from one client address (0: same as
+  /// max_connections). A new connection over either cap closes the connection that has waited
+  /// longest for a request head (the client's own, for its share); when every connection is
+  /// handling a request, the new one gets a best-effort 503 (plain TCP) or is closed (TLS),
+  /// unread. So idle sockets cannot keep a probe out (connection_table.hpp).
   std::size_t max_connections = 1024;
+  std::size_t max_connections_per_client = 0;
 };
 
 struct http_server_options {
