@@ -80,11 +80,13 @@ awaitable<admin_refresh_result> basic_runtime<Clock>::async_refresh_now(std::siz
   if (auto early = admin_precheck(index)) {
     co_return *early;
   }
-  auto& c = *collections_[index];
+  // Not held across the wait: the watch keeps a weak reference (a reload may remove it).
+  auto cp = collections_[index];
+  auto& c = *cp;
   // Registered before the cycle is spawned: its first events may come before this resumes.
   timer_type wake(ex_);
   admin_watch w;
-  w.collection = &c;
+  w.collection = cp;
   w.joined = c.running;
   w.wake = &wake;
   auto it = admin_watches_.insert(admin_watches_.end(), &w);
@@ -100,10 +102,9 @@ awaitable<admin_refresh_result> basic_runtime<Clock>::async_refresh_now(std::siz
     // skipped like for any cycle, and the next regular slot follows it.
     const wall_time now = wall_now();
     c.slot = due_slot{now, now};
-    c.running = true;
-    ++c.generation;
-    spawn(scheduled_cycle(c, cycle_mode::refresh, false), "admin refresh cycle");
+    start_cycle(cp, cycle_mode::refresh, false, "admin refresh cycle");
   }
+  cp.reset();
   admin_refresh_result r = co_await await_admin_result(w);
   co_return r;
 }
@@ -111,28 +112,19 @@ awaitable<admin_refresh_result> basic_runtime<Clock>::async_refresh_now(std::siz
 template <class Clock>
 awaitable<admin_refresh_result> basic_runtime<Clock>::await_admin_result(admin_watch& w) {
   using kind = admin_refresh_result::kind;
-  // A collection removed by a reload resolves its watches before it is dropped
-  // (release_retired), so `c` is only used while w.result is empty.
-  const auto& c = *w.collection;
+  // Never looks at the collection: its cycle's events, the cycle's end (resolve_admin), a
+  // reload removing it, and stop() answer the watch and wake the timer.
   const auto deadline = Clock::now() + options_.admin_wait;
   while (!w.result) {
     if (stopping_) {
       w.result = admin_detail::make_result(kind::unavailable, "shutting down");
-    } else if (!c.running) {
-      // The cycle ended before any event (a blocked cluster, no job slot at shutdown).
-      const auto& cl = *clusters_[c.cluster];
-      auto r = admin_detail::make_result(kind::failed, "the refresh cycle ended without a job");
-      if (cl.block) {
-        r.message = "cluster blocked: " + cl.block->message;
-        r.error = cl.block->error;
-      }
-      w.result = r;
+    } else if (w.collection.expired()) {
+      w.result = admin_detail::make_result(kind::failed, "the collection was removed by a reload");
     } else if (Clock::now() >= deadline) {
       w.result = admin_detail::make_result(
           kind::queued, "refresh cycle started; waiting for a job slot or the rate limit");
     } else {
-      // Events wake the timer at once; the short period only notices the cases above.
-      w.wake->expires_at(std::min(deadline, Clock::now() + std::chrono::milliseconds(100)));
+      w.wake->expires_at(deadline);
       co_await w.wake->async_wait(use_nothrow);
     }
   }
@@ -140,10 +132,40 @@ awaitable<admin_refresh_result> basic_runtime<Clock>::await_admin_result(admin_w
 }
 
 template <class Clock>
+void basic_runtime<Clock>::resolve_admin(const collection_runtime& c,
+                                         const admin_refresh_result& r) {
+  for (admin_watch* w : admin_watches_) {
+    if (!w->result && w->collection.lock().get() == &c) {
+      w->result = r;
+      w->wake->cancel();
+    }
+  }
+}
+
+template <class Clock>
+admin_refresh_result basic_runtime<Clock>::cycle_end_answer(
+    const collection_runtime& c, const cluster_runtime<Clock>& cl) const {
+  using kind = admin_refresh_result::kind;
+  if (stopping_) {
+    return admin_detail::make_result(kind::unavailable, "shutting down");
+  }
+  if (c.retired_config) {
+    return admin_detail::make_result(kind::failed, "the collection was removed by a reload");
+  }
+  // The cycle ended before any event (a blocked cluster, a replaced connection).
+  auto r = admin_detail::make_result(kind::failed, "the refresh cycle ended without a job");
+  if (cl.block) {
+    r.message = "cluster blocked: " + cl.block->message;
+    r.error = cl.block->error;
+  }
+  return r;
+}
+
+template <class Clock>
 void basic_runtime<Clock>::notify_admin(const collection_runtime& c, const cycle_event& e) {
   using kind = admin_refresh_result::kind;
   for (admin_watch* w : admin_watches_) {
-    if (w->collection != &c || w->result) {
+    if (w->result || w->collection.lock().get() != &c) {
       continue;
     }
     admin_refresh_result r;
@@ -176,7 +198,7 @@ void basic_runtime<Clock>::notify_admin(const collection_runtime& c, const cycle
 template <class Clock>
 void basic_runtime<Clock>::notify_admin(const collection_runtime& c, const cycle_outcome& o) {
   for (admin_watch* w : admin_watches_) {
-    if (w->collection != &c || w->result) {
+    if (w->result || w->collection.lock().get() != &c) {
       continue;
     }
     auto r =

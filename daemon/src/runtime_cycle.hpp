@@ -12,14 +12,13 @@
 namespace refreshd::daemon {
 
 template <class Clock>
-awaitable<void> basic_runtime<Clock>::scheduled_cycle(collection_runtime& c, cycle_mode mode,
-                                                      bool forced_slot) {
-  // `c` and `cl` stay valid for the whole cycle even across a reload: collections and clusters
-  // are held by unique_ptr, and a removed one is retired (kept) until this cycle ends. Indices
-  // may change at a reload, so c.index is read after every wait.
+awaitable<void> basic_runtime<Clock>::scheduled_cycle(std::shared_ptr<collection_runtime> cp,
+                                                      cycle_mode mode, bool forced_slot) {
+  // `c` and `cl` stay valid for the whole cycle even across a reload: the frame holds the
+  // collection, and a removed cluster is retired (kept) while it has users. Indices may change
+  // at a reload, so c.index is read after every wait. Started by start_cycle() only.
+  auto& c = *cp;
   auto& cl = *clusters_[c.cluster];
-  c.running = true;
-  ++c.generation;
   ++cl.users;
   struct finish_guard {
     basic_runtime& rt;
@@ -28,6 +27,9 @@ awaitable<void> basic_runtime<Clock>::scheduled_cycle(collection_runtime& c, cyc
     ~finish_guard() {
       c.running = false;
       --cl.users;
+      // A cycle that ended without an answer for its admin requests (a blocked cluster, no job
+      // slot at shutdown) answers them now; they never look at the collection themselves.
+      rt.resolve_admin(c, rt.cycle_end_answer(c, cl));
       if (rt.once_ && --rt.once_pending_ == 0) {
         rt.once_timer_.cancel();
       }
@@ -261,8 +263,9 @@ awaitable<std::vector<once_result>> basic_runtime<Clock>::async_run_once() {
       continue;
     }
     c.slot = due_slot{now, now};
-    ++once_pending_;
-    spawn(scheduled_cycle(c, cycle_mode::refresh, false), "once cycle");
+    if (start_cycle(collections_[i], cycle_mode::refresh, false, "once cycle")) {
+      ++once_pending_;
+    }
   }
   while (once_pending_ > 0 && !stopping_) {
     co_await once_timer_.async_wait(use_nothrow);

@@ -60,7 +60,7 @@ std::shared_ptr<basic_runtime<Clock>> basic_runtime<Clock>::create(
     rt->clusters_.back()->token = config::secret_string(std::move(token));
     for (const auto& col : c.collections) {
       rt->collections_.push_back(
-          std::make_unique<collection_runtime>(i, col, make_slot_plan(c.name, col), rt->rng_()));
+          std::make_shared<collection_runtime>(i, col, make_slot_plan(c.name, col), rt->rng_()));
       rt->collections_.back()->index = rt->collections_.size() - 1;
     }
   }
@@ -114,6 +114,9 @@ void basic_runtime<Clock>::stop() {
     cl->slots.stop();
   }
   once_timer_.cancel();
+  for (admin_watch* w : admin_watches_) {
+    w->wake->cancel();  // answered "shutting down"
+  }
   if (active_ == 0 && on_drained) {
     on_drained();
   }
@@ -183,7 +186,10 @@ awaitable<void> basic_runtime<Clock>::startup_worker(std::shared_ptr<startup_cur
 
 template <class Clock>
 awaitable<void> basic_runtime<Clock>::reconcile(std::size_t index, startup_cursor& cur) {
-  auto& c = *collections_[index];
+  // Held across the list: a reload may remove the collection (or renumber it) meanwhile, and an
+  // admin request may start its cycle; both are checked after the resume.
+  const std::shared_ptr<collection_runtime> cp = collections_[index];
+  auto& c = *cp;
   auto& cl = *clusters_[c.cluster];
   if (c.cfg->suspend || cl.block) {
     // Suspended "after" schedules have no slots to count; everything else waits for its slot
@@ -195,9 +201,18 @@ awaitable<void> basic_runtime<Clock>::reconcile(std::size_t index, startup_curso
   }
   log_event(log_level_t::debug, "startup: listing jobs", collection_fields(*cl.cfg, *c.cfg));
   client::list_request request{c.cfg->database, c.cfg->name};
+  ++cl.users;  // a reload retires (keeps) the cluster until the list is answered
   auto listed = co_await cl.api.async_list(std::move(request));
-  if (stopping_) {
+  --cl.users;
+  if (stopping_ || c.retired_config || c.index == collection_runtime::retired_index || c.running) {
+    // Stopping; removed by a reload; or a cycle started meanwhile (an admin request): it lists
+    // first itself and schedules the next slot when it ends.
     co_return;
+  }
+  index = c.index;
+  if (clusters_[c.cluster].get() != &cl) {
+    enqueue(index, first_slot(c.plan, wall_now(), std::nullopt, random_bits()));
+    co_return;  // the connection was replaced: the next slot goes through the new one
   }
   const wall_time now = wall_now();
   if (!listed) {
@@ -215,8 +230,7 @@ awaitable<void> basic_runtime<Clock>::reconcile(std::size_t index, startup_curso
     active = active || !client::is_terminal(j.state);
   }
   if (active) {
-    c.running = true;
-    spawn(scheduled_cycle(c, cycle_mode::observe, true), "adopted cycle");
+    start_cycle(cp, cycle_mode::observe, true, "adopted cycle");
     co_return;
   }
   std::optional<wall_time> last_start;
@@ -347,9 +361,19 @@ void basic_runtime<Clock>::dispatch(std::size_t index) {
     enqueue(index, next_slot(c.plan, previous, now, std::nullopt, random_bits()));
     return;
   }
-  c.running = true;
-  ++c.generation;
-  spawn(scheduled_cycle(c, cycle_mode::refresh, false), "refresh cycle");
+  start_cycle(collections_[index], cycle_mode::refresh, false, "refresh cycle");
+}
+
+template <class Clock>
+bool basic_runtime<Clock>::start_cycle(const std::shared_ptr<collection_runtime>& c,
+                                       cycle_mode mode, bool forced_slot, const char* what) {
+  if (c->running) {
+    return false;
+  }
+  c->running = true;
+  ++c->generation;
+  spawn(scheduled_cycle(c, mode, forced_slot), what);
+  return true;
 }
 
 template <class Clock>

@@ -172,7 +172,7 @@ reload_summary basic_runtime<Clock>::apply_config(std::shared_ptr<const config::
     if (!p.reuse) {
       ++summary.added;
       collections.push_back(
-          std::make_unique<collection_runtime>(p.cluster, *p.cfg, std::move(*p.plan), rng_()));
+          std::make_shared<collection_runtime>(p.cluster, *p.cfg, std::move(*p.plan), rng_()));
       added.push_back(collections.size() - 1);
       queue_as.push_back(queueing::reconcile);
       log_event(log_level_t::info, "reload: collection added", collection_fields(nc, *p.cfg));
@@ -223,6 +223,8 @@ reload_summary basic_runtime<Clock>::apply_config(std::shared_ptr<const config::
       retired_.push_back(std::move(c));
     } else {
       log_event(log_level_t::info, "reload: collection removed", f);
+      resolve_admin(*c, admin_detail::make_result(admin_refresh_result::kind::failed,
+                                                  "the collection was removed by a reload"));
     }
   }
   clusters_ = std::move(clusters);
@@ -266,13 +268,8 @@ void basic_runtime<Clock>::release_retired(collection_runtime& c, cluster_runtim
   }
   if (collection_gone) {
     // Pending admin requests for it get their answer before it goes.
-    for (admin_watch* w : admin_watches_) {
-      if (w->collection == &c && !w->result) {
-        w->result = admin_detail::make_result(admin_refresh_result::kind::failed,
-                                              "the collection was removed by a reload");
-        w->wake->cancel();
-      }
-    }
+    resolve_admin(c, admin_detail::make_result(admin_refresh_result::kind::failed,
+                                               "the collection was removed by a reload"));
   }
   // Dropped later, from the executor: the caller's frame still refers to both.
   net::post(ex_, [self = this->shared_from_this(), pc = collection_gone ? &c : nullptr,

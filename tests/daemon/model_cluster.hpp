@@ -12,6 +12,9 @@
 #include <string>
 #include <vector>
 
+#include <boost/asio/basic_waitable_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+
 #include <refreshd/client/refresh_api.hpp>
 
 #include "mock_clock.hpp"
@@ -30,7 +33,14 @@ class model_cluster {
     std::string collection;
     mock_clock::time_point created;
     behaviour how;
+    bool by_daemon = false;  ///< started by a refresh request (not by start_job)
   };
+
+  /// Every request waits this long (on the mock clock) before the model answers it.
+  std::chrono::milliseconds latency{0};
+  /// Refresh requests that found an active job the daemon itself had started: two cycles of
+  /// one collection at once (never expected, whatever the other actors do).
+  int self_overlapping = 0;
 
   /// Answer every request with this error instead (e.g. unsupported, unauthenticated).
   std::optional<client::api_error> broken;
@@ -94,6 +104,7 @@ class model_cluster {
     for (const auto& j : jobs) {
       if (j.collection == r.collection && client::is_active(state_of(j))) {
         ++overlapping;
+        self_overlapping += j.by_daemon ? 1 : 0;
         client::api_error e;
         e.kind = client::error_class::duplicate;
         e.code = 1100;
@@ -101,7 +112,9 @@ class model_cluster {
         return e;
       }
     }
-    return start_job(r.collection);
+    const auto id = start_job(r.collection);
+    jobs.back().by_daemon = true;
+    return id;
   }
   client::api_result<client::job_info> describe(client::job_id id) {
     request_times.push_back(mock_clock::now());
@@ -153,12 +166,14 @@ class model_api final : public client::refresh_api {
       : model_(m), token_(std::move(token)) {}
   awaitable<client::api_result<client::job_id>> async_refresh(
       client::refresh_request request) override {
+    co_await delay();
     if (auto e = refused()) {
       co_return *e;
     }
     co_return model_.refresh(request);
   }
   awaitable<client::api_result<client::job_info>> async_describe(client::job_id id) override {
+    co_await delay();
     if (auto e = refused()) {
       co_return *e;
     }
@@ -166,6 +181,7 @@ class model_api final : public client::refresh_api {
   }
   awaitable<client::api_result<std::vector<client::job_info>>> async_list(
       client::list_request request) override {
+    co_await delay();
     if (auto e = refused()) {
       co_return *e;
     }
@@ -174,6 +190,13 @@ class model_api final : public client::refresh_api {
   void set_token(std::string t) { token_ = std::move(t); }
 
  private:
+  awaitable<void> delay() {
+    if (model_.latency.count() > 0) {
+      net::basic_waitable_timer<mock_clock> t(co_await net::this_coro::executor,
+                                              mock_clock::now() + model_.latency);
+      co_await t.async_wait(use_nothrow);
+    }
+  }
   std::optional<client::api_error> refused() {
     if (!model_.required_token || *model_.required_token == token_) {
       return std::nullopt;

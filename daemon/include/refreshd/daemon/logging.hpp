@@ -46,13 +46,15 @@ void setup_logging(const logging_options& options);
 /// The line formatter (tests put it on an ostream sink).
 std::unique_ptr<spdlog::formatter> make_formatter(const logging_options& options);
 
-/// Structured fields of one line, in output order. Absent optionals are omitted.
+/// Structured fields of one line, in output order. Absent optionals are omitted. The fields own
+/// their text: a log_fields may be built before a co_await and written after it, when a reload
+/// may have freed the configuration it was built from (docs/DAEMON.md "Lifetimes").
 struct log_fields {
-  std::string_view cluster;
-  std::string_view database;
-  std::string_view collection;
+  std::string cluster;
+  std::string database;
+  std::string collection;
   std::optional<std::int64_t> job_id;
-  std::string_view state;
+  std::string state;
   std::optional<int> progress;
   /// Anything else: key and value (values that look like integers are still strings in JSON
   /// unless added with add_number).

@@ -142,7 +142,9 @@ client::refresh_request refresh_target(const config::collection& c);
 /// A read-only view of the runtime's collections, in configuration order (collections()).
 class collection_list {
  public:
-  using storage = std::vector<std::unique_ptr<collection_runtime>>;
+  /// Shared: a coroutine that needs a collection across a co_await holds it (a cycle) or a
+  /// weak reference checked after each resume (an admin request); a reload may remove it.
+  using storage = std::vector<std::shared_ptr<collection_runtime>>;
   class iterator {
    public:
     using iterator_category = std::forward_iterator_tag;
@@ -339,7 +341,12 @@ class basic_runtime : public std::enable_shared_from_this<basic_runtime<Clock>> 
   std::uint64_t random_bits() { return rng_(); }
 
   // runtime_cycle.hpp: one cycle
-  awaitable<void> scheduled_cycle(collection_runtime& c, cycle_mode mode, bool forced_slot);
+  /// The one place a cycle of a collection starts: false (nothing started) when the collection
+  /// already has one. `c.running` is owned by the cycle from here to its end.
+  bool start_cycle(const std::shared_ptr<collection_runtime>& c, cycle_mode mode, bool forced_slot,
+                   const char* what);
+  awaitable<void> scheduled_cycle(std::shared_ptr<collection_runtime> c, cycle_mode mode,
+                                  bool forced_slot);
   void release_retired(collection_runtime& c, cluster_runtime<Clock>& cl);
   std::optional<steady_time> cycle_deadline(const collection_runtime& c) const;
   awaitable<std::optional<cycle_outcome>> drive(collection_runtime& c, cluster_runtime<Clock>& cl,
@@ -351,13 +358,19 @@ class basic_runtime : public std::enable_shared_from_this<basic_runtime<Clock>> 
 
   // runtime_admin.hpp: the admin trigger
   struct admin_watch {
-    const collection_runtime* collection = nullptr;
+    std::weak_ptr<const collection_runtime> collection;  // checked after every resume
     bool joined = false;  // watching a cycle that existed before the request
     std::optional<admin_refresh_result> result;
     timer_type* wake = nullptr;
   };
   void notify_admin(const collection_runtime& c, const cycle_event& e);
   void notify_admin(const collection_runtime& c, const cycle_outcome& o);
+  /// Answers the admin requests of `c` that have no answer yet (its cycle ended, or a reload
+  /// removed it).
+  void resolve_admin(const collection_runtime& c, const admin_refresh_result& r);
+  /// The answer for admin requests still waiting when the cycle of `c` ends.
+  admin_refresh_result cycle_end_answer(const collection_runtime& c,
+                                        const cluster_runtime<Clock>& cl) const;
   std::optional<admin_refresh_result> admin_precheck(std::size_t index) const;
   awaitable<admin_refresh_result> await_admin_result(admin_watch& w);
 
@@ -369,7 +382,7 @@ class basic_runtime : public std::enable_shared_from_this<basic_runtime<Clock>> 
   std::uint64_t config_generation_ = 0;
   collection_list::storage collections_;
   /// Removed by a reload while running (runtime_reload.hpp); dropped when their cycle ends.
-  std::vector<std::unique_ptr<collection_runtime>> retired_;
+  std::vector<std::shared_ptr<collection_runtime>> retired_;
   std::vector<std::unique_ptr<cluster_runtime<Clock>>> retired_clusters_;
   std::vector<queue_entry> queue_;  // a min-heap on due
   timer_type loop_timer_;
