@@ -28,6 +28,9 @@ api_result<T> scrubbed(api_result<T> result, std::string_view token, std::string
   auto error = result.error();
   redact(error.message, token, min_token_bytes);
   redact(error.message, spec, min_spec_bytes);
+  // The message was capped before it got here: a secret the cut went through is half there.
+  redact_cut(error.message, " [truncated]", token, min_token_bytes);
+  redact_cut(error.message, " [truncated]", spec, min_spec_bytes);
   return error;
 }
 

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <utility>
 
 #include <refreshd/client/scrub.hpp>
@@ -20,6 +21,20 @@ void redact(std::string& text, std::string_view secret, std::size_t min_length) 
   }
   for (auto pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos + 3)) {
     text.replace(pos, secret.size(), "***");
+  }
+}
+
+void redact_cut(std::string& text, std::string_view marker, std::string_view secret,
+                std::size_t min_length) {
+  if (secret.empty() || secret.size() < min_length || !text.ends_with(marker)) {
+    return;
+  }
+  const std::size_t end = text.size() - marker.size();
+  for (std::size_t k = std::min(secret.size() - 1, end); k > 0; --k) {
+    if (text.compare(end - k, k, secret, 0, k) == 0) {
+      text.replace(end - k, k, "***");
+      return;
+    }
   }
 }
 

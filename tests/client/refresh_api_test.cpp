@@ -288,6 +288,19 @@ TEST_F(RefreshApiTest, JobReasonsNeverCarryTheToken) {
   }
 }
 
+// Server messages are capped at 4 KiB before the scrub sees them: a token the cut goes through
+// must not be half kept either.
+TEST_F(RefreshApiTest, ErrorMessageCutInsideTheTokenKeepsNoPartOfIt) {
+  const std::string message = std::string(4096 - 6, 'x') + std::string(token) + " rest";
+  server_.answers.push_back({200, R"({"code":1100,"message":")" + message + R"("})"});
+  auto api = make_api(std::string(token));
+  auto r = run(ioc_, api.async_describe(job_id{7, false}));
+
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().message.find("root:M"), std::string::npos) << r.error().message.substr(4080);
+  EXPECT_EQ(r.error().message.substr(4090), "*** [truncated]");
+}
+
 TEST_F(RefreshApiTest, MissingRouteIsUnsupported) {
   server_.answers.push_back({404, "404 page not found", "text/plain"});
   auto api = make_api(std::string(token));

@@ -21,6 +21,11 @@ inline constexpr std::size_t min_spec_bytes = 8;
 /// Replaces every occurrence of `secret` in `text` by "***" (when secret.size() >= min_length).
 void redact(std::string& text, std::string_view secret, std::size_t min_length);
 
+/// For `text` already cut, ending in `marker` (error messages end in " [truncated]"): the first
+/// bytes of `secret` right before the marker, the part of a secret the cut left, become "***".
+void redact_cut(std::string& text, std::string_view marker, std::string_view secret,
+                std::size_t min_length);
+
 /// Cuts `text` to at most `max_bytes` (max_bytes >= 3), on a UTF-8 character boundary, and
 /// ends it in "…" when it was cut. Shorter text is left alone.
 void cap_text(std::string& text, std::size_t max_bytes);
