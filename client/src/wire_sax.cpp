@@ -30,6 +30,10 @@ bool is_job_key(std::string_view k) {
   return std::find(job_keys.begin(), job_keys.end(), k) != job_keys.end();
 }
 
+/// Values (and keys) built of one inline externalSpec document; the rest are dropped, so a
+/// hostile spec of millions of tiny values costs no more than this.
+constexpr std::size_t max_spec_values = 4096;
+
 class pruning_sax {
  public:
   pruning_sax(json& out, record_sink* sink) : root_(out), sink_(sink) {}
@@ -55,6 +59,11 @@ class pruning_sax {
     }
     const frame& top = stack_.back();
     child_ = child_role(top.kind, k);
+    if (top.kind == role::keep_all && spec_values_ >= max_spec_values) {
+      child_.reset();  // an inline spec over its budget: the rest of it is dropped
+    } else if (child_ == role::keep_all && top.kind != role::keep_all) {
+      spec_values_ = 0;  // a new inline externalSpec
+    }
     if (!child_) {
       slot_ = nullptr;
       return true;
@@ -113,6 +122,9 @@ class pruning_sax {
     if (stack_.empty()) {
       root_ = std::move(v);
       return &root_;
+    }
+    if (stack_.back().kind == role::keep_all && ++spec_values_ > max_spec_values) {
+      return nullptr;
     }
     json& parent = *stack_.back().value;
     if (parent.is_array()) {  // only keep_all arrays are ever built
@@ -193,10 +205,11 @@ class pruning_sax {
   json& root_;
   record_sink* sink_;
   std::vector<frame> stack_;
-  json* slot_ = nullptr;       // the value slot of the last kept key of the current object
-  std::optional<role> child_;  // the role of that key's value
-  std::size_t skip_ = 0;       // > 0: inside a container whose content is not built
-  json record_;                // the record being built
+  json* slot_ = nullptr;         // the value slot of the last kept key of the current object
+  std::optional<role> child_;    // the role of that key's value
+  std::size_t skip_ = 0;         // > 0: inside a container whose content is not built
+  json record_;                  // the record being built
+  std::size_t spec_values_ = 0;  // values built of the current inline externalSpec
 };
 
 }  // namespace

@@ -25,7 +25,7 @@ class record_sink {
 };
 
 /// Parses `body` (already checked for depth and emptiness by the caller) into the pruned
-/// document; nullopt-like failure: false when the body is not valid JSON.
+/// document `out`; false when the body is not valid JSON (malformed or truncated).
 bool parse_pruned(std::string_view body, nlohmann::json& out, record_sink* records);
 
 }  // namespace refreshd::client::wire::detail

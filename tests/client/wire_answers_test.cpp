@@ -201,5 +201,18 @@ TEST(WireAnswersTest, UnknownKeysAndUnexpectedContainersAreNotBuiltButStillTyped
       << bad.error().message;
 }
 
+TEST(WireAnswersTest, InlineSpecDocumentIsBounded) {
+  std::string spec = "[";
+  for (int i = 0; i < 200'000; ++i) {
+    spec += i == 0 ? "{}" : ",{}";
+  }
+  spec += "]";
+  auto r = wire::parse_describe_response(
+      200, R"({"code":0,"data":{"jobId":7,"state":"RefreshPending","externalSpec":)" + spec + "}}");
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  ASSERT_TRUE(r->external_spec.has_value());
+  EXPECT_LT(r->external_spec->size(), std::size_t{64} * 1024);
+}
+
 }  // namespace
 }  // namespace refreshd::client
