@@ -6,6 +6,7 @@
 #include <vector>
 
 #include <refreshd/client/refresh_api.hpp>
+#include <refreshd/client/scrub.hpp>
 #include <refreshd/client/wire.hpp>
 
 namespace refreshd::client {
@@ -18,17 +19,6 @@ std::string timeout_header(std::chrono::milliseconds timeout) {
   return std::to_string((ms + 999) / 1000);
 }
 
-/// Replaces every occurrence of `secret` in `text`. Short strings are not treated as secrets
-/// (they would mangle ordinary words and protect nothing).
-void redact(std::string& text, std::string_view secret, std::size_t min_length) {
-  if (secret.size() < min_length) {
-    return;
-  }
-  for (auto pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos + 3)) {
-    text.replace(pos, secret.size(), "***");
-  }
-}
-
 /// Server messages are kept verbatim, except that our own secrets never travel on.
 template <class T>
 api_result<T> scrubbed(api_result<T> result, std::string_view token, std::string_view spec = {}) {
@@ -36,8 +26,11 @@ api_result<T> scrubbed(api_result<T> result, std::string_view token, std::string
     return result;
   }
   auto error = result.error();
-  redact(error.message, token, 4);
-  redact(error.message, spec, 8);
+  redact(error.message, token, min_token_bytes);
+  redact(error.message, spec, min_spec_bytes);
+  // The message was capped before it got here: a secret the cut went through is half there.
+  redact_cut(error.message, " [truncated]", token, min_token_bytes);
+  redact_cut(error.message, " [truncated]", spec, min_spec_bytes);
   return error;
 }
 
@@ -72,7 +65,7 @@ awaitable<std::variant<http_response, api_error>> http_refresh_api::post(operati
                                           replayable);
   if (auto* e = std::get_if<transport_error>(&result)) {
     auto error = from_transport(*e);
-    redact(error.message, token_, 4);
+    redact(error.message, token_, min_token_bytes);
     co_return error;
   }
   co_return std::get<http_response>(std::move(result));
@@ -97,7 +90,7 @@ awaitable<api_result<job_info>> http_refresh_api::async_describe(job_id id) {
     co_return std::move(*e);
   }
   const auto& response = std::get<http_response>(answer);
-  auto result = wire::parse_describe_response(response.status, response.body);
+  auto result = wire::parse_describe_response(response.status, response.body, token_);
   co_return scrubbed(std::move(result), token_);
 }
 
@@ -108,8 +101,13 @@ awaitable<api_result<std::vector<job_info>>> http_refresh_api::async_list(list_r
     co_return std::move(*e);
   }
   const auto& response = std::get<http_response>(answer);
-  auto result = wire::parse_list_response(response.status, response.body);
-  co_return scrubbed(std::move(result), token_);
+  const wire::list_keep keep{request.collection, request.max_records, token_};
+  auto result = wire::parse_list_answer(response.status, response.body, keep);
+  if (!result) {
+    co_return scrubbed(api_result<std::vector<job_info>>(result.error()), token_);
+  }
+  last_list_dropped_ = result->dropped;
+  co_return std::move(result).value().jobs;
 }
 
 }  // namespace refreshd::client

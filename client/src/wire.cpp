@@ -7,9 +7,11 @@
 #include <string>
 #include <utility>
 #include <variant>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include <refreshd/client/scrub.hpp>
 #include <refreshd/client/wire.hpp>
 
 #include "wire_detail.hpp"
@@ -194,7 +196,17 @@ bool read_job_fields(const json& obj, job_info& info, std::string& error) {
   return true;
 }
 
-std::variant<job_info, std::string> read_job_info(const json& obj) {
+/// Reason and state text are capped and scrubbed of the token and of the job's own external
+/// spec before they are kept (SPEC §16).
+void scrub_texts(job_info& info, std::string_view token) {
+  const secrets s{token, info.external_spec ? std::string_view(*info.external_spec) : ""};
+  if (info.reason) {
+    scrub(*info.reason, s, max_reason_bytes);
+  }
+  scrub(info.state_text, s, max_state_bytes);
+}
+
+std::variant<job_info, std::string> read_job_info(const json& obj, std::string_view token) {
   if (!obj.is_object()) {
     return std::string("job info is not a JSON object");
   }
@@ -215,15 +227,18 @@ std::variant<job_info, std::string> read_job_info(const json& obj) {
   if (!read_state(obj, info, error) || !read_job_fields(obj, info, error)) {
     return error;
   }
+  scrub_texts(info, token);
   return info;
 }
 
 /// The `data` member of a success envelope, or the api_error the answer stands for.
-std::variant<json, api_error> open_envelope(operation op, int http_status, std::string_view body) {
+/// With `records`, the elements of `data.records` go there one at a time (see wire_sax.hpp).
+std::variant<json, api_error> open_envelope(operation op, int http_status, std::string_view body,
+                                            detail::record_sink* records = nullptr) {
   if (http_status != 200) {
     return detail::error_from_status(op, http_status, body);
   }
-  auto doc = detail::parse_json(body);
+  auto doc = detail::parse_json(body, records);
   if (auto* e = std::get_if<std::string>(&doc)) {
     return bad_response(http_status, std::move(*e));
   }
@@ -255,6 +270,104 @@ std::variant<json, api_error> open_envelope(operation op, int http_status, std::
   }
   return std::move(*data);
 }
+
+/// Reads and checks every record of a list answer as it streams by, keeping the
+/// `keep.max_records` that matter most (see list_keep); the first bad record is remembered.
+class list_collector final : public detail::record_sink {
+ public:
+  explicit list_collector(const list_keep& keep) : keep_(keep) {}
+
+  void reset() override {
+    kept_.clear();
+    seen_ = 0;
+    dropped_ = 0;
+    error_.clear();
+  }
+
+  void add(json&& record) override {
+    const std::size_t index = seen_++;
+    auto info = read_job_info(record, keep_.token);
+    record = json();  // freed before anything is kept
+    if (!error_.empty()) {
+      return;
+    }
+    if (auto* e = std::get_if<std::string>(&info)) {
+      error_ = "records[" + std::to_string(index) + "]: " + *e;
+      return;
+    }
+    offer(entry{rank_of(std::get<job_info>(info), index), std::get<job_info>(std::move(info))});
+  }
+
+  const std::string& error() const noexcept { return error_; }
+
+  list_answer take() {
+    std::sort(kept_.begin(), kept_.end(),
+              [](const entry& a, const entry& b) { return a.rank.index < b.rank.index; });
+    list_answer out;
+    out.jobs.reserve(kept_.size());
+    for (auto& e : kept_) {
+      out.jobs.push_back(std::move(e.info));
+    }
+    out.dropped = dropped_;
+    return out;
+  }
+
+ private:
+  struct priority {
+    bool ours;    // of the requested collection (or unnamed), or no collection requested
+    bool active;  // not terminal: Pending, InProgress or an unknown state
+    std::int64_t start;
+    std::size_t index;  // answer order: earlier wins a tie
+
+    bool better_than(const priority& o) const {
+      if (ours != o.ours) {
+        return ours;
+      }
+      if (active != o.active) {
+        return active;
+      }
+      if (start != o.start) {
+        return start > o.start;
+      }
+      return index < o.index;
+    }
+  };
+  struct entry {
+    priority rank;
+    job_info info;
+  };
+
+  priority rank_of(const job_info& j, std::size_t index) const {
+    const bool ours = keep_.collection.empty() || j.collection_name.empty() ||
+                      j.collection_name == keep_.collection;
+    return priority{ours, !is_terminal(j.state), j.start_time_ms, index};
+  }
+
+  /// A min-heap on rank: the front is the record to drop first.
+  void offer(entry e) {
+    const auto worse_first = [](const entry& a, const entry& b) {
+      return a.rank.better_than(b.rank);
+    };
+    if (kept_.size() < keep_.max_records) {
+      kept_.push_back(std::move(e));
+      std::push_heap(kept_.begin(), kept_.end(), worse_first);
+      return;
+    }
+    ++dropped_;
+    if (kept_.empty() || !e.rank.better_than(kept_.front().rank)) {
+      return;
+    }
+    std::pop_heap(kept_.begin(), kept_.end(), worse_first);
+    kept_.back() = std::move(e);
+    std::push_heap(kept_.begin(), kept_.end(), worse_first);
+  }
+
+  const list_keep& keep_;
+  std::vector<entry> kept_;
+  std::size_t seen_ = 0;
+  std::size_t dropped_ = 0;
+  std::string error_;
+};
 
 api_result<job_id> read_refresh_answer(int http_status, std::string_view body) {
   auto data = open_envelope(operation::refresh, http_status, body);
@@ -337,20 +450,23 @@ api_result<job_id> parse_refresh_response(int http_status, std::string_view body
   return r;
 }
 
-api_result<job_info> parse_describe_response(int http_status, std::string_view body) {
+api_result<job_info> parse_describe_response(int http_status, std::string_view body,
+                                             std::string_view token) {
   auto data = open_envelope(operation::describe, http_status, body);
   if (auto* e = std::get_if<api_error>(&data)) {
     return std::move(*e);
   }
-  auto info = read_job_info(std::get<json>(data));
+  auto info = read_job_info(std::get<json>(data), token);
   if (auto* e = std::get_if<std::string>(&info)) {
     return bad_response(http_status, "describe: " + *e);
   }
   return std::get<job_info>(std::move(info));
 }
 
-api_result<std::vector<job_info>> parse_list_response(int http_status, std::string_view body) {
-  auto data = open_envelope(operation::list, http_status, body);
+api_result<list_answer> parse_list_answer(int http_status, std::string_view body,
+                                          const list_keep& keep) {
+  list_collector records(keep);
+  auto data = open_envelope(operation::list, http_status, body, &records);
   if (auto* e = std::get_if<api_error>(&data)) {
     return std::move(*e);
   }
@@ -358,24 +474,27 @@ api_result<std::vector<job_info>> parse_list_response(int http_status, std::stri
   if (!d.is_object()) {
     return bad_response(http_status, "list: \"data\" is not a JSON object");
   }
-  std::vector<job_info> jobs;
-  auto records = d.find("records");
+  auto it = d.find("records");
   // The server always sends an array; a missing or null `records` is read as no jobs.
-  if (records == d.end() || records->is_null()) {
-    return jobs;
+  if (it == d.end() || it->is_null()) {
+    return list_answer{};
   }
-  if (!records->is_array()) {
+  if (!it->is_array()) {
     return bad_response(http_status, "list: \"records\" is not an array");
   }
-  jobs.reserve(records->size());
-  for (std::size_t i = 0; i < records->size(); ++i) {
-    auto info = read_job_info((*records)[i]);
-    if (auto* e = std::get_if<std::string>(&info)) {
-      return bad_response(http_status, "list: records[" + std::to_string(i) + "]: " + *e);
-    }
-    jobs.push_back(std::get<job_info>(std::move(info)));
+  if (!records.error().empty()) {
+    return bad_response(http_status, "list: " + records.error());
   }
-  return jobs;
+  return records.take();
+}
+
+api_result<std::vector<job_info>> parse_list_response(int http_status, std::string_view body,
+                                                      const list_keep& keep) {
+  auto r = parse_list_answer(http_status, body, keep);
+  if (!r) {
+    return r.error();
+  }
+  return std::move(r).value().jobs;
 }
 
 }  // namespace refreshd::client::wire

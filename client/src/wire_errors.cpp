@@ -160,15 +160,15 @@ std::string capped(std::string_view message) {
 
 namespace detail {
 
-std::variant<json, std::string> parse_json(std::string_view body) {
+std::variant<json, std::string> parse_json(std::string_view body, record_sink* records) {
   if (body.empty()) {
     return std::string("empty response body");
   }
   if (too_deep(body)) {
     return "the response nests deeper than " + std::to_string(max_nesting) + " levels";
   }
-  json doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) {
+  json doc;
+  if (!parse_pruned(body, doc, records)) {
     return std::string("the response is not valid JSON (malformed or truncated)");
   }
   return doc;

@@ -134,8 +134,14 @@ int run_api_command(const std::string& which, api_command_options& o) {
     auto id = parse_job_id(o.job_id);
     return run_interruptible(ioc, [&] { return run_describe(api, id, fmt, io); });
   }
-  client::list_request req{conn.database, o.name};
-  return run_interruptible(ioc, [&] { return run_list(api, req, fmt, io); });
+  client::list_request req{conn.database, o.name};  // keeps default_list_records (1000)
+  const int rc = run_interruptible(ioc, [&] { return run_list(api, req, fmt, io); });
+  if (rc == exit_ok && api.last_list_dropped() > 0) {
+    std::cerr << "note: " << api.last_list_dropped() << " more records in the answer are not "
+              << "shown (at most " << req.max_records
+              << " are kept: active and newest jobs first)\n";
+  }
+  return rc;
 }
 
 void setup_cli_logging() {

@@ -122,7 +122,8 @@ cycle_step refresh_cycle::start(const instant& now, std::optional<steady_time> d
 cycle_action refresh_cycle::list_now(list_purpose p) {
   purpose_ = p;
   phase_ = cycle_phase::listing;
-  return list_action{client::list_request{target_.database, target_.collection}};
+  return list_action{
+      client::list_request{target_.database, target_.collection, daemon_list_records}};
 }
 
 cycle_action refresh_cycle::wait_then(const instant& now, milliseconds d, then_do what,

@@ -200,7 +200,7 @@ awaitable<void> basic_runtime<Clock>::reconcile(std::size_t index, startup_curso
     co_return;
   }
   log_event(log_level_t::debug, "startup: listing jobs", collection_fields(*cl.cfg, *c.cfg));
-  client::list_request request{c.cfg->database, c.cfg->name};
+  client::list_request request{c.cfg->database, c.cfg->name, daemon_list_records};
   ++cl.users;  // a reload retires (keeps) the cluster until the list is answered
   auto listed = co_await cl.api.async_list(std::move(request));
   --cl.users;

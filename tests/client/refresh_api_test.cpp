@@ -257,6 +257,50 @@ TEST_F(RefreshApiTest, RefreshErrorNeverCarriesTheExternalSpec) {
   EXPECT_EQ(r.error().message, "unsupported spec ***: invalid parameter");
 }
 
+// Reasons are stored (status page, logs, metrics labels never, but /status yes): the token is
+// removed before the 4 KiB cap, so one straddling the cap is never half kept (SPEC §16).
+TEST_F(RefreshApiTest, JobReasonsNeverCarryTheToken) {
+  const std::string echoed = "auth as root:Milvus-s3cr3t failed";
+  const std::string straddling = std::string(4096 - 16, 'x') + std::string(token) + "tail";
+  const auto job = [](const std::string& reason) {
+    return R"({"jobId":7,"state":"RefreshFailed","reason":")" + reason + R"("})";
+  };
+  server_.answers.push_back({200, R"({"code":0,"data":)" + job(echoed) + "}"});
+  server_.answers.push_back({200, R"({"code":0,"data":)" + job(straddling) + "}"});
+  server_.answers.push_back(
+      {200, R"({"code":0,"data":{"records":[)" + job(echoed) + "," + job(straddling) + "]}}"});
+  auto api = make_api(std::string(token));
+  auto plain = run(ioc_, api.async_describe(job_id{7, false}));
+  auto cut = run(ioc_, api.async_describe(job_id{7, false}));
+  auto listed = run(ioc_, api.async_list({"", "c"}));
+
+  ASSERT_TRUE(plain.has_value()) << describe_error(plain.error());
+  ASSERT_TRUE(cut.has_value()) << describe_error(cut.error());
+  ASSERT_TRUE(listed.has_value()) << describe_error(listed.error());
+  ASSERT_EQ(listed->size(), 2U);
+  EXPECT_EQ(plain->reason, std::optional<std::string>("auth as *** failed"));
+  EXPECT_EQ((*listed)[0].reason, plain->reason);
+  for (const auto* j : {&*cut, &(*listed)[1]}) {
+    ASSERT_TRUE(j->reason.has_value());
+    EXPECT_LE(j->reason->size(), 4096U);
+    EXPECT_EQ(j->reason->find("s3cr3t"), std::string::npos);
+    EXPECT_EQ(j->reason->find("root:Mil"), std::string::npos) << "no half-kept token";
+  }
+}
+
+// Server messages are capped at 4 KiB before the scrub sees them: a token the cut goes through
+// must not be half kept either.
+TEST_F(RefreshApiTest, ErrorMessageCutInsideTheTokenKeepsNoPartOfIt) {
+  const std::string message = std::string(4096 - 6, 'x') + std::string(token) + " rest";
+  server_.answers.push_back({200, R"({"code":1100,"message":")" + message + R"("})"});
+  auto api = make_api(std::string(token));
+  auto r = run(ioc_, api.async_describe(job_id{7, false}));
+
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().message.find("root:M"), std::string::npos) << r.error().message.substr(4080);
+  EXPECT_EQ(r.error().message.substr(4090), "*** [truncated]");
+}
+
 TEST_F(RefreshApiTest, MissingRouteIsUnsupported) {
   server_.answers.push_back({404, "404 page not found", "text/plain"});
   auto api = make_api(std::string(token));

@@ -180,10 +180,19 @@ TEST(WireRobustnessTest, LargeValidListIsParsedCompletely) {
     body += i == count ? "" : ",";
   }
   body += "]}}";
-  auto r = wire::parse_list_response(200, body);
+  wire::list_keep all;
+  all.max_records = count;
+  auto r = wire::parse_list_response(200, body, all);
   ASSERT_TRUE(r.has_value()) << r.error().message;
   ASSERT_EQ(r->size(), static_cast<std::size_t>(count));
   EXPECT_EQ(r->back().id.value, 449503829274509311 - count);
+  // By default at most default_list_records are kept (equal terminal jobs: answer order).
+  auto kept = wire::parse_list_answer(200, body, {});
+  ASSERT_TRUE(kept.has_value()) << kept.error().message;
+  ASSERT_EQ(kept->jobs.size(), default_list_records);
+  EXPECT_EQ(kept->dropped, count - default_list_records);
+  EXPECT_EQ(kept->jobs.back().id.value,
+            449503829274509311 - static_cast<std::int64_t>(default_list_records));
 }
 
 TEST(WireRobustnessTest, ByteMutationsNeverCrash) {

@@ -2,6 +2,7 @@
 // The refresh-job API as the daemon and the CLI see it: an abstract interface (tests plug in a
 // scripted fake) and the real implementation over http_client.
 
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,7 +24,10 @@ class refresh_api {
 /// Real API over HTTP(S). Sends `Authorization: Bearer <token>` when the token is non-empty,
 /// and `Request-Timeout: <seconds>`: the client's request_timeout rounded up, at least 1.
 /// Error messages never contain the token (nor, for refresh, the external spec): a server
-/// message that echoes one has it replaced by "***".
+/// message that echoes one has it replaced by "***". Job reasons and state text from describe
+/// and list are scrubbed the same way (of the token and the job's own spec) and capped (see
+/// wire.hpp, scrub.hpp). A list answer keeps at most `request.max_records` records (see
+/// wire::list_keep); last_list_dropped() tells how many of the last answer were not kept.
 class http_refresh_api final : public refresh_api {
  public:
   http_refresh_api(executor ex, std::string_view endpoint, std::string token,
@@ -35,12 +39,15 @@ class http_refresh_api final : public refresh_api {
   /// Replace the token (token files are re-read on reload and on authentication failures).
   void set_token(std::string token) { token_ = std::move(token); }
   http_client& transport() noexcept { return http_; }
+  /// Records of the last successful list answer that were read but not kept (0 before any).
+  std::size_t last_list_dropped() const noexcept { return last_list_dropped_; }
 
  private:
   awaitable<std::variant<http_response, api_error>> post(operation op, std::string body);
 
   http_client http_;
   std::string token_;
+  std::size_t last_list_dropped_ = 0;
 };
 
 /// Maps a transport failure to an api_error (class transient, or bad_response when a size

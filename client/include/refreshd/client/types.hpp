@@ -2,6 +2,7 @@
 // Value types of the Milvus refresh-job API (see ../shared/docs/api/milvus-refresh-api.md).
 // No I/O library appears here: the daemon, the CLI and the tests all share these types.
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -61,10 +62,15 @@ struct refresh_request {
   std::optional<std::string> external_spec;  ///< a secret
 };
 
+/// Records kept from one list answer unless a caller asks for fewer (SPEC §16; which ones:
+/// wire::list_keep). The CLI keeps this many; the daemon keeps daemon_list_records.
+inline constexpr std::size_t default_list_records = 1000;
+
 /// list request (contract §2.3). Empty collection: every external collection.
 struct list_request {
   std::string database;
   std::string collection;
+  std::size_t max_records = default_list_records;  ///< records kept of the answer (not sent)
 };
 
 enum class operation { refresh, describe, list };

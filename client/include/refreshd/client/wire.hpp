@@ -24,6 +24,25 @@ std::string build_describe_body(job_id id);
 /// {"dbName":..?,"collectionName":..?}; {} when both are empty.
 std::string build_list_body(const list_request& r);
 
+/// What is kept of a list answer (SPEC §16: memory follows what is kept, not the body). The
+/// body is read as a stream, one record at a time, and every record is still checked; at most
+/// `max_records` are kept, chosen in this order: records of `collection` (or without a
+/// collection name; all records when `collection` is empty) before others, non-terminal
+/// (Pending, InProgress, unknown) before terminal, later startTime first, then answer order.
+/// The kept records come out in answer order. So a daemon asking about one collection always
+/// keeps its active jobs and its newest terminal ones, however long the answer.
+struct list_keep {
+  std::string_view collection;
+  std::size_t max_records = default_list_records;
+  std::string_view token;  ///< scrubbed from reasons and state text (see scrub.hpp)
+};
+
+/// A list answer as kept: `dropped` records were read and checked but not kept.
+struct list_answer {
+  std::vector<job_info> jobs;
+  std::size_t dropped = 0;
+};
+
 /// Decode an HTTP answer. `http_status` is the response status; body is the raw body.
 /// Never throws on bad input. Success needs HTTP 200 and `{"code":0,"data":...}`; a non-zero
 /// `code` goes through classify(); HTTP 404 (any body) is `unsupported`; other non-200 statuses
@@ -39,11 +58,20 @@ std::string build_list_body(const list_request& r);
 /// may be sent as decimal strings and progress/times as floats; an empty `reason` → nullopt;
 /// `externalSpec` sent as a JSON object is kept as its JSON text; unknown keys are ignored.
 /// describe with `data: {}` is bad_response ("empty job info"). list: `records` missing or
-/// null → no jobs (the server always sends an array); one bad record → bad_response naming
-/// its index.
+/// null → no jobs (the server always sends an array); one bad record, however far down the
+/// answer, → bad_response naming its index; see list_keep for the records kept.
+/// `reason` and the state text are scrubbed of `token` and of the job's own externalSpec, then
+/// capped (max_reason_bytes, max_state_bytes; see scrub.hpp) before they are kept.
+/// Only what these readers look at is ever built from the body (wire_sax.hpp): unknown keys
+/// and the content of containers where a scalar is expected cost no memory.
 api_result<job_id> parse_refresh_response(int http_status, std::string_view body);
-api_result<job_info> parse_describe_response(int http_status, std::string_view body);
-api_result<std::vector<job_info>> parse_list_response(int http_status, std::string_view body);
+api_result<job_info> parse_describe_response(int http_status, std::string_view body,
+                                             std::string_view token = {});
+api_result<list_answer> parse_list_answer(int http_status, std::string_view body,
+                                          const list_keep& keep);
+/// parse_list_answer without the count of records dropped.
+api_result<std::vector<job_info>> parse_list_response(int http_status, std::string_view body,
+                                                      const list_keep& keep = {});
 
 /// Classify a server answer that is not a success: HTTP status plus JSON code/message
 /// (code 0 / empty message when the body had none). Keeps code and message verbatim (messages

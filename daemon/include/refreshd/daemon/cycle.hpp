@@ -120,8 +120,13 @@ cycle_params make_cycle_params(const config::collection_settings& s);
 
 // ---- actions: what the driver must do next --------------------------------------------------
 
+/// Records the daemon keeps of one list answer (SPEC §16): its collection's non-terminal jobs and
+/// newest terminal ones first (client::wire::list_keep), enough for the 64 ids of a trigger's
+/// baseline plus the job being tracked, whatever the answer's length.
+inline constexpr std::size_t daemon_list_records = 128;
+
 struct list_action {
-  client::list_request request;  ///< the collection's database and name
+  client::list_request request;  ///< the collection's database and name, daemon_list_records
 };
 struct refresh_action {
   client::refresh_request request;  ///< holds the secret spec: never log it
