@@ -101,7 +101,7 @@ int finish_job(const job_info& job, const trigger_args& args, cli_io io) {
 }  // namespace
 
 int report_api_error(std::ostream& err, std::string_view what, const api_error& e) {
-  // The message is the server's (or a parser's quote of its bytes): never raw on a terminal.
+  // The message is the server's, verbatim: never raw on a terminal.
   err << "error: " << safe_text(what) << ": " << safe_text(client::describe_error(e)) << '\n';
   switch (e.kind) {
     case error_class::unsupported:
