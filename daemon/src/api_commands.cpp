@@ -9,6 +9,8 @@
 
 #include <refreshd/daemon/exit_codes.hpp>
 
+#include "safe_text.hpp"
+
 namespace refreshd::daemon {
 namespace {
 
@@ -18,7 +20,7 @@ using client::job_info;
 using client::job_state;
 
 std::string collection_label(const client::refresh_request& r) {
-  return (r.database.empty() ? std::string("default") : r.database) + "/" + r.collection;
+  return safe_text((r.database.empty() ? std::string("default") : r.database) + "/" + r.collection);
 }
 
 awaitable<void> pause(std::chrono::milliseconds d) {
@@ -90,7 +92,7 @@ int finish_job(const job_info& job, const trigger_args& args, cli_io io) {
   render_job(io.out, job, args.format);
   if (job.state == job_state::failed) {
     io.err << "error: refresh job " << job.id.value << " of " << collection_label(args.request)
-           << " failed: " << job.reason.value_or("(the server gave no reason)") << '\n';
+           << " failed: " << safe_text(job.reason.value_or("(the server gave no reason)")) << '\n';
     return exit_failed;
   }
   return exit_ok;
@@ -99,7 +101,8 @@ int finish_job(const job_info& job, const trigger_args& args, cli_io io) {
 }  // namespace
 
 int report_api_error(std::ostream& err, std::string_view what, const api_error& e) {
-  err << "error: " << what << ": " << client::describe_error(e) << '\n';
+  // The message is the server's, verbatim: never raw on a terminal.
+  err << "error: " << safe_text(what) << ": " << safe_text(client::describe_error(e)) << '\n';
   switch (e.kind) {
     case error_class::unsupported:
       err << "hint: this cluster does not serve the refresh-job API "

@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 
 #include "http_api_impl.hpp"
+#include "safe_text.hpp"
 
 namespace refreshd::daemon {
 namespace {
@@ -19,7 +20,7 @@ using json = nlohmann::json;
 api_response json_body(int status, const json& body) {
   api_response r;
   r.status = status;
-  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  r.body = dump_json(body);
   return r;
 }
 

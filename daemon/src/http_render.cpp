@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "runtime_log.hpp"
+#include "safe_text.hpp"
 
 namespace refreshd::daemon {
 namespace {
@@ -109,9 +110,12 @@ std::optional<wall_time> shown_next_run(const status_row& r, wall_time now) {
 }
 
 std::string html_escape(std::string_view text) {
+  // Controls, C1, bidi overrides and invalid UTF-8 become visible escapes first: a browser
+  // would apply a U+202E reference just like the raw character.
+  const auto safe = safe_text(text);
   std::string out;
-  out.reserve(text.size());
-  for (const char ch : text) {
+  out.reserve(safe.size());
+  for (const char ch : safe) {
     switch (ch) {
       case '&':
         out += "&amp;";
@@ -157,8 +161,8 @@ std::string status_json(const status_view& v) {
   out["version"] = std::string(v.version);
   out["ready"] = v.ready;
   out["collections"] = std::move(collections);
-  // Server strings may hold invalid UTF-8: replace it rather than throw.
-  return out.dump(-1, ' ', false, json::error_handler_t::replace);
+  // Server strings may hold invalid UTF-8 (replaced, not thrown) and C1 / bidi (escaped).
+  return dump_json(out);
 }
 
 std::string status_page(const status_view& v) {

@@ -13,6 +13,8 @@
 
 #include <refreshd/daemon/logging.hpp>
 
+#include "safe_text.hpp"
+
 namespace refreshd::daemon {
 namespace {
 
@@ -22,8 +24,8 @@ using ordered_json = nlohmann::ordered_json;
 constexpr char structured_marker = '\x1e';
 
 std::string dump(const ordered_json& j) {
-  // Server messages may hold invalid UTF-8: replace it rather than throw.
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  // Server messages may hold invalid UTF-8 (replaced, not thrown), C1 and bidi (escaped).
+  return dump_json(j);
 }
 
 std::string_view level_name(spdlog::level::level_enum l) {
@@ -75,19 +77,25 @@ bool needs_quotes(std::string_view v) {
     return true;
   }
   for (unsigned char c : v) {
-    if (c <= ' ' || c == '"' || c == '=' || c == 0x7f) {
+    if (c <= ' ' || c == '"' || c == '=' || c == '\\') {
       return true;
     }
   }
-  return false;
+  return !is_safe_text(v);
 }
 
 std::string text_value(const ordered_json& v) {
   if (v.is_string()) {
     const auto& s = v.get_ref<const std::string&>();
-    return needs_quotes(s) ? dump(v) : s;
+    return needs_quotes(s) ? quote_text(s) : s;
   }
   return dump(v);
+}
+
+/// The message of a text line: as it is, or quoted when it holds something a reader of the
+/// line must not see raw (a reload diagnostic quoting a YAML key, a plain spdlog call).
+std::string text_message(std::string_view msg) {
+  return is_safe_text(msg) ? std::string(msg) : quote_text(msg);
 }
 
 class line_formatter final : public spdlog::formatter {
@@ -115,7 +123,7 @@ class line_formatter final : public spdlog::formatter {
     out.pop_back();  // '}'
     if (!payload.empty() && payload.front() == structured_marker && payload.size() > 3) {
       out += ',';
-      out.append(payload.substr(2));  // the object without its '{'
+      out.append(payload.substr(2));  // the object without its '{' (already hardened)
       return out;
     }
     out += ",\"msg\":";
@@ -137,7 +145,7 @@ class line_formatter final : public spdlog::formatter {
     if (!payload.empty() && payload.front() == structured_marker) {
       out += render_text_fields(payload.substr(1));
     } else {
-      out.append(payload);
+      out += text_message(payload);
     }
     return out;
   }
@@ -253,12 +261,13 @@ void log_event(log_level_t level, std::string_view msg, const log_fields& f) {
 std::string render_text_fields(std::string_view payload) {
   auto j = ordered_json::parse(payload, nullptr, false);
   if (!j.is_object()) {
-    return std::string(payload);
+    return text_message(payload);
   }
   std::string out;
   for (auto it = j.begin(); it != j.end(); ++it) {
     if (it.key() == "msg") {
-      out.insert(0, it.value().is_string() ? it.value().get<std::string>() : dump(it.value()));
+      out.insert(0, it.value().is_string() ? text_message(it.value().get<std::string>())
+                                           : dump(it.value()));
       continue;
     }
     if (it.value().is_null()) {

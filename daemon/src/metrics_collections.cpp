@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "metrics_families.hpp"
+#include "safe_text.hpp"
 
 namespace refreshd::daemon::metrics_detail {
 namespace {
@@ -24,7 +25,7 @@ double seconds(const std::optional<wall_time>& t) {
 }
 
 labels with(labels base, std::string name, std::string_view value) {
-  base.push_back(label{std::move(name), std::string(value)});
+  base.push_back(label{std::move(name), safe_text(value)});
   return base;
 }
 
@@ -86,9 +87,10 @@ std::vector<labels> base_labels(const collection_list& cols,
   std::vector<labels> out;
   out.reserve(cols.size());
   for (const auto& c : cols) {
-    out.push_back(labels{{"cluster", clusters.at(c.cluster).cfg->name},
-                         {"database", c.cfg->database},
-                         {"collection", c.cfg->name}});
+    // Names from the config: valid UTF-8 without controls, C1 or bidi in the exposition.
+    out.push_back(labels{{"cluster", safe_text(clusters.at(c.cluster).cfg->name)},
+                         {"database", safe_text(c.cfg->database)},
+                         {"collection", safe_text(c.cfg->name)}});
   }
   return out;
 }
@@ -211,7 +213,8 @@ void write_api_families(family_writer& w, const std::vector<metrics_cluster_view
           "API requests by operation and result (ok or the error class).", MetricType::Counter);
   for (const auto& c : clusters) {
     for (const auto op : operations) {
-      const labels l{{"cluster", c.cfg->name}, {"operation", std::string(client::to_string(op))}};
+      const labels l{{"cluster", safe_text(c.cfg->name)},
+                     {"operation", std::string(client::to_string(op))}};
       for (const auto r : results_of(*c.requests, op)) {
         w.add(counter_metric(with(l, "result", r), static_cast<double>(c.requests->get(op, r))));
       }
@@ -225,7 +228,8 @@ void write_api_families(family_writer& w, const std::vector<metrics_cluster_view
     const auto it = api.find(c.cfg->name);
     for (const auto op : operations) {
       prometheus::ClientMetric m;
-      m.label = {{"cluster", c.cfg->name}, {"operation", std::string(client::to_string(op))}};
+      m.label = {{"cluster", safe_text(c.cfg->name)},
+                 {"operation", std::string(client::to_string(op))}};
       const auto& h = it == api.end() ? empty : it->second[static_cast<std::size_t>(op)];
       m.histogram = h.to_client(api_duration_buckets);
       w.add(std::move(m));

@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "safe_text.hpp"
+
 namespace refreshd::daemon {
 
 std::string format_epoch_ms(std::int64_t ms) {
@@ -64,7 +66,7 @@ nlohmann::json to_json(const client::job_info& j) {
 
 std::string state_label(const client::job_info& j) {
   if (j.state == client::job_state::unknown && !j.state_text.empty()) {
-    return j.state_text + " (unknown state)";
+    return safe_text(j.state_text) + " (unknown state)";
   }
   return std::string(client::to_string(j.state));
 }
@@ -72,20 +74,20 @@ std::string state_label(const client::job_info& j) {
 }  // namespace
 
 std::string job_json(const client::job_info& job) {
-  return to_json(job).dump();
+  return dump_json(to_json(job));
 }
 
 void render_job(std::ostream& out, const client::job_info& j, output_format fmt) {
   if (fmt == output_format::json) {
-    out << to_json(j).dump() << '\n';
+    out << dump_json(to_json(j)) << '\n';
     return;
   }
   out << "job:        " << j.id.value << '\n'
-      << "collection: " << j.collection_name << '\n'
+      << "collection: " << safe_text(j.collection_name) << '\n'
       << "state:      " << state_label(j) << '\n'
       << "progress:   " << j.progress << "%\n";
   if (!j.external_source.empty()) {
-    out << "source:     " << j.external_source << '\n';
+    out << "source:     " << safe_text(j.external_source) << '\n';
   }
   if (j.start_time_ms > 0) {
     out << "started:    " << format_epoch_ms(j.start_time_ms) << '\n';
@@ -97,7 +99,7 @@ void render_job(std::ostream& out, const client::job_info& j, output_format fmt)
     }
   }
   if (j.reason) {
-    out << "reason:     " << *j.reason << '\n';
+    out << "reason:     " << safe_text(*j.reason) << '\n';
   }
 }
 
@@ -107,7 +109,7 @@ void render_jobs(std::ostream& out, const std::vector<client::job_info>& jobs, o
     for (const auto& j : jobs) {
       arr.push_back(to_json(j));
     }
-    out << nlohmann::json{{"jobs", arr}}.dump() << '\n';
+    out << dump_json(nlohmann::json{{"jobs", arr}}) << '\n';
     return;
   }
   if (jobs.empty()) {
@@ -122,11 +124,11 @@ void render_jobs(std::ostream& out, const std::vector<client::job_info>& jobs, o
     std::string duration = j.end_time_ms > 0 && j.start_time_ms > 0
                                ? format_duration_ms(j.end_time_ms - j.start_time_ms)
                                : "-";
-    out << std::left << std::setw(20) << j.id.value << ' ' << std::setw(23) << j.collection_name
-        << ' ' << std::setw(18) << state_label(j) << ' ' << std::setw(8)
-        << (std::to_string(j.progress) + "%") << ' ' << std::setw(25)
+    out << std::left << std::setw(20) << j.id.value << ' ' << std::setw(23)
+        << safe_text(j.collection_name) << ' ' << std::setw(18) << state_label(j) << ' '
+        << std::setw(8) << (std::to_string(j.progress) + "%") << ' ' << std::setw(25)
         << format_epoch_ms(j.start_time_ms) << ' ' << std::setw(9) << duration << ' '
-        << j.reason.value_or("") << '\n';
+        << safe_text(j.reason.value_or("")) << '\n';
   }
 }
 

@@ -23,6 +23,7 @@
 #include "duration_arg.hpp"
 #include "http_listener.hpp"
 #include "runtime_log.hpp"
+#include "safe_text.hpp"
 #include "systemd_notify.hpp"
 #include "test_hooks.hpp"
 
@@ -354,10 +355,10 @@ std::string once_summary(const std::vector<once_result>& results) {
   int completed = 0;
   for (const auto& r : results) {
     completed += r.outcome.kind == outcome_kind::completed ? 1 : 0;
-    rows.push_back({r.cluster->name, r.collection->database, r.collection->name,
-                    std::string(to_string(r.outcome.kind)),
+    rows.push_back({safe_text(r.cluster->name), safe_text(r.collection->database),
+                    safe_text(r.collection->name), std::string(to_string(r.outcome.kind)),
                     r.outcome.job ? std::to_string(r.outcome.job->id.value) : "-", job_duration(r),
-                    r.outcome.message});
+                    safe_text(r.outcome.message)});
   }
   std::array<std::size_t, 7> width{};
   for (const auto& row : rows) {

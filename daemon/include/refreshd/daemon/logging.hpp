@@ -77,8 +77,9 @@ enum class log_level_t { trace, debug, info, warn, error, critical };
 void log_event(log_level_t level, std::string_view msg, const log_fields& fields = {});
 
 /// The text form of one structured payload (used by the formatter; exposed for tests):
-/// "msg key=value ..." where values with spaces, quotes, '=' or control characters are quoted
-/// JSON-style.
+/// "msg key=value ..." where values that are empty or hold a space, '"', '=', '\', a control,
+/// C1 or bidi character or invalid UTF-8 are quoted with the escapes of docs/SECURITY.md
+/// "Hostile strings" (\n \" \\ \x1b \u202e); msg is quoted too when it holds one of the last four.
 std::string render_text_fields(std::string_view payload);
 
 }  // namespace refreshd::daemon
