@@ -1,27 +1,27 @@
 #include "tls_context.hpp"
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <stdexcept>
 
 #include <fmt/format.h>
 #include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 
+#include <refreshd/config/file_read.hpp>
+
 namespace refreshd::client::detail {
 namespace {
 
+// The bytes are read here (a regular file of bounded size, never blocking on a FIFO) and
+// handed to OpenSSL from memory: OpenSSL never opens the path itself.
 void load_ca_file(ssl::context& ctx, const std::string& path) {
-  {
-    std::ifstream probe(path);
-    if (!probe) {
-      throw std::invalid_argument(
-          fmt::format("tls.ca_file '{}' cannot be read: {}", path, std::strerror(errno)));
-    }
+  std::string pem;
+  try {
+    pem = config::read_bounded_regular_file(path, config::max_ca_file_size, "tls.ca_file");
+  } catch (const config::file_read_error& e) {
+    throw std::invalid_argument(e.what());
   }
   boost::system::error_code ec;
-  ctx.load_verify_file(path, ec);
+  ctx.add_certificate_authority(net::buffer(pem), ec);
   if (ec) {
     throw std::invalid_argument(
         fmt::format("tls.ca_file '{}' holds no usable PEM certificate ({})", path, ec.message()));

@@ -1,10 +1,10 @@
 #include "files.hpp"
 
 #include <cerrno>
-#include <cstdio>
 #include <sys/stat.h>
 #include <system_error>
 
+#include <refreshd/config/file_read.hpp>
 #include <refreshd/config/token.hpp>
 
 namespace refreshd::config::detail {
@@ -45,16 +45,12 @@ secret_file_check check_secret_file(const std::string& path) {
   return result;
 }
 
-std::optional<std::string> check_readable_file(const std::string& path) {
-  struct stat st {};
-  if (auto e = stat_regular(path, "file", st)) {
-    return e;
+std::optional<std::string> check_ca_file(const std::string& path) {
+  try {
+    (void)read_bounded_regular_file(path, max_ca_file_size, "CA file");
+  } catch (const file_read_error& e) {
+    return e.what();
   }
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) {
-    return "cannot read " + path + ": " + errno_text(errno);
-  }
-  std::fclose(f);
   return std::nullopt;
 }
 

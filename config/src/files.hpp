@@ -16,8 +16,8 @@ struct secret_file_check {
 /// Token file: a readable regular file (symlinks followed) with a non-empty token.
 secret_file_check check_secret_file(const std::string& path);
 
-/// CA bundle and similar: a readable regular file.
-std::optional<std::string> check_readable_file(const std::string& path);
+/// CA bundle: a readable regular file of at most max_ca_file_size bytes (the error names it).
+std::optional<std::string> check_ca_file(const std::string& path);
 
 /// `p` when absolute or when `base` is empty, otherwise base / p (lexically normalized).
 std::string resolve_path(const std::filesystem::path& base, const std::string& p);

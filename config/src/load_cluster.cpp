@@ -140,7 +140,7 @@ void read_tls(reader& r, const entry& e, raw_cluster& c, cluster_state& st) {
       }
       c.model.tls.ca_file = resolve_path(r.options().base_directory, *file);
       if (r.options().check_files) {
-        if (auto problem = check_readable_file(c.model.tls.ca_file)) {
+        if (auto problem = check_ca_file(c.model.tls.ca_file)) {
           r.error(t.value_pos, t.path, *problem);
         }
       }

@@ -1,13 +1,11 @@
 #include <algorithm>
 #include <array>
-#include <cerrno>
 #include <climits>
-#include <cstdio>
-#include <memory>
 #include <set>
 #include <system_error>
 #include <tuple>
 
+#include <refreshd/config/file_read.hpp>
 #include <refreshd/config/loader.hpp>
 
 #include "address.hpp"
@@ -182,8 +180,10 @@ load_result parse(std::string_view text, reader& r) {
     }
     read_root(r, root, raw);
   } catch (const YAML::Exception& e) {
-    // yaml-cpp messages describe the grammar problem, never the surrounding text.
-    r.error({e.mark.line + 1, e.mark.column + 1}, "", "YAML syntax error: " + e.msg);
+    // yaml-cpp messages describe the grammar problem; the few that append input ("bad YAML
+    // version: ...", "unknown escape character: ...") lose what follows the colon.
+    const std::string msg = e.msg.substr(0, e.msg.find(": "));
+    r.error({e.mark.line + 1, e.mark.column + 1}, "", "YAML syntax error: " + msg);
   }
   result.errors = sorted(r.take_errors());
   result.warnings = sorted(r.take_warnings());
@@ -210,24 +210,11 @@ load_result load_config_file(const std::filesystem::path& path, const load_optio
   const auto fail = [&](const std::string& why) {
     return load_result{std::nullopt, {{path.string(), 0, 0, "", "cannot read: " + why}}, {}};
   };
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
-  if (!f) {
-    return fail(std::error_code(errno, std::generic_category()).message());
-  }
   std::string text;
-  char buffer[65536];
-  for (;;) {
-    const std::size_t n = std::fread(buffer, 1, sizeof buffer, f.get());
-    text.append(buffer, n);
-    if (text.size() > max_config_size) {
-      return fail("larger than " + std::to_string(max_config_size) + " bytes");
-    }
-    if (n < sizeof buffer) {
-      break;
-    }
-  }
-  if (std::ferror(f.get()) != 0) {
-    return fail(std::error_code(errno, std::generic_category()).message());
+  try {
+    text = read_bounded_regular_file(path, max_config_size, "config file");
+  } catch (const file_read_error& e) {
+    return fail(e.reason());
   }
   load_options with_base = options;
   if (with_base.base_directory.empty()) {

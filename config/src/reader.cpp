@@ -66,6 +66,28 @@ std::string quote(std::string_view value) {
   return out;
 }
 
+std::string short_key(std::string_view key) {
+  constexpr std::size_t limit = 40;
+  const auto plain = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || c == '.';
+  };
+  std::size_t n = 0;
+  while (n < key.size() && n < limit && plain(key[n])) {
+    ++n;
+  }
+  if (n == key.size()) {
+    return std::string(key);
+  }
+  // A long or odd key may be a line of a file that is not YAML (a password hash, a token):
+  // keep only its leading name characters.
+  return std::string(key.substr(0, n)) + "...";
+}
+
+std::string quote_key(std::string_view key) {
+  return "'" + short_key(key) + "'";
+}
+
 reader::reader(std::string file, const load_options& options)
     : file_(std::move(file)), options_(options) {}
 
@@ -110,19 +132,19 @@ std::vector<entry> reader::entries(const YAML::Node& map, position at, const std
       continue;
     }
     const std::string& name = key.Scalar();
-    const std::string key_path = join_path(path, name);
     if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
-      std::string message = "unknown key " + quote(name);
+      std::string message = "unknown key " + quote_key(name);
       if (auto h = hint ? hint(name) : std::nullopt) {
         message += ": " + *h;
       } else if (auto m = closest_match(name, allowed)) {
         message += " (did you mean '" + *m + "'?)";
       }
-      error(key_pos, key_path, std::move(message));
+      error(key_pos, join_path(path, short_key(name)), std::move(message));
       continue;
     }
+    const std::string key_path = join_path(path, name);
     if (!seen.insert(name).second) {
-      error(key_pos, key_path, "duplicate key " + quote(name));
+      error(key_pos, key_path, "duplicate key " + quote_key(name));
       continue;
     }
     out.push_back({name, key_path, key_pos, value, position_of(value, key_pos)});

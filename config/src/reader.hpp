@@ -43,6 +43,13 @@ std::string join_path(std::string_view parent, std::string_view key);
 /// A value quoted for an error message, shortened to 60 characters, control characters replaced.
 std::string quote(std::string_view value);
 
+/// A mapping key for an error message or key path: whole when it is a plain name (letters,
+/// digits, '_', '-', '.') of at most 40 characters, otherwise only its leading name characters
+/// and "..." (a file that is not YAML has lines for keys: a password hash, a token).
+std::string short_key(std::string_view key);
+/// short_key in single quotes.
+std::string quote_key(std::string_view key);
+
 class reader {
  public:
   reader(std::string file, const load_options& options);

@@ -1,8 +1,4 @@
-#include <cerrno>
-#include <cstdio>
-#include <memory>
-#include <system_error>
-
+#include <refreshd/config/file_read.hpp>
 #include <refreshd/config/token.hpp>
 
 namespace refreshd::config {
@@ -16,27 +12,11 @@ void trim_trailing_space(std::string& s) {
 }
 
 std::string read_token_file(const std::string& path) {
-  const auto fail = [&](const std::string& why) {
-    return token_error("cannot read token file " + path + ": " + why);
-  };
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
-  if (!f) {
-    throw fail(std::error_code(errno, std::generic_category()).message());
-  }
   std::string out;
-  char buffer[4096];
-  for (;;) {
-    const std::size_t n = std::fread(buffer, 1, sizeof buffer, f.get());
-    out.append(buffer, n);
-    if (out.size() > max_token_file_size) {
-      throw fail("larger than " + std::to_string(max_token_file_size) + " bytes");
-    }
-    if (n < sizeof buffer) {
-      break;
-    }
-  }
-  if (std::ferror(f.get()) != 0) {
-    throw fail("read error");
+  try {
+    out = read_bounded_regular_file(path, max_token_file_size, "token file");
+  } catch (const file_read_error& e) {
+    throw token_error(e.what());
   }
   trim_trailing_space(out);
   if (out.empty()) {

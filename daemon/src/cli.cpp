@@ -13,6 +13,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <refreshd/config/file_read.hpp>
 #include <refreshd/daemon/cli.hpp>
 #include <refreshd/daemon/exit_codes.hpp>
 #include <refreshd/daemon/load_config.hpp>
@@ -27,6 +28,9 @@
 namespace refreshd::daemon {
 namespace {
 
+/// Largest --external-spec-file accepted (bytes).
+constexpr std::size_t max_external_spec_file_size = std::size_t{64} * 1024;
+
 constexpr const char* exit_code_help =
     "Exit codes: 0 ok; 1 a job failed or an API call failed; 2 usage or configuration error;\n"
     "3 the cluster does not support the refresh API (HTTP 404); 4 authentication failed;\n"
@@ -39,6 +43,7 @@ struct api_command_options {
   std::string name;
   std::string external_source;
   std::string external_spec;
+  std::string external_spec_file;  ///< "-": standard input
   bool wait = false;
   std::string poll_interval = "1s";
   std::string poll_max = "10s";
@@ -77,6 +82,40 @@ client::job_id parse_job_id(const std::string& text) {
   return client::job_id{v, false};
 }
 
+/// The spec of `trigger`: --external-spec (warns: visible in ps) or --external-spec-file FILE
+/// ("-" = standard input), read like a token file: bounded, a regular file, never quoted.
+std::string external_spec_of(const api_command_options& o) {
+  if (!o.external_spec.empty() && !o.external_spec_file.empty()) {
+    throw usage_error("give only one of --external-spec and --external-spec-file");
+  }
+  if (!o.external_spec.empty()) {
+    spdlog::warn(
+        "--external-spec puts the spec (which may hold object-store keys) on the command line, "
+        "visible in ps and shell history; prefer --external-spec-file");
+    return o.external_spec;
+  }
+  if (o.external_spec_file.empty()) {
+    return {};
+  }
+  std::string spec;
+  try {
+    spec = o.external_spec_file == "-"
+               ? config::read_bounded_fd(STDIN_FILENO, max_external_spec_file_size, "external spec",
+                                         "from standard input")
+               : config::read_bounded_regular_file(
+                     o.external_spec_file, max_external_spec_file_size, "external spec file");
+  } catch (const config::file_read_error& e) {
+    throw usage_error(e.what());
+  }
+  while (!spec.empty() && (spec.back() == '\n' || spec.back() == '\r')) {
+    spec.pop_back();
+  }
+  if (spec.empty()) {
+    throw usage_error("--external-spec-file " + o.external_spec_file + " is empty");
+  }
+  return spec;
+}
+
 /// Runs `command` on a fresh io_context; SIGINT/SIGTERM interrupt it with 130/143.
 template <class Command>
 int run_interruptible(net::io_context& ioc, Command command) {
@@ -112,12 +151,15 @@ int run_api_command(const std::string& which, api_command_options& o) {
     trigger_args args;
     args.request.database = conn.database;
     args.request.collection = o.name;
-    if (o.external_source.empty() != o.external_spec.empty()) {
-      throw usage_error("--external-source and --external-spec must be given together");
+    const std::string spec = external_spec_of(o);
+    if (o.external_source.empty() != spec.empty()) {
+      throw usage_error(
+          "--external-source and --external-spec (or --external-spec-file) must be given "
+          "together");
     }
     if (!o.external_source.empty()) {
       args.request.external_source = o.external_source;
-      args.request.external_spec = o.external_spec;
+      args.request.external_spec = spec;
     } else if (!conn.external_source.empty()) {
       // The collection's configured pair, as the daemon would send it.
       args.request.external_source = conn.external_source;
@@ -166,7 +208,11 @@ int run_cli(int argc, char** argv) {
   trigger->add_option("--external-source", opts.external_source,
                       "Override the source URI (with --external-spec)");
   trigger->add_option("--external-spec", opts.external_spec,
-                      "Override the source spec JSON (with --external-source)");
+                      "Override the source spec JSON (with --external-source; visible in ps, "
+                      "prefer --external-spec-file)");
+  trigger->add_option("--external-spec-file", opts.external_spec_file,
+                      "Read the source spec JSON from this file, - for standard input "
+                      "(with --external-source)");
   trigger->add_flag("--wait", opts.wait, "Wait until the job ends, showing progress");
   trigger->add_option("--poll-interval", opts.poll_interval,
                       "With --wait: first describe interval (default 1s)");

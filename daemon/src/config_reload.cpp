@@ -3,15 +3,15 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <set>
-#include <sstream>
 #include <sys/inotify.h>
 #include <unistd.h>
 
 #include <boost/asio/co_spawn.hpp>
 
 #include <refreshd/config/diagnostic.hpp>
+#include <refreshd/config/file_read.hpp>
+#include <refreshd/config/loader.hpp>
 #include <refreshd/daemon/load_config.hpp>
 #include <refreshd/daemon/logging.hpp>
 
@@ -34,20 +34,19 @@ config_reloader::config_reloader(executor ex, std::filesystem::path file, hooks 
       settle_(ex),
       check_timer_(ex) {}
 
-std::optional<std::string> config_reloader::read_content() const {
-  std::ifstream in(file_, std::ios::binary);
-  if (!in) {
-    return std::nullopt;
+std::size_t config_reloader::content_fingerprint() const {
+  // Bounded and non-blocking: a FIFO or /dev/zero put in the file's place is refused here (the
+  // reload then reports why, naming the file), never waited on or read without end.
+  try {
+    return std::hash<std::string>{}(
+        config::read_bounded_regular_file(file_, config::max_config_size, "config file"));
+  } catch (const config::file_read_error& e) {
+    return std::hash<std::string>{}(e.what()) ^ 0x9e3779b97f4a7c15U;
   }
-  std::ostringstream s;
-  s << in.rdbuf();
-  return std::move(s).str();
 }
 
 void config_reloader::start() {
-  if (auto content = read_content()) {
-    last_content_hash_ = std::hash<std::string>{}(*content);
-  }
+  last_fingerprint_ = content_fingerprint();
   const int fd = options_.use_inotify ? ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC) : -2;
   if (fd == -2) {
     // inotify off: SIGHUP and the periodic check only.
@@ -156,16 +155,15 @@ awaitable<void> config_reloader::worker() {
     pending_ = false;
     force_ = false;
     // A file event or the periodic check reloads only a changed content; SIGHUP always.
-    const auto content = read_content();
-    const auto hash = content ? std::optional(std::hash<std::string>{}(*content)) : std::nullopt;
-    if (!force && hash == last_content_hash_) {
+    const std::size_t fingerprint = content_fingerprint();
+    if (!force && fingerprint == last_fingerprint_) {
       continue;
     }
-    reload_once(why, hash);
+    reload_once(why, fingerprint);
   }
 }
 
-bool config_reloader::reload_once(const std::string& why, std::optional<std::size_t> hash) {
+bool config_reloader::reload_once(const std::string& why, std::size_t fingerprint) {
   ++reloads_;
   if (hooks_.reloading) {
     hooks_.reloading();
@@ -173,9 +171,7 @@ bool config_reloader::reload_once(const std::string& why, std::optional<std::siz
   log_fields f;
   f.add("config", file_.string()).add("trigger", why);
   log_event(log_level_t::info, "reloading the configuration", f);
-  if (hash) {
-    last_content_hash_ = *hash;
-  }
+  last_fingerprint_ = fingerprint;
   add_watches();  // a symlinked file may point into another directory now
   std::optional<std::string> error;
   auto loaded = load_daemon_config(file_);
@@ -245,8 +241,7 @@ awaitable<void> config_reloader::check_loop() {
     if (watches_.empty()) {
       add_watches();
     }
-    const auto content = read_content();
-    if (content && std::hash<std::string>{}(*content) != last_content_hash_) {
+    if (content_fingerprint() != last_fingerprint_) {
       request("periodic check: file changed", false);
     }
   }

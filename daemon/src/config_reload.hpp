@@ -69,10 +69,11 @@ class config_reloader : public std::enable_shared_from_this<config_reloader> {
   awaitable<void> watch_loop();
   awaitable<void> check_loop();
   void add_watches();
-  /// `hash`: of the content the caller just read (nullopt: unreadable).
-  bool reload_once(const std::string& why, std::optional<std::size_t> hash);
-  /// The file's content, or nullopt when it cannot be read.
-  std::optional<std::string> read_content() const;
+  /// `fingerprint`: content_fingerprint() as the caller just read it.
+  bool reload_once(const std::string& why, std::size_t fingerprint);
+  /// A hash of the file's content or, when it cannot be read (missing, a FIFO, a device, over
+  /// the size cap), of why: an unreadable file is reported once, not on every file event.
+  std::size_t content_fingerprint() const;
 
   executor ex_;
   std::filesystem::path file_;
@@ -83,7 +84,7 @@ class config_reloader : public std::enable_shared_from_this<config_reloader> {
   net::steady_timer check_timer_;
   std::optional<net::posix::stream_descriptor> inotify_;
   std::vector<int> watches_;
-  std::size_t last_content_hash_ = 0;  ///< of the content last read by a reload (or at start)
+  std::size_t last_fingerprint_ = 0;  ///< of the content last read by a reload (or at start)
   bool pending_ = false;
   bool force_ = false;
   std::string why_;

@@ -5,6 +5,7 @@
 #include <iostream>
 #include <malloc.h>
 #include <stdexcept>
+#include <sys/prctl.h>
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -304,6 +305,9 @@ CLI::App* add_run_command(CLI::App& app, run_options& o) {
 }
 
 int run_command(const run_options& o) {
+  // Before any secret is read: no core dump, and no ptrace or /proc/PID/{mem,environ} access by
+  // other processes of the same user (SPEC §16). /proc/PID becomes owned by root.
+  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   net::io_context ioc;
   // The daemon handles SIGHUP (reload) from the start: a SIGHUP during startup must not kill it
   // (it reloads once startup reconciliation is done). run --once keeps the default.

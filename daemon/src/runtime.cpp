@@ -1,6 +1,9 @@
 // The production instantiation of the runtime (real_clock) and its non-template parts.
 #include <algorithm>
+#include <functional>
+#include <stdexcept>
 
+#include <refreshd/config/file_read.hpp>
 #include <refreshd/daemon/runtime.hpp>
 
 #include "runtime_cycle.hpp"
@@ -46,6 +49,19 @@ collection_runtime::collection_runtime(std::size_t cluster_index, const config::
       plan(std::move(p)),
       cycle(refresh_target(c), make_cycle_params(c.settings), seed) {
   set_suspended(state, c.suspend);
+}
+
+std::size_t ca_fingerprint(const config::cluster& c) {
+  if (c.tls.ca_file.empty()) {
+    return 0;
+  }
+  try {
+    const std::string pem =
+        config::read_bounded_regular_file(c.tls.ca_file, config::max_ca_file_size, "tls.ca_file");
+    return std::hash<std::string>{}(pem) | 1U;  // never 0
+  } catch (const config::file_read_error& e) {
+    throw std::invalid_argument(e.what());
+  }
 }
 
 cluster_connection make_http_connection(executor ex, const config::cluster& c, std::string token) {

@@ -15,6 +15,10 @@
 
 namespace refreshd::daemon {
 
+/// Hash of the cluster's tls.ca_file content, 0 without one. Throws std::invalid_argument (the
+/// message names the file) when it cannot be read.
+std::size_t ca_fingerprint(const config::cluster& c);
+
 template <class Clock>
 cluster_runtime<Clock>::cluster_runtime(executor ex, const config::cluster& c,
                                         cluster_connection conn)
@@ -55,9 +59,11 @@ std::shared_ptr<basic_runtime<Clock>> basic_runtime<Clock>::create(
   for (std::size_t i = 0; i < cfg->clusters.size(); ++i) {
     const auto& c = cfg->clusters[i];
     auto token = config::read_token(c.token, env);
+    const std::size_t ca = ca_fingerprint(c);
     auto conn = connect(ex, c, token);
     rt->clusters_.push_back(std::make_unique<cluster_runtime<Clock>>(ex, c, std::move(conn)));
     rt->clusters_.back()->token = config::secret_string(std::move(token));
+    rt->clusters_.back()->ca_fingerprint = ca;
     for (const auto& col : c.collections) {
       rt->collections_.push_back(
           std::make_shared<collection_runtime>(i, col, make_slot_plan(c.name, col), rt->rng_()));

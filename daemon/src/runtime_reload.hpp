@@ -50,20 +50,24 @@ reload_summary basic_runtime<Clock>::apply_config(std::shared_ptr<const config::
     std::optional<std::size_t> reuse;  // index into clusters_
     std::unique_ptr<cluster_runtime<Clock>> fresh;
     std::string token;
+    std::size_t ca = 0;  // the CA file's fingerprint
   };
   std::vector<cluster_plan> cplans(next->clusters.size());
   for (std::size_t i = 0; i < next->clusters.size(); ++i) {
     const auto& nc = next->clusters[i];
     auto& p = cplans[i];
     p.token = config::read_token(nc.token, env);  // token files are re-read on every reload
+    p.ca = ca_fingerprint(nc);                    // and CA files: a changed one reconnects
     const auto it = old_cluster_by_name.find(nc.name);
     if (it != old_cluster_by_name.end() &&
-        reload_detail::same_connection(*clusters_[it->second]->cfg, nc)) {
+        reload_detail::same_connection(*clusters_[it->second]->cfg, nc) &&
+        clusters_[it->second]->ca_fingerprint == p.ca) {
       p.reuse = it->second;
     } else {
       auto conn = connect_(ex_, nc, p.token);
       p.fresh = std::make_unique<cluster_runtime<Clock>>(ex_, nc, std::move(conn));
       p.fresh->token = config::secret_string(p.token);
+      p.fresh->ca_fingerprint = p.ca;
     }
   }
   std::map<collection_key, std::size_t> old_by_key;

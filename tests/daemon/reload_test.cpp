@@ -3,6 +3,7 @@
 // notify/metrics side are tested with the real binary in tests/integration/daemon_reload_test.cpp.
 #include <filesystem>
 #include <fstream>
+#include <sys/stat.h>
 
 #include <gtest/gtest.h>
 #include <spdlog/sinks/null_sink.h>
@@ -256,6 +257,42 @@ TEST_F(Reload, TokenFilesAreReReadAndAnUnreadableOneRefusesTheReloadWholly) {
   EXPECT_THROW(rt_->apply_config(next), config::token_error);
   EXPECT_EQ(rt_->collections().size(), 1u) << "nothing changed";
   EXPECT_EQ(&rt_->configuration(), same.get());
+}
+
+TEST_F(Reload, ACaFileChangedInPlaceBuildsANewConnectionAndAnUnchangedOneDoesNot) {
+  std::filesystem::create_directories(dir_);
+  const auto ca = dir_ / "ca.pem";
+  std::ofstream(ca) << "first CA bundle\n";
+  auto cfg = make_config({"a"});
+  cfg->clusters[0].tls.ca_file = ca.string();
+  start(cfg);
+  run_for(1s);
+  EXPECT_EQ(connections_, 1);
+
+  auto same = std::make_shared<config::config>(*cfg);
+  EXPECT_EQ(rt_->apply_config(same).clusters_replaced, 0u) << "same bytes: same connection";
+  EXPECT_EQ(connections_, 1);
+
+  std::ofstream(ca, std::ios::trunc) << "second CA bundle\n";  // same path, new bytes
+  auto changed = std::make_shared<config::config>(*cfg);
+  EXPECT_EQ(rt_->apply_config(changed).clusters_replaced, 1u);
+  EXPECT_EQ(connections_, 2);
+
+  // A CA file that cannot be read refuses the whole reload, naming the file.
+  std::filesystem::remove(ca);
+  ASSERT_EQ(::mkfifo(ca.c_str(), 0600), 0);
+  auto fifo = make_config({"a", "b"});
+  fifo->clusters[0].tls.ca_file = ca.string();
+  try {
+    rt_->apply_config(fifo);
+    ADD_FAILURE() << "expected the reload to fail";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find(ca.string() + " is not a regular file (a FIFO)"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(rt_->collections().size(), 1u) << "nothing changed";
+  EXPECT_EQ(connections_, 2);
 }
 
 TEST_F(Reload, ABurstOfReloadsNeverOverlapsNorLosesAJob) {

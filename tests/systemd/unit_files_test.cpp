@@ -165,6 +165,12 @@ TEST(SystemdUnit, SpeaksNotifyWithWatchdogReloadRestartAndItsOwnUser) {
   EXPECT_EQ(one(s, "WantedBy"), "multi-user.target");
 }
 
+TEST(SystemdUnit, NeverWritesACoreDump) {
+  // A core dump would hold the tokens (SPEC §16); the daemon also marks itself non-dumpable.
+  const auto s = settings(slurp(systemd_dir / "milvus-refreshd.service"));
+  EXPECT_EQ(one(s, "LimitCORE"), "0");
+}
+
 TEST(SystemdUnit, ShippedFilesNeverArmTheTestHook) {
   for (const auto& entry : fs::directory_iterator(systemd_dir)) {
     EXPECT_EQ(slurp(entry.path()).find("MILVUS_REFRESHD_TEST_"), std::string::npos) << entry.path();

@@ -39,7 +39,8 @@ class token_error : public std::runtime_error {
 inline constexpr std::size_t max_token_file_size = std::size_t{64} * 1024;
 
 /// Returns the token, with trailing whitespace (a trailing newline, "\r\n", spaces) removed.
-/// * file: reads the file; throws token_error if it cannot be read, is larger than
+/// * file: reads the file (read_bounded_regular_file: a regular file, never blocking); throws
+///   token_error if it cannot be read, is not a regular file, is larger than
 ///   max_token_file_size, or is empty after trimming.
 /// * env: looks the variable up with `env`; throws token_error if unset or empty.
 /// * literal: the configured value (may be empty: send no Authorization header).

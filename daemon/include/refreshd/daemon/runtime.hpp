@@ -105,6 +105,9 @@ struct cluster_runtime {
   /// The collection whose cycle tests whether the block still holds (one at a time).
   std::optional<std::size_t> prober;
   config::secret_string token;  ///< the token in use (to notice a changed token file)
+  /// Hash of the tls.ca_file bytes the connection was built with (0: no CA file): a reload
+  /// after the file changed in place builds a new connection.
+  std::size_t ca_fingerprint = 0;
   /// Observes every API request of this cluster (operation, "ok" or the error class, latency
   /// excluding the wait for a rate-limit token); may be empty. For metrics.
   api_call_observer on_api_call;
