@@ -139,8 +139,10 @@ void patch_faults(fault_config& f, const json& v, const std::string& path) {
       f.reset_ratio = as_number(value, p, 0, 1);
     } else if (key == "malformed_ratio") {
       f.malformed_ratio = as_number(value, p, 0, 1);
+    } else if (key == "oversized_ratio") {
+      f.oversized_ratio = as_number(value, p, 0, 1);
     } else {
-      fail(p, "unknown key (http_500_ratio, reset_ratio, malformed_ratio)");
+      fail(p, "unknown key (http_500_ratio, reset_ratio, malformed_ratio, oversized_ratio)");
     }
   }
 }
@@ -266,7 +268,8 @@ json config_to_json(const sim_config& cfg) {
           {"faults",
            {{"http_500_ratio", cfg.faults.http_500_ratio},
             {"reset_ratio", cfg.faults.reset_ratio},
-            {"malformed_ratio", cfg.faults.malformed_ratio}}},
+            {"malformed_ratio", cfg.faults.malformed_ratio},
+            {"oversized_ratio", cfg.faults.oversized_ratio}}},
           {"retention_ms", cfg.retention_ms},
           {"string_job_ids", cfg.string_job_ids},
           {"max_jobs_per_collection", cfg.max_jobs_per_collection},

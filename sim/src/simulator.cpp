@@ -53,6 +53,8 @@ std::string_view to_string(fault_kind f) noexcept {
       return "reset";
     case fault_kind::malformed:
       return "malformed";
+    case fault_kind::oversized:
+      return "oversized";
   }
   return "none";
 }
@@ -95,7 +97,8 @@ void simulator::set_config(const sim_config& cfg) {
 
 fault_kind simulator::pick_fault(std::mt19937_64& rng) const {
   const auto& f = cfg_.faults;
-  if (f.http_500_ratio <= 0 && f.reset_ratio <= 0 && f.malformed_ratio <= 0) {
+  if (f.http_500_ratio <= 0 && f.reset_ratio <= 0 && f.malformed_ratio <= 0 &&
+      f.oversized_ratio <= 0) {
     return fault_kind::none;
   }
   const double u = std::uniform_real_distribution<double>(0.0, 1.0)(rng);
@@ -107,6 +110,9 @@ fault_kind simulator::pick_fault(std::mt19937_64& rng) const {
   }
   if (u < f.http_500_ratio + f.reset_ratio + f.malformed_ratio) {
     return fault_kind::malformed;
+  }
+  if (u < f.http_500_ratio + f.reset_ratio + f.malformed_ratio + f.oversized_ratio) {
+    return fault_kind::oversized;
   }
   return fault_kind::none;
 }
@@ -160,6 +166,11 @@ reply simulator::handle(endpoint op, const request_meta& meta, std::string_view 
   if (fault == fault_kind::malformed && r.http_status != 500) {
     r.body.resize(std::max<std::size_t>(1, r.body.size() / 2));
     ++traffic_.malformed;
+  }
+  if (fault == fault_kind::oversized && r.http_status != 500) {
+    // Valid JSON followed by 9 MiB of whitespace: over a client's 8 MiB body cap.
+    r.body.append(std::size_t{9} * 1024 * 1024, ' ');
+    ++traffic_.oversized;
   }
   if (fault == fault_kind::none && !timed_out && r.http_status == 200 && rec.code == 0) {
     // The client sees the collection's jobs (for the informed-overlap counter).

@@ -28,6 +28,7 @@ std::string simulator::stats_json() const {
                {{"http_500", t.http_500},
                 {"resets", t.resets},
                 {"malformed", t.malformed},
+                {"oversized", t.oversized},
                 {"timeouts", t.timeouts}}},
               {"collections", model_.collection_count()},
               {"jobs", model_.job_count()}};

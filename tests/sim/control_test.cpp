@@ -43,13 +43,14 @@ TEST(Control, EveryDocumentedSwitchIsAccepted) {
       patch_config({}, R"({"auth_token":"t","duplicate_policy":"legacy_drop","routes_absent":true,
               "rate_limit":{"rps":3,"mode":"429","body_429":{"code":429,"message":"slow down"}},
               "latency_ms":250,"faults":{"http_500_ratio":0.1,"reset_ratio":0.2,
-              "malformed_ratio":0.3},"retention_ms":1000,"string_job_ids":true,
+              "malformed_ratio":0.3,"oversized_ratio":0.05},"retention_ms":1000,"string_job_ids":true,
               "max_jobs_per_collection":7,"request_log_size":9})");
   EXPECT_EQ(cfg.duplicates, duplicate_policy::legacy_drop);
   EXPECT_TRUE(cfg.routes_absent);
   EXPECT_EQ(json::parse(cfg.rate_limit.body_429)["message"], "slow down");
   EXPECT_EQ(cfg.latency_ms, 250);
   EXPECT_EQ(cfg.faults.malformed_ratio, 0.3);
+  EXPECT_EQ(cfg.faults.oversized_ratio, 0.05);
   EXPECT_EQ(cfg.retention_ms, 1000);
   EXPECT_TRUE(cfg.string_job_ids);
   EXPECT_EQ(cfg.max_jobs_per_collection, 7u);

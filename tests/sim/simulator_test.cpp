@@ -231,6 +231,16 @@ TEST_F(Wire, MalformedFaultSendsATruncatedBody) {
   EXPECT_EQ(sim.state().stats().jobs_created, 1u);
 }
 
+TEST_F(Wire, OversizedFaultPadsAValidAnswerPastTheClientsBodyCap) {
+  const auto r =
+      sim.handle(endpoint::refresh, {}, R"({"collectionName":"books"})", t0, fault_kind::oversized);
+  EXPECT_EQ(r.http_status, 200);
+  EXPECT_GT(r.body.size(), 9u * 1024 * 1024);
+  EXPECT_FALSE(json::parse(r.body, nullptr, false).is_discarded()) << "still valid JSON";
+  EXPECT_EQ(sim.state().stats().jobs_created, 1u);
+  EXPECT_EQ(sim.traffic().oversized, 1u);
+}
+
 TEST_F(Wire, TimedOutRequestIs408After) {
   const auto r = sim.handle(endpoint::refresh, {}, R"({"collectionName":"books"})", t0,
                             fault_kind::none, true);

@@ -40,6 +40,7 @@ struct fault_config {
   double http_500_ratio = 0;   ///< HTTP 500 {"code":500}; the request is NOT processed
   double reset_ratio = 0;      ///< the request IS processed, then the connection is reset
   double malformed_ratio = 0;  ///< the request IS processed, then a truncated JSON body is sent
+  double oversized_ratio = 0;  ///< the request IS processed, then 9 MiB of padding follow it
 };
 
 struct sim_config {

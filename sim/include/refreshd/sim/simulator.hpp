@@ -27,7 +27,7 @@ struct bound_request;
 enum class endpoint { refresh = 0, describe = 1, list = 2 };
 std::string_view to_string(endpoint e) noexcept;
 
-enum class fault_kind { none, http_500, reset, malformed };
+enum class fault_kind { none, http_500, reset, malformed, oversized };
 std::string_view to_string(fault_kind f) noexcept;
 
 /// The request headers the simulator looks at.
@@ -66,6 +66,7 @@ struct traffic_stats {
   std::uint64_t http_500 = 0;
   std::uint64_t resets = 0;
   std::uint64_t malformed = 0;
+  std::uint64_t oversized = 0;
   std::uint64_t timeouts = 0;  ///< HTTP 408 answers
 };
 
