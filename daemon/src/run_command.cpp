@@ -222,6 +222,7 @@ int run_daemon(net::io_context& ioc, const std::shared_ptr<runtime>& rt, const r
   notifier->start();
   control.on_shutdown = [notifier] { notifier->stopping(); };
   loop_pause_hook pause_hook(ioc, rt);
+  arm_clock_jump_hook(ioc);
   // The first signal also stops accepting HTTP connections (the drain deadline still holds).
   control.on_shutdown = [next = std::move(control.on_shutdown), server = http.get()] {
     server->stop();

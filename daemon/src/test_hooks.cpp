@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 #include <exception>
+#include <string>
+#include <string_view>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -9,6 +11,7 @@
 
 #include <refreshd/daemon/logging.hpp>
 
+#include "connection.hpp"
 #include "duration_arg.hpp"
 #include "runtime_log.hpp"
 
@@ -28,7 +31,45 @@ awaitable<void> pause_loop_after(std::chrono::milliseconds after, std::weak_ptr<
   log_event(log_level_t::warn, "test hook: scheduler loop paused");
 }
 
+awaitable<void> jump_after(std::chrono::milliseconds after, std::chrono::milliseconds step) {
+  net::steady_timer timer(co_await net::this_coro::executor);
+  timer.expires_after(after);
+  const auto [ec] = co_await timer.async_wait(use_nothrow);
+  if (ec) {
+    co_return;
+  }
+  real_clock::wall_offset_for_test += step;
+  log_fields f;
+  f.add("step", (step.count() < 0 ? "-" : "+") + format_ms(step.count() < 0 ? -step : step));
+  log_event(log_level_t::warn, "test hook: wall clock stepped", f);
+}
+
 }  // namespace
+
+void arm_clock_jump_hook(net::io_context& ioc) {
+  const char* value = std::getenv(clock_jump_env);
+  if (value == nullptr || *value == '\0') {
+    return;
+  }
+  const std::string_view v(value);
+  const auto colon = v.find(':');
+  if (colon == std::string_view::npos || colon + 1 >= v.size()) {
+    throw usage_error(std::string(clock_jump_env) + ": expected AFTER:STEP, e.g. 20s:+1h");
+  }
+  const auto after = parse_duration_arg(clock_jump_env, v.substr(0, colon));
+  auto step_text = v.substr(colon + 1);
+  const bool negative = step_text.front() == '-';
+  if (step_text.front() == '-' || step_text.front() == '+') {
+    step_text.remove_prefix(1);
+  }
+  auto step = parse_duration_arg(clock_jump_env, step_text);
+  step = negative ? -step : step;
+  log_fields f;
+  f.add("after", format_ms(after)).add("step", std::string(v.substr(colon + 1)));
+  log_event(log_level_t::warn, "test hook armed: the wall clock will step", f);
+  net::co_spawn(ioc, jump_after(after, step),
+                [](std::exception_ptr e) { log_task_failure("clock jump hook", e); });
+}
 
 loop_pause_hook::loop_pause_hook(net::io_context& ioc, std::shared_ptr<runtime> rt) {
   const char* value = std::getenv(pause_loop_env);

@@ -21,8 +21,11 @@ struct real_clock {
 
   static time_point now() noexcept { return std::chrono::steady_clock::now(); }
   static std::chrono::system_clock::time_point system_now() noexcept {
-    return std::chrono::system_clock::now();
+    return std::chrono::system_clock::now() + wall_offset_for_test;
   }
+  /// Zero, except under the test hook MILVUS_REFRESHD_TEST_CLOCK_JUMP (daemon/src/test_hooks.hpp),
+  /// which shifts the wall clock the scheduler sees as a step of the system clock would.
+  static inline std::chrono::system_clock::duration wall_offset_for_test{};
 };
 
 }  // namespace refreshd::daemon
