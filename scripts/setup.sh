@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Install the Debian 12 packages the project needs (only when something is missing), then
-# configure and build one CMake preset.
-#   scripts/setup.sh [PRESET]        PRESET: dev | ci (default) | asan-ubsan
+# configure and build one CMake preset (all its targets, or the TARGETs given).
+#   scripts/setup.sh [PRESET [TARGET...]]   PRESET: dev | ci (default) | asan-ubsan
 # Works as root (CI) without sudo; uses sudo only when not root and it is available.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 preset="${1:-ci}"
+shift || true
+targets=("$@")
 
 packages=(
   build-essential cmake pkg-config libboost1.81-dev libboost-url1.81-dev libssl-dev
@@ -34,4 +36,8 @@ if ((${#missing[@]})); then
 fi
 
 cmake --preset "$preset" >/dev/null
-cmake --build --preset "$preset"
+if ((${#targets[@]})); then
+  cmake --build --preset "$preset" --target "${targets[@]}"
+else
+  cmake --build --preset "$preset"
+fi
