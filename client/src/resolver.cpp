@@ -60,8 +60,13 @@ class lookup_service final : public net::execution_context::service {
           make_error_code(boost::system::errc::resource_unavailable_try_again), {}, true};
       return;
     }
-    // Untracked: a hung lookup must not keep io_context::run() from returning.
-    auto home = net::prefer(ex, net::execution::outstanding_work.untracked);
+    // Untracked: a hung lookup must not keep io_context::run() from returning. A plain
+    // io_context executor (the project's) is a pointer the thread can drop at any time, even
+    // after the context is gone; another executor (a strand) must outlive the lookup.
+    executor home = net::prefer(ex, net::execution::outstanding_work.untracked);
+    if (const auto* plain = ex.target<net::io_context::executor_type>()) {
+      home = *plain;
+    }
     try {
       std::thread(run, mailbox_, std::move(home), this, name, host, port).detach();
     } catch (const std::system_error&) {
