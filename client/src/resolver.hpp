@@ -5,7 +5,7 @@
 // time, so a name server that never answers for one cluster's host queues every other cluster's
 // lookups behind it, and nothing can interrupt the blocked call. Here each lookup runs on a
 // short-lived detached thread of its own (a blocking getaddrinfo, through Asio's synchronous
-// resolver on a private io_context) and posts its result back to the caller's executor, so the
+// resolver on a private io_context) and posts its result back to the io_context, so the
 // io_context thread never blocks and sees no locks:
 //  - one lookup per host:port at a time: a second caller joins the lookup in progress;
 //  - at most max_running_lookups at once: a further host fails at once (`refused`);
@@ -13,7 +13,9 @@
 //  - the caller bounds its own wait (its timer); a caller that gave up is not woken, and a
 //    result that no caller waits for any more is dropped (nothing is cached);
 //  - a lookup that outlives its execution context posts nothing (the service's shutdown closes
-//    the mailbox under the one mutex shared with the lookup threads).
+//    the mailbox under the one mutex shared with the lookup threads);
+//  - a getaddrinfo that never returns keeps its thread and its host:port slot for good: later
+//    callers for that host join it and time out, other hosts are unaffected (up to the cap).
 
 #include <cstddef>
 #include <memory>
@@ -47,7 +49,8 @@ struct lookup_wait {
 };
 
 /// Looks up host:port for `wait`, on the execution context of `ex`. Fills wait->result before
-/// returning for an IP address or a refusal; otherwise later, on `ex`, when the lookup ends,
+/// returning for an IP address or a refusal; otherwise later, on the io_context of `ex` (on `ex`
+/// itself when it is not a plain io_context executor), when the lookup ends,
 /// provided the caller still holds `wait`. Never blocks.
 void start_lookup(const executor& ex, const std::string& host, const std::string& port,
                   const std::shared_ptr<lookup_wait>& wait);
