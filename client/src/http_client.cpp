@@ -72,8 +72,8 @@ void http_client::impl::close() noexcept {
   for (waiter* w : waiters_) {
     w->timer.cancel();
   }
-  if (auto op = resolving_.lock()) {
-    op->timer.cancel();
+  if (auto wait = resolving_.lock()) {
+    wait->timer.cancel();
   }
   if (conn_) {
     conn_->close();

@@ -14,6 +14,7 @@
 
 #include "connection.hpp"
 #include "endpoint.hpp"
+#include "resolver.hpp"
 #include "tls_context.hpp"
 
 namespace refreshd::client {
@@ -95,18 +96,10 @@ struct http_client::impl {
   http_client_options options_;
   detail::endpoint endpoint_;
   std::optional<ssl::context> tls_ctx_;
-  tcp::resolver resolver_;
   std::unique_ptr<detail::connection> conn_;
-  // Asio cannot interrupt getaddrinfo, so resolve() waits on a timer that the resolver's
-  // handler cancels; on timeout it moves on and the late handler fills this orphaned state.
-  struct resolve_op {
-    explicit resolve_op(const executor& ex) : timer(ex) {}
-    net::steady_timer timer;
-    detail::error_code ec;
-    tcp::resolver::results_type results;
-    bool done = false;
-  };
-  std::weak_ptr<resolve_op> resolving_;  ///< the resolution in progress, for close()
+  // getaddrinfo cannot be interrupted: resolve() waits on its own timer (see resolver.hpp), and
+  // close() cancels it.
+  std::weak_ptr<detail::lookup_wait> resolving_;  ///< the wait in progress, for close()
   std::deque<waiter*> waiters_;
   bool busy_ = false;
   bool closed_ = false;

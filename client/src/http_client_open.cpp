@@ -73,8 +73,7 @@ const char* trust_hint(const std::string& verify_failure) {
 http_client::impl::impl(executor ex, std::string_view endpoint, http_client_options options)
     : ex_(std::move(ex)),
       options_(std::move(options)),
-      endpoint_(detail::parse_endpoint(endpoint)),
-      resolver_(ex_) {
+      endpoint_(detail::parse_endpoint(endpoint)) {
   if (endpoint_.tls) {
     tls_ctx_.emplace(detail::make_tls_context(options_.tls, endpoint_.authority));
   }
@@ -86,29 +85,33 @@ awaitable<std::optional<transport_error>> http_client::impl::resolve(
   if (!b) {
     co_return deadline_error(phase::resolve, st);
   }
-  auto op = std::make_shared<resolve_op>(ex_);
-  op->timer.expires_after(b->limit);
-  resolving_ = op;
-  resolver_.async_resolve(endpoint_.host, endpoint_.port,
-                          [op](detail::error_code ec, tcp::resolver::results_type results) {
-                            op->ec = ec;
-                            op->results = std::move(results);
-                            op->done = true;
-                            op->timer.cancel();
-                          });
-  co_await op->timer.async_wait(use_nothrow);
+  auto wait = std::make_shared<detail::lookup_wait>(ex_);
+  wait->timer.expires_after(b->limit);
+  resolving_ = wait;
+  detail::start_lookup(ex_, endpoint_.host, endpoint_.port, wait);
+  if (!wait->result) {
+    co_await wait->timer.async_wait(use_nothrow);
+  }
   resolving_.reset();
-  if (!op->done) {
-    resolver_.cancel();
+  if (!wait->result) {
+    // Timed out or closed: the lookup goes on without this caller (resolver.hpp).
     co_return fail(phase::resolve,
                    closed_ ? detail::error_code(net::error::operation_aborted)
                            : detail::error_code(beast::error::timeout),
                    *b, st);
   }
-  if (op->ec) {
-    co_return fail(phase::resolve, op->ec, *b, st);
+  if (wait->result->refused) {
+    co_return transport_error{
+        transport_stage::resolve,
+        fmt::format("resolve {} failed: {} host name lookups are already running (is a name "
+                    "server not answering?); not starting another",
+                    endpoint_.authority, detail::max_running_lookups),
+        st.maybe_sent, false, false};
   }
-  out = std::move(op->results);
+  if (wait->result->ec) {
+    co_return fail(phase::resolve, wait->result->ec, *b, st);
+  }
+  out = std::move(wait->result->results);
   co_return std::nullopt;
 }
 
