@@ -15,8 +15,8 @@ namespace refreshd::config {
 namespace detail {
 namespace {
 
-constexpr std::array<std::string_view, 6> top_keys{"version", "listen",   "admin",
-                                                   "log",     "defaults", "clusters"};
+constexpr std::array<std::string_view, 8> top_keys{"version",   "listen", "listen_tls", "admin",
+                                                   "read_auth", "log",    "defaults",   "clusters"};
 constexpr std::array<std::string_view, 2> log_keys{"format", "level"};
 constexpr std::array<std::string_view, 2> log_formats{"text", "json"};
 constexpr std::array<std::string_view, 7> log_levels{"trace", "debug",    "info", "warn",
@@ -84,8 +84,12 @@ void read_top_key(reader& r, const entry& e, raw_config& raw) {
         r.error(e.value_pos, e.path, problem);
       }
     }
+  } else if (e.key == "listen_tls") {
+    read_listen_tls(r, e, c);
   } else if (e.key == "admin") {
     read_admin(r, e, c);
+  } else if (e.key == "read_auth") {
+    read_read_auth(r, e, c);
   } else if (e.key == "log") {
     read_log(r, e, c);
   } else if (e.key == "defaults") {

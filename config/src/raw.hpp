@@ -55,6 +55,12 @@ std::string token_file_path(reader& r, const entry& e, const std::string& file);
 /// Reads `admin` (token_file only).
 void read_admin(reader& r, const entry& e, config& c);
 
+/// Reads `listen_tls` (cert_file and key_file required, client_ca_file optional).
+void read_listen_tls(reader& r, const entry& e, config& c);
+
+/// Reads `read_auth` (token_file and/or basic_auth_users with bcrypt hashes).
+void read_read_auth(reader& r, const entry& e, config& c);
+
 /// Resolves inheritance and cross-entry rules (missing schedules, poll bounds, duplicates) and
 /// moves the result into raw.model.
 void resolve(reader& r, raw_config& raw);

@@ -11,6 +11,8 @@
 #include <refreshd/schedule/schedule.hpp>
 #include <refreshd/schedule/zone.hpp>
 
+#include "check_config_listener.hpp"
+
 namespace refreshd::daemon {
 namespace {
 
@@ -65,6 +67,7 @@ void print_text(std::ostream& out, const config::config& cfg,
   out << cfg.file << ": valid (" << cfg.clusters.size()
       << (cfg.clusters.size() == 1 ? " cluster, " : " clusters, ") << collections
       << (collections == 1 ? " collection)\n" : " collections)\n");
+  print_listener(out, cfg);
   for (const auto& r : all) {
     const auto& co = *r.collection;
     out << '\n'
@@ -122,6 +125,24 @@ int run_check_config(const check_config_args& args, std::ostream& out, std::ostr
     return exit_usage;
   }
   const auto& cfg = *loaded.value;
+  if (auto warning = listener_warning(cfg)) {
+    err << "warning: " << *warning << '\n';
+  }
+  if (auto problem = args.check_files ? check_listener_files(cfg) : std::nullopt) {
+    if (args.format == output_format::json) {
+      out << json{{"valid", false},
+                  {"errors", json::array({{{"file", cfg.file},
+                                           {"line", 0},
+                                           {"column", 0},
+                                           {"path", "listen_tls"},
+                                           {"message", *problem}}})}}
+                 .dump()
+          << '\n';
+    } else {
+      err << cfg.file << ": " << *problem << "\n1 error in " << args.file.string() << '\n';
+    }
+    return exit_usage;
+  }
   auto now =
       args.at.value_or(std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
   auto all = compute_runs(cfg, now, args.next);
@@ -142,7 +163,9 @@ int run_check_config(const check_config_args& args, std::ostream& out, std::ostr
                            {"timezone", r.collection->settings.timezone},
                            {"next_runs", runs}});
   }
-  out << json{{"valid", true}, {"collections", collections}}.dump() << '\n';
+  out << json{{"valid", true}, {"listener", listener_json(cfg)}, {"collections", collections}}
+             .dump()
+      << '\n';
   return exit_ok;
 }
 

@@ -21,6 +21,8 @@
 
 namespace refreshd::daemon {
 
+class read_credentials;
+
 struct api_request {
   std::string method;                        ///< "GET", "POST", ...
   std::string target;                        ///< origin-form: "/status?x=1"
@@ -72,7 +74,16 @@ struct http_api_options {
   std::optional<config::secret_string> admin_token;
   /// The /metrics exposition (Prometheus text 0.0.4); empty: /metrics answers 503.
   std::function<std::string()> metrics;
+  /// `read_auth`: credentials required for GET /metrics, /status and / (401 with
+  /// WWW-Authenticate without them, 429 when bcrypt checks are throttled); nullptr: open.
+  std::shared_ptr<read_credentials> read_auth;
 };
+
+/// The Content-Security-Policy of the status page: no scripts, no external anything, only
+/// its inline <style>.
+inline constexpr std::string_view status_page_csp =
+    "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'";
 
 template <class Clock>
 class basic_http_api {
@@ -91,9 +102,14 @@ class basic_http_api {
   void set_admin_token(std::optional<config::secret_string> token) {
     options_.admin_token = std::move(token);
   }
+  /// After a reload: the re-read read_auth credentials (nullptr: the read endpoints are open).
+  void set_read_auth(std::shared_ptr<read_credentials> credentials) {
+    options_.read_auth = std::move(credentials);
+  }
 
  private:
   api_response fixed(std::string_view path) const;
+  std::optional<api_response> check_read(const api_request& request, std::string_view path) const;
   std::optional<api_response> check_admin(const api_request& request, const route_admin& a,
                                           std::size_t* index) const;
   std::shared_ptr<runtime_type> rt_;

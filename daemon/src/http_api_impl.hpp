@@ -8,6 +8,7 @@
 
 #include "http_api.hpp"
 #include "http_render.hpp"
+#include "read_auth.hpp"
 #include "runtime_log.hpp"
 
 namespace refreshd::daemon {
@@ -94,6 +95,9 @@ std::optional<api_response> basic_http_api<Clock>::handle(const api_request& req
     return json_error(404, "not found");
   }
   if (const auto* f = std::get_if<route_fixed>(&r)) {
+    if (auto refused = check_read(request, f->path)) {
+      return refused;
+    }
     if (request.method != "GET") {
       return http_detail::method_not_allowed("GET");
     }
@@ -152,6 +156,32 @@ std::optional<api_response> basic_http_api<Clock>::check_admin(const api_request
 }
 
 template <class Clock>
+std::optional<api_response> basic_http_api<Clock>::check_read(const api_request& request,
+                                                              std::string_view path) const {
+  if (!options_.read_auth || path == "/healthz" || path == "/readyz") {
+    return std::nullopt;
+  }
+  auto& creds = *options_.read_auth;
+  switch (creds.check(request.authorization)) {
+    case read_verdict::allowed:
+      return std::nullopt;
+    case read_verdict::throttled: {
+      auto r = json_error(429, "too many password checks; retry in a second");
+      r.headers.emplace_back("Retry-After", "1");
+      return r;
+    }
+    case read_verdict::missing:
+    case read_verdict::wrong:
+      break;
+  }
+  auto r = json_error(401, request.authorization ? "invalid credentials" : "credentials required");
+  for (auto& challenge : creds.challenges()) {
+    r.headers.emplace_back("WWW-Authenticate", std::move(challenge));
+  }
+  return r;
+}
+
+template <class Clock>
 api_response basic_http_api<Clock>::fixed(std::string_view path) const {
   const auto& rt = *rt_;
   if (path == "/healthz") {
@@ -197,6 +227,7 @@ api_response basic_http_api<Clock>::fixed(std::string_view path) const {
     r.body = status_json(view);
   } else {
     r.content_type = "text/html; charset=utf-8";
+    r.headers.emplace_back("Content-Security-Policy", std::string(status_page_csp));
     r.body = status_page(view);
   }
   return r;

@@ -10,6 +10,8 @@
 #include <refreshd/net/http_server.hpp>
 
 #include "http_api.hpp"
+#include "listen_tls.hpp"
+#include "read_auth.hpp"
 
 namespace refreshd::daemon {
 namespace {
@@ -39,8 +41,9 @@ awaitable<http_response> serve(std::shared_ptr<http_api> api, http_request& req)
   api_response res = co_await api->async_handle(std::move(r));
   http_response out{static_cast<http::status>(res.status), req.version()};
   out.set(http::field::content_type, res.content_type);
+  out.set("X-Content-Type-Options", "nosniff");
   for (const auto& [name, value] : res.headers) {
-    out.set(name, value);
+    out.insert(name, value);  // insert: WWW-Authenticate may come twice
   }
   out.body() = std::move(res.body);
   co_return out;
@@ -49,7 +52,8 @@ awaitable<http_response> serve(std::shared_ptr<http_api> api, http_request& req)
 }  // namespace
 
 http_listener::http_listener(executor ex, const config::listen_address& at,
-                             std::shared_ptr<http_api> api, http_listener_limits limits) {
+                             std::shared_ptr<http_api> api, http_listener_limits limits,
+                             std::shared_ptr<ssl::context> tls) {
   http_server_options options;
   options.limits.max_header_bytes = limits.max_header_bytes;
   options.limits.max_body_bytes = limits.max_body_bytes;
@@ -69,7 +73,8 @@ http_listener::http_listener(executor ex, const config::listen_address& at,
   api_ = api;
   http_handler handler = [api = std::move(api)](http_request& req) { return serve(api, req); };
   try {
-    server_ = std::make_unique<http_server>(ex, endpoint, std::move(handler), std::move(options));
+    server_ = std::make_unique<http_server>(ex, endpoint, std::move(handler), std::move(options),
+                                            std::move(tls));
   } catch (const boost::system::system_error& e) {
     throw std::runtime_error("cannot listen on " + config::to_string(at) + ": " +
                              e.code().message());
@@ -90,6 +95,22 @@ void http_listener::set_admin_token(std::optional<config::secret_string> token) 
   api_->set_admin_token(std::move(token));
 }
 
+void http_listener::set_read_auth(std::shared_ptr<read_credentials> credentials) {
+  api_->set_read_auth(std::move(credentials));
+}
+
+void http_listener::set_tls_context(std::shared_ptr<ssl::context> tls) {
+  server_->set_tls_context(std::move(tls));
+}
+
+bool http_listener::is_tls() const noexcept {
+  return server_->is_tls();
+}
+
+bool http_listener::is_loopback() const {
+  return server_->local_endpoint().address().is_loopback();
+}
+
 std::optional<config::secret_string> read_admin_token(const config::config& cfg) {
   if (cfg.admin.token.kind == config::token_kind::none) {
     return std::nullopt;
@@ -101,7 +122,7 @@ std::string http_listener::url() const {
   const auto ep = server_->local_endpoint();
   const auto host =
       ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
-  return "http://" + host + ":" + std::to_string(ep.port());
+  return (server_->is_tls() ? "https://" : "http://") + host + ":" + std::to_string(ep.port());
 }
 
 std::unique_ptr<http_listener> start_http_listener(executor ex, const std::shared_ptr<runtime>& rt,
@@ -110,13 +131,32 @@ std::unique_ptr<http_listener> start_http_listener(executor ex, const std::share
   const auto& cfg = rt->configuration();
   options.admin_token = read_admin_token(cfg);
   options.metrics = std::move(metrics);
+  options.read_auth = load_read_credentials(cfg);
   const bool admin = options.admin_token.has_value();
+  const bool read_auth = options.read_auth != nullptr;
+  auto tls = cfg.listen_tls.enabled() ? make_listen_tls_context(cfg.listen_tls) : nullptr;
   auto api = std::make_shared<http_api>(rt, std::move(options));
-  auto listener = std::make_unique<http_listener>(ex, cfg.listen, std::move(api));
+  auto listener =
+      std::make_unique<http_listener>(ex, cfg.listen, std::move(api), http_listener_limits{}, tls);
   listener->start();
   log_fields f;
   f.add("admin", admin ? "enabled" : "disabled");
+  f.add("read_auth", read_auth ? "enabled" : "disabled");
+  f.add("tls", tls == nullptr                          ? "disabled"
+               : cfg.listen_tls.client_ca_file.empty() ? "enabled"
+                                                       : "mutual");
   log_event(log_level_t::info, "listening on " + listener->url(), f);
+  if (tls == nullptr && !listener->is_loopback()) {
+    log_fields w;
+    w.add("listen", config::to_string(cfg.listen));
+    w.add("admin", admin ? "enabled" : "disabled");
+    w.add("read_auth", read_auth ? "enabled" : "disabled");
+    log_event(log_level_t::warn,
+              "listening on a non-loopback address without TLS: /metrics, /status, /" +
+                  std::string(admin ? " and the admin endpoint" : "") +
+                  " (and any credentials sent to them) travel in clear text; set listen_tls",
+              w);
+  }
   return listener;
 }
 

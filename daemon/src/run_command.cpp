@@ -23,6 +23,8 @@
 #include "config_reload.hpp"
 #include "duration_arg.hpp"
 #include "http_listener.hpp"
+#include "listen_tls.hpp"
+#include "read_auth.hpp"
 #include "runtime_log.hpp"
 #include "safe_text.hpp"
 #include "systemd_notify.hpp"
@@ -148,8 +150,9 @@ class shutdown_control {
   int signal_ = 0;
 };
 
-/// The reload of `run`: validates, applies per collection, re-reads the admin token, switches
-/// logging, re-attaches the metrics to new clusters and reports to systemd and the metrics.
+/// The reload of `run`: validates, applies per collection, re-reads the admin token, the
+/// read_auth credentials and the listen_tls files, switches logging, re-attaches the metrics to
+/// new clusters and reports to systemd and the metrics.
 std::shared_ptr<config_reloader> start_reloader(net::io_context& ioc,
                                                 const std::shared_ptr<runtime>& rt,
                                                 const run_options& o, metrics& scraper,
@@ -166,9 +169,18 @@ std::shared_ptr<config_reloader> start_reloader(net::io_context& ioc,
   h.apply = [rt, &o, &scraper,
              &http](std::shared_ptr<const config::config> next) -> std::optional<std::string> {
     std::optional<config::secret_string> admin;
-    try {
-      admin = read_admin_token(*next);  // before anything changes
+    std::shared_ptr<read_credentials> read_auth;
+    std::shared_ptr<ssl::context> tls;
+    const bool tls_kept = next->listen_tls.enabled() == http.is_tls();
+    try {  // before anything changes
+      admin = read_admin_token(*next);
+      read_auth = load_read_credentials(*next);
+      if (tls_kept && http.is_tls()) {
+        tls = make_listen_tls_context(next->listen_tls);
+      }
     } catch (const config::token_error& e) {
+      return std::string(e.what());
+    } catch (const listen_tls_error& e) {
       return std::string(e.what());
     }
     reload_summary s;
@@ -180,6 +192,10 @@ std::shared_ptr<config_reloader> start_reloader(net::io_context& ioc,
       return std::string(e.what());
     }
     http.set_admin_token(std::move(admin));
+    http.set_read_auth(std::move(read_auth));
+    if (tls) {
+      http.set_tls_context(std::move(tls));
+    }
     setup_logging(logging_for(o, *next));
     scraper.attach();
     log_fields f;
@@ -190,6 +206,10 @@ std::shared_ptr<config_reloader> start_reloader(net::io_context& ioc,
     f.add_number("clusters_replaced", static_cast<std::int64_t>(s.clusters_replaced));
     f.add_number("tokens_changed", static_cast<std::int64_t>(s.tokens_changed));
     log_event(log_level_t::info, "reload applied", f);
+    if (!tls_kept) {
+      s.needs_restart.push_back(std::string("listen_tls: ") +
+                                (http.is_tls() ? "removed" : "added") + " (kept until a restart)");
+    }
     for (const auto& line : s.needs_restart) {
       log_event(log_level_t::warn, "reload: needs a restart to apply: " + line);
     }

@@ -2,6 +2,7 @@
 #include <array>
 #include <cstdio>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <unordered_map>
@@ -41,6 +42,7 @@ struct handler_outcome {
 http_response text_response(http::status status, unsigned version, std::string_view text) {
   http_response res{status, version};
   res.set(http::field::content_type, "text/plain; charset=utf-8");
+  res.set("X-Content-Type-Options", "nosniff");
   res.body() = std::string(text);
   res.body() += "\n";
   return res;
@@ -75,11 +77,11 @@ void reset_connection(beast::tcp_stream& tcp) {
 
 struct http_server::impl {
   impl(executor ex, const tcp::endpoint& endpoint, http_handler h, http_server_options o,
-       ssl::context* t)
+       std::shared_ptr<ssl::context> t)
       : acceptor(ex),
         handler(std::move(h)),
         options(std::move(o)),
-        tls(t),
+        tls(std::move(t)),
         table({options.limits.max_connections, options.limits.max_connections_per_client == 0
                                                    ? options.limits.max_connections
                                                    : options.limits.max_connections_per_client}) {
@@ -102,8 +104,8 @@ struct http_server::impl {
   tcp::endpoint bound;
   http_handler handler;
   http_server_options options;
-  ssl::context* tls = nullptr;
-  connection_table table;  // admission: caps, per-client share, idle-first eviction
+  std::shared_ptr<ssl::context> tls;  // new connections copy it (see set_tls_context)
+  connection_table table;             // admission: caps, per-client share, idle-first eviction
   std::unordered_map<connection_table::id_type, session_handle> sessions;
   bool started = false;
   bool stopping = false;
@@ -295,8 +297,11 @@ awaitable<void> wait_for_stop(net::steady_timer& timer) {
   co_await timer.async_wait(use_nothrow);
 }
 
+// `tls` keeps the connection's TLS context alive as long as the stream that uses it (the
+// parameters are destroyed in reverse order: the stream first).
 template <class Stream>
-awaitable<void> run_connection(impl_ptr self, connection_table::id_type id, Stream stream) {
+awaitable<void> run_connection(impl_ptr self, connection_table::id_type id,
+                               std::shared_ptr<ssl::context> /*tls*/, Stream stream) {
   using namespace net::experimental::awaitable_operators;
   net::steady_timer stop_timer(stream.get_executor(), net::steady_timer::time_point::max());
   registration reg(*self, id, {&beast::get_lowest_layer(stream), &stop_timer});
@@ -340,10 +345,11 @@ void spawn_connection(const impl_ptr& self, connection_table::id_type id, tcp::s
       self->log("http_server: connection coroutine failed");
     }
   };
-  if (self->tls != nullptr) {
-    net::co_spawn(ex, run_connection(self, id, tls_stream(std::move(socket), *self->tls)), done);
+  if (auto tls = self->tls) {
+    auto stream = tls_stream(std::move(socket), *tls);
+    net::co_spawn(ex, run_connection(self, id, std::move(tls), std::move(stream)), done);
   } else {
-    net::co_spawn(ex, run_connection(self, id, plain_stream(std::move(socket))), done);
+    net::co_spawn(ex, run_connection(self, id, nullptr, plain_stream(std::move(socket))), done);
   }
 }
 
@@ -384,8 +390,14 @@ awaitable<void> accept_loop(impl_ptr self) {
 
 http_server::http_server(executor ex, const tcp::endpoint& endpoint, http_handler handler,
                          http_server_options options, ssl::context* tls)
+    : http_server(
+          std::move(ex), endpoint, std::move(handler), std::move(options),
+          tls == nullptr ? nullptr : std::shared_ptr<ssl::context>(tls, [](ssl::context*) {})) {}
+
+http_server::http_server(executor ex, const tcp::endpoint& endpoint, http_handler handler,
+                         http_server_options options, std::shared_ptr<ssl::context> tls)
     : impl_(std::make_shared<impl>(std::move(ex), endpoint, std::move(handler), std::move(options),
-                                   tls)) {}
+                                   std::move(tls))) {}
 
 http_server::~http_server() {
   stop();
@@ -429,6 +441,13 @@ std::size_t http_server::connection_count() const noexcept {
 
 bool http_server::is_tls() const noexcept {
   return impl_->tls != nullptr;
+}
+
+void http_server::set_tls_context(std::shared_ptr<ssl::context> tls) {
+  if (impl_->tls == nullptr || tls == nullptr) {
+    throw std::logic_error("http_server: TLS can be replaced, not switched on or off");
+  }
+  impl_->tls = std::move(tls);
 }
 
 }  // namespace refreshd

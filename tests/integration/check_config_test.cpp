@@ -67,7 +67,8 @@ TEST_F(CheckConfig, MinimalExamplePrintsExactNextRuns) {
                 "json", "--next", "3", "--at", "2026-11-22T10:07:00Z"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(json::parse(r.out),
-            json::parse(R"({"valid":true,"collections":[{"cluster":"prod","database":"default",
+            json::parse(R"({"valid":true,"listener":{"listen":"127.0.0.1:9748","tls":null,
+              "read_auth":null},"collections":[{"cluster":"prod","database":"default",
               "collection":"ext_books","schedule":"*/15 * * * *","timezone":"UTC",
               "next_runs":["2026-11-22T10:15:00+00:00","2026-11-22T10:30:00+00:00",
               "2026-11-22T10:45:00+00:00"]}]})"));

@@ -31,7 +31,7 @@ unsigned short free_port() {
 }
 
 unsigned short wait_for_http_port(child_process& daemon, std::chrono::milliseconds timeout) {
-  constexpr std::string_view prefix = "listening on http://";
+  constexpr std::string_view prefix = "listening on http";  // http:// or https://
   auto line = daemon.wait_for_err_line(
       [&](std::string_view l) {
         const auto j = nlohmann::json::parse(l, nullptr, false);
@@ -62,7 +62,8 @@ std::string url_encode(std::string_view text) {
 }
 
 prometheus_process::prometheus_process(const std::filesystem::path& dir, const std::string& target,
-                                       const std::vector<std::string>& rule_files) {
+                                       const std::vector<std::string>& rule_files,
+                                       const std::string& job_extra) {
   if (tools::prometheus().empty()) {
     throw std::runtime_error("prometheus is not installed: run scripts/setup.sh");
   }
@@ -80,7 +81,7 @@ prometheus_process::prometheus_process(const std::filesystem::path& dir, const s
       "  - job_name: milvus-refreshd\n"
       "    static_configs:\n"
       "      - targets: ['" +
-      target + "']\n";
+      target + "']\n" + job_extra;
   const auto config_path = dir / "prometheus.yml";
   std::ofstream(config_path) << config;
   port_ = free_port();

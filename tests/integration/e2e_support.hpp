@@ -18,7 +18,7 @@ namespace refreshd::test {
 /// A loopback TCP port that was free a moment ago (bound to 127.0.0.1:0, then closed).
 unsigned short free_port();
 
-/// Reads the daemon's JSON log until "listening on http://HOST:PORT"; returns PORT, or 0 when
+/// Reads the daemon's JSON log until "listening on http[s]://HOST:PORT"; returns PORT, or 0 when
 /// the line does not come within `timeout` (or the daemon exits first).
 unsigned short wait_for_http_port(child_process& daemon, std::chrono::milliseconds timeout);
 
@@ -35,11 +35,12 @@ struct tools {
 
 /// The real Prometheus server on 127.0.0.1:<free port>, scraping `target` (HOST:PORT) every
 /// second as job "milvus-refreshd", evaluating `rule_files` every second, with its TSDB in
-/// `dir`. Killed with the object.
+/// `dir`. `job_extra`: more keys of the scrape job (YAML lines indented by 4 spaces: scheme,
+/// tls_config, authorization), and more jobs after it (indented by 2). Killed with the object.
 class prometheus_process {
  public:
   prometheus_process(const std::filesystem::path& dir, const std::string& target,
-                     const std::vector<std::string>& rule_files);
+                     const std::vector<std::string>& rule_files, const std::string& job_extra = {});
 
   unsigned short port() const noexcept { return port_; }
   /// True once GET /-/ready answers 200 within `timeout`.

@@ -288,5 +288,72 @@ TEST(DaemonScrape, PassesPromtoolCheckMetrics) {
   EXPECT_TRUE(d.wait(9s).has_value());
 }
 
+// SPEC §7: Prometheus scrapes the daemon over HTTPS (verifying it against the test CA) with a
+// bearer token from a credentials file, as the shipped ServiceMonitor does; a second job
+// without the token is refused (401), so the token is what lets the first one in.
+TEST(SecuredScrape, PrometheusScrapesOverTlsWithABearerToken) {
+  ASSERT_FALSE(tools::prometheus().empty()) << "prometheus is not installed: run scripts/setup.sh";
+  temp_dir dir;
+  const auto certs = dir.path() / "certs";
+  const auto made = run({"/bin/bash", REFRESHD_CERT_SCRIPT, certs.string()});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  const auto cert = [&](const char* name) { return (certs / name).string(); };
+  const auto token = dir.write("read.token", "pr0metheus-read-t0ken\n");
+  std::filesystem::permissions(
+      token, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  sim_process sim;
+  sim.add_collection({{"name", "ext_a"}, {"job", {{"pending_ms", 50}, {"running_ms", 100}}}});
+  auto cfg = daemon_config(sim, "  schedule: every 2s\n  poll: {initial: 100ms, max: 1s}\n",
+                           "    token: \"\"\n", "      - name: ext_a\n");
+  cfg.insert(cfg.find("defaults:"), "listen_tls:\n  cert_file: " + cert("server.pem") +
+                                        "\n  key_file: " + cert("server.key") +
+                                        "\nread_auth:\n  token_file: " + token + "\n");
+  child_process d(daemon_argv(dir.write("config.yaml", cfg)));
+  const auto port = wait_for_http_port(d, 20s);
+  ASSERT_NE(port, 0) << d.err();
+  const std::string target = "127.0.0.1:" + std::to_string(port);
+  const std::string tls = "    scheme: https\n    tls_config:\n      ca_file: " + cert("ca.pem") +
+                          "\n      server_name: localhost\n";
+  prometheus_process prom(dir.path(), target, {},
+                          tls + "    authorization:\n      credentials_file: " + token +
+                              "\n  - job_name: no-token\n    static_configs:\n"
+                              "      - targets: ['" +
+                              target + "']\n" + tls);
+  ASSERT_TRUE(prom.wait_ready(30s)) << prom.log();
+  const auto up = [&](const std::string& job) -> std::optional<double> {
+    const auto r = prom.query("up{job=\"" + job + "\"}");
+    if (r.size() != 1) {
+      return std::nullopt;
+    }
+    return std::stod(r[0].at("value")[1].get<std::string>());
+  };
+  std::optional<double> secured;
+  std::optional<double> refused;
+  EXPECT_TRUE(poll_until(
+      [&] {
+        d.wait_for_err_line([](std::string_view) { return false; }, 1ms);
+        prom.drain();
+        secured = up("milvus-refreshd");
+        refused = up("no-token");
+        return secured == 1.0 && refused.has_value();
+      },
+      30s, 200ms))
+      << prom.log();
+  EXPECT_EQ(secured, 1.0) << "scraped over TLS with the bearer token";
+  EXPECT_EQ(refused, 0.0) << "no token: 401, the target is down";
+  const auto samples = prom.query("milvus_refresh_collection_info{job=\"milvus-refreshd\"}");
+  EXPECT_EQ(samples.size(), 1u) << samples.dump();
+  const auto targets = prom.api("targets?state=active");
+  bool saw_401 = false;
+  for (const auto& t : targets.at("activeTargets")) {
+    if (t.at("labels").at("job") == "no-token") {
+      saw_401 = t.value("lastError", "").find("401") != std::string::npos;
+    }
+  }
+  EXPECT_TRUE(saw_401) << targets.dump();
+  d.send_signal(SIGTERM);
+  EXPECT_TRUE(d.wait(9s).has_value());
+}
+
 }  // namespace
 }  // namespace refreshd::test

@@ -19,8 +19,11 @@ namespace fs = std::filesystem;
 
 const std::map<std::string, std::vector<std::string>>& expected_objects() {
   static const std::map<std::string, std::vector<std::string>> objects{
-      {"sidecar.yaml", {"v1 ConfigMap", "v1 Secret", "apps/v1 Deployment"}},
-      {"deployment.yaml", {"v1 ServiceAccount", "v1 ConfigMap", "v1 Secret", "apps/v1 Deployment"}},
+      {"sidecar.yaml",
+       {"v1 ConfigMap", "v1 Secret", "v1 Secret", "v1 Secret", "apps/v1 Deployment"}},
+      {"deployment.yaml",
+       {"v1 ServiceAccount", "v1 ConfigMap", "v1 Secret", "v1 Secret", "v1 Secret",
+        "apps/v1 Deployment"}},
       {"service.yaml", {"v1 Service"}},
       {"podmonitor.yaml", {"monitoring.coreos.com/v1 PodMonitor"}},
       {"prometheusrule.yaml", {"monitoring.coreos.com/v1 PrometheusRule"}},
@@ -90,6 +93,39 @@ TEST(KubernetesManifests, PodMonitorScrapesTheMetricsPortOfBothWorkloads) {
                    std::string("PodMonitor vs ") + file);
     const auto daemon = find_container(deployment, "milvus-refreshd");
     EXPECT_TRUE(find_named(daemon["ports"], "metrics").IsMap()) << file;
+  }
+}
+
+// SPEC §7: Prometheus scrapes over HTTPS, verifying the daemon against the CA of the Secret the
+// daemon's certificate comes from, with the read_auth token of the Secret the daemon reads.
+TEST(KubernetesManifests, PodMonitorScrapesOverHttpsWithTheReadToken) {
+  const auto monitor = find_object(load_documents("podmonitor.yaml"), "PodMonitor");
+  ASSERT_TRUE(monitor.IsMap());
+  const auto ep = monitor["spec"]["podMetricsEndpoints"][0];
+  EXPECT_EQ(ep["scheme"].as<std::string>(""), "https");
+  EXPECT_FALSE(ep["tlsConfig"]["insecureSkipVerify"].as<bool>(false));
+  EXPECT_FALSE(ep["tlsConfig"]["serverName"].as<std::string>("").empty());
+  const auto ca = ep["tlsConfig"]["ca"]["secret"];
+  EXPECT_EQ(ep["authorization"]["type"].as<std::string>(""), "Bearer");
+  const auto token = ep["authorization"]["credentials"];
+  for (const char* file : {"sidecar.yaml", "deployment.yaml"}) {
+    const auto docs = load_documents(file);
+    const auto deployment = find_object(docs, "Deployment");
+    std::set<std::string> secrets;
+    for (const auto& v : deployment["spec"]["template"]["spec"]["volumes"]) {
+      if (v["secret"].IsDefined()) {
+        secrets.insert(v["secret"]["secretName"].as<std::string>());
+      }
+    }
+    EXPECT_TRUE(secrets.contains(ca["name"].as<std::string>(""))) << file;
+    EXPECT_TRUE(secrets.contains(token["name"].as<std::string>(""))) << file;
+    const auto tls = find_object(docs, "Secret", ca["name"].as<std::string>(""));
+    ASSERT_TRUE(tls.IsMap()) << file;
+    EXPECT_EQ(tls["type"].as<std::string>(""), "kubernetes.io/tls");
+    EXPECT_TRUE(tls["stringData"][ca["key"].as<std::string>("")].IsDefined()) << file;
+    const auto read = find_object(docs, "Secret", token["name"].as<std::string>(""));
+    ASSERT_TRUE(read.IsMap()) << file;
+    EXPECT_TRUE(read["stringData"][token["key"].as<std::string>("")].IsDefined()) << file;
   }
 }
 

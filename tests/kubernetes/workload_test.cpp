@@ -162,6 +162,29 @@ TEST_P(Workload, EveryTokenFileIsInAMountedSecret) {
   }
 }
 
+// SPEC §7: the listener is HTTPS and guards the read endpoints; its files come from mounted
+// Secrets; the probes speak HTTPS and need no credential.
+TEST_P(Workload, ListenerUsesTlsAndReadAuthFromMountedSecrets) {
+  const auto cfg = load_typed_config();
+  ASSERT_TRUE(cfg.listen_tls.enabled()) << "a pod IP is not loopback: serve HTTPS";
+  ASSERT_TRUE(cfg.read_auth.enabled());
+  ASSERT_EQ(cfg.read_auth.token.kind, config::token_kind::file);
+  for (const std::string& path :
+       {cfg.listen_tls.cert_file, cfg.listen_tls.key_file, cfg.read_auth.token.reference}) {
+    const fs::path p = path;
+    const auto volume = volume_at(p.parent_path().string());
+    ASSERT_TRUE(volume.IsMap() && volume["secret"].IsMap()) << p << " is not in a Secret volume";
+    const auto secret =
+        find_object(docs_, "Secret", volume["secret"]["secretName"].as<std::string>());
+    ASSERT_TRUE(secret.IsMap()) << "the placeholder Secret for " << p << " is missing";
+    EXPECT_TRUE(secret["stringData"][p.filename().string()].IsDefined()) << p;
+  }
+  for (const char* probe : {"livenessProbe", "readinessProbe"}) {
+    EXPECT_EQ(daemon_[probe]["httpGet"]["scheme"].as<std::string>(""), "HTTPS") << probe;
+    EXPECT_FALSE(daemon_[probe]["httpGet"]["httpHeaders"].IsDefined()) << "probes stay open";
+  }
+}
+
 TEST_P(Workload, ReplicasOfACollectionShareItsSlotTimes) {
   // With random jitter, replicas fire minutes apart and a later replica that finds the job
   // already finished starts another one: up to N refreshes per slot (docs/KUBERNETES.md).

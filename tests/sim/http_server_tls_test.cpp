@@ -5,6 +5,7 @@
 
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/ssl.hpp>
+#include <openssl/x509.h>
 
 #include <refreshd/test/child_process.hpp>
 
@@ -67,6 +68,61 @@ TEST_F(HttpServerTls, PlainHttpOnATlsPortGetsNoHttpAnswer) {
     EXPECT_EQ(text.find("HTTP/1.1 200"), std::string::npos);
   });
   EXPECT_TRUE(errors_.empty());
+}
+
+std::string peer_common_name(SSL* ssl) {
+  X509* cert = SSL_get1_peer_certificate(ssl);
+  char cn[256] = {};
+  if (cert != nullptr) {
+    X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn, sizeof cn);
+    X509_free(cert);
+  }
+  return cn;
+}
+
+// Certificate rotation: a context given to set_tls_context() serves the connections accepted
+// afterwards, while a connection opened before keeps its own (and the replaced context may be
+// released by its owner: the server holds it per connection).
+TEST_F(HttpServerTls, SwappedContextServesNewConnectionsAndOpenOnesKeepTheirs) {
+  auto make = [&](const char* leaf) {
+    auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
+    ctx->use_certificate_chain_file(file((std::string(leaf) + ".pem").c_str()));
+    ctx->use_private_key_file(file((std::string(leaf) + ".key").c_str()), ssl::context::pem);
+    return ctx;
+  };
+  http_server_options options;
+  options.on_error = [this](std::string_view line) { errors_.emplace_back(line); };
+  auto first = make("server");
+  server_ = std::make_unique<http_server>(ioc_.get_executor(),
+                                          tcp::endpoint(net::ip::make_address("127.0.0.1"), 0),
+                                          echo_handler(), options, first);
+  server_->start();
+  ssl::context client_ctx(ssl::context::tls_client);
+  client_ctx.load_verify_file(file("ca.pem"));
+  client_ctx.set_verify_mode(ssl::verify_peer);
+  run([&]() -> awaitable<void> {
+    ssl::stream<beast::tcp_stream> old_conn(co_await connect(), client_ctx);
+    co_await old_conn.async_handshake(ssl::stream_base::client, use_awaitable);
+    EXPECT_EQ(peer_common_name(old_conn.native_handle()), "localhost");
+    server_->set_tls_context(make("wrong"));
+    first.reset();  // only the open connection holds the old context now
+    ssl::stream<beast::tcp_stream> new_conn(co_await connect(), client_ctx);
+    co_await new_conn.async_handshake(ssl::stream_base::client, use_awaitable);
+    EXPECT_EQ(peer_common_name(new_conn.native_handle()), "wrong.example");
+    auto a = co_await roundtrip(old_conn, make_request("/old", "x"));
+    auto b = co_await roundtrip(new_conn, make_request("/new", "y"));
+    EXPECT_EQ(a.body(), "/old:x");
+    EXPECT_EQ(b.body(), "/new:y");
+  });
+  EXPECT_THROW(server_->set_tls_context(nullptr), std::logic_error);
+  EXPECT_TRUE(errors_.empty());
+}
+
+TEST_F(HttpServerTls, PlainServerCannotSwitchToTls) {
+  start(echo_handler());
+  EXPECT_FALSE(server_->is_tls());
+  EXPECT_THROW(server_->set_tls_context(std::make_shared<ssl::context>(ssl::context::tls_server)),
+               std::logic_error);
 }
 
 }  // namespace

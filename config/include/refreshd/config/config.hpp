@@ -125,6 +125,38 @@ struct admin_settings {
   bool operator==(const admin_settings&) const = default;
 };
 
+/// `listen_tls` (SPEC §7): HTTPS on `listen`. The files are re-read on every reload.
+struct listen_tls_settings {
+  std::string cert_file;       ///< PEM certificate chain, leaf first; empty: plain HTTP
+  std::string key_file;        ///< PEM private key of the leaf; set when cert_file is
+  std::string client_ca_file;  ///< PEM bundle; set: mutual TLS (clients need a certificate)
+
+  [[nodiscard]] bool enabled() const noexcept { return !cert_file.empty(); }
+  bool operator==(const listen_tls_settings&) const = default;
+};
+
+/// One `read_auth.basic_auth_users` entry. The hash is a bcrypt hash ($2a$, $2b$ or $2y$),
+/// never printed.
+struct basic_auth_user {
+  std::string name;
+  secret_string hash;
+
+  bool operator==(const basic_auth_user&) const = default;
+};
+
+/// `read_auth` (SPEC §7): credentials for GET /metrics, /status and /. Either or both; absent:
+/// those endpoints are open. /healthz and /readyz are always open.
+struct read_auth_settings {
+  /// token_kind::file when `read_auth.token_file` is set (Authorization: Bearer), else none.
+  token_source token;
+  std::vector<basic_auth_user> basic_auth_users;  ///< sorted by name, unique
+
+  [[nodiscard]] bool enabled() const noexcept {
+    return token.kind != token_kind::none || !basic_auth_users.empty();
+  }
+  bool operator==(const read_auth_settings&) const = default;
+};
+
 struct log_settings {
   log_format format = log_format::text;
   log_level level = log_level::info;
@@ -136,7 +168,9 @@ struct config {
   int version = 1;
   std::string file;  ///< the file name given to the loader
   listen_address listen;
+  listen_tls_settings listen_tls;
   admin_settings admin;
+  read_auth_settings read_auth;
   log_settings log;
   collection_settings defaults;  ///< built-in defaults merged with the `defaults` section
   std::vector<cluster> clusters;

@@ -12,6 +12,9 @@ namespace refreshd::config {
 
 /// Largest CA bundle accepted (bytes); the whole Mozilla bundle is about 220 KiB.
 inline constexpr std::size_t max_ca_file_size = std::size_t{1024} * 1024;
+/// Largest listen_tls.cert_file (a chain) and listen_tls.key_file accepted (bytes).
+inline constexpr std::size_t max_cert_file_size = std::size_t{1024} * 1024;
+inline constexpr std::size_t max_key_file_size = std::size_t{64} * 1024;
 
 /// Thrown by read_bounded_regular_file. what() names the kind of file and its path, never a
 /// byte of its content; reason() is the same without the name ("not a regular file (a FIFO)",

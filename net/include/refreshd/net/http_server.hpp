@@ -85,6 +85,10 @@ class http_server {
   /// starts with a TLS handshake using that context, which must outlive the server.
   http_server(executor ex, const tcp::endpoint& endpoint, http_handler handler,
               http_server_options options = {}, ssl::context* tls = nullptr);
+  /// The same with a shared TLS context (null: plain TCP). Each connection holds the context
+  /// it started with, so set_tls_context() may replace it at any time.
+  http_server(executor ex, const tcp::endpoint& endpoint, http_handler handler,
+              http_server_options options, std::shared_ptr<ssl::context> tls);
   ~http_server();  ///< calls stop()
   http_server(const http_server&) = delete;
   http_server& operator=(const http_server&) = delete;
@@ -101,6 +105,10 @@ class http_server {
   std::size_t connection_count() const noexcept;
   /// True when serving TLS.
   bool is_tls() const noexcept;
+  /// Connections accepted from now on use `tls` (certificate rotation); open connections keep
+  /// theirs. Throws std::logic_error on a plain server or with a null context: switching
+  /// between TCP and TLS needs a new server.
+  void set_tls_context(std::shared_ptr<ssl::context> tls);
 
   struct impl;
 
