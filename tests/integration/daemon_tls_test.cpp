@@ -286,7 +286,8 @@ TEST_F(DaemonTls, ReloadWithABrokenKeyKeepsTheOldCertificate) {
   ASSERT_NE(port, 0) << d_->err();
   fs::copy_file(cert("wrong.key"), dir_.path() / "tls.key", fs::copy_options::overwrite_existing);
   d_->send_signal(SIGHUP);
-  const auto line = d_->wait_for_err_line(json_line("reload failed; the previous configuration keeps running"), 15s);
+  const auto line = d_->wait_for_err_line(
+      json_line("reload failed; the previous configuration keeps running"), 15s);
   ASSERT_TRUE(line) << d_->err();
   EXPECT_NE(line->find("does not match the certificate"), std::string::npos) << *line;
   EXPECT_EQ(line->find("PRIVATE KEY"), std::string::npos);
