@@ -29,16 +29,6 @@ constexpr std::int64_t first_id = 3'000'000'000;  // 10 digits: 262,000 records 
 /// would be 20 times that.
 constexpr long rss_slack_kib = 24 * 1024;
 
-/// ASan keeps freed memory in a quarantine (256 MB by default) before reusing it: every record
-/// parsed and freed would count as resident. A small quarantine keeps the bound about the code
-/// under test in sanitizer builds; other builds ignore the variable.
-std::vector<std::string> child_env() {
-  const char* asan = std::getenv("ASAN_OPTIONS");
-  return {std::string("ASAN_OPTIONS=") +
-          (asan != nullptr && *asan != '\0' ? asan + std::string(":") : "") +
-          "quarantine_size_mb=4"};
-}
-
 /// A list answer: `count` compact terminal records, newest first; record `active` (when
 /// < count) in progress.
 std::string list_body(std::size_t count, std::size_t active) {
@@ -63,7 +53,7 @@ raw_server answering(std::string body) {
 
 process_result cli_list(const raw_server& server) {
   return run({REFRESHD_DAEMON_BINARY, "list", "--endpoint", server.url(), "--name", "ext_a"},
-             child_env(), 60s);
+             small_quarantine_env(), 60s);
 }
 
 TEST(HostileAnswers, CliListOfAHugeAnswerKeepsPeakMemoryBounded) {
@@ -105,7 +95,7 @@ long daemon_peak_rss_kib(const raw_server& server) {
       "    rate_limit: 0\n"
       "    collections:\n"
       "      - name: ext_a\n";
-  child_process d(daemon_argv(dir.write("config.yaml", cfg)), child_env());
+  child_process d(daemon_argv(dir.write("config.yaml", cfg)), small_quarantine_env());
   const auto port = wait_for_listen_port(d, 15s);
   EXPECT_NE(port, 0) << d.err();
   if (port == 0) {
