@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Fault soak (SPEC §16, issue 11 point 7; docs/SECURITY.md "Fault soak").
+"""Fault soak (docs/SECURITY.md, issue 11 point 7; docs/SECURITY.md "Fault soak").
 
 The real daemon (build it with the asan-ubsan preset) against 4 simulators with every fault on
 at once: HTTP 500, connection resets, truncated and oversized (9 MiB) bodies, rate limiting

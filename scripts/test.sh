@@ -3,7 +3,7 @@
 # runs, .ci/run).
 #   scripts/test.sh              the ci preset: optimised, every suite
 #   scripts/test.sh asan-ubsan   the unit, integration and 60 s fault-soak suites under
-#                                ASan+UBSan (SPEC §16); builds only the programs they need
+#                                ASan+UBSan (docs/SECURITY.md); builds only the programs they need
 #   scripts/test.sh all          both, one after the other
 set -euo pipefail
 cd "$(dirname "$0")/.."

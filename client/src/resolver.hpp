@@ -4,7 +4,7 @@
 // Asio's async_resolve runs getaddrinfo on one private thread per io_context, one query at a
 // time, so a name server that never answers for one cluster's host queues every other cluster's
 // lookups behind it, and nothing can interrupt the blocked call. Here each lookup runs on a
-// short-lived detached thread of its own (a blocking getaddrinfo, through Asio's synchronous
+// short-lived thread of its own, never joined (a blocking getaddrinfo, through Asio's synchronous
 // resolver on a private io_context) and posts its result back to the io_context, so the
 // io_context thread never blocks and sees no locks:
 //  - one lookup per host:port at a time: a second caller joins the lookup in progress;

@@ -197,7 +197,7 @@ bool read_job_fields(const json& obj, job_info& info, std::string& error) {
 }
 
 /// Reason and state text are capped and scrubbed of the token and of the job's own external
-/// spec before they are kept (SPEC §16).
+/// spec before they are kept (docs/SECURITY.md).
 void scrub_texts(job_info& info, std::string_view token) {
   const secrets s{token, info.external_spec ? std::string_view(*info.external_spec) : ""};
   if (info.reason) {

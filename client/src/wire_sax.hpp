@@ -1,6 +1,6 @@
 #pragma once
 // A streaming (SAX) reading of a response body that builds only what the readers of wire.cpp
-// look at (SPEC §16: memory follows what is kept, not the body). The envelope keeps `code`,
+// look at (docs/SECURITY.md: memory follows what is kept, not the body). The envelope keeps `code`,
 // `message` and `data`; `data` and each job keep the job-info keys; other keys are dropped, and
 // a container where a scalar is expected is kept empty (its type still fails the readers' checks).
 // With a record_sink, the elements of `data.records` are handed over one at a time and never

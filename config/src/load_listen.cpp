@@ -1,4 +1,4 @@
-// The listener's security keys (SPEC §7): listen_tls and read_auth.
+// The listener's security keys (docs/HTTP.md): listen_tls and read_auth.
 #include <algorithm>
 #include <array>
 #include <sys/stat.h>

@@ -1,5 +1,5 @@
 #pragma once
-// check-config's view of the listener (SPEC §7): listen, listen_tls and read_auth, printed
+// check-config's view of the listener (docs/HTTP.md): listen, listen_tls and read_auth, printed
 // without a secret or a hash, the TLS files loaded as the daemon would, and the clear-text
 // warning.
 

@@ -1,5 +1,5 @@
 #pragma once
-// The server-side TLS context of the daemon's listener (SPEC §7, `listen_tls`): built from the
+// The server-side TLS context of the daemon's listener (docs/HTTP.md, `listen_tls`): built from the
 // configured files at start and again on every reload (the listener swaps it for new
 // connections). Beast/OpenSSL stay in listen_tls.cpp.
 

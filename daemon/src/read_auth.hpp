@@ -1,5 +1,5 @@
 #pragma once
-// The credentials guarding GET /metrics, /status and / (SPEC §7, `read_auth`): a bearer token
+// The credentials guarding GET /metrics, /status and / (docs/HTTP.md, `read_auth`): a bearer token
 // and/or HTTP basic-auth users with bcrypt hashes, checked with libcrypt's crypt_r as
 // Prometheus' exporter-toolkit does. /healthz and /readyz are never guarded.
 

@@ -327,7 +327,7 @@ CLI::App* add_run_command(CLI::App& app, run_options& o) {
 
 int run_command(const run_options& o) {
   // Before any secret is read: no core dump, and no ptrace or /proc/PID/{mem,environ} access by
-  // other processes of the same user (SPEC §16). /proc/PID becomes owned by root.
+  // other processes of the same user (docs/SECURITY.md). /proc/PID becomes owned by root.
   ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   net::io_context ioc;
   // The daemon handles SIGHUP (reload) from the start: a SIGHUP during startup must not kill it

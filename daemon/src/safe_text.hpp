@@ -1,6 +1,6 @@
 #pragma once
 // Strings from a server (collection names, states, reasons, error messages) made safe for the
-// places they are shown (SPEC §16, docs/SECURITY.md): a terminal, a text log line, a web page,
+// places they are shown (docs/SECURITY.md): a terminal, a text log line, a web page,
 // a Prometheus label, a JSON text. Pure functions, no allocation beyond the result.
 //
 // Escape syntax (visible, and reversible in quote_text):

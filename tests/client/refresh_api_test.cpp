@@ -258,7 +258,7 @@ TEST_F(RefreshApiTest, RefreshErrorNeverCarriesTheExternalSpec) {
 }
 
 // Reasons are stored (status page, logs, metrics labels never, but /status yes): the token is
-// removed before the 4 KiB cap, so one straddling the cap is never half kept (SPEC §16).
+// removed before the 4 KiB cap, so one straddling the cap is never half kept (docs/SECURITY.md).
 TEST_F(RefreshApiTest, JobReasonsNeverCarryTheToken) {
   const std::string echoed = "auth as root:Milvus-s3cr3t failed";
   const std::string straddling = std::string(4096 - 16, 'x') + std::string(token) + "tail";

@@ -1,4 +1,4 @@
-// Memory driven by the cluster's answers (issue 11, SPEC §16, docs/SECURITY.md): a huge list
+// Memory driven by the cluster's answers (issue 11, docs/SECURITY.md): a huge list
 // answer keeps only the records that matter, and job reasons and state text are capped and
 // scrubbed of the external spec before they are kept.
 

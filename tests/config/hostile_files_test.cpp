@@ -1,6 +1,6 @@
-// Hostile files (SPEC §16): config, token and CA files must be regular files of bounded size (a
-// FIFO is refused without blocking, /dev/zero is refused, not read without end), and a file that
-// is not YAML never has its lines echoed in errors.
+// Hostile files (docs/SECURITY.md): config, token and CA files must be regular files of bounded
+// size (a FIFO is refused without blocking, /dev/zero is refused, not read without end), and a file
+// that is not YAML never has its lines echoed in errors.
 #include <sys/stat.h>
 
 #include <gtest/gtest.h>

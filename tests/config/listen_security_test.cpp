@@ -1,5 +1,5 @@
-// listen_tls and read_auth (SPEC §7): parsing, file checks, bcrypt hash shape, and no secret or
-// hash in any message.
+// listen_tls and read_auth (docs/HTTP.md): parsing, file checks, bcrypt hash shape, and no secret
+// or hash in any message.
 #include <sys/stat.h>
 
 #include <gtest/gtest.h>

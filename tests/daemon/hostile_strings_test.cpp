@@ -1,4 +1,4 @@
-// Hostile strings from a server (SPEC §16, docs/SECURITY.md): one corpus (OSC 52 / OSC 8, CSI
+// Hostile strings from a server (docs/SECURITY.md): one corpus (OSC 52 / OSC 8, CSI
 // as a raw C1 byte and as U+009B, ESC [2J, bell, CR/LF injection, NUL, invalid UTF-8, bidi
 // overrides, markup, quotes) fed through every sink: the status page, /status JSON, a
 // Prometheus label in a scrape, the text log, the json log and the CLI's terminal and JSON

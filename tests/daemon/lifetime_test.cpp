@@ -1,6 +1,6 @@
-// Lifetimes across co_await (issue 11 point 4, SPEC §16; docs/DAEMON.md "Lifetimes"): a reload
-// may replace the config and remove collections at any co_await, and nothing may then refer to
-// them. Three defects found by reading, each reproduced here on the mock clock (the first two
+// Lifetimes across co_await (issue 11 point 4, docs/SECURITY.md; docs/DAEMON.md "Lifetimes"): a
+// reload may replace the config and remove collections at any co_await, and nothing may then refer
+// to them. Three defects found by reading, each reproduced here on the mock clock (the first two
 // are use-after-free: ASan reports them; the third is a second cycle of one collection), and
 // a randomized interleaving of reloads, admin triggers, other actors and cycles.
 #include <random>

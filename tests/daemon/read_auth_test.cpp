@@ -1,4 +1,4 @@
-// read_auth (SPEC §7): /metrics, /status and / need a bearer token or a basic-auth user with a
+// read_auth (docs/HTTP.md): /metrics, /status and / need a bearer token or a basic-auth user with a
 // bcrypt hash; /healthz and /readyz stay open; the admin endpoint keeps its own token. The
 // hashes are made here with libcrypt (crypt_gensalt_rn + crypt_r), cost 4 to stay fast.
 #include "read_auth.hpp"

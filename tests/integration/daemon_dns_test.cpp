@@ -1,5 +1,5 @@
-// A cluster whose name server never answers delays no other cluster (SPEC §16). The hang is a
-// getaddrinfo preloaded into the real daemon (hang_dns_preload.cpp), so the daemon's own
+// A cluster whose name server never answers delays no other cluster (docs/SECURITY.md). The hang is
+// a getaddrinfo preloaded into the real daemon (hang_dns_preload.cpp), so the daemon's own
 // resolution code runs unchanged. A per-process resolv.conf pointing at a silent name server
 // would be the other honest way, but a process cannot have its own resolv.conf without a mount
 // namespace, which these tests cannot rely on.

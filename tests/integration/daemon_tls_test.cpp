@@ -1,4 +1,4 @@
-// The secured listener (SPEC §7) on the real binary: HTTPS with listen_tls, mutual TLS, the
+// The secured listener (docs/HTTP.md) on the real binary: HTTPS with listen_tls, mutual TLS, the
 // certificate and read credentials swapped by a reload, read_auth on /metrics, /status and /,
 // open probes, the clear-text warning, the nosniff/CSP headers and check-config's view. The
 // certificates come from tests/support/gen_test_certs.sh.

@@ -1,4 +1,4 @@
-// Memory driven by the cluster's answers (issue 11 point 3, SPEC §16, docs/SECURITY.md): the real
+// Memory driven by the cluster's answers (issue 11 point 3, docs/SECURITY.md): the real
 // binaries fed a list answer of 262,000 records (7.7 MiB, under the 8 MiB body cap) keep
 // their peak memory (ru_maxrss / VmHWM) within a slack of the same binary's run with a small
 // answer, so the bound holds for optimised and sanitizer builds alike.

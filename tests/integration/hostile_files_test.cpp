@@ -1,4 +1,4 @@
-// Hostile files and secrets through the real binaries (SPEC §16, docs/SECURITY.md "Files and
+// Hostile files and secrets through the real binaries (docs/SECURITY.md "Files and
 // secrets"): a config, token or CA file that is a FIFO or /dev/zero is an error naming it (never
 // a hang, never unbounded memory), a file that is not YAML is never echoed, the reload keeps the
 // old config with /healthz answering throughout, the spec can come from a file or stdin, and the

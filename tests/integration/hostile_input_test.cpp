@@ -1,4 +1,4 @@
-// The hostile-input suite (issue 11, SPEC §16, docs/SECURITY.md): the real binaries fed what an
+// The hostile-input suite (issue 11, docs/SECURITY.md): the real binaries fed what an
 // attacker on the listener or a hostile cluster endpoint would send, with their peak memory
 // (VmHWM / ru_maxrss) bounded. Bounds are relative to the same binary's own baseline, so they
 // hold for optimised and sanitizer builds alike.

@@ -1,4 +1,4 @@
-// Hostile strings through the real CLI (SPEC §16, docs/SECURITY.md): `describe` and `list`
+// Hostile strings through the real CLI (docs/SECURITY.md): `describe` and `list`
 // against a scripted cluster answering with escape sequences, C1 controls, bidi overrides and
 // invalid UTF-8 in collection names, states, reasons and error messages. Nothing of it may
 // reach stdout or stderr raw (they are a terminal in real use).

@@ -288,7 +288,7 @@ TEST(DaemonScrape, PassesPromtoolCheckMetrics) {
   EXPECT_TRUE(d.wait(9s).has_value());
 }
 
-// SPEC §7: Prometheus scrapes the daemon over HTTPS (verifying it against the test CA) with a
+// docs/HTTP.md: Prometheus scrapes the daemon over HTTPS (verifying it against the test CA) with a
 // bearer token from a credentials file, as the shipped ServiceMonitor does; a second job
 // without the token is refused (401), so the token is what lets the first one in.
 TEST(SecuredScrape, PrometheusScrapesOverTlsWithABearerToken) {

@@ -96,8 +96,8 @@ TEST(KubernetesManifests, PodMonitorScrapesTheMetricsPortOfBothWorkloads) {
   }
 }
 
-// SPEC §7: Prometheus scrapes over HTTPS, verifying the daemon against the CA of the Secret the
-// daemon's certificate comes from, with the read_auth token of the Secret the daemon reads.
+// docs/HTTP.md: Prometheus scrapes over HTTPS, verifying the daemon against the CA of the Secret
+// the daemon's certificate comes from, with the read_auth token of the Secret the daemon reads.
 TEST(KubernetesManifests, PodMonitorScrapesOverHttpsWithTheReadToken) {
   const auto monitor = find_object(load_documents("podmonitor.yaml"), "PodMonitor");
   ASSERT_TRUE(monitor.IsMap());

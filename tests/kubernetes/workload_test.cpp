@@ -162,7 +162,7 @@ TEST_P(Workload, EveryTokenFileIsInAMountedSecret) {
   }
 }
 
-// SPEC §7: the listener is HTTPS and guards the read endpoints; its files come from mounted
+// docs/HTTP.md: the listener is HTTPS and guards the read endpoints; its files come from mounted
 // Secrets; the probes speak HTTPS and need no credential.
 TEST_P(Workload, ListenerUsesTlsAndReadAuthFromMountedSecrets) {
   const auto cfg = load_typed_config();

@@ -1,4 +1,4 @@
-// Admission on refreshd::http_server (SPEC §7, §16; docs/HTTP.md "Connection cap"): idle
+// Admission on refreshd::http_server (docs/HTTP.md "Connection cap", docs/SECURITY.md): idle
 // connections give way to new ones at the cap, each client address has a share, and a new
 // connection that sends no complete head is closed at the header timeout. Client addresses
 // are told apart by binding the client socket to 127.0.0.2, 127.0.0.3 (all of 127/8 is local).

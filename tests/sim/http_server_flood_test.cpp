@@ -1,6 +1,6 @@
-// refreshd::http_server against chunked-encoding metadata floods (issue 11 point 1, SPEC §16):
-// an endless chunk-size line (extensions) or trailer section must be cut off at the read-buffer
-// cap with a 413, not buffered until the read timeout.
+// refreshd::http_server against chunked-encoding metadata floods (issue 11 point 1,
+// docs/SECURITY.md): an endless chunk-size line (extensions) or trailer section must be cut off at
+// the read-buffer cap with a 413, not buffered until the read timeout.
 #include <boost/asio/experimental/awaitable_operators.hpp>
 
 #include "server_fixture.hpp"

@@ -166,7 +166,8 @@ TEST(SystemdUnit, SpeaksNotifyWithWatchdogReloadRestartAndItsOwnUser) {
 }
 
 TEST(SystemdUnit, NeverWritesACoreDump) {
-  // A core dump would hold the tokens (SPEC §16); the daemon also marks itself non-dumpable.
+  // A core dump would hold the tokens (docs/SECURITY.md); the daemon also marks itself
+  // non-dumpable.
   const auto s = settings(slurp(systemd_dir / "milvus-refreshd.service"));
   EXPECT_EQ(one(s, "LimitCORE"), "0");
 }

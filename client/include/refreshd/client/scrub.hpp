@@ -1,6 +1,6 @@
 #pragma once
 // Server text the daemon keeps (job reasons, state text, error messages) is bounded and never
-// carries our own secrets (SPEC §16, docs/SECURITY.md): the token and the external spec are
+// carries our own secrets (docs/SECURITY.md): the token and the external spec are
 // replaced by "***" before the text is cut, so a secret straddling the cap is never half kept.
 
 #include <cstddef>

@@ -62,7 +62,7 @@ struct refresh_request {
   std::optional<std::string> external_spec;  ///< a secret
 };
 
-/// Records kept from one list answer unless a caller asks for fewer (SPEC §16; which ones:
+/// Records kept from one list answer unless a caller asks for fewer (docs/SECURITY.md; which ones:
 /// wire::list_keep). The CLI keeps this many; the daemon keeps daemon_list_records.
 inline constexpr std::size_t default_list_records = 1000;
 

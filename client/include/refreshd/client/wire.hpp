@@ -24,7 +24,7 @@ std::string build_describe_body(job_id id);
 /// {"dbName":..?,"collectionName":..?}; {} when both are empty.
 std::string build_list_body(const list_request& r);
 
-/// What is kept of a list answer (SPEC §16: memory follows what is kept, not the body). The
+/// What is kept of a list answer (docs/SECURITY.md: memory follows what is kept, not the body). The
 /// body is read as a stream, one record at a time, and every record is still checked; at most
 /// `max_records` are kept, chosen in this order: records of `collection` (or without a
 /// collection name; all records when `collection` is empty) before others, non-terminal

@@ -125,7 +125,7 @@ struct admin_settings {
   bool operator==(const admin_settings&) const = default;
 };
 
-/// `listen_tls` (SPEC §7): HTTPS on `listen`. The files are re-read on every reload.
+/// `listen_tls` (docs/HTTP.md): HTTPS on `listen`. The files are re-read on every reload.
 struct listen_tls_settings {
   std::string cert_file;       ///< PEM certificate chain, leaf first; empty: plain HTTP
   std::string key_file;        ///< PEM private key of the leaf; set when cert_file is
@@ -144,7 +144,7 @@ struct basic_auth_user {
   bool operator==(const basic_auth_user&) const = default;
 };
 
-/// `read_auth` (SPEC §7): credentials for GET /metrics, /status and /. Either or both; absent:
+/// `read_auth` (docs/HTTP.md): credentials for GET /metrics, /status and /. Either or both; absent:
 /// those endpoints are open. /healthz and /readyz are always open.
 struct read_auth_settings {
   /// token_kind::file when `read_auth.token_file` is set (Authorization: Bearer), else none.

@@ -120,9 +120,9 @@ cycle_params make_cycle_params(const config::collection_settings& s);
 
 // ---- actions: what the driver must do next --------------------------------------------------
 
-/// Records the daemon keeps of one list answer (SPEC §16): its collection's non-terminal jobs and
-/// newest terminal ones first (client::wire::list_keep), enough for the 64 ids of a trigger's
-/// baseline plus the job being tracked, whatever the answer's length.
+/// Records the daemon keeps of one list answer (docs/SECURITY.md): its collection's non-terminal
+/// jobs and newest terminal ones first (client::wire::list_keep), enough for the 64 ids of a
+/// trigger's baseline plus the job being tracked, whatever the answer's length.
 inline constexpr std::size_t daemon_list_records = 128;
 
 struct list_action {

@@ -1,5 +1,5 @@
 #pragma once
-// Admission of connections to http_server (SPEC §7, §16; docs/HTTP.md "Connection cap"): a
+// Admission of connections to http_server (docs/HTTP.md "Connection cap", docs/SECURITY.md): a
 // cap on open connections with a per-client share, where an idle connection (waiting for a
 // request head) gives way to a new one instead of the new one being refused. Pure bookkeeping:
 // no I/O, the caller closes what admit() says to close.

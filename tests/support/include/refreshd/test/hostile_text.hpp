@@ -1,6 +1,6 @@
 #pragma once
-// The hostile-string corpus of SPEC §16 and a checker for what must never reach a terminal, a
-// log line or a page: C0 controls, DEL, C1 controls (raw bytes and U+0080..U+009F), bidi and
+// The hostile-string corpus of docs/SECURITY.md and a checker for what must never reach a terminal,
+// a log line or a page: C0 controls, DEL, C1 controls (raw bytes and U+0080..U+009F), bidi and
 // direction marks, and invalid UTF-8. Written independently of the daemon's sanitizer, so the
 // two check each other.
 
