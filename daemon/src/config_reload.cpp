@@ -12,12 +12,58 @@
 #include <refreshd/config/diagnostic.hpp>
 #include <refreshd/config/file_read.hpp>
 #include <refreshd/config/loader.hpp>
+#include <refreshd/config/token.hpp>
 #include <refreshd/daemon/load_config.hpp>
 #include <refreshd/daemon/logging.hpp>
 
 #include "runtime_log.hpp"
 
 namespace refreshd::daemon {
+
+namespace {
+
+/// A hash of the file's content or, when it cannot be read, of why (never 0 for either).
+std::size_t content_hash(const std::filesystem::path& path, std::size_t max_bytes,
+                         const char* what) {
+  // Bounded and non-blocking: a FIFO or /dev/zero put in the file's place is refused here (the
+  // reload then reports why, naming the file), never waited on or read without end.
+  try {
+    return std::hash<std::string>{}(config::read_bounded_regular_file(path, max_bytes, what)) | 1U;
+  } catch (const config::file_read_error& e) {
+    return (std::hash<std::string>{}(e.what()) ^ 0x9e3779b97f4a7c15U) | 1U;
+  }
+}
+
+std::size_t combine(std::size_t seed, std::size_t h) {
+  return seed ^ (h + 0x9e3779b97f4a7c15U + (seed << 6U) + (seed >> 2U));
+}
+
+}  // namespace
+
+std::vector<watched_file> files_named_by(const config::config& c) {
+  std::vector<watched_file> out;
+  std::set<std::filesystem::path> seen;
+  const auto add = [&](const std::string& path, std::size_t max_bytes, std::string what) {
+    if (!path.empty() && seen.insert(path).second) {
+      out.push_back({path, max_bytes, std::move(what)});
+    }
+  };
+  const auto add_token = [&](const config::token_source& t, const char* what) {
+    if (t.kind == config::token_kind::file) {
+      add(t.reference, config::max_token_file_size, what);
+    }
+  };
+  add(c.listen_tls.cert_file, config::max_cert_file_size, "listen_tls.cert_file");
+  add(c.listen_tls.key_file, config::max_key_file_size, "listen_tls.key_file");
+  add(c.listen_tls.client_ca_file, config::max_ca_file_size, "listen_tls.client_ca_file");
+  add_token(c.admin.token, "admin.token_file");
+  add_token(c.read_auth.token, "read_auth.token_file");
+  for (const auto& cl : c.clusters) {
+    add_token(cl.token, "token_file");
+    add(cl.tls.ca_file, config::max_ca_file_size, "tls.ca_file");
+  }
+  return out;
+}
 
 std::shared_ptr<config_reloader> config_reloader::create(executor ex, std::filesystem::path file,
                                                          hooks h, config_reload_options options) {
@@ -35,18 +81,40 @@ config_reloader::config_reloader(executor ex, std::filesystem::path file, hooks 
       check_timer_(ex) {}
 
 std::size_t config_reloader::content_fingerprint() const {
-  // Bounded and non-blocking: a FIFO or /dev/zero put in the file's place is refused here (the
-  // reload then reports why, naming the file), never waited on or read without end.
-  try {
-    return std::hash<std::string>{}(
-        config::read_bounded_regular_file(file_, config::max_config_size, "config file"));
-  } catch (const config::file_read_error& e) {
-    return std::hash<std::string>{}(e.what()) ^ 0x9e3779b97f4a7c15U;
+  std::size_t seed = content_hash(file_, config::max_config_size, "config file");
+  for (const auto& f : named_) {
+    seed = combine(seed, content_hash(f.path, f.max_bytes, f.what.c_str()));
   }
+  return seed;
 }
 
-void config_reloader::start() {
-  last_fingerprint_ = content_fingerprint();
+std::string config_reloader::what_changed() const {
+  if (content_hash(file_, config::max_config_size, "config file") != config_hash_) {
+    return "file changed";
+  }
+  for (std::size_t i = 0; i < named_.size(); ++i) {
+    const auto& f = named_[i];
+    if (content_hash(f.path, f.max_bytes, f.what.c_str()) != named_hashes_[i]) {
+      return f.what + " " + f.path.string() + " changed";
+    }
+  }
+  return "file changed";
+}
+
+void config_reloader::remember_contents() {
+  config_hash_ = content_hash(file_, config::max_config_size, "config file");
+  named_hashes_.clear();
+  std::size_t seed = config_hash_;
+  for (const auto& f : named_) {
+    named_hashes_.push_back(content_hash(f.path, f.max_bytes, f.what.c_str()));
+    seed = combine(seed, named_hashes_.back());
+  }
+  last_fingerprint_ = seed;
+}
+
+void config_reloader::start(std::vector<watched_file> named) {
+  named_ = std::move(named);
+  remember_contents();
   const int fd = options_.use_inotify ? ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC) : -2;
   if (fd == -2) {
     // inotify off: SIGHUP and the periodic check only.
@@ -78,15 +146,25 @@ void config_reloader::add_watches() {
   if (!inotify_) {
     return;
   }
-  // The directory of the path as given (editors that rename on save, the Kubernetes `..data`
-  // symlink swap) and, when the file is a symlink elsewhere, the directory of its target.
+  // For the config file and every file it names: the directory of the path as given (editors
+  // that rename on save, the Kubernetes `..data` symlink swap) and, when the file is a symlink
+  // elsewhere, the directory of its target.
   std::set<std::filesystem::path> dirs;
-  const auto absolute = std::filesystem::absolute(file_);
-  dirs.insert(absolute.parent_path());
-  std::error_code ec;
-  const auto target = std::filesystem::canonical(absolute, ec);
-  if (!ec) {
-    dirs.insert(target.parent_path());
+  const auto add_dirs_of = [&dirs](const std::filesystem::path& file) {
+    std::error_code ec;
+    const auto absolute = std::filesystem::absolute(file, ec);
+    if (ec) {
+      return;
+    }
+    dirs.insert(absolute.parent_path());
+    const auto target = std::filesystem::canonical(absolute, ec);
+    if (!ec) {
+      dirs.insert(target.parent_path());
+    }
+  };
+  add_dirs_of(file_);
+  for (const auto& f : named_) {
+    add_dirs_of(f.path);
   }
   for (const int wd : watches_) {
     ::inotify_rm_watch(inotify_->native_handle(), wd);
@@ -150,7 +228,7 @@ awaitable<void> config_reloader::worker() {
     if (stopped_) {
       break;
     }
-    const std::string why = std::move(why_);
+    std::string why = std::move(why_);
     const bool force = force_;
     pending_ = false;
     force_ = false;
@@ -158,6 +236,9 @@ awaitable<void> config_reloader::worker() {
     const std::size_t fingerprint = content_fingerprint();
     if (!force && fingerprint == last_fingerprint_) {
       continue;
+    }
+    if (!force) {
+      why += ": " + what_changed();
     }
     reload_once(why, fingerprint);
   }
@@ -172,8 +253,8 @@ bool config_reloader::reload_once(const std::string& why, std::size_t fingerprin
   f.add("config", file_.string()).add("trigger", why);
   log_event(log_level_t::info, "reloading the configuration", f);
   last_fingerprint_ = fingerprint;
-  add_watches();  // a symlinked file may point into another directory now
   std::optional<std::string> error;
+  std::vector<watched_file> named;
   auto loaded = load_daemon_config(file_);
   if (!loaded.ok()) {
     for (const auto& d : loaded.errors) {
@@ -186,6 +267,7 @@ bool config_reloader::reload_once(const std::string& why, std::size_t fingerprin
     for (const auto& w : loaded.warnings) {
       log_event(log_level_t::warn, "reload: " + config::to_string(w));
     }
+    named = files_named_by(*loaded.value);
     try {
       error = hooks_.apply(std::make_shared<const config::config>(std::move(*loaded.value)));
     } catch (const std::exception& e) {
@@ -193,6 +275,18 @@ bool config_reloader::reload_once(const std::string& why, std::size_t fingerprin
     }
   }
   const bool ok = !error;
+  if (ok) {
+    // The new config's files are the ones in use now (read by the apply just done). A file that
+    // changed between that read and this one is seen as unchanged until its next change or the
+    // next SIGHUP: the window is the apply's few microseconds.
+    named_ = std::move(named);
+    remember_contents();
+  } else {
+    // The previous config keeps running with its files; the contents just read are the ones
+    // this attempt saw, so the same broken state is not retried on every file event.
+    remember_contents();
+  }
+  add_watches();  // a symlinked file may point into another directory now
   if (ok) {
     log_event(log_level_t::info, "configuration reloaded", f);
   } else {

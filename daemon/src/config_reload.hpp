@@ -1,8 +1,9 @@
 #pragma once
-// Live reload of `run` (SPEC §13; docs/DAEMON.md, "Reload"): what triggers a reload (SIGHUP,
-// a change noticed by inotify on the config file's directory, a periodic content check), how
-// triggers coalesce, and the reload itself: load and validate the file, then hand the new
-// config to the caller's apply function. An invalid file keeps the old config running.
+// Live reload of `run` (docs/DAEMON.md, "Reload"): what triggers a reload (SIGHUP, a change
+// noticed by inotify on the directories of the config file and of the files it names, a periodic
+// content check), how triggers coalesce, and the reload itself: load and validate the file, then
+// hand the new config to the caller's apply function. An invalid file keeps the old config
+// running.
 
 #include <chrono>
 #include <cstddef>
@@ -20,6 +21,21 @@
 #include <refreshd/net/asio.hpp>
 
 namespace refreshd::daemon {
+
+/// A file the config in use names (token, CA, listener certificate and key files): its content
+/// changing in place (a rotated certificate, a Kubernetes Secret update) reloads like a changed
+/// config file, so the new bytes are read by the reload (docs/DAEMON.md, "Reload").
+struct watched_file {
+  std::filesystem::path path;
+  std::size_t max_bytes = 0;  ///< the cap its reader applies (read_bounded_regular_file)
+  std::string what;           ///< "tls.ca_file", "token file", ...
+
+  bool operator==(const watched_file&) const = default;
+};
+
+/// The files `c` names, each once: cluster token files and tls.ca_file, admin.token_file,
+/// read_auth.token_file, listen_tls cert_file, key_file and client_ca_file.
+std::vector<watched_file> files_named_by(const config::config& c);
 
 struct config_reload_options {
   /// After a trigger, wait this long for more (editors and `kubectl` write in several steps).
@@ -49,8 +65,10 @@ class config_reloader : public std::enable_shared_from_this<config_reloader> {
   static std::shared_ptr<config_reloader> create(executor ex, std::filesystem::path file, hooks h,
                                                  config_reload_options options = {});
 
-  /// Reads the file's current content as the one in use and starts watching.
-  void start();
+  /// Reads the file's current content, and that of `named` (files_named_by the config in use),
+  /// as the ones in use and starts watching. After each applied reload the reloader watches the
+  /// files the new config names.
+  void start(std::vector<watched_file> named = {});
   /// A reload is wanted (`why`: "SIGHUP", "file changed"). Requests coalesce: any number of
   /// them while one is pending or running cause one more reload at most. `force`: reload even
   /// when the content did not change (SIGHUP).
@@ -71,9 +89,15 @@ class config_reloader : public std::enable_shared_from_this<config_reloader> {
   void add_watches();
   /// `fingerprint`: content_fingerprint() as the caller just read it.
   bool reload_once(const std::string& why, std::size_t fingerprint);
-  /// A hash of the file's content or, when it cannot be read (missing, a FIFO, a device, over
-  /// the size cap), of why: an unreadable file is reported once, not on every file event.
+  /// A hash of the config file's content and of every named file's or, for a file that cannot
+  /// be read (missing, a FIFO, a device, over the size cap), of why: an unreadable file is
+  /// reported once, not on every file event.
   std::size_t content_fingerprint() const;
+  /// The config file's change, or the first named file whose content differs from the one in
+  /// use ("file changed", "tls.ca_file /x changed").
+  std::string what_changed() const;
+  /// Records the current contents (config file and named_) as the ones in use.
+  void remember_contents();
 
   executor ex_;
   std::filesystem::path file_;
@@ -84,7 +108,10 @@ class config_reloader : public std::enable_shared_from_this<config_reloader> {
   net::steady_timer check_timer_;
   std::optional<net::posix::stream_descriptor> inotify_;
   std::vector<int> watches_;
-  std::size_t last_fingerprint_ = 0;  ///< of the content last read by a reload (or at start)
+  std::vector<watched_file> named_;        ///< files the config in use names
+  std::vector<std::size_t> named_hashes_;  ///< their content at the last reload (or at start)
+  std::size_t config_hash_ = 0;            ///< the config file's content at the last reload
+  std::size_t last_fingerprint_ = 0;       ///< of the content last read by a reload (or at start)
   bool pending_ = false;
   bool force_ = false;
   std::string why_;

@@ -217,7 +217,7 @@ std::shared_ptr<config_reloader> start_reloader(net::io_context& ioc,
   };
   auto reloader =
       config_reloader::create(ioc.get_executor(), config_path(o), std::move(h), reload_options());
-  reloader->start();
+  reloader->start(files_named_by(rt->configuration()));
   return reloader;
 }
 

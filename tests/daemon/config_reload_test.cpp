@@ -12,6 +12,8 @@
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <refreshd/daemon/load_config.hpp>
+
 namespace refreshd::daemon {
 namespace {
 
@@ -53,7 +55,7 @@ class ConfigReloader : public ::testing::Test {
     fs::remove_all(dir_);
   }
   void write(const std::string& text) const { std::ofstream(file_, std::ios::trunc) << text; }
-  void start(config_reload_options o) {
+  void start(config_reload_options o, std::vector<watched_file> named = {}) {
     config_reloader::hooks h;
     h.can_apply = [this] { return can_apply_; };
     h.reloading = [this] { events_.push_back("reloading"); };
@@ -64,7 +66,40 @@ class ConfigReloader : public ::testing::Test {
       return refuse_;
     };
     r_ = config_reloader::create(ioc_.get_executor(), file_, std::move(h), o);
-    r_->start();
+    r_->start(std::move(named));
+  }
+  /// Writes `text` to `path` through a rename (as kubelet and cert-manager do), mode 0600.
+  static void replace_file(const fs::path& path, const std::string& text) {
+    const auto tmp = path.string() + ".tmp";
+    std::ofstream(tmp, std::ios::trunc) << text;
+    fs::permissions(tmp, fs::perms::owner_read | fs::perms::owner_write);
+    fs::rename(tmp, path);
+  }
+  /// A config naming a token file and a CA file in `secrets` (another directory), written; the
+  /// files_named_by it as start() wants them.
+  std::vector<watched_file> write_config_with_files(const std::string& ca_name = "ca.pem") {
+    const auto secrets = dir_ / "secrets";
+    fs::create_directories(secrets);
+    replace_file(secrets / "token", "t0ken\n");
+    replace_file(secrets / ca_name, "-----BEGIN CERTIFICATE-----\nAAAA\n");
+    write(
+        "version: 1\n"
+        "clusters:\n"
+        "  - name: local\n"
+        "    endpoint: https://127.0.0.1:1\n"
+        "    token_file: " +
+        (secrets / "token").string() +
+        "\n"
+        "    tls:\n"
+        "      ca_file: " +
+        (secrets / ca_name).string() +
+        "\n"
+        "    collections:\n"
+        "      - name: ext_a\n"
+        "        schedule: every 1h\n");
+    auto loaded = load_daemon_config(file_);
+    EXPECT_TRUE(loaded.ok());
+    return loaded.ok() ? files_named_by(*loaded.value) : std::vector<watched_file>{};
   }
   /// Runs the io_context until `pred` holds or `limit` passes.
   bool run_until(const std::function<bool()>& pred, std::chrono::milliseconds limit = 5s) {
@@ -156,6 +191,75 @@ TEST_F(ConfigReloader, AReloadWaitsUntilTheRuntimeCanApplyIt) {
   EXPECT_TRUE(applied_.empty());
   can_apply_ = true;
   ASSERT_TRUE(run_until([&] { return applied_.size() == 1; }));
+}
+
+TEST(FilesNamedBy, ListsEveryTokenCaAndListenerFileOnce) {
+  config::config c;
+  c.listen_tls.cert_file = "/tls/cert.pem";
+  c.listen_tls.key_file = "/tls/key.pem";
+  c.admin.token = {config::token_kind::file, "/s/admin", {}};
+  c.read_auth.token = {config::token_kind::file, "/s/read", {}};
+  c.clusters.resize(3);
+  c.clusters[0].token = {config::token_kind::file, "/s/cluster", {}};
+  c.clusters[0].tls.ca_file = "/tls/ca.pem";
+  c.clusters[1].token = {config::token_kind::env, "ZILLIZ_TOKEN", {}};
+  c.clusters[2].token = {config::token_kind::file, "/s/cluster", {}};  // shared: listed once
+  c.clusters[2].tls.ca_file = "/tls/other-ca.pem";
+  std::vector<std::string> got;
+  for (const auto& f : files_named_by(c)) {
+    got.push_back(f.what + " " + f.path.string());
+    EXPECT_GT(f.max_bytes, 0u);
+  }
+  EXPECT_EQ(
+      got, (std::vector<std::string>{
+               "listen_tls.cert_file /tls/cert.pem", "listen_tls.key_file /tls/key.pem",
+               "admin.token_file /s/admin", "read_auth.token_file /s/read", "token_file /s/cluster",
+               "tls.ca_file /tls/ca.pem", "tls.ca_file /tls/other-ca.pem"}));
+}
+
+TEST_F(ConfigReloader, APeriodicCheckNoticesACaFileChangedInPlace) {
+  auto named = write_config_with_files();
+  start({.settle = 20ms, .check_interval = 100ms, .use_inotify = false}, named);
+  run_for(350ms);
+  EXPECT_TRUE(applied_.empty()) << "unchanged files are not reloaded";
+  replace_file(dir_ / "secrets" / "ca.pem", "-----BEGIN CERTIFICATE-----\nBBBB\n");
+  ASSERT_TRUE(run_until([&] { return applied_.size() == 1; }));
+  run_for(350ms);
+  EXPECT_EQ(applied_.size(), 1u) << "the same content is not applied twice";
+}
+
+TEST_F(ConfigReloader, InotifySeesATokenFileRotatedInAnotherDirectory) {
+  auto named = write_config_with_files();
+  start({.settle = 20ms, .check_interval = std::chrono::milliseconds(0)}, named);
+  replace_file(dir_ / "secrets" / "token", "n3w-t0ken\n");
+  ASSERT_TRUE(run_until([&] { return applied_.size() == 1; }));
+}
+
+TEST_F(ConfigReloader, AfterAReloadTheNewConfigsFilesAreWatched) {
+  auto named = write_config_with_files();
+  start({.settle = 20ms, .check_interval = 100ms, .use_inotify = false}, named);
+  write_config_with_files("ca2.pem");  // the config now names another CA file
+  ASSERT_TRUE(run_until([&] { return applied_.size() == 1; }));
+  replace_file(dir_ / "secrets" / "ca.pem", "-----BEGIN CERTIFICATE-----\nCCCC\n");
+  run_for(350ms);
+  EXPECT_EQ(applied_.size(), 1u) << "the old CA file is no longer named";
+  replace_file(dir_ / "secrets" / "ca2.pem", "-----BEGIN CERTIFICATE-----\nDDDD\n");
+  ASSERT_TRUE(run_until([&] { return applied_.size() == 2; }));
+}
+
+TEST_F(ConfigReloader, AFailedReloadKeepsWatchingTheFilesInUse) {
+  auto named = write_config_with_files();
+  start({.settle = 20ms, .check_interval = 100ms, .use_inotify = false}, named);
+  refuse_ = "tls.ca_file holds no certificate";
+  replace_file(dir_ / "secrets" / "ca.pem", "garbage\n");
+  ASSERT_TRUE(run_until([&] { return results_.size() == 1; }));
+  EXPECT_FALSE(results_[0]);
+  run_for(350ms);
+  EXPECT_EQ(results_.size(), 1u) << "the same broken content is not retried on every check";
+  refuse_.reset();
+  replace_file(dir_ / "secrets" / "ca.pem", "-----BEGIN CERTIFICATE-----\nEEEE\n");
+  ASSERT_TRUE(run_until([&] { return results_.size() == 2; }));
+  EXPECT_TRUE(results_[1]);
 }
 
 TEST_F(ConfigReloader, StopEndsEveryLoop) {

@@ -280,6 +280,25 @@ TEST_F(DaemonTls, ReloadSwapsTheCertificateAndTheReadToken) {
   EXPECT_EQ(https_get(port, "/metrics", with_ca("Bearer n3w-read-token")).status, 200);
 }
 
+TEST_F(DaemonTls, ACertificateRotatedInPlaceIsServedWithoutASignal) {
+  // cert-manager and kubelet replace the files of a mounted Secret; nobody sends SIGHUP.
+  install_leaf("server", "tls");
+  const auto port = start(tls_keys("tls"));
+  ASSERT_NE(port, 0) << d_->err();
+  auto r = https_get(port, "/healthz", with_ca());
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.peer_cn, "localhost");
+  install_leaf("wrong", "tls");
+  const auto line = d_->wait_for_err_line(json_line("reloading the configuration"), 15s);
+  ASSERT_TRUE(line) << d_->err();
+  EXPECT_NE(line->find("listen_tls."), std::string::npos)
+      << "the trigger names the file: " << *line;
+  ASSERT_TRUE(d_->wait_for_err_line(json_line("reload applied"), 15s)) << d_->err();
+  r = https_get(port, "/healthz", with_ca());
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.peer_cn, "wrong.example");
+}
+
 TEST_F(DaemonTls, ReloadWithABrokenKeyKeepsTheOldCertificate) {
   install_leaf("server", "tls");
   const auto port = start(tls_keys("tls"));
