@@ -19,6 +19,8 @@
 #include <refreshd/daemon/runtime.hpp>
 #include <refreshd/net/asio.hpp>
 
+#include "http_route.hpp"
+
 namespace refreshd::daemon {
 
 class read_credentials;
@@ -38,31 +40,6 @@ struct api_response {
 
 /// {"error":"..."} with `status`.
 api_response json_error(int status, std::string_view message);
-
-/// Compares two secrets in time independent of where they differ and of their lengths (both
-/// are hashed with SHA-256 first, then compared with CRYPTO_memcmp).
-bool constant_time_equal(std::string_view a, std::string_view b);
-
-/// The token of "Bearer <token>" (scheme case-insensitive), or nullopt.
-std::optional<std::string_view> bearer_token(std::string_view authorization);
-
-/// Percent-decodes one path segment; nullopt on a bad escape, an empty result or a '/'.
-std::optional<std::string> decode_segment(std::string_view s);
-
-/// What a path names.
-struct route_fixed {
-  std::string_view path;  ///< "/", "/healthz", "/readyz", "/status", "/metrics"
-};
-struct route_admin {
-  std::string cluster, database, collection;
-};
-struct route_unknown {};
-struct route_malformed {
-  std::string why;
-};
-using route = std::variant<route_fixed, route_admin, route_unknown, route_malformed>;
-/// Classifies a target (the query string is ignored).
-route parse_route(std::string_view target);
 
 /// The HTTP answer to an admin result: 202 {"job_id":N} (triggered), 202 {"job_id":null,
 /// "queued":true,...}, 409 {"job_id":N|null,...} (already running / suspended), 503 with

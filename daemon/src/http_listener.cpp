@@ -55,15 +55,7 @@ http_listener::http_listener(executor ex, const config::listen_address& at,
                              std::shared_ptr<http_api> api, http_listener_limits limits,
                              std::shared_ptr<ssl::context> tls) {
   http_server_options options;
-  options.limits.max_header_bytes = limits.max_header_bytes;
-  options.limits.max_body_bytes = limits.max_body_bytes;
-  options.limits.max_buffer_bytes = limits.max_buffer_bytes;
-  options.limits.read_timeout = limits.read_timeout;
-  options.limits.header_timeout = limits.header_timeout;
-  options.limits.idle_timeout = limits.idle_timeout;
-  options.limits.write_timeout = limits.write_timeout;
-  options.limits.max_connections = limits.max_connections;
-  options.limits.max_connections_per_client = limits.max_connections_per_client;
+  options.limits = to_server_limits(limits);
   options.on_error = [](std::string_view line) {
     log_fields f;
     f.add("error", std::string(line));

@@ -9,7 +9,7 @@
 
 #include <refreshd/config/token.hpp>
 
-#include "http_api.hpp"
+#include "http_route.hpp"
 
 namespace refreshd::daemon {
 namespace {

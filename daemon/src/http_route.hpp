@@ -1,0 +1,38 @@
+#pragma once
+// Routing and header parsing of the daemon's HTTP API (docs/HTTP.md): what a request target
+// names, the bearer token of an Authorization header, secret comparison. Pure: no Asio, no
+// runtime (the HTTP request fuzzer links just this and read_auth.cpp).
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace refreshd::daemon {
+
+/// Compares two secrets in time independent of where they differ and of their lengths (both
+/// are hashed with SHA-256 first, then compared with CRYPTO_memcmp).
+bool constant_time_equal(std::string_view a, std::string_view b);
+
+/// The token of "Bearer <token>" (scheme case-insensitive), or nullopt.
+std::optional<std::string_view> bearer_token(std::string_view authorization);
+
+/// Percent-decodes one path segment; nullopt on a bad escape, an empty result or a '/'.
+std::optional<std::string> decode_segment(std::string_view s);
+
+/// What a path names.
+struct route_fixed {
+  std::string_view path;  ///< "/", "/healthz", "/readyz", "/status", "/metrics"
+};
+struct route_admin {
+  std::string cluster, database, collection;
+};
+struct route_unknown {};
+struct route_malformed {
+  std::string why;
+};
+using route = std::variant<route_fixed, route_admin, route_unknown, route_malformed>;
+/// Classifies a target (the query string is ignored).
+route parse_route(std::string_view target);
+
+}  // namespace refreshd::daemon
