@@ -2,6 +2,9 @@
 
 #include <ostream>
 #include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include <date/date.h>
 #include <nlohmann/json.hpp>
@@ -12,6 +15,7 @@
 #include <refreshd/schedule/zone.hpp>
 
 #include "check_config_listener.hpp"
+#include "safe_text.hpp"
 
 namespace refreshd::daemon {
 namespace {
@@ -98,6 +102,17 @@ json errors_json(const std::vector<config::diagnostic>& errors) {
   return arr;
 }
 
+/// One line per diagnostic, through safe_text: a config value may hold bytes that are not UTF-8
+/// or a terminal escape (docs/SECURITY.md, "Hostile strings").
+void print_diagnostics(std::ostream& err, const std::vector<config::diagnostic>& list,
+                       std::string_view prefix) {
+  for (const auto& d : list) {
+    std::string line = config::to_string(std::vector<config::diagnostic>{d}, prefix);
+    line.pop_back();  // its '\n'
+    err << safe_text(line) << '\n';
+  }
+}
+
 }  // namespace
 
 std::optional<std::chrono::sys_seconds> parse_utc_instant(std::string_view text) {
@@ -113,14 +128,14 @@ std::optional<std::chrono::sys_seconds> parse_utc_instant(std::string_view text)
 int run_check_config(const check_config_args& args, std::ostream& out, std::ostream& err) {
   auto loaded = load_daemon_config(args.file, args.check_files);
   // Warnings go to stderr in both formats, so stdout stays the documented JSON shape.
-  err << config::to_string(loaded.warnings, "warning: ");
+  print_diagnostics(err, loaded.warnings, "warning: ");
   if (!loaded.ok()) {
     if (args.format == output_format::json) {
-      out << json{{"valid", false}, {"errors", errors_json(loaded.errors)}}.dump() << '\n';
+      out << dump_json(json{{"valid", false}, {"errors", errors_json(loaded.errors)}}) << '\n';
     } else {
-      err << config::to_string(loaded.errors);
+      print_diagnostics(err, loaded.errors, "");
       err << loaded.errors.size() << (loaded.errors.size() == 1 ? " error" : " errors") << " in "
-          << args.file.string() << '\n';
+          << safe_text(args.file.string()) << '\n';
     }
     return exit_usage;
   }
@@ -130,16 +145,16 @@ int run_check_config(const check_config_args& args, std::ostream& out, std::ostr
   }
   if (auto problem = args.check_files ? check_listener_files(cfg) : std::nullopt) {
     if (args.format == output_format::json) {
-      out << json{{"valid", false},
-                  {"errors", json::array({{{"file", cfg.file},
-                                           {"line", 0},
-                                           {"column", 0},
-                                           {"path", "listen_tls"},
-                                           {"message", *problem}}})}}
-                 .dump()
+      out << dump_json(json{{"valid", false},
+                            {"errors", json::array({{{"file", cfg.file},
+                                                     {"line", 0},
+                                                     {"column", 0},
+                                                     {"path", "listen_tls"},
+                                                     {"message", *problem}}})}})
           << '\n';
     } else {
-      err << cfg.file << ": " << *problem << "\n1 error in " << args.file.string() << '\n';
+      err << safe_text(cfg.file + ": " + *problem) << "\n1 error in "
+          << safe_text(args.file.string()) << '\n';
     }
     return exit_usage;
   }
@@ -163,8 +178,8 @@ int run_check_config(const check_config_args& args, std::ostream& out, std::ostr
                            {"timezone", r.collection->settings.timezone},
                            {"next_runs", runs}});
   }
-  out << json{{"valid", true}, {"listener", listener_json(cfg)}, {"collections", collections}}
-             .dump()
+  out << dump_json(
+             json{{"valid", true}, {"listener", listener_json(cfg)}, {"collections", collections}})
       << '\n';
   return exit_ok;
 }

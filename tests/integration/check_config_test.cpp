@@ -141,6 +141,32 @@ clusters:
   }
 }
 
+TEST_F(CheckConfig, InvalidUtf8AndEscapesInTheFileAreReportedNotCrashedOn) {
+  // A value with bytes that are not UTF-8 and a terminal escape: both outputs name the error;
+  // JSON stays valid JSON (U+FFFD), text shows the bytes as escapes (docs/SECURITY.md).
+  const auto file = write("bad.yaml",
+                          "version: 1\n"
+                          "clusters:\n"
+                          "  - name: local\n"
+                          "    endpoint: http://127.0.0.1:1\n"
+                          "    token_env: REFRESHD_TEST_TOKEN\n"
+                          "    collections:\n"
+                          "      - name: ext_a\n"
+                          "        schedule: \"every \xff\xfe \x1b]52;c;AAAA\x07\"\n");
+  auto r = cli({"check-config", "-c", file, "--output", "json"}, {"REFRESHD_TEST_TOKEN=t"});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  const auto j = json::parse(r.out);  // throws (fails the test) on invalid JSON
+  EXPECT_FALSE(j["valid"].get<bool>());
+  ASSERT_EQ(j["errors"].size(), 1u) << r.out;
+  EXPECT_EQ(j["errors"][0]["path"], "clusters[0].collections[0].schedule");
+  EXPECT_EQ(r.out.find('\x1b'), std::string::npos);
+  r = cli({"check-config", "-c", file}, {"REFRESHD_TEST_TOKEN=t"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("clusters[0].collections[0].schedule"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find('\x1b'), std::string::npos) << "no raw escape reaches the terminal";
+  EXPECT_EQ(r.err.find('\xff'), std::string::npos);
+}
+
 TEST_F(CheckConfig, UnreadableFileExitsTwo) {
   auto r = cli({"check-config", "-c", (dir_ / "missing.yaml").string()});
   EXPECT_EQ(r.exit_code, 2);
