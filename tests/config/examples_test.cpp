@@ -86,6 +86,9 @@ TEST(Examples, KubernetesExpandsTheEnvironment) {
   EXPECT_TRUE(r.warnings.empty()) << test::dump(r);
   const config& c = *r.value;
   EXPECT_EQ(to_string(c.listen), "0.0.0.0:9748");
+  EXPECT_TRUE(c.listen_tls.enabled()) << "beyond loopback only with TLS";
+  EXPECT_EQ(c.listen_tls.key_file, "/var/run/secrets/milvus-refreshd-tls/tls.key");
+  EXPECT_EQ(c.read_auth.token.reference, "/var/run/secrets/milvus-refreshd-read/token");
   EXPECT_EQ(c.log.format, log_format::json);
   EXPECT_EQ(c.log.level, log_level::debug);
   const cluster& z = c.clusters[0];
