@@ -2,8 +2,8 @@
 // status, the admin trigger's authentication, and the helpers it is built from.
 #include <nlohmann/json.hpp>
 
-#include "http_api_impl.hpp"
 #include "http_fixture.hpp"
+#include "mock_runtime.hpp"
 
 namespace refreshd::daemon::test_http {
 namespace {

@@ -16,10 +16,9 @@
 
 #include "metrics_scrape.hpp"
 #include "mock_clock.hpp"
+#include "mock_runtime.hpp"
 #include "model_cluster.hpp"
 #include "quiet_logger.hpp"
-#include "runtime_cycle.hpp"
-#include "runtime_impl.hpp"
 
 namespace refreshd::daemon {
 namespace {

@@ -8,8 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "http_api_impl.hpp"
 #include "http_fixture.hpp"
+#include "mock_runtime.hpp"
 
 namespace refreshd::daemon::test_http {
 namespace {

@@ -12,10 +12,9 @@
 #include <refreshd/daemon/runtime.hpp>
 
 #include "mock_clock.hpp"
+#include "mock_runtime.hpp"
 #include "model_cluster.hpp"
 #include "quiet_logger.hpp"
-#include "runtime_cycle.hpp"
-#include "runtime_impl.hpp"
 
 namespace refreshd::daemon {
 namespace {
