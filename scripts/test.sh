@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Build everything (installing dependencies if needed) and run the whole test suite (what CI
 # runs, .ci/run).
-#   scripts/test.sh              the ci preset: optimised, every suite
+#   scripts/test.sh              both presets below, one after the other (CI)
+#   scripts/test.sh ci           the ci preset: optimised, every suite
 #   scripts/test.sh asan-ubsan   the unit, integration and 60 s fault-soak suites under
 #                                ASan+UBSan (docs/SECURITY.md); builds only the programs they need
-#   scripts/test.sh all          both, one after the other
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,10 +23,10 @@ run_preset() {
   ctest --preset "$preset"
 }
 
-case "${1:-ci}" in
+case "${1:-all}" in
   all)
     run_preset ci
     run_preset asan-ubsan
     ;;
-  *) run_preset "${1:-ci}" ;;
+  *) run_preset "$1" ;;
 esac
