@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""SPEC §15 API economy: describes per completed job and completion detection delay.
+"""bench/RESULTS.md API economy: describes per completed job and completion detection delay.
 
 Bound: describes <= ceil(log2(D / poll.initial)) + D / poll.max + 2, detection delay <=
 max(poll.initial, 10 % of D), for jobs with steady progress. Compared with the vendor docs'

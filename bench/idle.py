@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""SPEC §15 idle: 100 collections, nothing due. Targets: <= 1 wake-up/s average, RSS <= 12 MiB.
+"""Idle (bench/RESULTS.md): 100 collections, nothing due. Targets: <= 1 wake-up/s average, RSS <= 12 MiB.
 
 Every collection runs `@yearly` (catch-up on, but no yearly slot falls in the last hour unless
 you run this on New Year's Day). After /readyz turns 200 nothing talks to the daemon: the

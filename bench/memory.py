@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""RSS against the number of collections (explains the SPEC §15 RSS numbers).
+"""RSS against the number of collections (explains the bench/RESULTS.md RSS numbers).
 
 For each fleet size (20 clusters, or 1 below 20 collections): start the daemon against one
 simulator, read VmRSS / RssAnon / RssFile 2 s after READY (every collection configured, none

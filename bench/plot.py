@@ -54,7 +54,7 @@ def economy_panel(r: dict) -> sp.Panel | None:
     xs = [x["duration_ms"] / 1000 for x in rows]
     series = [sp.Series("milvus-refreshd (daemon's cycle, virtual time)", xs,
                         [x["describes"] for x in rows], markers=True),
-              sp.Series("SPEC bound", xs, [x["bound"] for x in rows], dashed=True,
+              sp.Series("target bound", xs, [x["bound"] for x in rows], dashed=True,
                         color="#d62728"),
               sp.Series("vendor docs: describe every 2 s", xs,
                         [x["vendor_describes"] for x in rows], color="#7f7f7f")]
@@ -120,7 +120,7 @@ def main() -> None:
     if not panels:
         raise SystemExit(f"plot: no results in {d}")
     out = d / "bench.svg"
-    sp.write(str(out), panels, cols=2, title="milvus-refreshd: SPEC §15 measurements")
+    sp.write(str(out), panels, cols=2, title="milvus-refreshd: bench/RESULTS.md measurements")
     print(f"plot: wrote {out}")
 
 

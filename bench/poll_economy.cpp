@@ -1,5 +1,5 @@
-// SPEC §15 "API economy", for long jobs: the daemon's own refresh cycle (refresh_cycle, with
-// its adaptive poll policy) driven on virtual time against a model of one job with steady
+// bench/RESULTS.md "API economy", for long jobs: the daemon's own refresh cycle (refresh_cycle,
+// with its adaptive poll policy) driven on virtual time against a model of one job with steady
 // progress, exactly like the simulator's (Pending for `pending`, then InProgress with progress
 // floor(100 x elapsed / running) capped at 99, then Completed at start + pending + running).
 // Requests take no time. Nothing sleeps: a wait_action moves the virtual clock to its deadline.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every SPEC §15 measurement against an optimised build and draws the plot.
+# Runs every bench/RESULTS.md measurement against an optimised build and draws the plot.
 #   bench/run_all.sh [BUILD_DIR]          (default: build/ci)
 # Environment: STEADY_DURATION (s, default 480), SCRAPED_DURATION (s, default 240),
 # SCRAPE_EVERY (s, default 30), ECONOMY_LONG=1 (adds a 10-minute job), POLL_ECONOMY (path of

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""SPEC §15: startup to READY with 10,000 collections over 20 clusters (target <= 2 s).
+"""bench/RESULTS.md: startup to READY with 10,000 collections over 20 clusters (target <= 2 s).
 
 The simulator answers instantly (latency 0, no faults), rate limits are off (`rate_limit: 0`),
 no job exists yet, `catch_up: false` (so no catch-up cycle competes with the startup lists).

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""SPEC §15 steady state: 10,000 collections over 20 clusters.
+"""bench/RESULTS.md steady state: 10,000 collections over 20 clusters.
 
 Targets: RSS <= 32 MiB, CPU <= 5 % of one core averaged, p99 trigger lateness <= 50 ms.
 
@@ -13,7 +13,7 @@ rate-limit queueing), `catch_up: false` (no startup burst), poll defaults (2 s .
 Lateness of a trigger = time of the daemon's "triggered refresh" JSON log line (written when
 the refresh answer arrived, so it includes the list + refresh round trips) - due time.
 RSS: VmRSS sampled every second. CPU: utime+stime of the daemon over the window / window.
-After the window: GET /metrics timed N times (SPEC §15 item "scrape", bench brief item 5).
+After the window: GET /metrics timed N times (bench/RESULTS.md "scrape", bench brief item 5).
 """
 
 from __future__ import annotations

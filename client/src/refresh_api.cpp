@@ -59,7 +59,7 @@ awaitable<std::variant<http_response, api_error>> http_refresh_api::post(operati
     headers.push_back({"Authorization", "Bearer " + token_});
   }
   headers.push_back({"Request-Timeout", timeout_header(http_.options().request_timeout)});
-  // A refresh that reached the server is never re-sent by the transport (SPEC §6 step 5).
+  // A refresh that reached the server is never re-sent by the transport (docs/CYCLE.md step 5).
   const bool replayable = op != operation::refresh;
   auto result = co_await http_.async_post(wire::path_for(op), std::move(body), std::move(headers),
                                           replayable);

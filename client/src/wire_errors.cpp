@@ -61,7 +61,7 @@ bool is_one_of(std::int64_t code, std::initializer_list<std::int64_t> codes) {
 const std::initializer_list<std::string_view> absent_phrases = {
     "not found", "not exist", "n't exist", "nonexist", "non-exist", "no longer exist", "no such "};
 
-/// Classification of a JSON error code + message (SPEC §6; contract §3, §5). `lower` is the
+/// Classification of a JSON error code + message (docs/CYCLE.md; contract §3, §5). `lower` is the
 /// message in lower case.
 error_class classify_code(operation op, std::int64_t code, std::string_view lower) {
   if (is_one_of(code, {1800, 1401}) ||

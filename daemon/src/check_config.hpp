@@ -1,6 +1,6 @@
 #pragma once
 // `milvus-refreshd check-config`: validate a config file and print, per collection, the next N
-// run times in the collection's time zone (SPEC section 3).
+// run times in the collection's time zone (README.md, "The CLI").
 
 #include <chrono>
 #include <filesystem>

@@ -180,7 +180,7 @@ cycle_step refresh_cycle::on_refresh(const client::api_result<client::job_id>& r
     stuck_.reset();
     tracked_since_ = attempt_.steady;
     events_.push_back(events::triggered{r.value(), attempt_.wall, failed_jobs_ + 1, resend});
-    // The confirming describe doubles as the first poll (SPEC §15 economy).
+    // The confirming describe doubles as the first poll (bench/RESULTS.md economy).
     return take(wait_then(now, params_.poll.initial, then_do::describe));
   }
   const client::api_error& e = r.error();

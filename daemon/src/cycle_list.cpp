@@ -1,5 +1,5 @@
-// The refresh cycle: what a successful list means for each reason to list (SPEC §6 steps 1, 3, 4,
-// 5 and a job that vanished while polled), adoption, and the trigger itself.
+// The refresh cycle: what a successful list means for each reason to list (docs/CYCLE.md steps 1,
+// 3, 4, 5 and a job that vanished while polled), adoption, and the trigger itself.
 #include <algorithm>
 
 #include <refreshd/daemon/cycle.hpp>

@@ -1,5 +1,5 @@
 #pragma once
-// The daemon's HTTP API (SPEC §7, docs/HTTP.md): a router from a plain request to a plain
+// The daemon's HTTP API (docs/HTTP.md, docs/HTTP.md): a router from a plain request to a plain
 // response, independent of Beast (http_listener.cpp adapts it to net::http_server). Every
 // endpoint but the admin trigger is a pure function of the runtime's state (handle()); the
 // admin trigger awaits the runtime (async_handle()).

@@ -1,5 +1,5 @@
 #pragma once
-// The read-only views of the daemon's HTTP API (SPEC §7): the /status JSON and the HTML status
+// The read-only views of the daemon's HTTP API (docs/HTTP.md): the /status JSON and the HTML status
 // page, as pure functions of a snapshot of the runtime. No I/O, no secret: a collection's
 // external_spec and the tokens are never read here.
 
@@ -28,7 +28,7 @@ struct status_view {
   std::vector<status_row> rows;
 };
 
-/// The exact JSON of SPEC §7: {"version","ready","collections":[{"cluster","database",
+/// The exact JSON of docs/HTTP.md: {"version","ready","collections":[{"cluster","database",
 /// "collection","schedule","status","next_run","job":{"id","state","progress","start","end",
 /// "reason"}|null,"last_success","last_failure","last_failure_reason",
 /// "consecutive_failures"}]}. Job ids are JSON integers; times RFC 3339 UTC with milliseconds;

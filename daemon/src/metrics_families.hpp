@@ -88,8 +88,8 @@ prometheus::ClientMetric gauge_metric(std::vector<prometheus::ClientMetric::Labe
 prometheus::ClientMetric counter_metric(std::vector<prometheus::ClientMetric::Label> labels,
                                         double value);
 
-/// Every per-collection family of SPEC §8 (info, status, progress, timestamps, counters, the
-/// job duration histogram).
+/// Every per-collection family of docs/METRICS.md (info, status, progress, timestamps, counters,
+/// the job duration histogram).
 void write_collection_families(family_writer& w, const collection_list& cols,
                                const std::vector<metrics_cluster_view>& clusters,
                                const job_histograms& jobs);

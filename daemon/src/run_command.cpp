@@ -250,7 +250,8 @@ int run_daemon(net::io_context& ioc, const std::shared_ptr<runtime>& rt, const r
       next();
     }
   };
-  // Live reload (SPEC §13, docs/DAEMON.md "Reload"): SIGHUP, inotify, a periodic check.
+  // Live reload (docs/DAEMON.md "Reload", docs/DAEMON.md "Reload"): SIGHUP, inotify, a periodic
+  // check.
   auto reloader = start_reloader(ioc, rt, o, *scraper, *http, notifier);
   net::co_spawn(
       ioc,
@@ -350,7 +351,7 @@ int run_command(const run_options& o) {
     std::cerr << "error: " << e.what() << '\n';
     return exit_usage;
   }
-  // The YAML parse peak is freed by now; hand it back to the system (RSS target, SPEC §15).
+  // The YAML parse peak is freed by now; hand it back to the system (RSS target, bench/RESULTS.md).
   ::malloc_trim(0);
   log_fields f;
   f.add("config", cfg->file).add("mode", o.once ? "once" : "daemon");

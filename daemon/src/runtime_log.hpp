@@ -1,6 +1,6 @@
 #pragma once
-// Log lines of the runtime (SPEC §10): one per trigger, skip, adoption, completion, failure,
-// plus API failures, retries, stuck jobs and cluster-level problems. Never a secret: job
+// Log lines of the runtime (docs/DAEMON.md "Logging"): one per trigger, skip, adoption, completion,
+// failure, plus API failures, retries, stuck jobs and cluster-level problems. Never a secret: job
 // snapshots hold no spec, API errors are scrubbed by the client.
 
 #include <chrono>

@@ -1,6 +1,6 @@
 #pragma once
-// basic_runtime: applying a reloaded configuration per collection (SPEC §13; docs/DAEMON.md,
-// "Reload"), and dropping what a reload removed once nothing uses it any more.
+// basic_runtime: applying a reloaded configuration per collection (docs/DAEMON.md "Reload";
+// docs/DAEMON.md, "Reload"), and dropping what a reload removed once nothing uses it any more.
 
 #include <map>
 #include <tuple>

@@ -1,5 +1,5 @@
 #pragma once
-// sd_notify(3) for `milvus-refreshd run` under systemd (SPEC §11; docs/SYSTEMD.md).
+// sd_notify(3) for `milvus-refreshd run` under systemd (docs/SYSTEMD.md; docs/SYSTEMD.md).
 //
 // The notifier speaks, over $NOTIFY_SOCKET:
 //   STATUS=starting: reconciling N collections           when it starts (before the runtime)

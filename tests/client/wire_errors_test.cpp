@@ -1,4 +1,4 @@
-// Error classification of the refresh-job API (SPEC §6, contract §3, §5, §6.4) and the small
+// Error classification of the refresh-job API (docs/CYCLE.md, contract §3, §5, §6.4) and the small
 // helpers of types.hpp. Every row is a real or contract-described server answer.
 
 #include <optional>

@@ -1,5 +1,6 @@
 // Hostile and broken answers: malformed envelopes, truncation at every byte, deep nesting,
-// oversized numbers and bodies (SPEC §16). The parsers must return bad_response, never crash.
+// oversized numbers and bodies (docs/SECURITY.md). The parsers must return bad_response, never
+// crash.
 
 #include <string>
 #include <string_view>

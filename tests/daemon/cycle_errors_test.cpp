@@ -1,4 +1,4 @@
-// The refresh cycle: one test per row of SPEC §6's error-class table, plus backoff bounds.
+// The refresh cycle: one test per row of docs/CYCLE.md's error-class table, plus backoff bounds.
 #include <gtest/gtest.h>
 
 #include <refreshd/daemon/cycle.hpp>

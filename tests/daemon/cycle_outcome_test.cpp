@@ -1,4 +1,4 @@
-// The refresh cycle, steps 6-8 of SPEC §6 (poll, stuck, outcome), the driver contract and the
+// The refresh cycle, steps 6-8 of docs/CYCLE.md (poll, stuck, outcome), the driver contract and the
 // observe mode. Steps 1-5 are in cycle_test.cpp.
 #include <stdexcept>
 

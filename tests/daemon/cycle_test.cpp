@@ -1,4 +1,4 @@
-// The refresh cycle, steps 1-5 of SPEC §6 (list, trigger, confirm, duplicates, ambiguous
+// The refresh cycle, steps 1-5 of docs/CYCLE.md (list, trigger, confirm, duplicates, ambiguous
 // failures). Steps 6-8 are in cycle_outcome_test.cpp, the error-class table in
 // cycle_errors_test.cpp, the randomized invariant test in cycle_random_test.cpp.
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// The daemon's log line formats (SPEC §10).
+// The daemon's log line formats (docs/DAEMON.md "Logging").
 #include <regex>
 #include <sstream>
 

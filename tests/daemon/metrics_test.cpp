@@ -1,6 +1,6 @@
-// The SPEC §8 catalogue over a mock-clock runtime driven against the in-memory cluster model:
-// every family from startup, closed label sets, values that follow the state, no secrets, and
-// `promtool check metrics` on a real scrape.
+// The docs/METRICS.md catalogue over a mock-clock runtime driven against the in-memory cluster
+// model: every family from startup, closed label sets, values that follow the state, no secrets,
+// and `promtool check metrics` on a real scrape.
 #include <filesystem>
 #include <fstream>
 #include <map>

@@ -1,5 +1,5 @@
-// Adaptive describe polling: the pure rule, and the API economy target of SPEC §15 measured by
-// driving the real refresh cycle against simulated steady-progress jobs.
+// Adaptive describe polling: the pure rule, and the API economy target of bench/RESULTS.md measured
+// by driving the real refresh cycle against simulated steady-progress jobs.
 #include <cmath>
 #include <cstdio>
 
@@ -100,7 +100,8 @@ TEST(PollPolicy, NoEstimateWithoutProgressOrWhilePending) {
   EXPECT_FALSE(estimate_remaining(h).has_value());
 }
 
-// ---- SPEC §15 API economy ----------------------------------------------------------------------
+// ---- bench/RESULTS.md API economy
+// ----------------------------------------------------------------------
 
 struct economy {
   int describes = 0;

@@ -1,6 +1,7 @@
-// basic_runtime::apply_config (SPEC §13): per-collection reload driven by the mock clock against
-// the in-memory cluster model. The triggers (SIGHUP, inotify, the periodic check) and the
-// notify/metrics side are tested with the real binary in tests/integration/daemon_reload_test.cpp.
+// basic_runtime::apply_config (docs/DAEMON.md "Reload"): per-collection reload driven by the mock
+// clock against the in-memory cluster model. The triggers (SIGHUP, inotify, the periodic check) and
+// the notify/metrics side are tested with the real binary in
+// tests/integration/daemon_reload_test.cpp.
 #include <filesystem>
 #include <fstream>
 #include <sys/stat.h>

@@ -1,7 +1,7 @@
-// The shipped alert rules (deploy/prometheus/alerts.yml) and their promtool tests: every SPEC §9
-// alert exists with a severity and annotations naming what is affected, uses only catalogue
-// metrics, and has a firing and a silent case in alerts_test.yml. promtool itself runs as the
-// deploy.promtool_* ctest tests.
+// The shipped alert rules (deploy/prometheus/alerts.yml) and their promtool tests: every
+// docs/ALERTS.md alert exists with a severity and annotations naming what is affected, uses only
+// catalogue metrics, and has a firing and a silent case in alerts_test.yml. promtool itself runs as
+// the deploy.promtool_* ctest tests.
 
 #include <map>
 #include <set>
@@ -20,7 +20,7 @@ const std::string rules_path = std::string(REFRESHD_SOURCE_DIR) + "/deploy/prome
 const std::string tests_path =
     std::string(REFRESHD_SOURCE_DIR) + "/deploy/prometheus/alerts_test.yml";
 
-// SPEC §9, in its order.
+// docs/ALERTS.md, in its order.
 const std::vector<std::string> spec_alerts = {
     "MilvusRefreshFailing",           "MilvusRefreshDataStale",
     "MilvusRefreshJobStuck",          "MilvusRefreshClusterUnsupported",

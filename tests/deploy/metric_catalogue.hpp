@@ -1,6 +1,6 @@
 #pragma once
-// The metric catalogue of SPEC §8, written once for the checks of the shipped alert rules and
-// the Grafana dashboard: every metric name an expression uses must be in it, and label values
+// The metric catalogue of docs/METRICS.md, written once for the checks of the shipped alert rules
+// and the Grafana dashboard: every metric name an expression uses must be in it, and label values
 // from closed sets must be members.
 
 #include <set>
@@ -44,7 +44,7 @@ inline const std::set<std::string, std::less<>> histograms = {
     "milvus_refresh_api_request_duration_seconds",
 };
 
-/// Closed label value sets (SPEC §8; `result` is ok or a client error class).
+/// Closed label value sets (docs/METRICS.md; `result` is ok or a client error class).
 inline const std::vector<std::pair<std::string, std::set<std::string, std::less<>>>> label_values =
     {
         {"status",

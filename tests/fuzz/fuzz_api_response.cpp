@@ -1,4 +1,4 @@
-// libFuzzer target: the refresh-job API response parsers (SPEC §16). Every input is decoded
+// libFuzzer target: the refresh-job API response parsers (docs/SECURITY.md). Every input is decoded
 // by all three parsers under several HTTP statuses; the parsers must never crash, and their
 // results must keep the documented invariants (checked with __builtin_trap).
 

@@ -1,5 +1,5 @@
 // The daemon against every duplicate-trigger policy of the server (api doc §5) with a concurrent
-// actor, and two replicas of the daemon on one config (SPEC §6, §12).
+// actor, and two replicas of the daemon on one config (docs/CYCLE.md, docs/KUBERNETES.md).
 //
 // The invariant is checked with the simulator's informed-overlap counter: a trigger that reaches
 // the server while a job is active is "informed" when its sender had already seen that job (a
@@ -129,8 +129,8 @@ TEST_P(DaemonDuplicates, ConcurrentActorNeverMakesTheDaemonTriggerOverASeenJob) 
   std::mt19937 rng(7);
   auto raced = [&] {
     if (policy == "legacy_drop") {
-      // SPEC §6 step 3: the dropped trigger's id is not found, the list shows the actor's job,
-      // which is adopted (trigger_lost is counted only when no job is listed).
+      // docs/CYCLE.md step 3: the dropped trigger's id is not found, the list shows the actor's
+      // job, which is adopted (trigger_lost is counted only when no job is listed).
       return tally.adopted["dropped_trigger"] >= 2;
     }
     if (policy == "same_id") {

@@ -1,4 +1,5 @@
-// The daemon under server faults, broken collections and restarts (SPEC §5 catch-up, §6, §16).
+// The daemon under server faults, broken collections and restarts (docs/SCHEDULES.md catch-up,
+// docs/CYCLE.md, docs/SECURITY.md).
 #include <csignal>
 #include <map>
 

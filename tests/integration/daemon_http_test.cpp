@@ -1,4 +1,4 @@
-// The daemon's HTTP endpoints (SPEC §7, docs/HTTP.md) on the real binary against the real
+// The daemon's HTTP endpoints (docs/HTTP.md, docs/HTTP.md) on the real binary against the real
 // simulator: health, readiness, /status, the page, the admin trigger and the server's limits.
 #include <arpa/inet.h>
 #include <csignal>

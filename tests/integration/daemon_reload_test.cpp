@@ -1,5 +1,6 @@
-// Live reload of the real daemon against the real simulator (SPEC §13): a valid change applies
-// while a job is being polled, an invalid file keeps the old config, a Kubernetes-style
+// Live reload of the real daemon against the real simulator (docs/DAEMON.md "Reload"): a valid
+// change applies while a job is being polled, an invalid file keeps the old config, a
+// Kubernetes-style
 // `..data` symlink swap is picked up, and a burst of SIGHUPs is harmless.
 #include <csignal>
 #include <filesystem>

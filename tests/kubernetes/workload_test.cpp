@@ -219,7 +219,8 @@ TEST_P(Workload, ResourcesAreRequestedAndLimited) {
   ASSERT_TRUE(res["limits"]["cpu"].IsScalar());
   const auto request = memory_bytes(res["requests"]["memory"].as<std::string>());
   const auto limit = memory_bytes(res["limits"]["memory"].as<std::string>());
-  // SPEC §15: ≤ 32 MiB steady RSS with 10,000 collections; startup and reload peaks go above.
+  // bench/RESULTS.md: ≤ 32 MiB steady RSS with 10,000 collections; startup and reload peaks go
+  // above.
   EXPECT_GE(request, 32ULL << 20);
   EXPECT_GE(limit, 2 * request);
   EXPECT_LE(limit, 512ULL << 20) << "tens of MiB, not a JVM";

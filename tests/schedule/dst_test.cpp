@@ -1,4 +1,5 @@
-// The DST rule of SPEC §5 at real 2026 transitions (instants checked against date-tz below).
+// The DST rule of docs/SCHEDULES.md at real 2026 transitions (instants checked against date-tz
+// below).
 #include <gtest/gtest.h>
 
 #include <refreshd/schedule/schedule.hpp>

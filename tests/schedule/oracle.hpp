@@ -1,7 +1,7 @@
 #pragma once
 // The brute-force oracle for the next-slot engine: it walks every UTC minute, looks at the
-// zone's local wall-clock time and applies SPEC §5's DST rule literally. It shares nothing
-// with the engine except the parsed bit masks of cron_expr.
+// zone's local wall-clock time and applies docs/SCHEDULES.md's DST rule literally. It shares
+// nothing with the engine except the parsed bit masks of cron_expr.
 
 #include <chrono>
 #include <cstdint>

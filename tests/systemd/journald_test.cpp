@@ -1,6 +1,7 @@
-// Logging under systemd (SPEC §10, docs/SYSTEMD.md "journald"): when $JOURNAL_STREAM names the
-// daemon's stderr, text lines start with a "<N>" priority (sd-daemon(3)) instead of a time
-// stamp; otherwise, and for json lines, nothing changes. The real daemon, the real simulator.
+// Logging under systemd (docs/DAEMON.md "Logging", docs/SYSTEMD.md "journald"): when
+// $JOURNAL_STREAM names the daemon's stderr, text lines start with a "<N>" priority (sd-daemon(3))
+// instead of a time stamp; otherwise, and for json lines, nothing changes. The real daemon, the
+// real simulator.
 #include <csignal>
 #include <regex>
 #include <sstream>

@@ -1,4 +1,4 @@
-// sd_notify as the real daemon speaks it (SPEC §11, docs/SYSTEMD.md): a fake $NOTIFY_SOCKET,
+// sd_notify as the real daemon speaks it (docs/SYSTEMD.md, docs/SYSTEMD.md): a fake $NOTIFY_SOCKET,
 // the real milvus-refreshd and the real simulator. Exact message sequences on start, stop and
 // reload; the watchdog pings at half of $WATCHDOG_USEC, only while the scheduler loop is healthy.
 #include <csignal>

@@ -76,7 +76,7 @@ struct list_request {
 enum class operation { refresh, describe, list };
 std::string_view to_string(operation op) noexcept;
 
-/// Error classes of SPEC section 6. The string forms are metric label values.
+/// Error classes of docs/CYCLE.md. The string forms are metric label values.
 enum class error_class {
   transient,        ///< connect/TLS failure, reset, timeout, 5xx, 408/10001, codes 1, 2, 500, 65535
   rate_limited,     ///< code 1807, 8, 4, HTTP 429

@@ -1,5 +1,5 @@
 #pragma once
-// The typed configuration model (SPEC section 4). Plain data with defaults; produced by
+// The typed configuration model (docs/CONFIG.md). Plain data with defaults; produced by
 // load_config_file / load_config_string (loader.hpp), which also validate it.
 
 #include <chrono>

@@ -1,5 +1,5 @@
 #pragma once
-// Loading and validating a configuration file (SPEC section 4).
+// Loading and validating a configuration file (docs/CONFIG.md).
 
 #include <cstddef>
 #include <filesystem>

@@ -1,5 +1,5 @@
 #pragma once
-// The milvus-refreshd command line (SPEC section 3). main() is a thin wrapper over run_cli so
+// The milvus-refreshd command line (README.md, "The CLI"). main() is a thin wrapper over run_cli so
 // tests can drive the same code.
 
 namespace refreshd::daemon {

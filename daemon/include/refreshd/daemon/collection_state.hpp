@@ -1,7 +1,7 @@
 #pragma once
 // What the daemon knows about one collection: the single source of /status and the
-// per-collection metrics (SPEC §7, §8). Updated only by the pure functions below, from the
-// refresh cycle's events and outcome, and from the scheduler's skips. Holds no secret (no
+// per-collection metrics (docs/HTTP.md, docs/METRICS.md). Updated only by the pure functions below,
+// from the refresh cycle's events and outcome, and from the scheduler's skips. Holds no secret (no
 // external_spec, no token).
 
 #include <array>

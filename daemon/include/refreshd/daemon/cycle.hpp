@@ -1,61 +1,9 @@
 #pragma once
-// The per-collection refresh cycle of SPEC §6 as a pure ("sans-io") state machine: it decides
-// what to do next, a thin coroutine (the runtime) does the I/O. No clock is read and no socket
-// is touched here; every input carries the time it happened.
-//
-// Driving it (one refresh_cycle per collection, kept for the daemon's lifetime):
-//
-//   cycle_step s = cycle.start(now(), next_slot_deadline);
-//   for (;;) {
-//     for (auto& e : s.events) { log / update collection_state / metrics }
-//     if (auto* a = std::get_if<list_action>(&s.next))     { auto r = co_await
-//     api.async_list(a->request);      s = cycle.on_list(r, now()); } else if (auto* a =
-//     std::get_if<refresh_action>(&s.next)) { auto r = co_await api.async_refresh(a->request); s =
-//     cycle.on_refresh(r, now()); } else if (auto* a = std::get_if<describe_action>(&s.next)) {
-//     auto r = co_await api.async_describe(a->id);    s = cycle.on_describe(r, now()); } else if
-//     (auto* a = std::get_if<wait_action>(&s.next))  { timer.expires_at(a->until); co_await ...; s
-//     = cycle.on_timer(now()); } else { apply std::get<finish_action>(s.next).outcome; break; }
-//   }
-//
-// (Name the co_await arguments in locals: g++ 12 double-destroys temporaries in co_await.)
-// Exactly one input is expected after each action: the one matching it. Any other input throws
-// std::logic_error (a driver bug). Abandoning a cycle (shutdown, reload) is simply not calling
-// it again; start() may then be called anew (the abandoned cycle's job is adopted by its list).
-//
-// The invariant (tested with a randomized server model): a refresh_action is only ever returned
-// by on_list, for a successful list that showed no Pending/InProgress/unknown-state job of the
-// collection; after a refresh whose outcome is unknown (error with maybe_sent) the next API
-// action is a list; one refresh per attempt creates at most one job (the one re-send after a
-// lost trigger replaces a job the server never persisted), and a cycle makes at most
-// 1 + retries attempts.
-//
-// Decisions where SPEC §6 is silent:
-//  * Confirm = the first poll: after a trigger the first describe comes poll.initial later.
-//  * Lost trigger (step 3): re-sent once per cycle, straight after the list that showed nothing;
-//    a second loss ends the cycle as gave_up.
-//  * Duplicate with nothing active (step 4): a job of the collection that is new since the
-//    attempt (not in the pre-trigger list, started at or after attempt - clock_skew), even if it
-//    already ended, is adopted as the slot's job (the other actor served the slot). With no such
-//    job, retry once after the error backoff (list first); a second time ends as gave_up.
-//  * Ambiguous refresh (step 5): the same "new since the attempt" rule; if the list fails, the
-//    next list keeps looking for the attempt's job; no trace at all: retry after the backoff.
-//  * Stuck (step 7): Pending and older than pending_timeout; or older than timeout (age from
-//    the server's startTime against our wall clock, else since first seen); or running with the
-//    same state and progress for stall_timeout (= pending_timeout), measured on the monotonic
-//    clock from the first describe that showed that value. Stuck jobs are polled at poll.max;
-//    `unstuck` when the condition clears (progress moved, left Pending).
-//  * Retry bounds: retryable API errors (transient, rate_limited, bad_response, unexpected
-//    classes) back off error_backoff_initial x 2^(streak-1) up to error_backoff_max, +0-50 %
-//    jitter, with no attempt limit, but never past the deadline (the next slot): then gave_up.
-//    Failed jobs: retry_backoff x 2^(n-1), +0-50 % jitter, up to `retries`, not past the
-//    deadline. Describe errors while polling: poll.initial x 2^(k-1) up to poll.max, forever
-//    (the job runs on; a cycle never abandons a job it polls, except on a fatal error class).
-//  * A job that vanishes while polled (describe "not found", absent from list) counts as a
-//    failed attempt (job_lost) and is retried like a failed job; another active job is adopted.
-//  * Every error outcome carries not_before = now + error backoff of the count of consecutive
-//    error outcomes (at least 1 min for auth_failed; exactly 10 min for unsupported), so a
-//    permanently broken collection costs a bounded number of calls per hour whatever its
-//    schedule (about 20 attempts per hour, see tests/daemon/cycle_budget_test.cpp).
+// The per-collection refresh cycle (docs/CYCLE.md: its steps, how a driver calls it, the
+// invariant and the decisions) as a pure ("sans-io") state machine: it decides what to do next,
+// a thin coroutine (the runtime) does the I/O. No clock is read and no socket is touched here;
+// every input carries the time it happened. Exactly one input is expected after each action;
+// any other throws std::logic_error (a driver bug).
 
 #include <chrono>
 #include <cstdint>
@@ -109,8 +57,9 @@ struct cycle_params {
   /// ~error_backoff_max whatever its schedule.
   std::chrono::milliseconds error_backoff_initial{1'000};
   std::chrono::milliseconds error_backoff_max{300'000};
-  std::chrono::milliseconds unsupported_retry{600'000};  ///< SPEC: retry the cluster every 10 min
-  std::chrono::milliseconds auth_backoff_min{60'000};    ///< not_before after an auth failure
+  std::chrono::milliseconds unsupported_retry{
+      600'000};  ///< retry the cluster every 10 min (docs/CYCLE.md)
+  std::chrono::milliseconds auth_backoff_min{60'000};  ///< not_before after an auth failure
   /// Allowance for the server's clock when matching a job to an ambiguous attempt: a job is the
   /// attempt's if it was not in the list before the attempt and started at or after
   /// attempt - clock_skew (server time).

@@ -1,5 +1,5 @@
 #pragma once
-// Process exit codes of milvus-refreshd (SPEC section 3), shared by every command.
+// Process exit codes of milvus-refreshd (README.md, "The CLI"), shared by every command.
 
 #include <refreshd/client/types.hpp>
 

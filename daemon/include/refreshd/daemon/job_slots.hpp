@@ -1,6 +1,6 @@
 #pragma once
-// `max_running_jobs` of one cluster (SPEC §6.9): a counting semaphore whose waiters are served
-// in due-time order (the earliest scheduled slot first), not in arrival order.
+// `max_running_jobs` of one cluster (docs/CYCLE.md step 9): a counting semaphore whose waiters are
+// served in due-time order (the earliest scheduled slot first), not in arrival order.
 
 #include <chrono>
 #include <cstddef>

@@ -1,5 +1,5 @@
 #pragma once
-// The daemon's log lines (SPEC §10): spdlog on stderr, `text` or `json`.
+// The daemon's log lines (docs/DAEMON.md "Logging"): spdlog on stderr, `text` or `json`.
 //
 //   text: 2026-11-22T10:15:00.123Z info triggered refresh cluster=prod database=default
 //         collection=ext_books job_id=449503829274509311

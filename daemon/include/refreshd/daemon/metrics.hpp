@@ -1,6 +1,6 @@
 #pragma once
-// The metric catalogue of SPEC §8 and the process_* metrics, as Prometheus text (format 0.0.4).
-// See docs/METRICS.md for every family, the histogram buckets and the decisions.
+// The metric catalogue of docs/METRICS.md and the process_* metrics, as Prometheus text (format
+// 0.0.4). See docs/METRICS.md for every family, the histogram buckets and the decisions.
 //
 // Per-collection and per-cluster series are built at scrape time from the runtime's state
 // (collection_state, api_counters, the config), so every series exists from startup and label

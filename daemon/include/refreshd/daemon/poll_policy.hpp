@@ -1,6 +1,7 @@
 #pragma once
-// Adaptive describe polling (SPEC §6 step 6, §15 "API economy"). Pure: the caller records what
-// each describe (or list) showed and asks for the delay until the next describe.
+// Adaptive describe polling (docs/CYCLE.md step 6; bench/RESULTS.md "API economy"). Pure: the
+// caller records what each describe (or list) showed and asks for the delay until the next
+// describe.
 //
 // The rule, for the delay d after the latest observation:
 //   * first describe of a job: d = poll.initial;

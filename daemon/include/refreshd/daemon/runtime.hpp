@@ -1,8 +1,8 @@
 #pragma once
-// The daemon's runtime (SPEC §5, §6): per-cluster limits and connections, one scheduler loop
-// with a single timer over a priority queue of due times, startup reconciliation, one cycle
-// coroutine per collection being refreshed (driving the pure refresh_cycle), and shutdown.
-// See docs/DAEMON.md for the design and every decision.
+// The daemon's runtime (docs/SCHEDULES.md, docs/CYCLE.md): per-cluster limits and connections, one
+// scheduler loop with a single timer over a priority queue of due times, startup reconciliation,
+// one cycle coroutine per collection being refreshed (driving the pure refresh_cycle), and
+// shutdown. See docs/DAEMON.md for the design and every decision.
 //
 // `Clock` is real_clock in production and a mock clock in tests (clock.hpp). The runtime is
 // held by a shared_ptr: every coroutine it spawns holds a reference, so when the drain deadline
@@ -185,7 +185,7 @@ class collection_list {
   const storage* s_;
 };
 
-/// What basic_runtime::apply_config changed (SPEC §13).
+/// What basic_runtime::apply_config changed (docs/DAEMON.md "Reload").
 struct reload_summary {
   std::size_t added = 0;      ///< new collections (startup reconciliation runs for them)
   std::size_t removed = 0;    ///< no longer scheduled (a running job is followed to its end)
@@ -197,7 +197,7 @@ struct reload_summary {
   std::vector<std::string> needs_restart;
 };
 
-/// The answer of basic_runtime::async_refresh_now (the admin "run now", SPEC §7).
+/// The answer of basic_runtime::async_refresh_now (the admin "run now", docs/HTTP.md).
 struct admin_refresh_result {
   enum class kind {
     triggered,        ///< this daemon started `job` (a new refresh job)
@@ -273,9 +273,9 @@ class basic_runtime : public std::enable_shared_from_this<basic_runtime<Clock>> 
   /// A reload can be applied now: ready, not stopping, no reconciliation of collections added
   /// by an earlier reload still running. (Callers wait and retry; SIGHUPs meanwhile coalesce.)
   bool can_apply_config() const noexcept { return ready_ && !stopping_ && startup_pending_ == 0; }
-  /// Applies a new, validated configuration per collection (SPEC §13, docs/DAEMON.md "Reload"):
-  /// unchanged collections keep their state, queue position and in-flight poll; changed ones
-  /// take the new settings from their next decision on (a changed schedule reschedules an idle
+  /// Applies a new, validated configuration per collection (docs/DAEMON.md "Reload", docs/DAEMON.md
+  /// "Reload"): unchanged collections keep their state, queue position and in-flight poll; changed
+  /// ones take the new settings from their next decision on (a changed schedule reschedules an idle
   /// collection); removed ones are no longer scheduled but a running job is followed to its end;
   /// added ones go through startup reconciliation. Clusters are matched by name: limits change
   /// in place, a changed endpoint, TLS setting, request timeout or token source builds a new

@@ -1,6 +1,6 @@
 #pragma once
-// When a collection is due (SPEC §5), as pure functions over the schedule library: the next
-// slot after a cycle, the first slot at startup, catch-up, and slots that passed unseen.
+// When a collection is due (docs/SCHEDULES.md), as pure functions over the schedule library: the
+// next slot after a cycle, the first slot at startup, catch-up, and slots that passed unseen.
 //
 // Vocabulary: a slot's `nominal` time is the schedule's own (cron / every in wall-clock time, or
 // "after": end of the previous job + D); `due` = nominal + jitter is when the cycle starts.

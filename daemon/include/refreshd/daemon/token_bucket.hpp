@@ -1,6 +1,6 @@
 #pragma once
-// The per-cluster request budget of SPEC §6.9: a token bucket with adaptive backoff. Pure: every
-// method takes the current monotonic time, so tests drive it with made-up time points.
+// The per-cluster request budget of docs/CYCLE.md step 9: a token bucket with adaptive backoff.
+// Pure: every method takes the current monotonic time, so tests drive it with made-up time points.
 
 #include <chrono>
 

@@ -1,5 +1,5 @@
 #pragma once
-// The catch-up rule of SPEC §5, as a pure function.
+// The catch-up rule of docs/SCHEDULES.md, as a pure function.
 
 #include <chrono>
 #include <optional>

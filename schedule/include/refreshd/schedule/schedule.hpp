@@ -1,5 +1,5 @@
 #pragma once
-// Schedules of SPEC §5 and their next slots. Pure: the caller passes the time.
+// Schedules of docs/SCHEDULES.md and their next slots. Pure: the caller passes the time.
 //
 // Time points are std::chrono::sys_seconds (UTC, whole seconds). Pass
 // std::chrono::floor<std::chrono::seconds>(system_clock::now()) as "now": a slot equal to the
@@ -71,7 +71,7 @@ struct slot {
 };
 
 /// The first cron slot strictly after `after`, evaluated in `zone` (must not be null).
-/// DST rule (SPEC §5, ISC/Vixie cron made exact):
+/// DST rule (docs/SCHEDULES.md, ISC/Vixie cron made exact):
 ///  * a matching local time inside a spring-forward gap fires once, at the first instant
 ///    after the gap (the transition instant); all such times of one gap collapse into it;
 ///  * in a fall-back repeated period, an expression whose hour field is literally "*"

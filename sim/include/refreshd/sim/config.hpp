@@ -1,6 +1,6 @@
 #pragma once
-// The simulator's switches and collection definitions (SPEC §14), as plain data. JSON parsing of
-// the control API lives in control.hpp; these structs carry no I/O.
+// The simulator's switches and collection definitions (sim/README.md), as plain data. JSON parsing
+// of the control API lives in control.hpp; these structs carry no I/O.
 
 #include <cstdint>
 #include <string>

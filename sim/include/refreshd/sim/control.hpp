@@ -1,5 +1,5 @@
 #pragma once
-// The control API (SPEC §14) and scenario files. JSON in, JSON out; every bad input is
+// The control API (sim/README.md) and scenario files. JSON in, JSON out; every bad input is
 // rejected with a message naming the key (std::invalid_argument, or HTTP 400 on the wire).
 //
 //   POST /_sim/reset        forget collections, jobs, counters; switches back to start-up values

@@ -1,7 +1,7 @@
 #pragma once
 // The simulator's wire behaviour, without sockets: turns one job-endpoint request (body and
 // the few headers that matter) into the exact reply Milvus would send (contract §1-§3, §9),
-// and serves the control API (SPEC §14). Time and faults are inputs, so all of it is
+// and serves the control API (sim/README.md). Time and faults are inputs, so all of it is
 // unit-testable; service.hpp adds HTTP, latency and the random fault draw.
 
 #include <array>
@@ -95,7 +95,7 @@ class simulator {
   const traffic_stats& traffic() const noexcept { return traffic_; }
   const std::deque<request_record>& request_log() const noexcept { return log_; }
 
-  /// GET /_sim/stats body (SPEC §14 shape plus extra counters).
+  /// GET /_sim/stats body (sim/README.md shape plus extra counters).
   std::string stats_json() const;
   /// GET /_sim/requests body: the newest `limit` records, oldest first.
   std::string requests_json(std::size_t limit) const;
