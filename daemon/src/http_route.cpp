@@ -12,14 +12,6 @@
 namespace refreshd::daemon {
 namespace {
 
-std::array<unsigned char, EVP_MAX_MD_SIZE> digest(std::string_view s, unsigned int& size) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
-  if (EVP_Digest(s.data(), s.size(), md.data(), &size, EVP_sha256(), nullptr) != 1) {
-    size = 0;
-  }
-  return md;
-}
-
 int hex_value(char c) {
   if (c >= '0' && c <= '9') {
     return c - '0';
@@ -35,13 +27,21 @@ int hex_value(char c) {
 
 }  // namespace
 
+std::optional<sha256_digest> sha256(std::string_view s) {
+  sha256_digest md{};
+  unsigned int size = 0;
+  if (EVP_Digest(s.data(), s.size(), md.data(), &size, EVP_sha256(), nullptr) != 1 ||
+      size != md.size()) {
+    return std::nullopt;
+  }
+  return md;
+}
+
 bool constant_time_equal(std::string_view a, std::string_view b) {
-  unsigned int na = 0;
-  unsigned int nb = 0;
-  const auto da = digest(a, na);
-  const auto db = digest(b, nb);
+  const auto da = sha256(a);
+  const auto db = sha256(b);
   // Equal-length digests: the comparison time does not depend on the secrets.
-  return na == 32 && nb == 32 && CRYPTO_memcmp(da.data(), db.data(), 32) == 0;
+  return da && db && CRYPTO_memcmp(da->data(), db->data(), da->size()) == 0;
 }
 
 std::optional<std::string_view> bearer_token(std::string_view h) {

@@ -3,12 +3,18 @@
 // names, the bearer token of an Authorization header, secret comparison. Pure: no Asio, no
 // runtime (the HTTP request fuzzer links just this and read_auth.cpp).
 
+#include <array>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
 
 namespace refreshd::daemon {
+
+using sha256_digest = std::array<unsigned char, 32>;
+
+/// The SHA-256 of `s`; nullopt when OpenSSL fails (so that no failure can equal another).
+std::optional<sha256_digest> sha256(std::string_view s);
 
 /// Compares two secrets in time independent of where they differ and of their lengths (both
 /// are hashed with SHA-256 first, then compared with CRYPTO_memcmp).

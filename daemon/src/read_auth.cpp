@@ -5,7 +5,6 @@
 #include <cstring>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include <refreshd/config/token.hpp>
 
@@ -13,16 +12,6 @@
 
 namespace refreshd::daemon {
 namespace {
-
-std::array<unsigned char, 32> sha256(std::string_view s) {
-  std::array<unsigned char, 32> md{};
-  unsigned int size = 0;
-  if (EVP_Digest(s.data(), s.size(), md.data(), &size, EVP_sha256(), nullptr) != 1 ||
-      size != md.size()) {
-    md.fill(0);
-  }
-  return md;
-}
 
 int base64_value(char c) {
   if (c >= 'A' && c <= 'Z') {
@@ -142,12 +131,12 @@ read_verdict read_credentials::check_basic(std::string_view credentials) {
   }
   const std::string_view user = std::string_view(*decoded).substr(0, colon);
   const std::string_view password = std::string_view(*decoded).substr(colon + 1);
-  const auto digest = sha256(password);
+  const auto digest = sha256(password);  // nullopt (OpenSSL failed): no cache, bcrypt only
   const auto it = users_.find(user);
-  if (it != users_.end()) {
+  if (it != users_.end() && digest) {
     if (const auto v = verified_.find(user);
         v != verified_.end() &&
-        CRYPTO_memcmp(v->second.data(), digest.data(), digest.size()) == 0) {
+        CRYPTO_memcmp(v->second.data(), digest->data(), digest->size()) == 0) {
       return read_verdict::allowed;
     }
   }
@@ -160,7 +149,9 @@ read_verdict read_credentials::check_basic(std::string_view credentials) {
   if (!ok) {
     return read_verdict::wrong;
   }
-  verified_[std::string(user)] = digest;
+  if (digest) {
+    verified_[std::string(user)] = *digest;
+  }
   return read_verdict::allowed;
 }
 

@@ -30,9 +30,7 @@ class DaemonHttp : public ::testing::Test {
   void SetUp() override { sim_.reset(); }
   void TearDown() override {
     if (d_) {
-      d_->send_signal(SIGTERM);
-      auto r = d_->wait(9s);
-      EXPECT_TRUE(r && r->exit_code == 0) << "clean exit after SIGTERM";
+      expect_clean_stop(*d_);
     }
   }
 

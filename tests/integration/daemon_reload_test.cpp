@@ -33,9 +33,7 @@ class DaemonReload : public ::testing::Test {
   }
   void TearDown() override {
     if (d_) {
-      d_->send_signal(SIGTERM);
-      auto r = d_->wait(9s);
-      EXPECT_TRUE(r && r->exit_code == 0) << "clean exit after SIGTERM";
+      expect_clean_stop(*d_);
     }
   }
 

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include <refreshd/test/child_process.hpp>
@@ -109,6 +111,13 @@ inline unsigned short wait_for_listen_port(child_process& d, std::chrono::millis
   }
   const auto msg = nlohmann::json::parse(*line)["msg"].get<std::string>();
   return static_cast<unsigned short>(std::stoi(msg.substr(msg.rfind(':') + 1)));
+}
+
+/// SIGTERM, then expects the daemon to exit 0 within the drain deadline (9 s).
+inline void expect_clean_stop(child_process& d) {
+  d.send_signal(SIGTERM);
+  const auto r = d.wait(std::chrono::seconds(9));
+  EXPECT_TRUE(r && r->exit_code == 0) << "clean exit after SIGTERM";
 }
 
 }  // namespace refreshd::test

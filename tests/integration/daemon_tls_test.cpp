@@ -150,9 +150,7 @@ class DaemonTls : public ::testing::Test {
   void SetUp() override { sim_.reset(); }
   void TearDown() override {
     if (d_) {
-      d_->send_signal(SIGTERM);
-      auto r = d_->wait(9s);
-      EXPECT_TRUE(r && r->exit_code == 0) << "clean exit after SIGTERM";
+      expect_clean_stop(*d_);
     }
   }
 
@@ -204,6 +202,12 @@ class DaemonTls : public ::testing::Test {
   }
   https_options with_ca(std::optional<std::string> authorization = std::nullopt) {
     return {cert("ca.pem"), {}, {}, std::move(authorization)};
+  }
+  /// The CN of the certificate a new connection to `port` is served ("" when it fails).
+  std::string served_cn(unsigned short port) {
+    const auto r = https_get(port, "/healthz", with_ca());
+    EXPECT_TRUE(r.ok) << r.error;
+    return r.ok ? r.peer_cn : "";
   }
 
   static fs::path* certs_;
@@ -266,16 +270,12 @@ TEST_F(DaemonTls, ReloadSwapsTheCertificateAndTheReadToken) {
   install_leaf("server", "tls");
   const auto port = start(tls_keys("tls") + read_auth_keys());
   ASSERT_NE(port, 0) << d_->err();
-  auto r = https_get(port, "/healthz", with_ca());
-  ASSERT_TRUE(r.ok) << r.error;
-  EXPECT_EQ(r.peer_cn, "localhost");
+  ASSERT_EQ(served_cn(port), "localhost");
   install_leaf("wrong", "tls");
   dir_.write("read.token", "n3w-read-token\n");
   d_->send_signal(SIGHUP);
   ASSERT_TRUE(d_->wait_for_err_line(json_line("reload applied"), 15s)) << d_->err();
-  r = https_get(port, "/healthz", with_ca());
-  ASSERT_TRUE(r.ok) << r.error;
-  EXPECT_EQ(r.peer_cn, "wrong.example") << "new connections see the new certificate";
+  EXPECT_EQ(served_cn(port), "wrong.example") << "new connections see the new certificate";
   EXPECT_EQ(https_get(port, "/metrics", with_ca("Bearer " + std::string(read_token))).status, 401);
   EXPECT_EQ(https_get(port, "/metrics", with_ca("Bearer n3w-read-token")).status, 200);
 }
@@ -285,18 +285,14 @@ TEST_F(DaemonTls, ACertificateRotatedInPlaceIsServedWithoutASignal) {
   install_leaf("server", "tls");
   const auto port = start(tls_keys("tls"));
   ASSERT_NE(port, 0) << d_->err();
-  auto r = https_get(port, "/healthz", with_ca());
-  ASSERT_TRUE(r.ok) << r.error;
-  EXPECT_EQ(r.peer_cn, "localhost");
+  ASSERT_EQ(served_cn(port), "localhost");
   install_leaf("wrong", "tls");
   const auto line = d_->wait_for_err_line(json_line("reloading the configuration"), 15s);
   ASSERT_TRUE(line) << d_->err();
   EXPECT_NE(line->find("listen_tls."), std::string::npos)
       << "the trigger names the file: " << *line;
   ASSERT_TRUE(d_->wait_for_err_line(json_line("reload applied"), 15s)) << d_->err();
-  r = https_get(port, "/healthz", with_ca());
-  ASSERT_TRUE(r.ok) << r.error;
-  EXPECT_EQ(r.peer_cn, "wrong.example");
+  EXPECT_EQ(served_cn(port), "wrong.example");
 }
 
 TEST_F(DaemonTls, ReloadWithABrokenKeyKeepsTheOldCertificate) {
@@ -310,9 +306,7 @@ TEST_F(DaemonTls, ReloadWithABrokenKeyKeepsTheOldCertificate) {
   ASSERT_TRUE(line) << d_->err();
   EXPECT_NE(line->find("does not match the certificate"), std::string::npos) << *line;
   EXPECT_EQ(line->find("PRIVATE KEY"), std::string::npos);
-  const auto r = https_get(port, "/healthz", with_ca());
-  ASSERT_TRUE(r.ok) << r.error;
-  EXPECT_EQ(r.peer_cn, "localhost");
+  EXPECT_EQ(served_cn(port), "localhost");
 }
 
 TEST_F(DaemonTls, StartFailsWhenTheKeyDoesNotMatchTheCertificate) {

@@ -106,9 +106,7 @@ long daemon_peak_rss_kib(const raw_server& server) {
   EXPECT_TRUE(ready) << d.err();
   EXPECT_GE(server.requests(), 1) << "the startup list reached the server";
   const long peak = peak_rss_kib(d.pid());
-  d.send_signal(SIGTERM);
-  auto r = d.wait(9s);
-  EXPECT_TRUE(r && r->exit_code == 0) << "clean exit after SIGTERM";
+  expect_clean_stop(d);
   return peak;
 }
 

@@ -163,9 +163,7 @@ class DaemonHostileFiles : public ::testing::Test {
   }
   void TearDown() override {
     if (d_) {
-      d_->send_signal(SIGTERM);
-      auto r = d_->wait(9s);
-      EXPECT_TRUE(r && r->exit_code == 0) << "clean exit after SIGTERM";
+      expect_clean_stop(*d_);
     }
   }
   std::string config(const std::string& collections) const {

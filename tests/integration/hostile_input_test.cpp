@@ -39,11 +39,7 @@ class HostileListener : public ::testing::Test {
     ASSERT_NE(port_, 0) << d_->err();
     ASSERT_TRUE(poll_until([&] { return healthz() == 200; }, 15s, 50ms));
   }
-  void TearDown() override {
-    d_->send_signal(SIGTERM);
-    auto r = d_->wait(9s);
-    EXPECT_TRUE(r && r->exit_code == 0) << "clean exit after SIGTERM";
-  }
+  void TearDown() override { expect_clean_stop(*d_); }
   int healthz() { return http_request("GET", "127.0.0.1", port_, "/healthz").status; }
 
   /// Floods the listener after `head`; expects `status` and a peak RSS within the slack.
