@@ -20,8 +20,8 @@ std::string format(const diagnostic& d, std::string_view prefix) {
 
 }  // namespace
 
-std::string to_string(const diagnostic& d) {
-  return format(d, "");
+std::string to_string(const diagnostic& d, std::string_view prefix) {
+  return format(d, prefix);
 }
 
 std::string to_string(const std::vector<diagnostic>& list, std::string_view prefix) {

@@ -107,9 +107,7 @@ json errors_json(const std::vector<config::diagnostic>& errors) {
 void print_diagnostics(std::ostream& err, const std::vector<config::diagnostic>& list,
                        std::string_view prefix) {
   for (const auto& d : list) {
-    std::string line = config::to_string(std::vector<config::diagnostic>{d}, prefix);
-    line.pop_back();  // its '\n'
-    err << safe_text(line) << '\n';
+    err << safe_text(config::to_string(d, prefix)) << '\n';
   }
 }
 

@@ -22,20 +22,16 @@ namespace refreshd::daemon {
 
 namespace {
 
-/// A hash of the file's content or, when it cannot be read, of why (never 0 for either).
+/// A hash of the file's content or, when it cannot be read, of why.
 std::size_t content_hash(const std::filesystem::path& path, std::size_t max_bytes,
                          const char* what) {
   // Bounded and non-blocking: a FIFO or /dev/zero put in the file's place is refused here (the
   // reload then reports why, naming the file), never waited on or read without end.
   try {
-    return std::hash<std::string>{}(config::read_bounded_regular_file(path, max_bytes, what)) | 1U;
+    return std::hash<std::string>{}(config::read_bounded_regular_file(path, max_bytes, what));
   } catch (const config::file_read_error& e) {
-    return (std::hash<std::string>{}(e.what()) ^ 0x9e3779b97f4a7c15U) | 1U;
+    return std::hash<std::string>{}(e.what()) ^ 0x9e3779b97f4a7c15U;
   }
-}
-
-std::size_t combine(std::size_t seed, std::size_t h) {
-  return seed ^ (h + 0x9e3779b97f4a7c15U + (seed << 6U) + (seed >> 2U));
 }
 
 }  // namespace
@@ -80,41 +76,31 @@ config_reloader::config_reloader(executor ex, std::filesystem::path file, hooks 
       settle_(ex),
       check_timer_(ex) {}
 
-std::size_t config_reloader::content_fingerprint() const {
-  std::size_t seed = content_hash(file_, config::max_config_size, "config file");
+std::vector<std::size_t> config_reloader::content_hashes() const {
+  std::vector<std::size_t> out;
+  out.reserve(1 + named_.size());
+  out.push_back(content_hash(file_, config::max_config_size, "config file"));
   for (const auto& f : named_) {
-    seed = combine(seed, content_hash(f.path, f.max_bytes, f.what.c_str()));
+    out.push_back(content_hash(f.path, f.max_bytes, f.what.c_str()));
   }
-  return seed;
+  return out;
 }
 
-std::string config_reloader::what_changed() const {
-  if (content_hash(file_, config::max_config_size, "config file") != config_hash_) {
+std::string config_reloader::what_changed(const std::vector<std::size_t>& now) const {
+  if (now.size() != hashes_.size() || now[0] != hashes_[0]) {
     return "file changed";
   }
-  for (std::size_t i = 0; i < named_.size(); ++i) {
-    const auto& f = named_[i];
-    if (content_hash(f.path, f.max_bytes, f.what.c_str()) != named_hashes_[i]) {
-      return f.what + " " + f.path.string() + " changed";
+  for (std::size_t i = 1; i < now.size(); ++i) {
+    if (now[i] != hashes_[i]) {
+      return named_[i - 1].what + " " + named_[i - 1].path.string() + " changed";
     }
   }
   return "file changed";
 }
 
-void config_reloader::remember_contents() {
-  config_hash_ = content_hash(file_, config::max_config_size, "config file");
-  named_hashes_.clear();
-  std::size_t seed = config_hash_;
-  for (const auto& f : named_) {
-    named_hashes_.push_back(content_hash(f.path, f.max_bytes, f.what.c_str()));
-    seed = combine(seed, named_hashes_.back());
-  }
-  last_fingerprint_ = seed;
-}
-
 void config_reloader::start(std::vector<watched_file> named) {
   named_ = std::move(named);
-  remember_contents();
+  hashes_ = content_hashes();
   const int fd = options_.use_inotify ? ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC) : -2;
   if (fd == -2) {
     // inotify off: SIGHUP and the periodic check only.
@@ -233,18 +219,18 @@ awaitable<void> config_reloader::worker() {
     pending_ = false;
     force_ = false;
     // A file event or the periodic check reloads only a changed content; SIGHUP always.
-    const std::size_t fingerprint = content_fingerprint();
-    if (!force && fingerprint == last_fingerprint_) {
+    auto hashes = content_hashes();
+    if (!force && hashes == hashes_) {
       continue;
     }
     if (!force) {
-      why += ": " + what_changed();
+      why += ": " + what_changed(hashes);
     }
-    reload_once(why, fingerprint);
+    reload_once(why, std::move(hashes));
   }
 }
 
-bool config_reloader::reload_once(const std::string& why, std::size_t fingerprint) {
+bool config_reloader::reload_once(const std::string& why, std::vector<std::size_t> hashes) {
   ++reloads_;
   if (hooks_.reloading) {
     hooks_.reloading();
@@ -252,7 +238,7 @@ bool config_reloader::reload_once(const std::string& why, std::size_t fingerprin
   log_fields f;
   f.add("config", file_.string()).add("trigger", why);
   log_event(log_level_t::info, "reloading the configuration", f);
-  last_fingerprint_ = fingerprint;
+  hashes_ = std::move(hashes);
   std::optional<std::string> error;
   std::vector<watched_file> named;
   auto loaded = load_daemon_config(file_);
@@ -278,13 +264,11 @@ bool config_reloader::reload_once(const std::string& why, std::size_t fingerprin
   if (ok) {
     // The new config's files are the ones in use now (read by the apply just done). A file that
     // changed between that read and this one is seen as unchanged until its next change or the
-    // next SIGHUP: the window is the apply's few microseconds.
+    // next SIGHUP: the window is the apply's few microseconds. After a failure the previous
+    // config keeps its files, and the contents read before this attempt stay the ones in use,
+    // so the same broken state is not retried on every file event.
     named_ = std::move(named);
-    remember_contents();
-  } else {
-    // The previous config keeps running with its files; the contents just read are the ones
-    // this attempt saw, so the same broken state is not retried on every file event.
-    remember_contents();
+    hashes_ = content_hashes();
   }
   add_watches();  // a symlinked file may point into another directory now
   if (ok) {
@@ -335,7 +319,7 @@ awaitable<void> config_reloader::check_loop() {
     if (watches_.empty()) {
       add_watches();
     }
-    if (content_fingerprint() != last_fingerprint_) {
+    if (content_hashes() != hashes_) {
       request("periodic check: file changed", false);
     }
   }

@@ -87,17 +87,15 @@ class config_reloader : public std::enable_shared_from_this<config_reloader> {
   awaitable<void> watch_loop();
   awaitable<void> check_loop();
   void add_watches();
-  /// `fingerprint`: content_fingerprint() as the caller just read it.
-  bool reload_once(const std::string& why, std::size_t fingerprint);
-  /// A hash of the config file's content and of every named file's or, for a file that cannot
-  /// be read (missing, a FIFO, a device, over the size cap), of why: an unreadable file is
-  /// reported once, not on every file event.
-  std::size_t content_fingerprint() const;
-  /// The config file's change, or the first named file whose content differs from the one in
-  /// use ("file changed", "tls.ca_file /x changed").
-  std::string what_changed() const;
-  /// Records the current contents (config file and named_) as the ones in use.
-  void remember_contents();
+  /// `hashes`: content_hashes() as the caller just read them.
+  bool reload_once(const std::string& why, std::vector<std::size_t> hashes);
+  /// A hash of the content of the config file, then of each of named_, in that order; for a
+  /// file that cannot be read (missing, a FIFO, a device, over the size cap), of why: an
+  /// unreadable file is reported once, not on every file event.
+  std::vector<std::size_t> content_hashes() const;
+  /// Why `now` (content_hashes()) differs from the contents in use: "file changed" for the
+  /// config file, else the first named file that changed ("tls.ca_file /x changed").
+  std::string what_changed(const std::vector<std::size_t>& now) const;
 
   executor ex_;
   std::filesystem::path file_;
@@ -108,10 +106,9 @@ class config_reloader : public std::enable_shared_from_this<config_reloader> {
   net::steady_timer check_timer_;
   std::optional<net::posix::stream_descriptor> inotify_;
   std::vector<int> watches_;
-  std::vector<watched_file> named_;        ///< files the config in use names
-  std::vector<std::size_t> named_hashes_;  ///< their content at the last reload (or at start)
-  std::size_t config_hash_ = 0;            ///< the config file's content at the last reload
-  std::size_t last_fingerprint_ = 0;       ///< of the content last read by a reload (or at start)
+  std::vector<watched_file> named_;  ///< files the config in use names
+  /// content_hashes() of the config in use, as last read by a reload (or at start).
+  std::vector<std::size_t> hashes_;
   bool pending_ = false;
   bool force_ = false;
   std::string why_;

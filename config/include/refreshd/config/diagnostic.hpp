@@ -21,8 +21,8 @@ struct diagnostic {
 };
 
 /// "FILE:LINE:COL: key.path: message"; the position is omitted when line is 0 and the path
-/// when it is empty ("FILE: message").
-std::string to_string(const diagnostic& d);
+/// when it is empty ("FILE: message"); `prefix` ("warning: ") goes after the position.
+std::string to_string(const diagnostic& d, std::string_view prefix = "");
 
 /// All diagnostics, one per line (each line ends with '\n'), each prefixed by `prefix` after the
 /// position (use "warning: " for warnings).
