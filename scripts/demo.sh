@@ -3,7 +3,32 @@
 # collections, and drive refreshes through the CLI so a refresh visibly runs to completion.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh ci >/dev/null
+# Build only the two programs the demo runs (not the test suites), showing one progress line;
+# the full output goes to a log file, named if the build fails (docs/ARCHITECTURE.md "Building").
+log=build/demo-build.log
+mkdir -p build
+start=$SECONDS
+progress() {
+  local line pct="" tty=0
+  [ -t 1 ] && tty=1
+  while IFS= read -r line; do
+    case "$line" in
+      setup:\ installing*) echo "demo: installing Debian packages (once)" ;;
+      \[*%\]*) pct=${line:1:4}; pct=${pct// /}
+        ((tty)) && printf '\rdemo: building milvus-refreshd and milvus-refresh-sim %5s (%ds)' \
+          "$pct" $((SECONDS - start)) ;;
+    esac
+  done
+  ((tty)) && printf '\n'
+  return 0
+}
+echo "demo: building milvus-refreshd and milvus-refresh-sim (full log: $log)"
+if ! scripts/setup.sh ci milvus-refreshd milvus-refresh-sim 2>&1 | tee "$log" | progress; then
+  echo "demo: the build failed; the last lines of $log:" >&2
+  tail -n 20 "$log" >&2
+  exit 1
+fi
+echo "demo: built in $((SECONDS - start)) s"
 bin=build/ci/daemon/milvus-refreshd
 sim=build/ci/sim/milvus-refresh-sim
 
