@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 
 # The suites and programs the asan-ubsan test preset runs (its label filter: unit, sim,
 # integration, soak); the other suites (packaging, e2e, deploy, fuzz) run in the ci preset only.
-sanitizer_targets=(milvus-refreshd milvus-refresh-sim client_tests config_tests daemon_tests
+sanitizer_targets=(milvus-refreshd milvus-refresh-sim client_tests config_tests cycle_tests daemon_tests
                    schedule_tests sim_tests systemd_unit_tests systemd_tests integration_tests)
 
 run_preset() {

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include <refreshd/config/config.hpp>
-#include <refreshd/daemon/collection_state.hpp>
+#include <refreshd/cycle/collection_state.hpp>
 
 namespace refreshd::daemon {
 

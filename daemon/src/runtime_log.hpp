@@ -8,8 +8,8 @@
 #include <string_view>
 
 #include <refreshd/config/config.hpp>
-#include <refreshd/daemon/collection_state.hpp>
-#include <refreshd/daemon/cycle.hpp>
+#include <refreshd/cycle/collection_state.hpp>
+#include <refreshd/cycle/cycle.hpp>
 #include <refreshd/daemon/logging.hpp>
 
 namespace refreshd::daemon {

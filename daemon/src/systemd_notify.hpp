@@ -31,7 +31,7 @@
 #include <boost/asio/basic_waitable_timer.hpp>
 #include <boost/asio/co_spawn.hpp>
 
-#include <refreshd/daemon/collection_state.hpp>
+#include <refreshd/cycle/collection_state.hpp>
 #include <refreshd/daemon/logging.hpp>
 #include <refreshd/daemon/runtime.hpp>
 #include <refreshd/net/asio.hpp>

@@ -14,7 +14,7 @@
 
 #include <refreshd/daemon/logging.hpp>
 #include <refreshd/daemon/metrics.hpp>
-#include <refreshd/daemon/slot_plan.hpp>
+#include <refreshd/cycle/slot_plan.hpp>
 #include <refreshd/test/hostile_text.hpp>
 
 #include "api_commands.hpp"

@@ -21,7 +21,7 @@
 
 #include <refreshd/client/types.hpp>
 #include <refreshd/config/config.hpp>
-#include <refreshd/daemon/cycle.hpp>
+#include <refreshd/cycle/cycle.hpp>
 #include <refreshd/daemon/runtime.hpp>
 
 namespace refreshd::daemon {

@@ -7,7 +7,7 @@
 
 #include <boost/asio/basic_waitable_timer.hpp>
 
-#include <refreshd/daemon/token_bucket.hpp>
+#include <refreshd/cycle/token_bucket.hpp>
 #include <refreshd/net/asio.hpp>
 
 namespace refreshd::daemon {

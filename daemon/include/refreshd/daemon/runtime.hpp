@@ -26,12 +26,12 @@
 #include <refreshd/client/refresh_api.hpp>
 #include <refreshd/config/config.hpp>
 #include <refreshd/daemon/clock.hpp>
-#include <refreshd/daemon/collection_state.hpp>
-#include <refreshd/daemon/cycle.hpp>
+#include <refreshd/cycle/collection_state.hpp>
+#include <refreshd/cycle/cycle.hpp>
 #include <refreshd/daemon/job_slots.hpp>
 #include <refreshd/daemon/rate_limited_api.hpp>
 #include <refreshd/daemon/rate_limiter.hpp>
-#include <refreshd/daemon/slot_plan.hpp>
+#include <refreshd/cycle/slot_plan.hpp>
 #include <refreshd/net/asio.hpp>
 #include <refreshd/schedule/clock_jump.hpp>
 

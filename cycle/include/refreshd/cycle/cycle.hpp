@@ -15,18 +15,10 @@
 
 #include <refreshd/client/types.hpp>
 #include <refreshd/config/config.hpp>
-#include <refreshd/daemon/poll_policy.hpp>
+#include <refreshd/cycle/poll_policy.hpp>
+#include <refreshd/cycle/time.hpp>
 
 namespace refreshd::daemon {
-
-/// Wall-clock time with millisecond resolution (the server's job timestamps are epoch ms).
-using wall_time = std::chrono::sys_time<std::chrono::milliseconds>;
-
-/// "Now", as both clocks: monotonic for timers, wall for comparisons with job timestamps.
-struct instant {
-  steady_time steady{};
-  wall_time wall{};
-};
 
 /// A job as shown in logs, /status and metrics: job_info without the source and the secret spec.
 struct job_snapshot {

@@ -2,7 +2,7 @@
 #include <stdexcept>
 #include <string>
 
-#include <refreshd/daemon/slot_plan.hpp>
+#include <refreshd/cycle/slot_plan.hpp>
 #include <refreshd/schedule/jitter.hpp>
 #include <refreshd/schedule/zone.hpp>
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include <refreshd/daemon/cycle.hpp>
+#include <refreshd/cycle/cycle.hpp>
 
 namespace refreshd::daemon {
 

@@ -1,4 +1,4 @@
-#include <refreshd/daemon/collection_state.hpp>
+#include <refreshd/cycle/collection_state.hpp>
 
 namespace refreshd::daemon {
 

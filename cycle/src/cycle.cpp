@@ -2,7 +2,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include <refreshd/daemon/cycle.hpp>
+#include <refreshd/cycle/cycle.hpp>
 
 namespace refreshd::daemon {
 

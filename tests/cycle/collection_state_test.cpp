@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include <refreshd/daemon/collection_state.hpp>
+#include <refreshd/cycle/collection_state.hpp>
 
 #include "cycle_harness.hpp"
 

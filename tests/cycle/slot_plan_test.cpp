@@ -1,7 +1,7 @@
 // Due-time computation of the scheduler (pure).
 #include <gtest/gtest.h>
 
-#include <refreshd/daemon/slot_plan.hpp>
+#include <refreshd/cycle/slot_plan.hpp>
 
 namespace refreshd::daemon {
 namespace {

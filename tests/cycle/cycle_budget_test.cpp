@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include <refreshd/daemon/cycle.hpp>
+#include <refreshd/cycle/cycle.hpp>
 
 #include "cycle_harness.hpp"
 

@@ -18,10 +18,9 @@
 #include <optional>
 
 #include <refreshd/client/types.hpp>
+#include <refreshd/cycle/time.hpp>
 
 namespace refreshd::daemon {
-
-using steady_time = std::chrono::steady_clock::time_point;
 
 /// Describe polling bounds (config `poll.initial` / `poll.max`). Require 0 < initial <= max.
 struct poll_bounds {

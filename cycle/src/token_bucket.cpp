@@ -1,7 +1,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include <refreshd/daemon/token_bucket.hpp>
+#include <refreshd/cycle/token_bucket.hpp>
 
 namespace refreshd::daemon {
 namespace {

@@ -1,7 +1,7 @@
 // The pure token bucket with made-up time points.
 #include <gtest/gtest.h>
 
-#include <refreshd/daemon/token_bucket.hpp>
+#include <refreshd/cycle/token_bucket.hpp>
 
 namespace refreshd::daemon {
 namespace {

@@ -1,6 +1,6 @@
 // Names, log lines and conversions of the refresh cycle's types.
 #include <refreshd/config/duration.hpp>
-#include <refreshd/daemon/cycle.hpp>
+#include <refreshd/cycle/cycle.hpp>
 
 namespace refreshd::daemon {
 

@@ -1,7 +1,7 @@
 // The refresh cycle: one test per row of docs/CYCLE.md's error-class table, plus backoff bounds.
 #include <gtest/gtest.h>
 
-#include <refreshd/daemon/cycle.hpp>
+#include <refreshd/cycle/cycle.hpp>
 
 #include "cycle_harness.hpp"
 

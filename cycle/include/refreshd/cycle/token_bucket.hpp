@@ -4,9 +4,9 @@
 
 #include <chrono>
 
-namespace refreshd::daemon {
+#include <refreshd/cycle/time.hpp>
 
-using steady_time = std::chrono::steady_clock::time_point;
+namespace refreshd::daemon {
 
 struct token_bucket_options {
   /// Configured rate in requests per second, all endpoints together (config `rate_limit`).

@@ -3,7 +3,7 @@
 // cycle_errors_test.cpp, the randomized invariant test in cycle_random_test.cpp.
 #include <gtest/gtest.h>
 
-#include <refreshd/daemon/cycle.hpp>
+#include <refreshd/cycle/cycle.hpp>
 
 #include "cycle_harness.hpp"
 

@@ -5,8 +5,8 @@
 
 #include <gtest/gtest.h>
 
-#include <refreshd/daemon/cycle.hpp>
-#include <refreshd/daemon/poll_policy.hpp>
+#include <refreshd/cycle/cycle.hpp>
+#include <refreshd/cycle/poll_policy.hpp>
 
 #include "cycle_harness.hpp"
 

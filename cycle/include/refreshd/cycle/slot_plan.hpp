@@ -13,12 +13,11 @@
 #include <string_view>
 
 #include <refreshd/config/config.hpp>
+#include <refreshd/cycle/time.hpp>
 #include <refreshd/schedule/catch_up.hpp>
 #include <refreshd/schedule/schedule.hpp>
 
 namespace refreshd::daemon {
-
-using wall_time = std::chrono::sys_time<std::chrono::milliseconds>;
 
 /// Everything about one collection's timing, resolved once from the config.
 struct slot_plan {

@@ -1,7 +1,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include <refreshd/daemon/poll_policy.hpp>
+#include <refreshd/cycle/poll_policy.hpp>
 
 namespace refreshd::daemon {
 

@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include <refreshd/daemon/cycle.hpp>
+#include <refreshd/cycle/cycle.hpp>
 
 #include "cycle_harness.hpp"
 

@@ -2,7 +2,7 @@
 // 3, 4, 5 and a job that vanished while polled), adoption, and the trigger itself.
 #include <algorithm>
 
-#include <refreshd/daemon/cycle.hpp>
+#include <refreshd/cycle/cycle.hpp>
 
 namespace refreshd::daemon {
 

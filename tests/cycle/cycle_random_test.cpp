@@ -11,7 +11,7 @@
 
 #include <gtest/gtest.h>
 
-#include <refreshd/daemon/cycle.hpp>
+#include <refreshd/cycle/cycle.hpp>
 
 #include "cycle_model.hpp"
 
