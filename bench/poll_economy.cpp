@@ -27,7 +27,7 @@
 #include <variant>
 #include <vector>
 
-#include <refreshd/daemon/cycle.hpp>
+#include <refreshd/cycle/cycle.hpp>
 
 namespace {
 
