@@ -5,7 +5,7 @@
 #include <cmath>
 #include <set>
 
-#include "suggest.hpp"
+#include <refreshd/config/suggest.hpp>
 
 namespace refreshd::config::detail {
 namespace {

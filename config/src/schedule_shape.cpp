@@ -7,10 +7,10 @@
 #include <date/tz.h>
 
 #include <refreshd/config/loader.hpp>
+#include <refreshd/config/suggest.hpp>
 #include <refreshd/schedule/schedule.hpp>
 
 #include "reader.hpp"
-#include "suggest.hpp"
 
 namespace refreshd::config {
 

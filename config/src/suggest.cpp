@@ -1,7 +1,7 @@
-#include "suggest.hpp"
-
 #include <algorithm>
 #include <vector>
+
+#include <refreshd/config/suggest.hpp>
 
 namespace refreshd::config::detail {
 namespace {

@@ -13,17 +13,17 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <refreshd/cli/api_commands.hpp>
+#include <refreshd/cli/check_config.hpp>
+#include <refreshd/cli/connection.hpp>
+#include <refreshd/cli/duration_arg.hpp>
+#include <refreshd/cli/exit_codes.hpp>
 #include <refreshd/config/file_read.hpp>
+#include <refreshd/config/load_config.hpp>
+#include <refreshd/config/version.hpp>
 #include <refreshd/daemon/cli.hpp>
-#include <refreshd/daemon/exit_codes.hpp>
-#include <refreshd/daemon/load_config.hpp>
-#include <refreshd/daemon/version.hpp>
-
-#include "api_commands.hpp"
-#include "check_config.hpp"
-#include "connection.hpp"
-#include "duration_arg.hpp"
-#include "run_command.hpp"
+#include <refreshd/daemon/run_command.hpp>
+#include <refreshd/http/listen_tls.hpp>
 
 namespace refreshd::daemon {
 namespace {
@@ -276,6 +276,7 @@ int run_cli(int argc, char** argv) {
       }
       check.format = check_output == "json" ? output_format::json : output_format::text;
       check.check_files = !skip_file_checks;
+      check.check_listener_files = check_listen_tls_files;
       if (!check_at.empty()) {
         check.at = parse_utc_instant(check_at);
         if (!check.at) {

@@ -1,5 +1,3 @@
-#include "config_reload.hpp"
-
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -11,12 +9,12 @@
 
 #include <refreshd/config/diagnostic.hpp>
 #include <refreshd/config/file_read.hpp>
+#include <refreshd/config/load_config.hpp>
 #include <refreshd/config/loader.hpp>
 #include <refreshd/config/token.hpp>
-#include <refreshd/daemon/load_config.hpp>
-#include <refreshd/daemon/logging.hpp>
-
-#include "runtime_log.hpp"
+#include <refreshd/daemon/config_reload.hpp>
+#include <refreshd/log/logging.hpp>
+#include <refreshd/runtime/runtime_log.hpp>
 
 namespace refreshd::daemon {
 

@@ -1,5 +1,3 @@
-#include "run_command.hpp"
-
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
@@ -14,20 +12,21 @@
 #include <boost/asio/steady_timer.hpp>
 #include <fmt/format.h>
 
+#include <refreshd/cli/duration_arg.hpp>
+#include <refreshd/cli/exit_codes.hpp>
+#include <refreshd/config/load_config.hpp>
+#include <refreshd/config/safe_text.hpp>
 #include <refreshd/config/token.hpp>
-#include <refreshd/daemon/exit_codes.hpp>
-#include <refreshd/daemon/load_config.hpp>
-#include <refreshd/daemon/logging.hpp>
-#include <refreshd/daemon/metrics.hpp>
+#include <refreshd/daemon/config_reload.hpp>
+#include <refreshd/daemon/run_command.hpp>
+#include <refreshd/daemon/runtime_metrics.hpp>
+#include <refreshd/http/http_listener.hpp>
+#include <refreshd/http/listen_tls.hpp>
+#include <refreshd/http/read_auth.hpp>
+#include <refreshd/log/logging.hpp>
+#include <refreshd/runtime/runtime_log.hpp>
+#include <refreshd/systemd/systemd_notify.hpp>
 
-#include "config_reload.hpp"
-#include "duration_arg.hpp"
-#include "http_listener.hpp"
-#include "listen_tls.hpp"
-#include "read_auth.hpp"
-#include "runtime_log.hpp"
-#include "safe_text.hpp"
-#include "systemd_notify.hpp"
 #include "test_hooks.hpp"
 
 namespace refreshd::daemon {

@@ -9,11 +9,10 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 
-#include <refreshd/daemon/logging.hpp>
-
-#include "connection.hpp"
-#include "duration_arg.hpp"
-#include "runtime_log.hpp"
+#include <refreshd/cli/connection.hpp>
+#include <refreshd/cli/duration_arg.hpp>
+#include <refreshd/log/logging.hpp>
+#include <refreshd/runtime/runtime_log.hpp>
 
 namespace refreshd::daemon {
 namespace {

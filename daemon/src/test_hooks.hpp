@@ -11,8 +11,8 @@
 
 #include <memory>
 
-#include <refreshd/daemon/runtime.hpp>
 #include <refreshd/net/asio.hpp>
+#include <refreshd/runtime/runtime.hpp>
 
 namespace refreshd::daemon {
 

@@ -1,9 +1,9 @@
 // "Did you mean" suggestions (private helper).
-#include "suggest.hpp"
-
 #include <array>
 
 #include <gtest/gtest.h>
+
+#include <refreshd/config/suggest.hpp>
 
 namespace refreshd::config::detail {
 namespace {

@@ -1,8 +1,6 @@
 // config_reloader: triggers, coalescing, the periodic content check and the invalid-file path,
 // on a real io_context with a real file (short intervals; no sleeping: the io_context runs
 // until a condition holds or a deadline passes).
-#include "config_reload.hpp"
-
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -12,7 +10,8 @@
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/spdlog.h>
 
-#include <refreshd/daemon/load_config.hpp>
+#include <refreshd/config/load_config.hpp>
+#include <refreshd/daemon/config_reload.hpp>
 
 namespace refreshd::daemon {
 namespace {

@@ -12,15 +12,14 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
-#include <refreshd/daemon/logging.hpp>
-#include <refreshd/daemon/metrics.hpp>
+#include <refreshd/cli/api_commands.hpp>
+#include <refreshd/cli/render.hpp>
 #include <refreshd/cycle/slot_plan.hpp>
+#include <refreshd/daemon/runtime_metrics.hpp>
+#include <refreshd/http/http_api.hpp>
+#include <refreshd/http/http_render.hpp>
+#include <refreshd/log/logging.hpp>
 #include <refreshd/test/hostile_text.hpp>
-
-#include "api_commands.hpp"
-#include "http_api.hpp"
-#include "http_render.hpp"
-#include "render.hpp"
 
 namespace refreshd::daemon {
 namespace {

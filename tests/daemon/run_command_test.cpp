@@ -1,7 +1,7 @@
 // run --once: the exit-code precedence and the summary table.
-#include "run_command.hpp"
-
 #include <gtest/gtest.h>
+
+#include <refreshd/daemon/run_command.hpp>
 
 namespace refreshd::daemon {
 namespace {

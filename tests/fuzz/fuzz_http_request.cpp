@@ -23,11 +23,10 @@
 #include <boost/beast/http.hpp>
 
 #include <refreshd/config/secret.hpp>
+#include <refreshd/http/http_limits.hpp>
+#include <refreshd/http/http_route.hpp>
+#include <refreshd/http/read_auth.hpp>
 #include <refreshd/net/http_server.hpp>
-
-#include "http_limits.hpp"
-#include "http_route.hpp"
-#include "read_auth.hpp"
 
 namespace {
 

@@ -1,4 +1,4 @@
-// The sd_notify notifier (daemon/src/systemd_notify.hpp) over a mock-clock runtime and an
+// The sd_notify notifier (refreshd/systemd/systemd_notify.hpp) over a mock-clock runtime and an
 // in-memory cluster: the STATUS= text, READY=1 after startup, the watchdog only while the loop
 // is healthy, RELOADING=1/READY=1, nothing after STOPPING=1. Plus the real sd_notify path and
 // the environment parsing against a fake $NOTIFY_SOCKET.
@@ -13,16 +13,15 @@
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/spdlog.h>
 
-#include <refreshd/daemon/runtime.hpp>
+#include <refreshd/daemon/run_command.hpp>
+#include <refreshd/runtime/mock_clock.hpp>
+#include <refreshd/runtime/runtime.hpp>
+#include <refreshd/runtime/runtime_mock.hpp>
+#include <refreshd/systemd/systemd_notify.hpp>
+#include <refreshd/test/model_cluster.hpp>
+#include <refreshd/test/quiet_logger.hpp>
 
-#include "mock_clock.hpp"
-#include "model_cluster.hpp"
 #include "notify_socket.hpp"
-#include "quiet_logger.hpp"
-#include "run_command.hpp"
-#include "runtime_cycle.hpp"
-#include "runtime_impl.hpp"
-#include "systemd_notify.hpp"
 
 namespace refreshd::daemon {
 namespace {

@@ -1,0 +1,161 @@
+#include <ctime>
+#include <iomanip>
+#include <ostream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include <refreshd/cli/render.hpp>
+#include <refreshd/config/safe_text.hpp>
+
+namespace refreshd::daemon {
+
+std::string format_epoch_ms(std::int64_t ms) {
+  if (ms <= 0) {
+    return {};
+  }
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::ostringstream s;
+  s << buf << '.' << std::setw(3) << std::setfill('0') << (ms % 1000) << 'Z';
+  return s.str();
+}
+
+std::string format_duration_ms(std::int64_t ms) {
+  if (ms < 0) {
+    ms = 0;
+  }
+  std::ostringstream s;
+  if (ms < 1000) {
+    s << ms << "ms";
+  } else if (ms < 60'000) {
+    s << std::fixed << std::setprecision(1) << static_cast<double>(ms) / 1000.0 << 's';
+  } else {
+    auto total = ms / 1000;
+    auto h = total / 3600;
+    auto m = (total % 3600) / 60;
+    auto sec = total % 60;
+    if (h > 0) {
+      s << h << 'h' << std::setw(2) << std::setfill('0');
+    }
+    s << m << 'm' << std::setw(2) << std::setfill('0') << sec << 's';
+  }
+  return s.str();
+}
+
+namespace {
+
+nlohmann::json to_json(const client::job_info& j) {
+  nlohmann::json o;
+  o["job_id"] = j.id.value;
+  o["collection"] = j.collection_name;
+  o["state"] = std::string(client::to_string(j.state));
+  o["progress"] = j.progress;
+  o["external_source"] = j.external_source;
+  o["start_time"] = j.start_time_ms > 0 ? nlohmann::json(format_epoch_ms(j.start_time_ms))
+                                        : nlohmann::json(nullptr);
+  o["end_time"] =
+      j.end_time_ms > 0 ? nlohmann::json(format_epoch_ms(j.end_time_ms)) : nlohmann::json(nullptr);
+  o["reason"] = j.reason ? nlohmann::json(*j.reason) : nlohmann::json(nullptr);
+  return o;
+}
+
+std::string state_label(const client::job_info& j) {
+  if (j.state == client::job_state::unknown && !j.state_text.empty()) {
+    return safe_text(j.state_text) + " (unknown state)";
+  }
+  return std::string(client::to_string(j.state));
+}
+
+}  // namespace
+
+std::string job_json(const client::job_info& job) {
+  return dump_json(to_json(job));
+}
+
+void render_job(std::ostream& out, const client::job_info& j, output_format fmt) {
+  if (fmt == output_format::json) {
+    out << dump_json(to_json(j)) << '\n';
+    return;
+  }
+  out << "job:        " << j.id.value << '\n'
+      << "collection: " << safe_text(j.collection_name) << '\n'
+      << "state:      " << state_label(j) << '\n'
+      << "progress:   " << j.progress << "%\n";
+  if (!j.external_source.empty()) {
+    out << "source:     " << safe_text(j.external_source) << '\n';
+  }
+  if (j.start_time_ms > 0) {
+    out << "started:    " << format_epoch_ms(j.start_time_ms) << '\n';
+  }
+  if (j.end_time_ms > 0) {
+    out << "ended:      " << format_epoch_ms(j.end_time_ms) << '\n';
+    if (j.start_time_ms > 0) {
+      out << "duration:   " << format_duration_ms(j.end_time_ms - j.start_time_ms) << '\n';
+    }
+  }
+  if (j.reason) {
+    out << "reason:     " << safe_text(*j.reason) << '\n';
+  }
+}
+
+void render_jobs(std::ostream& out, const std::vector<client::job_info>& jobs, output_format fmt) {
+  if (fmt == output_format::json) {
+    nlohmann::json arr = nlohmann::json::array();
+    for (const auto& j : jobs) {
+      arr.push_back(to_json(j));
+    }
+    out << dump_json(nlohmann::json{{"jobs", arr}}) << '\n';
+    return;
+  }
+  if (jobs.empty()) {
+    out << "no refresh jobs\n";
+    return;
+  }
+  out << std::left << std::setw(21) << "JOB ID" << std::setw(24) << "COLLECTION" << std::setw(19)
+      << "STATE" << std::setw(9) << "PROGRESS" << std::setw(26) << "STARTED" << std::setw(10)
+      << "DURATION"
+      << "REASON\n";
+  for (const auto& j : jobs) {
+    std::string duration = j.end_time_ms > 0 && j.start_time_ms > 0
+                               ? format_duration_ms(j.end_time_ms - j.start_time_ms)
+                               : "-";
+    out << std::left << std::setw(20) << j.id.value << ' ' << std::setw(23)
+        << safe_text(j.collection_name) << ' ' << std::setw(18) << state_label(j) << ' '
+        << std::setw(8) << (std::to_string(j.progress) + "%") << ' ' << std::setw(25)
+        << format_epoch_ms(j.start_time_ms) << ' ' << std::setw(9) << duration << ' '
+        << safe_text(j.reason.value_or("")) << '\n';
+  }
+}
+
+void progress_display::update(const client::job_info& job, std::int64_t elapsed_ms) {
+  if (tty_) {
+    constexpr int width = 30;
+    int filled = job.progress * width / 100;
+    out_ << "\r\033[K[" << std::string(static_cast<std::size_t>(filled), '#')
+         << std::string(static_cast<std::size_t>(width - filled), '.') << "] " << std::setw(3)
+         << std::right << job.progress << "% " << state_label(job) << "  "
+         << format_duration_ms(elapsed_ms) << std::flush;
+    drawn_ = true;
+    return;
+  }
+  if (job.state != last_state_ || job.progress != last_progress_) {
+    out_ << "job " << job.id.value << ": " << state_label(job) << ' ' << job.progress << "% ("
+         << format_duration_ms(elapsed_ms) << ")\n"
+         << std::flush;
+  }
+  last_state_ = job.state;
+  last_progress_ = job.progress;
+}
+
+void progress_display::finish() {
+  if (tty_ && drawn_) {
+    out_ << '\n' << std::flush;
+    drawn_ = false;
+  }
+}
+
+}  // namespace refreshd::daemon

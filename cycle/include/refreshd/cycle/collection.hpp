@@ -1,0 +1,105 @@
+#pragma once
+// What the runtime keeps per collection and per cluster that its readers (metrics, the HTTP
+// API, systemd) see, as plain data: the collection's cycle, status and slot, the request
+// counters of a cluster. Pure (docs/ARCHITECTURE.md): the event loop that changes them is in
+// runtime/.
+
+#include <cstddef>
+#include <cstdint>
+#include <iterator>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <refreshd/client/types.hpp>
+#include <refreshd/config/config.hpp>
+#include <refreshd/cycle/collection_state.hpp>
+#include <refreshd/cycle/cycle.hpp>
+#include <refreshd/cycle/slot_plan.hpp>
+#include <refreshd/cycle/time.hpp>
+
+namespace refreshd::daemon {
+
+/// API request counters of one cluster, by operation and result ("ok" or an error class).
+struct api_counters {
+  struct entry {
+    client::operation op;
+    std::string result;
+    std::uint64_t count = 0;
+  };
+  std::vector<entry> entries;
+  void add(client::operation op, std::string_view result);
+  std::uint64_t get(client::operation op, std::string_view result) const;
+};
+
+struct collection_runtime {
+  collection_runtime(std::size_t cluster_index, const config::collection& c, slot_plan p,
+                     std::uint64_t seed);
+
+  static constexpr std::size_t retired_index = static_cast<std::size_t>(-1);
+
+  std::size_t index = 0;  ///< position in collections(); retired_index once removed
+  std::size_t cluster;
+  const config::collection* cfg;
+  /// Set when a reload removed the collection while its cycle ran: the job is followed to its
+  /// end, then the collection is dropped; keeps `cfg` valid meanwhile.
+  std::shared_ptr<const config::config> retired_config;
+  slot_plan plan;
+  refresh_cycle cycle;
+  collection_state state;
+  std::optional<due_slot> slot;               ///< queued, or being run
+  std::uint32_t generation = 0;               ///< queue entries of older generations are stale
+  bool running = false;                       ///< a cycle coroutine exists
+  std::optional<wall_time> last_end;          ///< end of the newest finished job ("after D")
+  std::optional<cycle_outcome> last_outcome;  ///< of the last cycle, or a cluster block
+};
+
+/// The refresh request of a collection (database, name, and its external source and spec).
+client::refresh_request refresh_target(const config::collection& c);
+
+/// A read-only view of the runtime's collections, in configuration order (collections()).
+class collection_list {
+ public:
+  /// Shared: a coroutine that needs a collection across a co_await holds it (a cycle) or a
+  /// weak reference checked after each resume (an admin request); a reload may remove it.
+  using storage = std::vector<std::shared_ptr<collection_runtime>>;
+  class iterator {
+   public:
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = collection_runtime;
+    using difference_type = std::ptrdiff_t;
+    using pointer = const collection_runtime*;
+    using reference = const collection_runtime&;
+    iterator() = default;
+    explicit iterator(storage::const_iterator it) : it_(it) {}
+    reference operator*() const { return **it_; }
+    pointer operator->() const { return it_->get(); }
+    iterator& operator++() {
+      ++it_;
+      return *this;
+    }
+    iterator operator++(int) {
+      auto old = *this;
+      ++it_;
+      return old;
+    }
+    bool operator==(const iterator&) const = default;
+
+   private:
+    storage::const_iterator it_;
+  };
+
+  explicit collection_list(const storage& s) noexcept : s_(&s) {}
+  std::size_t size() const noexcept { return s_->size(); }
+  bool empty() const noexcept { return s_->empty(); }
+  const collection_runtime& operator[](std::size_t i) const { return *(*s_)[i]; }
+  iterator begin() const { return iterator(s_->begin()); }
+  iterator end() const { return iterator(s_->end()); }
+
+ private:
+  const storage* s_;
+};
+
+}  // namespace refreshd::daemon

@@ -1,0 +1,47 @@
+// The plain per-collection and per-cluster data of the runtime (collection.hpp).
+#include <utility>
+
+#include <refreshd/cycle/collection.hpp>
+
+namespace refreshd::daemon {
+
+void api_counters::add(client::operation op, std::string_view result) {
+  for (auto& e : entries) {
+    if (e.op == op && e.result == result) {
+      ++e.count;
+      return;
+    }
+  }
+  entries.push_back(entry{op, std::string(result), 1});
+}
+
+std::uint64_t api_counters::get(client::operation op, std::string_view result) const {
+  for (const auto& e : entries) {
+    if (e.op == op && e.result == result) {
+      return e.count;
+    }
+  }
+  return 0;
+}
+
+client::refresh_request refresh_target(const config::collection& c) {
+  client::refresh_request r;
+  r.database = c.database;
+  r.collection = c.name;
+  if (c.has_external()) {
+    r.external_source = c.external_source;
+    r.external_spec = c.external_spec.reveal();
+  }
+  return r;
+}
+
+collection_runtime::collection_runtime(std::size_t cluster_index, const config::collection& c,
+                                       slot_plan p, std::uint64_t seed)
+    : cluster(cluster_index),
+      cfg(&c),
+      plan(std::move(p)),
+      cycle(refresh_target(c), make_cycle_params(c.settings), seed) {
+  set_suspended(state, c.suspend);
+}
+
+}  // namespace refreshd::daemon

@@ -1,0 +1,66 @@
+#pragma once
+// The metrics of a running daemon: metrics_core (metrics/) bound to a runtime (runtime/). The
+// two libraries do not know each other (docs/ARCHITECTURE.md); the program joins them here.
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <refreshd/metrics/metrics.hpp>
+#include <refreshd/runtime/runtime.hpp>
+
+namespace refreshd::daemon {
+
+/// The daemon's metrics over a runtime (basic_runtime<real_clock> in production, a mock clock
+/// in tests). The runtime must outlive this object's scrape() calls; the hooks installed by
+/// attach() stay valid even if this object is destroyed first (they share the storage).
+template <class Clock>
+class basic_metrics {
+ public:
+  /// The config counts as loaded (successfully) now.
+  explicit basic_metrics(basic_runtime<Clock>& rt)
+      : basic_metrics(rt, std::chrono::floor<std::chrono::milliseconds>(Clock::system_now())) {}
+  basic_metrics(basic_runtime<Clock>& rt, wall_time loaded_at)
+      : rt_(rt), core_(std::make_shared<metrics_core>(loaded_at)) {}
+
+  /// Installs the runtime's on_cycle_event and every cluster's on_api_call (replacing what was
+  /// there). Call once after create(), before start(); again after clusters are rebuilt.
+  void attach() {
+    auto* rt = &rt_;  // the runtime owns the hooks, so it is alive whenever they run
+    rt_.on_cycle_event = [rt, core = core_](std::size_t index, const cycle_event& e) {
+      const auto& c = rt->collections()[index];
+      core->on_cycle_event(*rt->clusters()[c.cluster]->cfg, *c.cfg, e);
+    };
+    for (const auto& cluster : rt_.clusters()) {
+      cluster->on_api_call = [core = core_, name = cluster->cfg->name](
+                                 client::operation op, std::string_view,
+                                 std::chrono::nanoseconds took) {
+        core->on_api_call(name, op, took);
+      };
+    }
+  }
+
+  /// The whole text exposition (format 0.0.4), built fresh.
+  std::string scrape() const {
+    std::vector<metrics_cluster_view> clusters;
+    clusters.reserve(rt_.clusters().size());
+    for (const auto& c : rt_.clusters()) {
+      clusters.push_back(metrics_cluster_view{c->cfg, &c->requests});
+    }
+    return core_->scrape(rt_.collections(), clusters, rt_.last_tick());
+  }
+
+  /// After a reload attempt: ok sets config_last_reload_successful 1 and the success
+  /// timestamp to `at`; a failure sets 0 and keeps the previous success timestamp.
+  void set_reload_result(bool ok, wall_time at) { core_->set_reload_result(ok, at); }
+
+ private:
+  basic_runtime<Clock>& rt_;
+  std::shared_ptr<metrics_core> core_;
+};
+
+using metrics = basic_metrics<real_clock>;
+
+}  // namespace refreshd::daemon

@@ -1,0 +1,101 @@
+#pragma once
+// The daemon's HTTP API (docs/HTTP.md, docs/HTTP.md): a router from a plain request to a plain
+// response, independent of Beast (http_listener.cpp adapts it to net::http_server). Every
+// endpoint but the admin trigger is a pure function of the runtime's state (handle()); the
+// admin trigger awaits the runtime (async_handle()).
+
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include <refreshd/config/secret.hpp>
+#include <refreshd/http/http_route.hpp>
+#include <refreshd/net/asio.hpp>
+#include <refreshd/runtime/runtime.hpp>
+
+namespace refreshd::daemon {
+
+class read_credentials;
+
+struct api_request {
+  std::string method;                        ///< "GET", "POST", ...
+  std::string target;                        ///< origin-form: "/status?x=1"
+  std::optional<std::string> authorization;  ///< the Authorization header, if sent
+};
+
+struct api_response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  ///< extra headers (Allow, ...)
+};
+
+/// {"error":"..."} with `status`.
+api_response json_error(int status, std::string_view message);
+
+/// The HTTP answer to an admin result: 202 {"job_id":N} (triggered), 202 {"job_id":null,
+/// "queued":true,...}, 409 {"job_id":N|null,...} (already running / suspended), 503 with
+/// Retry-After (unavailable), 502 {"error","class","message"} (failed).
+api_response admin_response(const admin_refresh_result& r);
+
+struct http_api_options {
+  /// The admin token; nullopt: the admin API is disabled (403 "admin API disabled").
+  std::optional<config::secret_string> admin_token;
+  /// The /metrics exposition (Prometheus text 0.0.4); empty: /metrics answers 503.
+  std::function<std::string()> metrics;
+  /// `read_auth`: credentials required for GET /metrics, /status and / (401 with
+  /// WWW-Authenticate without them, 429 when bcrypt checks are throttled); nullptr: open.
+  std::shared_ptr<read_credentials> read_auth;
+};
+
+/// The Content-Security-Policy of the status page: no scripts, no external anything, only
+/// its inline <style>.
+inline constexpr std::string_view status_page_csp =
+    "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'";
+
+template <class Clock>
+class basic_http_api {
+ public:
+  using runtime_type = basic_runtime<Clock>;
+
+  basic_http_api(std::shared_ptr<runtime_type> rt, http_api_options options);
+
+  /// Every request: the admin trigger awaits the runtime, the rest is handle().
+  awaitable<api_response> async_handle(api_request request);
+  /// Every request except a valid, authorized admin trigger, which yields nullopt together
+  /// with the collection's index in `admin_index`.
+  std::optional<api_response> handle(const api_request& request,
+                                     std::size_t* admin_index = nullptr) const;
+  /// After a reload: the re-read admin token (nullopt disables the admin endpoint).
+  void set_admin_token(std::optional<config::secret_string> token) {
+    options_.admin_token = std::move(token);
+  }
+  /// After a reload: the re-read read_auth credentials (nullptr: the read endpoints are open).
+  void set_read_auth(std::shared_ptr<read_credentials> credentials) {
+    options_.read_auth = std::move(credentials);
+  }
+
+ private:
+  api_response fixed(std::string_view path) const;
+  std::optional<api_response> check_read(const api_request& request, std::string_view path) const;
+  std::optional<api_response> check_admin(const api_request& request, const route_admin& a,
+                                          std::size_t* index) const;
+  std::shared_ptr<runtime_type> rt_;
+  http_api_options options_;
+  /// "cluster\0database\0name" -> index in collections(), rebuilt when a reload changed them.
+  void refresh_index() const;
+  mutable std::map<std::string, std::size_t, std::less<>> index_;
+  mutable std::uint64_t index_generation_ = 0;
+};
+
+using http_api = basic_http_api<real_clock>;
+
+}  // namespace refreshd::daemon

@@ -1,0 +1,191 @@
+#include <nlohmann/json.hpp>
+
+#include <refreshd/config/safe_text.hpp>
+#include <refreshd/http/http_render.hpp>
+#include <refreshd/runtime/runtime_log.hpp>
+
+namespace refreshd::daemon {
+namespace {
+
+using json = nlohmann::json;
+
+json time_or_null(const std::optional<wall_time>& t) {
+  return t ? json(format_wall(*t)) : json(nullptr);
+}
+
+json job_json(const std::optional<job_snapshot>& j) {
+  if (!j) {
+    return nullptr;
+  }
+  json o = json::object();
+  o["id"] = j->id.value;
+  o["state"] = j->state_text.empty() ? std::string(client::to_string(j->state)) : j->state_text;
+  o["progress"] = j->progress;
+  o["start"] = time_or_null(j->start);
+  o["end"] = time_or_null(j->end);
+  o["reason"] = j->reason ? json(*j->reason) : json(nullptr);
+  return o;
+}
+
+std::string text_or_dash(const std::optional<wall_time>& t) {
+  return t ? format_wall(*t) : std::string("-");
+}
+
+bool is_problem(status s) {
+  return s == status::failing || s == status::misconfigured || s == status::unsupported ||
+         s == status::auth_failed || s == status::stuck;
+}
+
+constexpr std::string_view page_head = R"(<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="refresh" content="10">
+<title>milvus-refreshd</title>
+<style>
+body{font-family:system-ui,sans-serif;margin:1.5em;color:#222;font-size:14px}
+table{border-collapse:collapse;width:100%}
+th,td{border-bottom:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:top}
+th{background:#f4f4f4}
+tr.problem{background:#fdecea}
+tr.problem td.status{color:#b00020;font-weight:bold}
+tr.suspended{color:#888}
+.reason{color:#b00020;font-family:monospace;white-space:pre-wrap;overflow-wrap:anywhere;min-width:14em;max-width:40em;font-size:.9em}
+progress{width:8em}
+.num{text-align:right}
+</style></head><body>
+)";
+
+std::string row_html(const status_row& r, wall_time now) {
+  const auto& s = *r.state;
+  const bool problem = is_problem(s.current);
+  std::string cls = problem ? "problem" : s.current == status::suspended ? "suspended" : "";
+  std::string out = cls.empty() ? "<tr>" : "<tr class=\"" + cls + "\">";
+  auto cell = [&out](std::string_view text, std::string_view klass = {}) {
+    out += klass.empty() ? "<td>" : "<td class=\"" + std::string(klass) + "\">";
+    out += html_escape(text);
+    out += "</td>";
+  };
+  cell(r.cluster->name);
+  cell(r.collection->database);
+  cell(r.collection->name);
+  cell(r.collection->settings.schedule);
+  cell(to_string(s.current), "status");
+  out += "<td>";
+  if (s.job) {
+    const int p = std::clamp(s.job->progress, 0, 100);
+    const auto state = s.job->state_text.empty() ? std::string(client::to_string(s.job->state))
+                                                 : s.job->state_text;
+    out += "<progress max=\"100\" value=\"" + std::to_string(p) + "\">" + std::to_string(p) +
+           "%</progress> " + std::to_string(p) + "% " + html_escape(state) + "<br>job " +
+           std::to_string(s.job->id.value);
+  } else {
+    out += "-";
+  }
+  out += "</td>";
+  cell(text_or_dash(s.last_success));
+  cell(text_or_dash(shown_next_run(r, now)));
+  cell(std::to_string(s.consecutive_failures), "num");
+  std::string why;
+  if (!s.message.empty()) {
+    why = s.message;
+  } else if (s.last_failure_reason && (problem || s.consecutive_failures > 0)) {
+    why = *s.last_failure_reason;
+  }
+  out += "<td class=\"reason\">" + html_escape(why);
+  if (s.last_failure) {
+    out += why.empty() ? "" : "<br>";
+    out += "last failure " + html_escape(format_wall(*s.last_failure));
+  }
+  out += "</td></tr>\n";
+  return out;
+}
+
+}  // namespace
+
+std::optional<wall_time> shown_next_run(const status_row& r, wall_time now) {
+  if (r.running || !r.state->next_run || *r.state->next_run <= now) {
+    return std::nullopt;
+  }
+  return r.state->next_run;
+}
+
+std::string html_escape(std::string_view text) {
+  // Controls, C1, bidi overrides and invalid UTF-8 become visible escapes first: a browser
+  // would apply a U+202E reference just like the raw character.
+  const auto safe = safe_text(text);
+  std::string out;
+  out.reserve(safe.size());
+  for (const char ch : safe) {
+    switch (ch) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += ch;
+    }
+  }
+  return out;
+}
+
+std::string status_json(const status_view& v) {
+  json collections = json::array();
+  for (const auto& r : v.rows) {
+    const auto& s = *r.state;
+    json c = json::object();
+    c["cluster"] = r.cluster->name;
+    c["database"] = r.collection->database;
+    c["collection"] = r.collection->name;
+    c["schedule"] = r.collection->settings.schedule;
+    c["status"] = std::string(to_string(s.current));
+    c["next_run"] = time_or_null(shown_next_run(r, v.now));
+    c["job"] = job_json(s.job);
+    c["last_success"] = time_or_null(s.last_success);
+    c["last_failure"] = time_or_null(s.last_failure);
+    c["last_failure_reason"] = s.last_failure_reason ? json(*s.last_failure_reason) : json(nullptr);
+    c["consecutive_failures"] = s.consecutive_failures;
+    collections.push_back(std::move(c));
+  }
+  json out = json::object();
+  out["version"] = std::string(v.version);
+  out["ready"] = v.ready;
+  out["collections"] = std::move(collections);
+  // Server strings may hold invalid UTF-8 (replaced, not thrown) and C1 / bidi (escaped).
+  return dump_json(out);
+}
+
+std::string status_page(const status_view& v) {
+  int problems = 0;
+  int running = 0;
+  for (const auto& r : v.rows) {
+    problems += is_problem(r.state->current) ? 1 : 0;
+    running += r.state->current == status::running ? 1 : 0;
+  }
+  std::string out(page_head);
+  out += "<h1>milvus-refreshd " + html_escape(v.version) + "</h1>\n<p>";
+  out += v.ready ? "ready" : "starting (startup reconciliation in progress)";
+  out += " &middot; " + std::to_string(v.rows.size()) + " collections &middot; " +
+         std::to_string(running) + " running &middot; " + std::to_string(problems) +
+         " with problems &middot; " + html_escape(format_wall(v.now)) + "</p>\n";
+  out +=
+      "<table>\n<tr><th>cluster</th><th>database</th><th>collection</th><th>schedule</th>"
+      "<th>status</th><th>job</th><th>last success</th><th>next run</th>"
+      "<th>consecutive failures</th><th>failure</th></tr>\n";
+  for (const auto& r : v.rows) {
+    out += row_html(r, v.now);
+  }
+  out += "</table>\n</body></html>\n";
+  return out;
+}
+
+}  // namespace refreshd::daemon

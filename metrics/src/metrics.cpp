@@ -1,0 +1,223 @@
+// metrics_core: histogram storage fed by the runtime's hooks, the reload result, and the scrape.
+#include <type_traits>
+#include <utility>
+
+#include <refreshd/config/version.hpp>
+#include <refreshd/metrics/metrics.hpp>
+
+#include "metrics_families.hpp"
+
+namespace refreshd::daemon {
+
+using metrics_detail::family_writer;
+using metrics_detail::make_family;
+using prometheus::MetricType;
+
+std::vector<std::string_view> api_result_labels() {
+  std::vector<std::string_view> out{"ok"};
+  // error_class is a dense enum starting at 0; to_string answers "unknown" past its end, so a
+  // class added later is picked up without touching this file.
+  for (int i = 0;; ++i) {
+    const auto s = client::to_string(static_cast<client::error_class>(i));
+    if (s == "unknown") {
+      break;
+    }
+    out.push_back(s);
+  }
+  return out;
+}
+
+struct metrics_core::impl {
+  bool reload_ok = true;
+  wall_time reload_success_at;
+  metrics_detail::job_histograms jobs;
+  metrics_detail::api_histograms api;
+  std::size_t last_size = 0;  // of the previous scrape
+};
+
+metrics_core::metrics_core(wall_time loaded_at) : impl_(std::make_unique<impl>()) {
+  impl_->reload_success_at = loaded_at;
+}
+
+metrics_core::~metrics_core() = default;
+
+void metrics_core::on_cycle_event(const config::cluster& cluster,
+                                  const config::collection& collection, const cycle_event& e) {
+  const auto observe = [&](const std::optional<std::chrono::milliseconds>& d) {
+    if (!d || d->count() < 0) {
+      return;
+    }
+    auto& h = impl_->jobs[metrics_detail::collection_key(cluster.name, collection.database,
+                                                         collection.name)];
+    h.observe(static_cast<double>(d->count()) / 1000.0, job_duration_buckets);
+  };
+  if (const auto* c = std::get_if<events::completed>(&e)) {
+    observe(c->duration);
+  } else if (const auto* f = std::get_if<events::failed>(&e)) {
+    observe(f->duration);
+  }
+}
+
+void metrics_core::on_api_call(const std::string& cluster, client::operation op,
+                               std::chrono::nanoseconds took) {
+  const auto i = static_cast<std::size_t>(op);
+  auto& per_op = impl_->api[cluster];
+  if (i < per_op.size()) {
+    per_op[i].observe(std::chrono::duration<double>(took).count(), api_duration_buckets);
+  }
+}
+
+void metrics_core::set_reload_result(bool ok, wall_time at) {
+  impl_->reload_ok = ok;
+  if (ok) {
+    impl_->reload_success_at = at;
+  }
+}
+
+namespace {
+
+prometheus::MetricFamily single_gauge(std::string name, std::string help, double v) {
+  auto f = make_family(std::move(name), std::move(help), MetricType::Gauge);
+  f.metric.push_back(metrics_detail::gauge_metric({}, v));
+  return f;
+}
+
+double seconds(wall_time t) {
+  return static_cast<double>(t.time_since_epoch().count()) / 1000.0;
+}
+
+}  // namespace
+
+std::string metrics_core::scrape(const collection_list& collections,
+                                 const std::vector<metrics_cluster_view>& clusters,
+                                 std::optional<wall_time> last_tick) const {
+  std::string out;
+  out.reserve(impl_->last_size + impl_->last_size / 8);  // one allocation in the steady state
+  family_writer w(out);
+  metrics_detail::write_collection_families(w, collections, clusters, impl_->jobs);
+  metrics_detail::write_api_families(w, clusters, impl_->api);
+  w.write(single_gauge("milvus_refresh_config_last_reload_successful",
+                       "Whether the last configuration reload succeeded (1) or failed (0).",
+                       impl_->reload_ok ? 1 : 0));
+  w.write(single_gauge("milvus_refresh_config_last_reload_success_timestamp_seconds",
+                       "When the running configuration was loaded (Unix seconds).",
+                       seconds(impl_->reload_success_at)));
+  w.write(single_gauge("milvus_refresh_scheduler_last_tick_timestamp_seconds",
+                       "Heartbeat of the scheduler loop: its last tick (Unix seconds, 0 before "
+                       "the first).",
+                       last_tick ? seconds(*last_tick) : 0));
+  auto build = make_family("milvus_refresh_build_info",
+                           "Version and git revision of this build (value 1).", MetricType::Gauge);
+  build.metric.push_back(metrics_detail::gauge_metric(
+      {{"version", std::string(version())}, {"revision", std::string(git_revision())}}, 1));
+  w.write(std::move(build));
+  metrics_detail::write_process_families(w, read_process_sample());
+  impl_->last_size = out.size();
+  return out;
+}
+
+namespace metrics_detail {
+
+void family_writer::begin(std::string name, std::string help, prometheus::MetricType type) {
+  auto& f = one_.front();
+  f.name = std::move(name);
+  f.help = std::move(help);
+  f.type = type;
+  f.metric.clear();
+  header_written_ = false;
+}
+
+void family_writer::add(prometheus::ClientMetric m) {
+  one_.front().metric.push_back(std::move(m));
+  if (one_.front().metric.size() >= chunk_size) {
+    flush();
+  }
+}
+
+void family_writer::end() {
+  if (!header_written_ || !one_.front().metric.empty()) {
+    flush();
+  }
+}
+
+void family_writer::write(prometheus::MetricFamily family) {
+  begin(std::move(family.name), std::move(family.help), family.type);
+  for (auto& m : family.metric) {
+    add(std::move(m));
+  }
+  end();
+}
+
+void family_writer::flush() {
+  const auto text = serializer_.Serialize(one_);
+  std::size_t from = 0;
+  if (header_written_) {
+    // A later chunk of the same family: drop the "# HELP" / "# TYPE" lines (samples never
+    // start with '#').
+    while (from < text.size() && text[from] == '#') {
+      const auto nl = text.find('\n', from);
+      from = nl == std::string::npos ? text.size() : nl + 1;
+    }
+  }
+  out_.append(text, from);
+  header_written_ = true;
+  one_.front().metric.clear();
+}
+
+prometheus::MetricFamily make_family(std::string name, std::string help,
+                                     prometheus::MetricType type) {
+  prometheus::MetricFamily f;
+  f.name = std::move(name);
+  f.help = std::move(help);
+  f.type = type;
+  return f;
+}
+
+prometheus::ClientMetric gauge_metric(std::vector<prometheus::ClientMetric::Label> labels,
+                                      double value) {
+  prometheus::ClientMetric m;
+  m.label = std::move(labels);
+  m.gauge.value = value;
+  return m;
+}
+
+prometheus::ClientMetric counter_metric(std::vector<prometheus::ClientMetric::Label> labels,
+                                        double value) {
+  prometheus::ClientMetric m;
+  m.label = std::move(labels);
+  m.counter.value = value;
+  return m;
+}
+
+void write_process_families(family_writer& w, const process_sample& s) {
+  struct def {
+    const char* name;
+    const char* help;
+    MetricType type;
+    const std::optional<double>& value;
+  };
+  const std::array<def, 6> defs = {{
+      {"process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
+       MetricType::Counter, s.cpu_seconds},
+      {"process_open_fds", "Number of open file descriptors.", MetricType::Gauge, s.open_fds},
+      {"process_max_fds", "Maximum number of open file descriptors.", MetricType::Gauge, s.max_fds},
+      {"process_virtual_memory_bytes", "Virtual memory size in bytes.", MetricType::Gauge,
+       s.virtual_bytes},
+      {"process_resident_memory_bytes", "Resident memory size in bytes.", MetricType::Gauge,
+       s.resident_bytes},
+      {"process_start_time_seconds", "Start time of the process since unix epoch in seconds.",
+       MetricType::Gauge, s.start_time_seconds},
+  }};
+  for (const auto& d : defs) {
+    if (!d.value) {
+      continue;
+    }
+    auto f = make_family(d.name, d.help, d.type);
+    f.metric.push_back(d.type == MetricType::Counter ? counter_metric({}, *d.value)
+                                                     : gauge_metric({}, *d.value));
+    w.write(std::move(f));
+  }
+}
+
+}  // namespace metrics_detail
+}  // namespace refreshd::daemon

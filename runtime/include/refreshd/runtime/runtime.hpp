@@ -1,0 +1,335 @@
+#pragma once
+// The daemon's runtime (docs/SCHEDULES.md, docs/CYCLE.md): per-cluster limits and connections, one
+// scheduler loop with a single timer over a priority queue of due times, startup reconciliation,
+// one cycle coroutine per collection being refreshed (driving the pure refresh_cycle), and
+// shutdown. See docs/DAEMON.md for the design and every decision.
+//
+// `Clock` is real_clock in production and a mock clock in tests (clock.hpp). The runtime is
+// held by a shared_ptr: every coroutine it spawns holds a reference, so when the drain deadline
+// forces the io_context to stop with requests still in flight, the suspended coroutines can be
+// destroyed (with the io_context) before the state they use.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <iterator>
+#include <list>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <boost/asio/basic_waitable_timer.hpp>
+
+#include <refreshd/client/refresh_api.hpp>
+#include <refreshd/config/config.hpp>
+#include <refreshd/cycle/collection.hpp>
+#include <refreshd/cycle/collection_state.hpp>
+#include <refreshd/cycle/cycle.hpp>
+#include <refreshd/cycle/slot_plan.hpp>
+#include <refreshd/net/asio.hpp>
+#include <refreshd/runtime/clock.hpp>
+#include <refreshd/runtime/job_slots.hpp>
+#include <refreshd/runtime/rate_limited_api.hpp>
+#include <refreshd/runtime/rate_limiter.hpp>
+#include <refreshd/schedule/clock_jump.hpp>
+
+namespace refreshd::daemon {
+
+struct runtime_options {
+  /// The loop wakes at least this often (heartbeat, clock-jump check), even when nothing is due.
+  std::chrono::milliseconds tick{2000};
+  /// Startup: collections listed at once per cluster (each list still waits for a token).
+  int startup_concurrency = 4;
+  /// Startup: catch-up runs (and overdue "after" runs) of one cluster start this far apart, or
+  /// closer so that all of them start within catch_up_window.
+  std::chrono::milliseconds catch_up_spacing{1000};
+  std::chrono::milliseconds catch_up_window{60000};
+  /// run --once: no retry (API errors, failed jobs) is scheduled after this; polling a job is
+  /// never cut short.
+  std::chrono::milliseconds once_retry_window{std::chrono::minutes(10)};
+  /// Seed of the jitter generator; 0 = random_device.
+  std::uint64_t seed = 0;
+  /// loop_healthy() turns false when the scheduler loop has not ticked for this long (the loop
+  /// ticks at least every `tick`): /healthz answers 503 and the systemd watchdog stops.
+  std::chrono::milliseconds stall_after{10000};
+  /// async_refresh_now waits at most this long for its cycle to trigger or adopt a job (the
+  /// cycle may first wait for a job slot or a rate-limit token); then it answers `queued`.
+  std::chrono::milliseconds admin_wait{10000};
+};
+
+/// How the runtime reaches one cluster. The default (make_http_connection) is an
+/// http_refresh_api; tests inject fakes.
+struct cluster_connection {
+  std::unique_ptr<client::refresh_api> api;
+  /// Installs a re-read token (after an authentication failure); may be empty.
+  std::function<void(std::string token)> set_token;
+};
+/// Builds a cluster's connection with its token (already read). Throws std::invalid_argument on
+/// a bad endpoint or CA file (a startup error).
+using connection_factory =
+    std::function<cluster_connection(executor, const config::cluster&, std::string token)>;
+
+/// The real connection: http_refresh_api with the cluster's request_timeout and TLS settings.
+cluster_connection make_http_connection(executor ex, const config::cluster& c, std::string token);
+
+template <class Clock>
+struct cluster_runtime {
+  cluster_runtime(executor ex, const config::cluster& c, cluster_connection conn);
+  cluster_runtime(const cluster_runtime&) = delete;
+  cluster_runtime& operator=(const cluster_runtime&) = delete;
+
+  const config::cluster* cfg;
+  cluster_connection connection;
+  basic_rate_limiter<Clock> limiter;
+  api_counters requests;
+  basic_rate_limited_api<Clock> api;
+  job_slots slots;
+  /// After an unsupported / auth_failed outcome the whole cluster waits until then; due
+  /// collections meanwhile take that outcome without a request.
+  std::optional<steady_time> blocked_until;
+  std::optional<cycle_outcome> block;
+  /// The collection whose cycle tests whether the block still holds (one at a time).
+  std::optional<std::size_t> prober;
+  config::secret_string token;  ///< the token in use (to notice a changed token file)
+  /// Hash of the tls.ca_file bytes the connection was built with (0: no CA file): a reload
+  /// after the file changed in place builds a new connection.
+  std::size_t ca_fingerprint = 0;
+  /// Observes every API request of this cluster (operation, "ok" or the error class, latency
+  /// excluding the wait for a rate-limit token); may be empty. For metrics.
+  api_call_observer on_api_call;
+  /// Cycles using this cluster right now (a cluster replaced by a reload lives until 0).
+  std::size_t users = 0;
+  /// Set when a reload replaced or removed the cluster: keeps `cfg` valid until `users` is 0.
+  std::shared_ptr<const config::config> retired_config;
+};
+
+/// What basic_runtime::apply_config changed (docs/DAEMON.md "Reload").
+struct reload_summary {
+  std::size_t added = 0;      ///< new collections (startup reconciliation runs for them)
+  std::size_t removed = 0;    ///< no longer scheduled (a running job is followed to its end)
+  std::size_t changed = 0;    ///< settings, schedule, source or cluster changed
+  std::size_t unchanged = 0;  ///< state and in-flight polls untouched
+  std::size_t clusters_replaced = 0;  ///< endpoint, TLS, timeout or token source changed
+  std::size_t tokens_changed = 0;     ///< a re-read token differed
+  /// Settings that only a restart applies (listen), one line each.
+  std::vector<std::string> needs_restart;
+};
+
+/// The answer of basic_runtime::async_refresh_now (the admin "run now", docs/HTTP.md).
+struct admin_refresh_result {
+  enum class kind {
+    triggered,        ///< this daemon started `job` (a new refresh job)
+    queued,           ///< a cycle was started but had no job after admin_wait (job slot, rate
+                      ///< limit); it goes on and /status shows its job
+    already_running,  ///< `job` is running (from the server's list, or the collection's own
+                      ///< cycle); `job` is empty while that cycle has not found its job yet
+    suspended,        ///< `suspend: true`: nothing was sent
+    unavailable,      ///< not ready yet (startup reconciliation) or shutting down
+    failed,           ///< an API error (`error`) or a cycle outcome without a job (`message`)
+  };
+  kind what = kind::failed;
+  std::optional<job_snapshot> job;
+  std::optional<client::api_error> error;  ///< never holds a token or spec (client guarantee)
+  std::string message;                     ///< one line for humans (no secret)
+};
+
+/// The outcome of one collection in run --once.
+struct once_result {
+  const config::cluster* cluster = nullptr;
+  const config::collection* collection = nullptr;
+  cycle_outcome outcome;
+};
+
+template <class Clock>
+class basic_runtime : public std::enable_shared_from_this<basic_runtime<Clock>> {
+ public:
+  using timer_type = net::basic_waitable_timer<Clock>;
+
+  /// Builds clusters (reading every token: throws config::token_error) and collections
+  /// (suspended ones too: they count skipped{suspended}). Throws std::invalid_argument on a bad
+  /// endpoint, CA file or schedule.
+  static std::shared_ptr<basic_runtime> create(executor ex,
+                                               std::shared_ptr<const config::config> cfg,
+                                               connection_factory connect,
+                                               runtime_options options = {});
+
+  /// The daemon: spawns the scheduler loop and the startup reconciliation (ready() once every
+  /// collection was listed). Runs until stop(); cycles then end at their next wait, requests
+  /// in flight finish on their own, and on_drained fires when nothing is left.
+  void start();
+  /// run --once: one refresh cycle per non-suspended collection (same limits and overlap
+  /// rules), all to a terminal state. Results in configuration order.
+  awaitable<std::vector<once_result>> async_run_once();
+
+  /// Stop scheduling and wake every wait (idempotent). Requests in flight finish on their own.
+  void stop();
+  bool stopping() const noexcept { return stopping_; }
+  /// Startup reconciliation is done (readiness).
+  bool ready() const noexcept { return ready_; }
+  /// Coroutines still running (cycles, startup workers, the loop).
+  std::size_t active() const noexcept { return active_; }
+  /// Wall-clock time of the loop's last tick (heartbeat), nullopt before the first.
+  std::optional<wall_time> last_tick() const noexcept { return last_tick_; }
+  std::uint64_t ticks() const noexcept { return ticks_; }
+  std::uint64_t clock_jumps() const noexcept { return clock_jumps_; }
+  /// The scheduler loop ticked within options.stall_after (false before the first tick and
+  /// while paused for a test).
+  bool loop_healthy() const;
+  /// Test hook: while paused, the scheduler loop keeps waking but neither ticks nor dispatches
+  /// (a stalled loop, as seen by /healthz and the watchdog).
+  void pause_loop_for_test(bool paused) noexcept { loop_paused_ = paused; }
+
+  const std::vector<std::unique_ptr<cluster_runtime<Clock>>>& clusters() const noexcept {
+    return clusters_;
+  }
+  collection_list collections() const noexcept { return collection_list(collections_); }
+  /// Counts applied reloads (0 at start): collection indices may change when it does.
+  std::uint64_t config_generation() const noexcept { return config_generation_; }
+  /// Collections removed by a reload whose last job is still being followed.
+  std::size_t retired_collections() const noexcept { return retired_.size(); }
+
+  /// A reload can be applied now: ready, not stopping, no reconciliation of collections added
+  /// by an earlier reload still running. (Callers wait and retry; SIGHUPs meanwhile coalesce.)
+  bool can_apply_config() const noexcept { return ready_ && !stopping_ && startup_pending_ == 0; }
+  /// Applies a new, validated configuration per collection (docs/DAEMON.md "Reload", docs/DAEMON.md
+  /// "Reload"): unchanged collections keep their state, queue position and in-flight poll; changed
+  /// ones take the new settings from their next decision on (a changed schedule reschedules an idle
+  /// collection); removed ones are no longer scheduled but a running job is followed to its end;
+  /// added ones go through startup reconciliation. Clusters are matched by name: limits change
+  /// in place, a changed endpoint, TLS setting, request timeout or token source builds a new
+  /// connection, and every token is re-read. All-or-nothing: throws (config::token_error,
+  /// std::invalid_argument) before changing anything when a token cannot be read or a
+  /// connection cannot be built. Requires can_apply_config().
+  reload_summary apply_config(std::shared_ptr<const config::config> next);
+  const config::config& configuration() const noexcept { return *config_; }
+
+  /// Admin "run now" for collections()[index] with the overlap rules of a scheduled slot: a
+  /// running cycle of the collection is joined (already_running with its job), otherwise a
+  /// refresh-mode cycle starts now (list first, adopt an active job, else trigger), waiting for
+  /// a job slot (max_running_jobs) and rate-limit tokens like any cycle; it then polls its job
+  /// to the end and updates the state. Answers as soon as the job is known, or after
+  /// options.admin_wait. Suspended → suspended; before ready() or while stopping →
+  /// unavailable; a blocked cluster → failed with the cluster's error. Never throws for API
+  /// errors. Call on the executor's thread; `index` must be < collections().size().
+  awaitable<admin_refresh_result> async_refresh_now(std::size_t index);
+
+  /// Called when active() drops to zero while stopping (the caller's drain wait).
+  std::function<void()> on_drained;
+  /// Called once startup reconciliation is done (sd_notify READY=1 later).
+  std::function<void()> on_ready;
+  /// Called for every cycle event of a collection (its index in collections()), after the
+  /// collection's state was updated. For metrics (job duration histogram).
+  std::function<void(std::size_t collection, const cycle_event&)> on_cycle_event;
+
+  basic_runtime(executor ex, std::shared_ptr<const config::config> cfg, runtime_options options,
+                std::uint64_t seed);  // use create()
+
+ private:
+  struct queue_entry {
+    wall_time due;
+    std::uint32_t index;
+    std::uint32_t generation;
+    bool operator>(const queue_entry& o) const noexcept { return due > o.due; }
+  };
+  /// Keeps active_ counted and the runtime alive while a spawned coroutine runs.
+  void spawn(awaitable<void> work, const char* what);
+  instant now() const;
+  wall_time wall_now() const;
+  steady_time steady_at(wall_time t) const;
+
+  struct startup_cursor {
+    std::vector<std::size_t> indices;  // the cluster's collections
+    std::size_t next = 0;
+    int catch_ups = 0;
+    wall_time started{};
+    std::chrono::milliseconds spacing{0};
+  };
+
+  // runtime_impl.hpp: startup and the loop
+  /// Startup reconciliation of these collections (all at start, the added ones after a reload),
+  /// per cluster with startup_concurrency workers; ready() once the first round is done.
+  void reconcile_collections(const std::vector<std::size_t>& indices);
+  void mark_ready();
+  awaitable<void> startup_worker(std::shared_ptr<startup_cursor> cursor);
+  awaitable<void> reconcile(std::size_t index, startup_cursor& cursor);
+  void on_startup_list_error(collection_runtime& c, const client::api_error& e);
+  awaitable<void> scheduler_loop();
+  void enqueue(std::size_t index, due_slot slot);
+  void dispatch(std::size_t index);
+  bool blocked(std::size_t index, bool may_probe);
+  void unblock_cluster(std::size_t cluster);
+  void on_clock_jump(std::chrono::milliseconds jump);
+  std::uint64_t random_bits() { return rng_(); }
+
+  // runtime_cycle.hpp: one cycle
+  /// The one place a cycle of a collection starts: false (nothing started) when the collection
+  /// already has one. `c.running` is owned by the cycle from here to its end.
+  bool start_cycle(const std::shared_ptr<collection_runtime>& c, cycle_mode mode, bool forced_slot,
+                   const char* what);
+  awaitable<void> scheduled_cycle(std::shared_ptr<collection_runtime> c, cycle_mode mode,
+                                  bool forced_slot);
+  void release_retired(collection_runtime& c, cluster_runtime<Clock>& cl);
+  std::optional<steady_time> cycle_deadline(const collection_runtime& c) const;
+  awaitable<std::optional<cycle_outcome>> drive(collection_runtime& c, cluster_runtime<Clock>& cl,
+                                                cycle_mode mode,
+                                                std::optional<steady_time> deadline);
+  awaitable<bool> wait_until(steady_time t);
+  void after_cycle(std::size_t index, const cycle_outcome& o, wall_time started);
+  void block_cluster(std::size_t cluster, const cycle_outcome& o);
+
+  // runtime_admin.hpp: the admin trigger
+  struct admin_watch {
+    std::weak_ptr<const collection_runtime> collection;  // checked after every resume
+    bool joined = false;  // watching a cycle that existed before the request
+    std::optional<admin_refresh_result> result;
+    timer_type* wake = nullptr;
+  };
+  void notify_admin(const collection_runtime& c, const cycle_event& e);
+  void notify_admin(const collection_runtime& c, const cycle_outcome& o);
+  /// Answers the admin requests of `c` that have no answer yet (its cycle ended, or a reload
+  /// removed it).
+  void resolve_admin(const collection_runtime& c, const admin_refresh_result& r);
+  /// The answer for admin requests still waiting when the cycle of `c` ends.
+  admin_refresh_result cycle_end_answer(const collection_runtime& c,
+                                        const cluster_runtime<Clock>& cl) const;
+  std::optional<admin_refresh_result> admin_precheck(std::size_t index) const;
+  awaitable<admin_refresh_result> await_admin_result(admin_watch& w);
+
+  executor ex_;
+  std::shared_ptr<const config::config> config_;
+  runtime_options options_;
+  std::vector<std::unique_ptr<cluster_runtime<Clock>>> clusters_;
+  connection_factory connect_;
+  std::uint64_t config_generation_ = 0;
+  collection_list::storage collections_;
+  /// Removed by a reload while running (runtime_reload.hpp); dropped when their cycle ends.
+  std::vector<std::shared_ptr<collection_runtime>> retired_;
+  std::vector<std::unique_ptr<cluster_runtime<Clock>>> retired_clusters_;
+  std::vector<queue_entry> queue_;  // a min-heap on due
+  timer_type loop_timer_;
+  std::optional<wall_time> armed_for_;  // what loop_timer_ waits for
+  std::list<timer_type*> waits_;        // cycle waits, cancelled by stop()
+  timer_type once_timer_;               // run --once: wakes when the last cycle ends
+  schedule::clock_jump_detector jumps_;
+  std::mt19937_64 rng_;
+  bool stopping_ = false;
+  bool ready_ = false;
+  bool once_ = false;
+  std::size_t once_pending_ = 0;
+  int startup_pending_ = 0;
+  std::size_t active_ = 0;
+  std::optional<wall_time> last_tick_;
+  std::optional<steady_time> last_tick_steady_;
+  bool loop_paused_ = false;
+  std::uint64_t ticks_ = 0;
+  std::uint64_t clock_jumps_ = 0;
+  /// Admin requests waiting for a cycle's job (runtime_admin.hpp).
+  std::list<admin_watch*> admin_watches_;
+};
+
+using runtime = basic_runtime<real_clock>;
+
+}  // namespace refreshd::daemon

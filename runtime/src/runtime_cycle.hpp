@@ -1,0 +1,284 @@
+#pragma once
+// basic_runtime: one refresh cycle of one collection (the thin I/O driver of refresh_cycle),
+// what happens after it, cluster-wide blocks, and run --once.
+
+#include <refreshd/config/token.hpp>
+#include <refreshd/runtime/runtime_log.hpp>
+
+#include "runtime_admin.hpp"
+#include "runtime_impl.hpp"
+#include "runtime_reload.hpp"
+
+namespace refreshd::daemon {
+
+template <class Clock>
+awaitable<void> basic_runtime<Clock>::scheduled_cycle(std::shared_ptr<collection_runtime> cp,
+                                                      cycle_mode mode, bool forced_slot) {
+  // `c` and `cl` stay valid for the whole cycle even across a reload: the frame holds the
+  // collection, and a removed cluster is retired (kept) while it has users. Indices may change
+  // at a reload, so c.index is read after every wait. Started by start_cycle() only.
+  auto& c = *cp;
+  auto& cl = *clusters_[c.cluster];
+  ++cl.users;
+  struct finish_guard {
+    basic_runtime& rt;
+    collection_runtime& c;
+    cluster_runtime<Clock>& cl;
+    ~finish_guard() {
+      c.running = false;
+      --cl.users;
+      // A cycle that ended without an answer for its admin requests (a blocked cluster, no job
+      // slot at shutdown) answers them now; they never look at the collection themselves.
+      rt.resolve_admin(c, rt.cycle_end_answer(c, cl));
+      if (rt.once_ && --rt.once_pending_ == 0) {
+        rt.once_timer_.cancel();
+      }
+      rt.release_retired(c, cl);
+    }
+  } guard{*this, c, cl};
+
+  const wall_time due = c.slot ? c.slot->due : wall_now();
+  const auto due_sys = std::chrono::time_point_cast<std::chrono::system_clock::duration>(due);
+  // No co_await inside a conditional expression: g++ 12 mishandles the temporary.
+  job_slot slot;
+  if (forced_slot) {
+    slot = cl.slots.force_acquire();
+  } else {
+    slot = co_await cl.slots.async_acquire(due_sys);
+  }
+  if (!slot || stopping_) {
+    co_return;
+  }
+  const wall_time started = wall_now();
+  if (c.slot && !once_) {
+    // "delayed, not skipped": the cycle runs for its own slot, late; slots that came due while
+    // it waited for a job slot are counted as skipped{limit} (slots that were due before its
+    // own due time, e.g. during a startup spread, are simply collapsed into it).
+    const wall_time from = std::max(c.slot->nominal, c.slot->due - c.plan.known_offset());
+    const int limit_skips = count_passed(c.plan, from, started);
+    for (int i = 0; i < limit_skips; ++i) {
+      record_skip(c.state, skip_reason::limit);
+    }
+    if (limit_skips > 0) {
+      log_skip(*cl.cfg, *c.cfg, skip_reason::limit, limit_skips);
+    }
+  }
+  if (c.retired_config) {
+    co_return;  // removed by a reload while it waited for a job slot
+  }
+  if (clusters_[c.cluster].get() != &cl) {
+    // A reload replaced the cluster (endpoint, TLS, token source) while this cycle waited for
+    // a job slot: run the slot again at once through the new connection.
+    if (!once_ && c.slot) {
+      enqueue(c.index, due_slot{c.slot->nominal, wall_now()});
+    }
+    co_return;
+  }
+  if (!forced_slot && blocked(c.index, false)) {
+    if (!once_) {
+      const wall_time previous = c.slot ? c.slot->nominal : started;
+      enqueue(c.index, next_slot(c.plan, previous, started, std::nullopt, random_bits()));
+    }
+    co_return;
+  }
+  auto outcome = co_await drive(c, cl, mode, cycle_deadline(c));
+  slot.release();
+  if (!outcome || stopping_) {
+    co_return;  // abandoned at shutdown: the job (if any) keeps running on the server
+  }
+  if (c.retired_config) {
+    log_event(log_level_t::info, "removed collection: its last job was followed to its end",
+              collection_fields(*cl.cfg, *c.cfg));
+    co_return;
+  }
+  after_cycle(c.index, *outcome, started);
+}
+
+template <class Clock>
+std::optional<steady_time> basic_runtime<Clock>::cycle_deadline(const collection_runtime& c) const {
+  const wall_time now = wall_now();
+  if (once_) {
+    return Clock::now() + options_.once_retry_window;
+  }
+  if (c.plan.is_after()) {
+    const auto& spec = std::get<schedule::after_spec>(c.plan.sched.spec);
+    return Clock::now() + spec.delay;
+  }
+  const wall_time previous = c.slot ? c.slot->nominal : now;
+  const due_slot next = next_slot(c.plan, previous, now, c.last_end, 0);
+  return steady_at(next.nominal + c.plan.known_offset());
+}
+
+template <class Clock>
+awaitable<std::optional<cycle_outcome>> basic_runtime<Clock>::drive(
+    collection_runtime& c, cluster_runtime<Clock>& cl, cycle_mode mode,
+    std::optional<steady_time> deadline) {
+  cycle_step step = c.cycle.start(now(), deadline, mode);
+  for (;;) {
+    for (const auto& e : step.events) {
+      apply(c.state, e);
+      log_cycle_event(*cl.cfg, *c.cfg, e);
+      if (on_cycle_event && !c.retired_config) {
+        on_cycle_event(c.index, e);
+      }
+      notify_admin(c, e);
+    }
+    if (stopping_) {
+      co_return std::nullopt;
+    }
+    if (auto* list = std::get_if<list_action>(&step.next)) {
+      auto request = list->request;  // named: g++ 12 and temporaries in co_await
+      auto r = co_await cl.api.async_list(std::move(request));
+      if (stopping_ && !r) {
+        co_return std::nullopt;
+      }
+      step = c.cycle.on_list(r, now());
+    } else if (auto* refresh = std::get_if<refresh_action>(&step.next)) {
+      auto request = refresh->request;
+      auto r = co_await cl.api.async_refresh(std::move(request));
+      if (stopping_ && !r) {
+        co_return std::nullopt;
+      }
+      step = c.cycle.on_refresh(r, now());
+    } else if (auto* describe = std::get_if<describe_action>(&step.next)) {
+      const client::job_id id = describe->id;
+      auto r = co_await cl.api.async_describe(id);
+      if (stopping_ && !r) {
+        co_return std::nullopt;
+      }
+      step = c.cycle.on_describe(r, now());
+    } else if (auto* wait = std::get_if<wait_action>(&step.next)) {
+      if (!co_await wait_until(wait->until)) {
+        co_return std::nullopt;
+      }
+      step = c.cycle.on_timer(now());
+    } else {
+      cycle_outcome outcome = std::get<finish_action>(std::move(step.next)).outcome;
+      apply(c.state, outcome);
+      if (outcome.kind != outcome_kind::completed && outcome.kind != outcome_kind::idle) {
+        log_cycle_outcome(*cl.cfg, *c.cfg, outcome);
+      }
+      notify_admin(c, outcome);
+      co_return outcome;
+    }
+  }
+}
+
+template <class Clock>
+awaitable<bool> basic_runtime<Clock>::wait_until(steady_time t) {
+  timer_type timer(ex_, t);
+  auto it = waits_.insert(waits_.end(), &timer);
+  struct unlink {
+    std::list<timer_type*>& list;
+    typename std::list<timer_type*>::iterator pos;
+    ~unlink() { list.erase(pos); }
+  } guard{waits_, it};
+  if (stopping_) {
+    co_return false;
+  }
+  co_await timer.async_wait(use_nothrow);
+  co_return !stopping_;
+}
+
+template <class Clock>
+void basic_runtime<Clock>::after_cycle(std::size_t index, const cycle_outcome& o,
+                                       wall_time started) {
+  auto& c = *collections_[index];
+  auto& cl = *clusters_[c.cluster];
+  const wall_time now = wall_now();
+  c.last_outcome = o;
+  // "after D" counts from the job's end; with no job end (API errors) from the cycle's end.
+  c.last_end = o.job && o.job->end ? *o.job->end : now;
+  if (o.kind == outcome_kind::unsupported || o.kind == outcome_kind::auth_failed) {
+    block_cluster(c.cluster, o);
+  } else if (cl.block) {
+    unblock_cluster(c.cluster);
+  }
+  if (once_ || stopping_) {
+    return;
+  }
+  const wall_time previous = c.slot ? c.slot->nominal : now;
+  // Slots that came due while this cycle ran: the collection's own job was running.
+  const wall_time from = std::max(previous, started - c.plan.known_offset());
+  const int passed = count_passed(c.plan, from, now);
+  for (int i = 0; i < passed; ++i) {
+    record_skip(c.state, skip_reason::already_running);
+  }
+  if (passed > 0) {
+    log_skip(*cl.cfg, *c.cfg, skip_reason::already_running, passed);
+  }
+  due_slot next = next_slot(c.plan, previous, now, c.last_end, random_bits());
+  if (o.not_before) {
+    const auto wait =
+        std::chrono::duration_cast<std::chrono::milliseconds>(*o.not_before - Clock::now());
+    next.due = std::max(next.due, now + wait);
+  }
+  enqueue(index, next);
+}
+
+template <class Clock>
+void basic_runtime<Clock>::block_cluster(std::size_t cluster, const cycle_outcome& o) {
+  auto& cl = *clusters_[cluster];
+  cl.prober.reset();
+  log_fields f;
+  f.cluster = cl.cfg->name;
+  if (o.kind == outcome_kind::auth_failed && cl.cfg->token.kind != config::token_kind::literal) {
+    try {
+      auto token = config::read_token(cl.cfg->token, config::process_env());
+      if (token != cl.token.reveal()) {
+        cl.token = config::secret_string(token);
+        if (cl.connection.set_token) {
+          cl.connection.set_token(std::move(token));
+        }
+        f.add("token", config::describe(cl.cfg->token));
+        log_event(log_level_t::warn, "authentication failed; the token changed, retrying", f);
+        if (cl.block) {
+          unblock_cluster(cluster);
+        }
+        return;
+      }
+    } catch (const config::token_error& e) {
+      f.add("token_error", e.what());
+    }
+  }
+  cl.block = o;
+  cl.blocked_until = o.not_before;
+  f.add("outcome", std::string(to_string(o.kind))).add("error", o.message);
+  if (o.not_before) {
+    const auto wait =
+        std::chrono::duration_cast<std::chrono::milliseconds>(*o.not_before - Clock::now());
+    f.add("retry_in", format_ms(wait));
+  }
+  log_event(log_level_t::error, "cluster blocked", f);
+}
+
+template <class Clock>
+awaitable<std::vector<once_result>> basic_runtime<Clock>::async_run_once() {
+  once_ = true;
+  once_timer_.expires_at(Clock::time_point::max());
+  const wall_time now = wall_now();
+  for (std::size_t i = 0; i < collections_.size(); ++i) {
+    auto& c = *collections_[i];
+    if (c.cfg->suspend) {
+      continue;
+    }
+    c.slot = due_slot{now, now};
+    if (start_cycle(collections_[i], cycle_mode::refresh, false, "once cycle")) {
+      ++once_pending_;
+    }
+  }
+  while (once_pending_ > 0 && !stopping_) {
+    co_await once_timer_.async_wait(use_nothrow);
+  }
+  std::vector<once_result> results;
+  for (const auto& cp : collections_) {
+    const auto& c = *cp;
+    if (c.cfg->suspend || !c.last_outcome) {
+      continue;
+    }
+    results.push_back(once_result{clusters_[c.cluster]->cfg, c.cfg, *c.last_outcome});
+  }
+  co_return results;
+}
+
+}  // namespace refreshd::daemon

@@ -1,0 +1,451 @@
+#pragma once
+// basic_runtime: construction, startup reconciliation and the scheduler loop. Included by
+// runtime.cpp (real_clock) and by tests (mock clock). The cycle half is runtime_cycle.hpp.
+
+#include <algorithm>
+#include <exception>
+#include <random>
+
+#include <boost/asio/co_spawn.hpp>
+
+#include <refreshd/config/token.hpp>
+#include <refreshd/runtime/runtime.hpp>
+#include <refreshd/runtime/runtime_log.hpp>
+
+namespace refreshd::daemon {
+
+/// Hash of the cluster's tls.ca_file content, 0 without one. Throws std::invalid_argument (the
+/// message names the file) when it cannot be read.
+std::size_t ca_fingerprint(const config::cluster& c);
+
+template <class Clock>
+cluster_runtime<Clock>::cluster_runtime(executor ex, const config::cluster& c,
+                                        cluster_connection conn)
+    : cfg(&c),
+      connection(std::move(conn)),
+      limiter(ex, token_bucket_options{.rate = c.rate_limit}),
+      api(*connection.api, limiter, {},
+          [this](client::operation op, std::string_view result, std::chrono::nanoseconds took) {
+            requests.add(op, result);
+            if (on_api_call) {
+              on_api_call(op, result, took);
+            }
+          }),
+      slots(ex, c.max_running_jobs) {}
+
+template <class Clock>
+basic_runtime<Clock>::basic_runtime(executor ex, std::shared_ptr<const config::config> cfg,
+                                    runtime_options options, std::uint64_t seed)
+    : ex_(ex),
+      config_(std::move(cfg)),
+      options_(options),
+      loop_timer_(ex),
+      once_timer_(ex),
+      rng_(seed) {}
+
+template <class Clock>
+std::shared_ptr<basic_runtime<Clock>> basic_runtime<Clock>::create(
+    executor ex, std::shared_ptr<const config::config> cfg, connection_factory connect,
+    runtime_options options) {
+  std::uint64_t seed = options.seed;
+  if (seed == 0) {
+    std::random_device rd;
+    seed = (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+  }
+  auto rt = std::make_shared<basic_runtime>(ex, cfg, options, seed);
+  rt->connect_ = connect;
+  const auto env = config::process_env();
+  for (std::size_t i = 0; i < cfg->clusters.size(); ++i) {
+    const auto& c = cfg->clusters[i];
+    auto token = config::read_token(c.token, env);
+    const std::size_t ca = ca_fingerprint(c);
+    auto conn = connect(ex, c, token);
+    rt->clusters_.push_back(std::make_unique<cluster_runtime<Clock>>(ex, c, std::move(conn)));
+    rt->clusters_.back()->token = config::secret_string(std::move(token));
+    rt->clusters_.back()->ca_fingerprint = ca;
+    for (const auto& col : c.collections) {
+      rt->collections_.push_back(
+          std::make_shared<collection_runtime>(i, col, make_slot_plan(c.name, col), rt->rng_()));
+      rt->collections_.back()->index = rt->collections_.size() - 1;
+    }
+  }
+  return rt;
+}
+
+template <class Clock>
+void basic_runtime<Clock>::spawn(awaitable<void> work, const char* what) {
+  ++active_;
+  net::co_spawn(ex_, std::move(work),
+                [self = this->shared_from_this(), what](std::exception_ptr e) {
+                  log_task_failure(what, e);
+                  if (--self->active_ == 0 && self->stopping_ && self->on_drained) {
+                    self->on_drained();
+                  }
+                });
+}
+
+template <class Clock>
+instant basic_runtime<Clock>::now() const {
+  return instant{Clock::now(), wall_now()};
+}
+
+template <class Clock>
+wall_time basic_runtime<Clock>::wall_now() const {
+  return std::chrono::floor<std::chrono::milliseconds>(Clock::system_now());
+}
+
+template <class Clock>
+steady_time basic_runtime<Clock>::steady_at(wall_time t) const {
+  const auto st = Clock::now();
+  const auto wall = Clock::system_now();
+  if (t <= wall) {
+    return st;
+  }
+  return st + std::chrono::duration_cast<steady_time::duration>(t - wall);
+}
+
+template <class Clock>
+void basic_runtime<Clock>::stop() {
+  if (stopping_) {
+    return;
+  }
+  stopping_ = true;
+  loop_timer_.cancel();
+  for (timer_type* t : waits_) {
+    t->cancel();
+  }
+  for (auto& cl : clusters_) {
+    cl->limiter.stop();
+    cl->slots.stop();
+  }
+  once_timer_.cancel();
+  for (admin_watch* w : admin_watches_) {
+    w->wake->cancel();  // answered "shutting down"
+  }
+  if (active_ == 0 && on_drained) {
+    on_drained();
+  }
+}
+
+template <class Clock>
+void basic_runtime<Clock>::start() {
+  spawn(scheduler_loop(), "scheduler loop");
+  std::vector<std::size_t> all(collections_.size());
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    all[i] = i;
+  }
+  reconcile_collections(all);
+}
+
+template <class Clock>
+void basic_runtime<Clock>::reconcile_collections(const std::vector<std::size_t>& indices) {
+  const auto n = clusters_.size();
+  std::vector<std::shared_ptr<startup_cursor>> cursors(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    cursors[i] = std::make_shared<startup_cursor>();
+    cursors[i]->started = wall_now();
+  }
+  for (const std::size_t i : indices) {
+    cursors[collections_[i]->cluster]->indices.push_back(i);
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto& idx = cursors[i]->indices;
+    const int workers = std::min<int>(options_.startup_concurrency, static_cast<int>(idx.size()));
+    cursors[i]->spacing = options_.catch_up_spacing;
+    if (!idx.empty()) {
+      cursors[i]->spacing = std::min(options_.catch_up_spacing,
+                                     options_.catch_up_window / static_cast<int>(idx.size()));
+    }
+    for (int w = 0; w < workers; ++w) {
+      ++startup_pending_;
+      spawn(startup_worker(cursors[i]), "startup reconciliation");
+    }
+  }
+  if (startup_pending_ == 0 && !ready_) {
+    mark_ready();
+  }
+}
+
+template <class Clock>
+void basic_runtime<Clock>::mark_ready() {
+  ready_ = true;
+  log_fields f;
+  f.add_number("collections", static_cast<std::int64_t>(collections_.size()));
+  f.add_number("clusters", static_cast<std::int64_t>(clusters_.size()));
+  log_event(log_level_t::info, "startup reconciliation done; ready", f);
+  if (on_ready) {
+    on_ready();
+  }
+}
+
+template <class Clock>
+awaitable<void> basic_runtime<Clock>::startup_worker(std::shared_ptr<startup_cursor> cur) {
+  while (!stopping_ && cur->next < cur->indices.size()) {
+    const std::size_t index = cur->indices[cur->next++];
+    co_await reconcile(index, *cur);
+  }
+  if (--startup_pending_ == 0 && !stopping_ && !ready_) {
+    mark_ready();
+  }
+}
+
+template <class Clock>
+awaitable<void> basic_runtime<Clock>::reconcile(std::size_t index, startup_cursor& cur) {
+  // Held across the list: a reload may remove the collection (or renumber it) meanwhile, and an
+  // admin request may start its cycle; both are checked after the resume.
+  const std::shared_ptr<collection_runtime> cp = collections_[index];
+  auto& c = *cp;
+  auto& cl = *clusters_[c.cluster];
+  if (c.cfg->suspend || cl.block) {
+    // Suspended "after" schedules have no slots to count; everything else waits for its slot
+    // (a blocked cluster's collections then take the cluster's outcome).
+    if (!c.cfg->suspend || !c.plan.is_after()) {
+      enqueue(index, first_slot(c.plan, wall_now(), std::nullopt, random_bits()));
+    }
+    co_return;
+  }
+  log_event(log_level_t::debug, "startup: listing jobs", collection_fields(*cl.cfg, *c.cfg));
+  client::list_request request{c.cfg->database, c.cfg->name, daemon_list_records};
+  ++cl.users;  // a reload retires (keeps) the cluster until the list is answered
+  auto listed = co_await cl.api.async_list(std::move(request));
+  --cl.users;
+  if (stopping_ || c.retired_config || c.index == collection_runtime::retired_index || c.running) {
+    // Stopping; removed by a reload; or a cycle started meanwhile (an admin request): it lists
+    // first itself and schedules the next slot when it ends.
+    co_return;
+  }
+  index = c.index;
+  if (clusters_[c.cluster].get() != &cl) {
+    enqueue(index, first_slot(c.plan, wall_now(), std::nullopt, random_bits()));
+    co_return;  // the connection was replaced: the next slot goes through the new one
+  }
+  const wall_time now = wall_now();
+  if (!listed) {
+    on_startup_list_error(c, listed.error());
+    enqueue(index, first_slot(c.plan, now, std::nullopt, random_bits()));
+    co_return;
+  }
+  const client::job_info* newest = nullptr;
+  bool active = false;
+  for (const auto& j : *listed) {
+    if (!j.collection_name.empty() && j.collection_name != c.cfg->name) {
+      continue;
+    }
+    newest = newest != nullptr ? newest : &j;
+    active = active || !client::is_terminal(j.state);
+  }
+  if (active) {
+    start_cycle(cp, cycle_mode::observe, true, "adopted cycle");
+    co_return;
+  }
+  std::optional<wall_time> last_start;
+  if (newest != nullptr) {
+    cycle_outcome seen;
+    seen.kind = outcome_kind::idle;
+    seen.job = snapshot_of(*newest);
+    apply(c.state, seen);
+    last_start = seen.job->start;
+    c.last_end = seen.job->end;
+  }
+  auto slot = first_slot(c.plan, now, c.last_end, random_bits());
+  if (auto missed = catch_up(c.plan, last_start, now)) {
+    // Spread so a restart never stampedes the cluster, but never later than the next regular
+    // slot (which then stands in for the catch-up).
+    const wall_time due = std::max(now, cur.started + cur.spacing * cur.catch_ups);
+    if (due < slot.due) {
+      ++cur.catch_ups;
+      log_fields f = collection_fields(*cl.cfg, *c.cfg);
+      f.add("slot", format_wall(*missed)).add("at", format_wall(due));
+      log_event(log_level_t::info, "catch-up run scheduled for a missed slot", f);
+      enqueue(index, due_slot{*missed, due});
+      co_return;
+    }
+  }
+  if (c.plan.is_after() && slot.due <= now) {
+    slot.due = std::max(now, cur.started + cur.spacing * cur.catch_ups++);
+  }
+  enqueue(index, slot);
+}
+
+template <class Clock>
+void basic_runtime<Clock>::on_startup_list_error(collection_runtime& c,
+                                                 const client::api_error& e) {
+  auto& cl = *clusters_[c.cluster];
+  log_fields f = collection_fields(*cl.cfg, *c.cfg);
+  f.add("class", std::string(client::to_string(e.kind))).add("error", client::describe_error(e));
+  log_event(log_level_t::warn, "startup list failed; scheduling without catch-up", f);
+  if (e.kind != client::error_class::unsupported &&
+      e.kind != client::error_class::unauthenticated) {
+    return;
+  }
+  const auto params = c.cycle.params();
+  cycle_outcome o;
+  o.kind = e.kind == client::error_class::unsupported ? outcome_kind::unsupported
+                                                      : outcome_kind::auth_failed;
+  o.error = e;
+  o.message = client::describe_error(e);
+  o.not_before = Clock::now() + (o.kind == outcome_kind::unsupported ? params.unsupported_retry
+                                                                     : params.auth_backoff_min);
+  apply(c.state, o);
+  block_cluster(c.cluster, o);
+}
+
+template <class Clock>
+void basic_runtime<Clock>::enqueue(std::size_t index, due_slot slot) {
+  auto& c = *collections_[index];
+  c.slot = slot;
+  c.state.next_run = slot.due;
+  ++c.generation;
+  queue_.push_back(queue_entry{slot.due, static_cast<std::uint32_t>(index), c.generation});
+  std::push_heap(queue_.begin(), queue_.end(), std::greater<>{});
+  if (!armed_for_ || slot.due < *armed_for_) {
+    loop_timer_.cancel();  // the loop re-arms for the earlier slot
+  }
+}
+
+template <class Clock>
+bool basic_runtime<Clock>::loop_healthy() const {
+  return !loop_paused_ && last_tick_steady_ &&
+         Clock::now() - *last_tick_steady_ <= options_.stall_after;
+}
+
+template <class Clock>
+awaitable<void> basic_runtime<Clock>::scheduler_loop() {
+  while (!stopping_) {
+    const auto steady = Clock::now();
+    if (loop_paused_) {
+      loop_timer_.expires_at(steady + options_.tick);
+      co_await loop_timer_.async_wait(use_nothrow);
+      continue;
+    }
+    if (auto jump = jumps_.observe(steady, Clock::system_now())) {
+      on_clock_jump(*jump);
+    }
+    const wall_time now = wall_now();
+    last_tick_ = now;
+    last_tick_steady_ = steady;
+    ++ticks_;
+    // Entries due within a millisecond fire now: the two clocks are read a moment apart.
+    while (!queue_.empty() && queue_.front().due <= now + std::chrono::milliseconds(1)) {
+      const queue_entry e = queue_.front();
+      std::pop_heap(queue_.begin(), queue_.end(), std::greater<>{});
+      queue_.pop_back();
+      if (e.index >= collections_.size()) {
+        continue;  // a reload rebuilt the queue; stale entries are gone, this is a guard
+      }
+      auto& c = *collections_[e.index];
+      if (e.generation == c.generation && !c.running) {
+        dispatch(e.index);
+      }
+    }
+    steady_time wake = steady + options_.tick;
+    armed_for_ = now + options_.tick;
+    if (!queue_.empty() && queue_.front().due < *armed_for_) {
+      armed_for_ = queue_.front().due;
+      wake = steady_at(queue_.front().due);
+    }
+    loop_timer_.expires_at(wake);
+    co_await loop_timer_.async_wait(use_nothrow);
+  }
+}
+
+template <class Clock>
+void basic_runtime<Clock>::dispatch(std::size_t index) {
+  auto& c = *collections_[index];
+  const wall_time now = wall_now();
+  const wall_time previous = c.slot ? c.slot->nominal : now;
+  // A skipped slot produced no job: an "after D" schedule waits D from now (its old last end
+  // may be long past, which would make it due again at once).
+  if (c.cfg->suspend) {
+    record_skip(c.state, skip_reason::suspended);
+    log_skip(*clusters_[c.cluster]->cfg, *c.cfg, skip_reason::suspended, 1);
+    enqueue(index, next_slot(c.plan, previous, now, std::nullopt, random_bits()));
+    return;
+  }
+  if (blocked(index, true)) {
+    enqueue(index, next_slot(c.plan, previous, now, std::nullopt, random_bits()));
+    return;
+  }
+  start_cycle(collections_[index], cycle_mode::refresh, false, "refresh cycle");
+}
+
+template <class Clock>
+bool basic_runtime<Clock>::start_cycle(const std::shared_ptr<collection_runtime>& c,
+                                       cycle_mode mode, bool forced_slot, const char* what) {
+  if (c->running) {
+    return false;
+  }
+  c->running = true;
+  ++c->generation;
+  spawn(scheduled_cycle(c, mode, forced_slot), what);
+  return true;
+}
+
+template <class Clock>
+bool basic_runtime<Clock>::blocked(std::size_t index, bool may_probe) {
+  auto& c = *collections_[index];
+  auto& cl = *clusters_[c.cluster];
+  if (!cl.block || cl.prober == index) {
+    return false;
+  }
+  if (may_probe && !cl.prober && (!cl.blocked_until || Clock::now() >= *cl.blocked_until)) {
+    cl.prober = index;  // this collection probes; the others wait for its outcome
+    return false;
+  }
+  apply(c.state, *cl.block);
+  c.last_outcome = cl.block;
+  return true;
+}
+
+template <class Clock>
+void basic_runtime<Clock>::unblock_cluster(std::size_t cluster) {
+  auto& cl = *clusters_[cluster];
+  log_fields f;
+  f.cluster = cl.cfg->name;
+  log_event(log_level_t::info, "cluster answers again", f);
+  cl.block.reset();
+  cl.blocked_until.reset();
+  cl.prober.reset();
+  // Collections held back by the cluster's problem (not their own) go back to their slots,
+  // spread like startup catch-ups.
+  const wall_time now = wall_now();
+  int k = 0;
+  for (std::size_t i = 0; i < collections_.size(); ++i) {
+    auto& c = *collections_[i];
+    const bool held = c.last_outcome && (c.last_outcome->kind == outcome_kind::auth_failed ||
+                                         c.last_outcome->kind == outcome_kind::unsupported);
+    if (c.cluster != cluster || c.running || !c.slot || !held) {
+      continue;
+    }
+    due_slot s = *c.slot;
+    s.due = std::max(now + options_.catch_up_spacing * k++, s.nominal + c.plan.known_offset());
+    enqueue(i, s);
+  }
+}
+
+template <class Clock>
+void basic_runtime<Clock>::on_clock_jump(std::chrono::milliseconds jump) {
+  ++clock_jumps_;
+  log_fields f;
+  f.add("jump", format_ms(jump));
+  log_event(log_level_t::warn, "wall clock jumped; recomputing schedules", f);
+  const wall_time now = wall_now();
+  std::vector<int> spread(clusters_.size(), 0);
+  queue_.clear();
+  for (std::size_t i = 0; i < collections_.size(); ++i) {
+    auto& c = *collections_[i];
+    if (c.running || !c.slot) {
+      continue;
+    }
+    due_slot s = *c.slot;
+    if (jump.count() < 0 && !c.plan.is_after()) {
+      s = first_slot(c.plan, now, c.last_end, random_bits());
+    } else if (s.due <= now) {
+      // Slots the jump skipped over run once, spread like startup catch-ups.
+      s.due = now + options_.catch_up_spacing * spread[c.cluster]++;
+    }
+    enqueue(i, s);
+  }
+}
+
+}  // namespace refreshd::daemon

@@ -1,0 +1,169 @@
+#include <type_traits>
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include <refreshd/runtime/runtime_log.hpp>
+#include <refreshd/schedule/duration.hpp>
+
+namespace refreshd::daemon {
+namespace {
+
+using client::job_state;
+
+void add_job(log_fields& f, const job_snapshot& j) {
+  f.job_id = j.id.value;
+  f.state = client::to_string(j.state);
+  f.progress = j.progress;
+}
+
+log_level_t outcome_level(outcome_kind k) {
+  switch (k) {
+    case outcome_kind::completed:
+    case outcome_kind::idle:
+      return log_level_t::debug;
+    case outcome_kind::gave_up:
+      return log_level_t::warn;
+    default:
+      return log_level_t::error;
+  }
+}
+
+std::string_view outcome_message(outcome_kind k) {
+  switch (k) {
+    case outcome_kind::misconfigured:
+      return "collection misconfigured; next attempt at the next slot";
+    case outcome_kind::unsupported:
+      return "cluster has no refresh-job API: upgrade the cluster";
+    case outcome_kind::auth_failed:
+      return "authentication failed";
+    case outcome_kind::gave_up:
+      return "gave up on this slot";
+    case outcome_kind::failed:
+      return "refresh failed; no retry left";
+    default:
+      return "cycle finished";
+  }
+}
+
+}  // namespace
+
+std::string format_ms(std::chrono::milliseconds d) {
+  return schedule::format_duration(d);
+}
+
+std::string format_wall(wall_time t) {
+  const auto secs = std::chrono::floor<std::chrono::seconds>(t);
+  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03}Z",
+                     fmt::gmtime(std::chrono::system_clock::to_time_t(secs)), (t - secs).count());
+}
+
+log_fields collection_fields(const config::cluster& cl, const config::collection& c) {
+  log_fields f;
+  f.cluster = cl.name;
+  f.database = c.database;
+  f.collection = c.name;
+  return f;
+}
+
+void log_cycle_event(const config::cluster& cl, const config::collection& c, const cycle_event& e) {
+  log_fields f = collection_fields(cl, c);
+  std::visit(
+      [&](const auto& ev) {
+        using T = std::decay_t<decltype(ev)>;
+        if constexpr (std::is_same_v<T, events::triggered>) {
+          f.job_id = ev.id.value;
+          f.state = client::to_string(job_state::pending);
+          if (ev.attempt > 1) {
+            f.add_number("attempt", ev.attempt);
+          }
+          log_event(log_level_t::info, ev.resend ? "re-triggered refresh" : "triggered refresh", f);
+        } else if constexpr (std::is_same_v<T, events::adopted>) {
+          add_job(f, ev.job);
+          f.add("reason", std::string(to_string(ev.reason)));
+          log_event(log_level_t::info, "adopted running job", f);
+        } else if constexpr (std::is_same_v<T, events::trigger_lost>) {
+          f.job_id = ev.id.value;
+          f.add("resend", ev.will_resend ? "true" : "false");
+          log_event(log_level_t::warn, "trigger lost: the server dropped the job", f);
+        } else if constexpr (std::is_same_v<T, events::job_progress>) {
+          add_job(f, ev.job);
+          log_event(log_level_t::debug, "job progress", f);
+        } else if constexpr (std::is_same_v<T, events::stuck>) {
+          add_job(f, ev.job);
+          f.add("why", std::string(to_string(ev.why)));
+          f.add("for", format_ms(ev.age));
+          log_event(log_level_t::warn, "job stuck", f);
+        } else if constexpr (std::is_same_v<T, events::unstuck>) {
+          add_job(f, ev.job);
+          log_event(log_level_t::info, "job moving again", f);
+        } else if constexpr (std::is_same_v<T, events::completed>) {
+          add_job(f, ev.job);
+          if (ev.duration) {
+            f.add("duration", format_ms(*ev.duration));
+          }
+          log_event(log_level_t::info, "refresh completed", f);
+        } else if constexpr (std::is_same_v<T, events::failed>) {
+          add_job(f, ev.job);
+          f.add("reason", ev.reason);  // verbatim
+          if (ev.duration) {
+            f.add("duration", format_ms(*ev.duration));
+          }
+          log_event(log_level_t::error, "refresh failed", f);
+        } else if constexpr (std::is_same_v<T, events::job_lost>) {
+          f.job_id = ev.id.value;
+          log_event(log_level_t::warn, "job vanished from the server", f);
+        } else if constexpr (std::is_same_v<T, events::retry_scheduled>) {
+          f.add("cause", std::string(to_string(ev.cause)));
+          f.add_number("attempt", ev.attempt);
+          f.add("in", format_ms(ev.delay));
+          log_event(log_level_t::info, "retry scheduled", f);
+        } else if constexpr (std::is_same_v<T, events::api_failure>) {
+          f.add("operation", std::string(client::to_string(ev.op)));
+          f.add("class", std::string(client::to_string(ev.error.kind)));
+          f.add("error", client::describe_error(ev.error));
+          log_event(log_level_t::warn, "API request failed", f);
+        }
+      },
+      e);
+}
+
+void log_cycle_outcome(const config::cluster& cl, const config::collection& c,
+                       const cycle_outcome& o) {
+  log_fields f = collection_fields(cl, c);
+  if (o.job) {
+    add_job(f, *o.job);
+  }
+  f.add("outcome", std::string(to_string(o.kind)));
+  if (!o.message.empty() && o.kind != outcome_kind::failed) {
+    f.add("error", o.message);
+  }
+  log_event(outcome_level(o.kind), outcome_message(o.kind), f);
+}
+
+void log_skip(const config::cluster& cl, const config::collection& c, skip_reason why, int slots) {
+  log_fields f = collection_fields(cl, c);
+  f.add("reason", std::string(to_string(why)));
+  f.add_number("slots", slots);
+  log_event(why == skip_reason::suspended ? log_level_t::debug : log_level_t::info, "slot skipped",
+            f);
+}
+
+void log_task_failure(const char* what, std::exception_ptr e) {
+  if (!e) {
+    return;
+  }
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& x) {
+    log_fields f;
+    f.add("task", what).add("error", x.what());
+    log_event(log_level_t::critical, "internal error (a bug)", f);
+  } catch (...) {
+    log_fields f;
+    f.add("task", what);
+    log_event(log_level_t::critical, "internal error (a bug)", f);
+  }
+}
+
+}  // namespace refreshd::daemon

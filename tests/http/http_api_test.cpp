@@ -1,0 +1,250 @@
+// The daemon's HTTP router (http_api.hpp) over a mock-clock runtime: every path, method and
+// status, the admin trigger's authentication, and the helpers it is built from.
+#include <nlohmann/json.hpp>
+
+#include "http_fixture.hpp"
+#include <refreshd/http/http_api_mock.hpp>
+
+namespace refreshd::daemon::test_http {
+namespace {
+
+using json = nlohmann::json;
+using mock_api = basic_http_api<mock_clock>;
+
+std::string header(const api_response& r, std::string_view name) {
+  for (const auto& [k, v] : r.headers) {
+    if (k == name) {
+      return v;
+    }
+  }
+  return {};
+}
+
+class HttpApi : public runtime_fixture {
+ protected:
+  void make_api(std::optional<std::string> admin_token = "s3cret-admin",
+                std::function<std::string()> metrics = {}) {
+    http_api_options o;
+    if (admin_token) {
+      o.admin_token = config::secret_string(*admin_token);
+    }
+    o.metrics = std::move(metrics);
+    api_ = std::make_unique<mock_api>(rt_, std::move(o));
+  }
+  api_response get(std::string target, std::string method = "GET") {
+    auto r = api_->handle(api_request{std::move(method), std::move(target), std::nullopt});
+    EXPECT_TRUE(r.has_value());
+    return r.value_or(api_response{});
+  }
+  api_response admin(std::string target, std::optional<std::string> authorization) {
+    auto r = run_awaitable(
+        api_->async_handle(api_request{"POST", std::move(target), std::move(authorization)}));
+    EXPECT_TRUE(r.has_value()) << "the admin request did not finish";
+    return r.value_or(api_response{});
+  }
+  std::unique_ptr<mock_api> api_;
+};
+
+TEST_F(HttpApi, HealthzFollowsTheSchedulerLoop) {
+  cluster(1);
+  runtime_options o;
+  o.stall_after = 5s;
+  start(false, o);
+  make_api();
+  auto r = get("/healthz");
+  EXPECT_EQ(r.status, 503);
+  EXPECT_NE(r.body.find("not ticked"), std::string::npos) << r.body;
+  rt_->start();
+  run_for(1s);
+  r = get("/healthz");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "ok\n");
+  EXPECT_EQ(r.content_type, "text/plain; charset=utf-8");
+  rt_->pause_loop_for_test(true);
+  run_for(6s);
+  r = get("/healthz");
+  EXPECT_EQ(r.status, 503);
+  EXPECT_NE(r.body.find("stalled"), std::string::npos) << r.body;
+}
+
+TEST_F(HttpApi, ReadyzIs503UntilStartupReconciliationIsDone) {
+  cluster(3);
+  start(false);
+  make_api();
+  EXPECT_EQ(get("/readyz").status, 503);
+  rt_->start();
+  run_for(1s);
+  ASSERT_TRUE(rt_->ready());
+  auto r = get("/readyz");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "ready\n");
+  rt_->stop();
+  EXPECT_EQ(get("/readyz").status, 503);
+  EXPECT_EQ(get("/healthz").status, 503);
+}
+
+TEST_F(HttpApi, StatusHasTheSpecShapeWithJobIdsAsIntegers) {
+  cluster(2);
+  start();
+  make_api();
+  ASSERT_EQ(admin("/v1/collections/prod/default/ext_0/refresh", "Bearer s3cret-admin").status, 202);
+  run_for(700ms);  // Pending -> InProgress
+  auto r = get("/status");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.content_type, "application/json");
+  const auto j = json::parse(r.body);
+  EXPECT_EQ(j["ready"], true);
+  EXPECT_TRUE(j["version"].is_string());
+  ASSERT_EQ(j["collections"].size(), 2u);
+  const auto& c0 = j["collections"][0];
+  std::vector<std::string> keys;
+  for (const auto& [k, v] : c0.items()) {
+    keys.push_back(k);
+  }
+  std::sort(keys.begin(), keys.end());
+  EXPECT_EQ(keys,
+            (std::vector<std::string>{"cluster", "collection", "consecutive_failures", "database",
+                                      "job", "last_failure", "last_failure_reason", "last_success",
+                                      "next_run", "schedule", "status"}));
+  EXPECT_EQ(c0["cluster"], "prod");
+  EXPECT_EQ(c0["schedule"], "@daily");
+  EXPECT_EQ(c0["status"], "running");
+  EXPECT_TRUE(c0["next_run"].is_null()) << "running: the next slot is not known yet";
+  ASSERT_TRUE(c0["job"].is_object());
+  EXPECT_TRUE(c0["job"]["id"].is_number_integer());
+  EXPECT_EQ(c0["job"]["id"].get<std::int64_t>(), model_.jobs[0].id.value);
+  EXPECT_EQ(c0["job"]["state"], "RefreshInProgress");
+  EXPECT_TRUE(c0["job"]["end"].is_null());
+  EXPECT_TRUE(c0["job"]["reason"].is_null());
+  EXPECT_TRUE(c0["last_success"].is_null());
+  const auto& c1 = j["collections"][1];
+  EXPECT_TRUE(c1["job"].is_null());
+  EXPECT_EQ(c1["status"], "idle");
+  EXPECT_EQ(c1["next_run"], "2026-11-23T00:00:00.000Z");
+  EXPECT_EQ(c1["consecutive_failures"], 0);
+}
+
+TEST_F(HttpApi, PageHasOneRowPerCollectionAndNoScript) {
+  cluster(3);
+  start();
+  make_api();
+  auto r = get("/");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.content_type, "text/html; charset=utf-8");
+  std::size_t rows = 0;
+  for (auto p = r.body.find("<tr"); p != std::string::npos; p = r.body.find("<tr", p + 1)) {
+    ++rows;
+  }
+  EXPECT_EQ(rows, 4u) << "a header row and one row per collection";
+  EXPECT_EQ(r.body.find("<script"), std::string::npos);
+  EXPECT_EQ(r.body.find("http://"), std::string::npos) << "no external assets";
+  EXPECT_EQ(get("/?x=1").status, 200) << "the query string is ignored";
+}
+
+TEST_F(HttpApi, MetricsComeFromTheProviderAsPrometheusText) {
+  cluster(1);
+  start();
+  make_api(std::nullopt);
+  EXPECT_EQ(get("/metrics").status, 503);
+  make_api(std::nullopt, [] { return std::string("milvus_refresh_up 1\n"); });
+  auto r = get("/metrics");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "milvus_refresh_up 1\n");
+  EXPECT_EQ(r.content_type, "text/plain; version=0.0.4; charset=utf-8");
+}
+
+TEST_F(HttpApi, UnknownPathsWrongMethodsAndMalformedTargets) {
+  cluster(1);
+  start();
+  make_api();
+  EXPECT_EQ(get("/nope").status, 404);
+  EXPECT_EQ(get("/v1/collections/prod/default/ext_0").status, 404);
+  EXPECT_EQ(get("/v1/collections/prod/default/ext_0/refresh/x", "POST").status, 404);
+  auto r = get("/status", "POST");
+  EXPECT_EQ(r.status, 405);
+  EXPECT_EQ(header(r, "Allow"), "GET");
+  EXPECT_EQ(json::parse(r.body)["error"], "method not allowed");
+  r = get("/v1/collections/prod/default/ext_0/refresh", "GET");
+  EXPECT_EQ(r.status, 405);
+  EXPECT_EQ(header(r, "Allow"), "POST");
+  EXPECT_EQ(get("*", "OPTIONS").status, 400);
+  EXPECT_EQ(get("http://example.com/status").status, 400);
+  EXPECT_EQ(get("/v1/collections/prod/%zz/ext_0/refresh", "POST").status, 400);
+  EXPECT_EQ(get("/v1/collections/prod//ext_0/refresh", "POST").status, 400);
+  EXPECT_TRUE(json::parse(get("/nope").body).contains("error"));
+}
+
+TEST_F(HttpApi, AdminNeedsTheBearerToken) {
+  cluster(1);
+  start();
+  make_api();
+  const std::string path = "/v1/collections/prod/default/ext_0/refresh";
+  auto r = admin(path, std::nullopt);
+  EXPECT_EQ(r.status, 401);
+  EXPECT_NE(header(r, "WWW-Authenticate").find("Bearer"), std::string::npos);
+  EXPECT_EQ(admin(path, "Basic czNjcmV0").status, 401);
+  EXPECT_EQ(admin(path, "Bearer").status, 401);
+  r = admin(path, "Bearer s3cret-admim");
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(r.body.find("s3cret"), std::string::npos) << "the token is never echoed";
+  EXPECT_EQ(admin(path, "Bearer s3cret-admin-and-more").status, 403);
+  EXPECT_EQ(model_.triggers, 0);
+  EXPECT_EQ(admin("/v1/collections/prod/default/nope/refresh", "Bearer s3cret-admin").status, 404);
+  EXPECT_EQ(admin("/v1/collections/other/default/ext_0/refresh", "bearer  s3cret-admin").status,
+            404);
+  r = admin(path, "bearer   s3cret-admin ");
+  EXPECT_EQ(r.status, 202) << r.body;
+  EXPECT_EQ(json::parse(r.body)["job_id"].get<std::int64_t>(), model_.jobs.at(0).id.value);
+  r = admin(path, "Bearer s3cret-admin");
+  EXPECT_EQ(r.status, 409) << r.body;
+  EXPECT_EQ(json::parse(r.body)["job_id"].get<std::int64_t>(), model_.jobs.at(0).id.value);
+  EXPECT_EQ(model_.triggers, 1);
+}
+
+TEST_F(HttpApi, AdminDisabledWithoutATokenFile) {
+  cluster(1);
+  start();
+  make_api(std::nullopt);
+  auto r = admin("/v1/collections/prod/default/ext_0/refresh", "Bearer anything");
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(json::parse(r.body)["error"], "admin API disabled (no admin.token_file configured)");
+  EXPECT_EQ(model_.triggers, 0);
+}
+
+TEST_F(HttpApi, AdminOnASuspendedCollectionIs409) {
+  cluster(1).collections[0].suspend = true;
+  start();
+  make_api();
+  auto r = admin("/v1/collections/prod/default/ext_0/refresh", "Bearer s3cret-admin");
+  EXPECT_EQ(r.status, 409);
+  EXPECT_EQ(json::parse(r.body)["error"], "collection is suspended");
+}
+
+TEST_F(HttpApi, AdminBeforeReadyIs503WithRetryAfter) {
+  cluster(1);
+  start(false);
+  make_api();
+  auto r = admin("/v1/collections/prod/default/ext_0/refresh", "Bearer s3cret-admin");
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(header(r, "Retry-After"), "5");
+}
+
+TEST_F(HttpApi, AdminApiErrorIs502WithTheClassAndTheServerMessage) {
+  cluster(1);
+  start();
+  make_api();
+  client::api_error e;
+  e.kind = client::error_class::not_found;
+  e.code = 100;
+  e.message = "collection not found[collection=ext_0]";
+  model_.broken = e;
+  auto r = admin("/v1/collections/prod/default/ext_0/refresh", "Bearer s3cret-admin");
+  EXPECT_EQ(r.status, 502);
+  const auto j = json::parse(r.body);
+  EXPECT_EQ(j["class"], "not_found");
+  EXPECT_EQ(j["message"], "collection not found[collection=ext_0]");
+  EXPECT_EQ(j["code"], 100);
+}
+
+}  // namespace
+}  // namespace refreshd::daemon::test_http

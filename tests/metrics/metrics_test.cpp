@@ -1,0 +1,383 @@
+// The docs/METRICS.md catalogue over a mock-clock runtime driven against the in-memory cluster
+// model: every family from startup, closed label sets, values that follow the state, no secrets,
+// and `promtool check metrics` on a real scrape.
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <refreshd/config/version.hpp>
+#include <refreshd/daemon/runtime_metrics.hpp>
+#include <refreshd/runtime/mock_clock.hpp>
+#include <refreshd/test/child_process.hpp>
+#include <refreshd/test/model_cluster.hpp>
+#include <refreshd/test/quiet_logger.hpp>
+
+#include "metrics_scrape.hpp"
+#include <refreshd/runtime/runtime_mock.hpp>
+
+namespace refreshd::daemon {
+namespace {
+
+using namespace std::chrono_literals;
+using test::advance_and_poll;
+using test::mock_clock;
+using test::model_cluster;
+using test::parsed_scrape;
+using test::series;
+using labels = std::vector<std::pair<std::string, std::string>>;
+
+// 2026-11-22T10:00:00.000Z.
+const auto t10 = std::chrono::system_clock::time_point(1'795'341'600s);
+const std::string m = "milvus_refresh_";
+
+class Metrics : public ::testing::Test {
+ protected:
+  void SetUp() override { mock_clock::reset(t10 + 1s); }
+  void TearDown() override {
+    if (rt_) {
+      rt_->stop();
+      advance_and_poll(ioc_, 100ms);
+      metrics_.reset();
+      rt_.reset();
+    }
+  }
+
+  /// A cluster with `n` collections ext_0.. on `schedule` (no catch-up).
+  config::cluster& cluster(const std::string& name, int n, const std::string& schedule) {
+    auto& c = cfg_->clusters.emplace_back();
+    c.name = name;
+    c.endpoint = "http://model.example:19530";
+    c.token.kind = config::token_kind::literal;
+    c.token.literal = config::secret_string("tok-LITERAL-123");
+    for (int i = 0; i < n; ++i) {
+      auto& col = c.collections.emplace_back();
+      col.name = "ext_" + std::to_string(i);
+      col.database = "default";
+      col.settings.schedule = schedule;
+      col.settings.catch_up = false;
+      col.settings.poll.initial = 500ms;
+      col.settings.poll.max = 5s;
+      models_[name].collections[col.name] = model_cluster::behaviour{};
+    }
+    return c;
+  }
+  void start() {
+    runtime_options o;
+    o.seed = 42;
+    rt_ = basic_runtime<mock_clock>::create(
+        ioc_.get_executor(), cfg_,
+        [this](executor, const config::cluster& c, std::string) {
+          return cluster_connection{std::make_unique<test::model_api>(models_[c.name]), {}};
+        },
+        o);
+    metrics_ = std::make_unique<basic_metrics<mock_clock>>(*rt_);
+    metrics_->attach();
+    rt_->start();
+  }
+  void run_for(mock_clock::duration d) { advance_and_poll(ioc_, d, 10ms); }
+  parsed_scrape scrape() const { return parsed_scrape::parse(metrics_->scrape()); }
+  const collection_state& state(std::size_t i) const { return rt_->collections()[i].state; }
+
+  /// A per-collection series of cluster "prod", database "default".
+  static std::string cs(const std::string& name, const std::string& col, labels extra = {},
+                        const std::string& cl = "prod") {
+    labels l{{"cluster", cl}, {"database", "default"}, {"collection", col}};
+    l.insert(l.end(), extra.begin(), extra.end());
+    return series(m + name, l);
+  }
+  static double secs(const std::optional<wall_time>& t) {
+    return t ? static_cast<double>(t->time_since_epoch().count()) / 1000.0 : 0;
+  }
+
+  net::io_context ioc_;
+  std::shared_ptr<config::config> cfg_ = std::make_shared<config::config>();
+  std::map<std::string, model_cluster> models_;
+  std::shared_ptr<basic_runtime<mock_clock>> rt_;
+  std::unique_ptr<basic_metrics<mock_clock>> metrics_;
+  test::quiet_logger quiet_;
+};
+
+const std::map<std::string, std::string> catalogue = {
+    {m + "collection_info", "gauge"},
+    {m + "collection_status", "gauge"},
+    {m + "job_progress_ratio", "gauge"},
+    {m + "last_success_timestamp_seconds", "gauge"},
+    {m + "last_failure_timestamp_seconds", "gauge"},
+    {m + "last_trigger_timestamp_seconds", "gauge"},
+    {m + "next_run_timestamp_seconds", "gauge"},
+    {m + "freshness_target_seconds", "gauge"},
+    {m + "consecutive_failures", "gauge"},
+    {m + "triggers_total", "counter"},
+    {m + "skipped_total", "counter"},
+    {m + "jobs_finished_total", "counter"},
+    {m + "triggers_lost_total", "counter"},
+    {m + "job_duration_seconds", "histogram"},
+    {m + "api_requests_total", "counter"},
+    {m + "api_request_duration_seconds", "histogram"},
+    {m + "config_last_reload_successful", "gauge"},
+    {m + "config_last_reload_success_timestamp_seconds", "gauge"},
+    {m + "scheduler_last_tick_timestamp_seconds", "gauge"},
+    {m + "build_info", "gauge"},
+    {"process_cpu_seconds_total", "counter"},
+    {"process_resident_memory_bytes", "gauge"},
+    {"process_virtual_memory_bytes", "gauge"},
+    {"process_open_fds", "gauge"},
+    {"process_max_fds", "gauge"},
+    {"process_start_time_seconds", "gauge"},
+};
+
+TEST_F(Metrics, EveryFamilyAndPerCollectionSeriesExistsRightAfterStart) {
+  cluster("prod", 3, "every 1h").collections[2].suspend = true;
+  cluster("staging", 1, "*/15 * * * *").collections[0].settings.timezone = "Europe/Paris";
+  start();
+  const auto s = scrape();
+  for (const auto& [name, type] : catalogue) {
+    ASSERT_TRUE(s.types.contains(name)) << name;
+    EXPECT_EQ(s.types.at(name), type) << name;
+    EXPECT_FALSE(s.help.at(name).empty()) << name;
+  }
+  EXPECT_EQ(s.count(m + "collection_info"), 4u);
+  EXPECT_EQ(
+      s.value(cs("collection_info", "ext_0", {{"schedule", "every 1h"}, {"timezone", "UTC"}})), 1);
+  EXPECT_EQ(s.value(cs("collection_info", "ext_0",
+                       {{"schedule", "*/15 * * * *"}, {"timezone", "Europe/Paris"}}, "staging")),
+            1);
+  for (const auto& [cl, col] :
+       {std::pair{"prod", "ext_0"}, {"prod", "ext_1"}, {"prod", "ext_2"}, {"staging", "ext_0"}}) {
+    double statuses = 0;
+    for (const auto st : all_statuses) {
+      const auto v =
+          s.value(cs("collection_status", col, {{"status", std::string(to_string(st))}}, cl));
+      ASSERT_GE(v, 0) << col << " " << to_string(st);
+      statuses += v;
+    }
+    EXPECT_EQ(statuses, 1) << "one-hot " << cl << "/" << col;
+    for (const auto* g : {"job_progress_ratio", "last_success_timestamp_seconds",
+                          "last_failure_timestamp_seconds", "last_trigger_timestamp_seconds",
+                          "consecutive_failures", "triggers_total", "triggers_lost_total"}) {
+      EXPECT_EQ(s.value(cs(g, col, {}, cl)), 0) << g << " " << cl << "/" << col;
+    }
+    EXPECT_EQ(s.value(cs("freshness_target_seconds", col, {}, cl)), 7200);
+    for (const auto* r : {"already_running", "suspended", "limit"}) {
+      EXPECT_EQ(s.value(cs("skipped_total", col, {{"reason", r}}, cl)), 0) << r;
+    }
+    for (const auto* o : {"completed", "failed"}) {
+      EXPECT_EQ(s.value(cs("jobs_finished_total", col, {{"outcome", o}}, cl)), 0) << o;
+    }
+    EXPECT_EQ(s.value(cs("job_duration_seconds_count", col, {}, cl)), 0);
+    EXPECT_EQ(s.value(cs("job_duration_seconds_bucket", col, {{"le", "+Inf"}}, cl)), 0);
+    EXPECT_EQ(s.value(cs("job_duration_seconds_bucket", col, {{"le", "3600"}}, cl)), 0);
+  }
+  EXPECT_EQ(s.value(cs("collection_status", "ext_0", {{"status", "idle"}})), 1);
+  EXPECT_EQ(s.value(cs("collection_status", "ext_2", {{"status", "suspended"}})), 1);
+  EXPECT_EQ(s.count(m + "job_duration_seconds_bucket"), 4 * (job_duration_buckets.size() + 1));
+  const auto results = api_result_labels();
+  EXPECT_EQ(s.count(m + "api_requests_total"), 2 * 3 * results.size()) << "2 clusters x 3 ops";
+  EXPECT_EQ(s.value(series(m + "api_requests_total",
+                           {{"cluster", "staging"}, {"operation", "refresh"}, {"result", "ok"}})),
+            0);
+  EXPECT_EQ(s.count(m + "api_request_duration_seconds_count"), 6u);
+  EXPECT_EQ(s.value(m + "config_last_reload_successful"), 1);
+  EXPECT_EQ(s.value(m + "config_last_reload_success_timestamp_seconds"), 1'795'341'601);
+  EXPECT_EQ(s.value(m + "scheduler_last_tick_timestamp_seconds"), 0) << "no tick yet";
+  EXPECT_EQ(s.value(series(m + "build_info", {{"version", std::string(version())},
+                                              {"revision", std::string(git_revision())}})),
+            1);
+}
+
+TEST_F(Metrics, LabelValuesComeFromClosedSets) {
+  cluster("prod", 2, "every 10s");
+  start();
+  run_for(15s);
+  const auto s = scrape();
+  EXPECT_EQ(s.label_values(m + "collection_status", "status"),
+            (std::set<std::string>{"idle", "running", "stuck", "failing", "misconfigured",
+                                   "unsupported", "auth_failed", "suspended"}));
+  EXPECT_EQ(s.label_values(m + "skipped_total", "reason"),
+            (std::set<std::string>{"already_running", "suspended", "limit"}));
+  EXPECT_EQ(s.label_values(m + "jobs_finished_total", "outcome"),
+            (std::set<std::string>{"completed", "failed"}));
+  EXPECT_EQ(s.label_values(m + "api_requests_total", "operation"),
+            (std::set<std::string>{"refresh", "describe", "list"}));
+  EXPECT_EQ(s.label_values(m + "api_requests_total", "result"),
+            (std::set<std::string>{"ok", "transient", "rate_limited", "unauthenticated",
+                                   "unsupported", "not_found", "no_source", "duplicate",
+                                   "job_not_found", "invalid", "bad_response"}));
+  EXPECT_EQ(s.label_values(m + "collection_info", "collection"),
+            (std::set<std::string>{"ext_0", "ext_1"}));
+}
+
+TEST_F(Metrics, CountersGaugesAndHistogramsFollowTheRuntime) {
+  cluster("prod", 3, "every 10s").collections[2].suspend = true;
+  models_["prod"].collections["ext_1"].fail = true;
+  start();
+  run_for(35s);
+  const auto s = scrape();
+  for (std::size_t i = 0; i < 3; ++i) {
+    const auto col = "ext_" + std::to_string(i);
+    const auto& st = state(i);
+    EXPECT_EQ(
+        s.value(cs("collection_status", col, {{"status", std::string(to_string(st.current))}})), 1)
+        << col;
+    EXPECT_EQ(s.value(cs("triggers_total", col)), static_cast<double>(st.counters.triggers));
+    EXPECT_EQ(s.value(cs("jobs_finished_total", col, {{"outcome", "completed"}})),
+              static_cast<double>(st.counters.finished.completed));
+    EXPECT_EQ(s.value(cs("jobs_finished_total", col, {{"outcome", "failed"}})),
+              static_cast<double>(st.counters.finished.failed));
+    EXPECT_EQ(s.value(cs("consecutive_failures", col)), st.consecutive_failures);
+    EXPECT_EQ(s.value(cs("last_success_timestamp_seconds", col)), secs(st.last_success));
+    EXPECT_EQ(s.value(cs("last_failure_timestamp_seconds", col)), secs(st.last_failure));
+    EXPECT_EQ(s.value(cs("last_trigger_timestamp_seconds", col)), secs(st.last_trigger));
+    EXPECT_EQ(s.value(cs("next_run_timestamp_seconds", col)), secs(st.next_run));
+    // Model jobs take 1.1 s (100 ms pending + 1 s running): all in the 5 s bucket.
+    const auto jobs =
+        static_cast<double>(st.counters.finished.completed + st.counters.finished.failed);
+    EXPECT_EQ(s.value(cs("job_duration_seconds_count", col)), jobs) << col;
+    EXPECT_EQ(s.value(cs("job_duration_seconds_bucket", col, {{"le", "1"}})), 0);
+    EXPECT_EQ(s.value(cs("job_duration_seconds_bucket", col, {{"le", "5"}})), jobs);
+    EXPECT_NEAR(s.value(cs("job_duration_seconds_sum", col)), 1.1 * jobs, 1e-9);
+  }
+  EXPECT_GE(s.value(cs("jobs_finished_total", "ext_0", {{"outcome", "completed"}})), 3);
+  EXPECT_GE(s.value(cs("jobs_finished_total", "ext_1", {{"outcome", "failed"}})), 1);
+  EXPECT_GE(s.value(cs("consecutive_failures", "ext_1")), 1);
+  EXPECT_GT(s.value(cs("last_success_timestamp_seconds", "ext_0")), 1'795'341'600);
+  EXPECT_GT(s.value(cs("next_run_timestamp_seconds", "ext_0")), 1'795'341'635);
+  EXPECT_GE(s.value(cs("skipped_total", "ext_2", {{"reason", "suspended"}})), 3);
+  EXPECT_EQ(s.value(cs("triggers_total", "ext_2")), 0);
+
+  const auto& requests = rt_->clusters()[0]->requests;
+  for (const auto op :
+       {client::operation::refresh, client::operation::describe, client::operation::list}) {
+    const std::string o(client::to_string(op));
+    double calls = 0;
+    for (const auto r : api_result_labels()) {
+      const auto v =
+          s.value(series(m + "api_requests_total",
+                         {{"cluster", "prod"}, {"operation", o}, {"result", std::string(r)}}));
+      EXPECT_EQ(v, static_cast<double>(requests.get(op, r))) << o << " " << r;
+      calls += v;
+    }
+    EXPECT_GT(calls, 0) << o;
+    EXPECT_EQ(s.value(series(m + "api_request_duration_seconds_count",
+                             {{"cluster", "prod"}, {"operation", o}})),
+              calls)
+        << "every call observed once";
+  }
+  EXPECT_EQ(s.value(m + "scheduler_last_tick_timestamp_seconds"), secs(rt_->last_tick()));
+  EXPECT_GT(s.value(m + "scheduler_last_tick_timestamp_seconds"), 1'795'341'630);
+}
+
+TEST_F(Metrics, ProgressRatioFollowsTheRunningJobAndACompletedJobShowsOne) {
+  cluster("prod", 1, "every 1h");
+  models_["prod"].collections["ext_0"] = model_cluster::behaviour{100ms, 100s, false};
+  models_["prod"].start_job("ext_0");  // adopted at startup
+  start();
+  run_for(50s);
+  auto s = scrape();
+  ASSERT_TRUE(state(0).job.has_value());
+  const auto ratio = s.value(cs("job_progress_ratio", "ext_0"));
+  EXPECT_EQ(ratio, state(0).job->progress / 100.0);
+  EXPECT_GT(ratio, 0.2);
+  EXPECT_LT(ratio, 0.8);
+  EXPECT_EQ(s.value(cs("collection_status", "ext_0", {{"status", "running"}})), 1);
+  run_for(60s);
+  s = scrape();
+  EXPECT_EQ(s.value(cs("job_progress_ratio", "ext_0")), 1);
+  EXPECT_EQ(s.value(cs("collection_status", "ext_0", {{"status", "idle"}})), 1);
+  EXPECT_EQ(s.value(cs("job_duration_seconds_count", "ext_0")), 1) << "adopted jobs count too";
+}
+
+TEST_F(Metrics, ApiErrorsAreCountedByClassAndTheStatusFollows) {
+  cluster("prod", 2, "every 30s");
+  client::api_error e;
+  e.kind = client::error_class::unsupported;
+  e.http_status = 404;
+  models_["prod"].broken = e;
+  start();
+  run_for(35s);
+  const auto s = scrape();
+  const auto& requests = rt_->clusters()[0]->requests;
+  ASSERT_GE(requests.get(client::operation::list, "unsupported"), 1u);
+  EXPECT_EQ(
+      s.value(series(m + "api_requests_total",
+                     {{"cluster", "prod"}, {"operation", "list"}, {"result", "unsupported"}})),
+      static_cast<double>(requests.get(client::operation::list, "unsupported")));
+  EXPECT_EQ(s.value(series(m + "api_requests_total",
+                           {{"cluster", "prod"}, {"operation", "list"}, {"result", "ok"}})),
+            0);
+  for (const auto* col : {"ext_0", "ext_1"}) {
+    EXPECT_EQ(s.value(cs("collection_status", col, {{"status", "unsupported"}})), 1) << col;
+    EXPECT_EQ(s.value(cs("collection_status", col, {{"status", "idle"}})), 0) << col;
+  }
+}
+
+TEST_F(Metrics, ReloadResultSetsTheGaugesAndAFailureKeepsTheLastSuccessTime) {
+  cluster("prod", 1, "every 1h");
+  start();
+  metrics_->set_reload_result(false, wall_time(1'795'345'200'000ms));
+  auto s = scrape();
+  EXPECT_EQ(s.value(m + "config_last_reload_successful"), 0);
+  EXPECT_EQ(s.value(m + "config_last_reload_success_timestamp_seconds"), 1'795'341'601);
+  metrics_->set_reload_result(true, wall_time(1'795'348'800'500ms));
+  s = scrape();
+  EXPECT_EQ(s.value(m + "config_last_reload_successful"), 1);
+  EXPECT_EQ(s.value(m + "config_last_reload_success_timestamp_seconds"), 1'795'348'800.5);
+}
+
+TEST_F(Metrics, ScrapeHoldsNoSecret) {
+  auto& c = cluster("prod", 2, "every 10s");
+  c.collections[0].external_source = "s3://bucket/books/";
+  c.collections[0].external_spec = config::secret_string(R"({"format":"parquet","key":"SECRET"})");
+  start();
+  run_for(25s);
+  const auto text = metrics_->scrape();
+  ASSERT_GT(models_["prod"].triggers_of("ext_0"), 0);
+  for (const auto* secret :
+       {"SECRET", "tok-LITERAL-123", "s3://bucket", "parquet", "model.example", "19530"}) {
+    EXPECT_EQ(text.find(secret), std::string::npos) << secret;
+  }
+}
+
+TEST_F(Metrics, PromtoolAcceptsARealScrape) {
+  auto& c = cluster("prod", 3, "every 10s");
+  c.collections[2].name = "odd \"name\" \\ here";  // escaped by the serializer
+  models_["prod"].collections[c.collections[2].name] = model_cluster::behaviour{};
+  models_["prod"].collections["ext_1"].fail = true;
+  cluster("staging", 1, "*/5 * * * *");
+  start();
+  run_for(25s);
+  const auto text = metrics_->scrape();
+  ASSERT_NE(text.find(R"(collection="odd \"name\" \\ here")"), std::string::npos);
+  const auto file = std::filesystem::temp_directory_path() /
+                    ("refreshd-metrics-" + std::to_string(::getpid()) + ".prom");
+  std::ofstream(file) << text;
+  const auto r = test::run({"/bin/sh", "-c", "promtool check metrics < '" + file.string() + "'"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(r.out, "") << "lint problems";
+  EXPECT_EQ(r.err, "");
+  std::filesystem::remove(file);
+}
+
+TEST_F(Metrics, ProcessMetricsOfTheLiveProcessArePlausible) {
+  cluster("prod", 1, "every 1h");
+  start();
+  const auto s = scrape();
+  const auto now = static_cast<double>(std::chrono::duration_cast<std::chrono::seconds>(
+                                           std::chrono::system_clock::now().time_since_epoch())
+                                           .count());
+  EXPECT_GT(s.value("process_resident_memory_bytes"), 1 << 20);
+  EXPECT_GE(s.value("process_virtual_memory_bytes"), s.value("process_resident_memory_bytes"));
+  EXPECT_GE(s.value("process_cpu_seconds_total"), 0);
+  EXPECT_GE(s.value("process_open_fds"), 3);
+  EXPECT_GE(s.value("process_max_fds"), s.value("process_open_fds"));
+  EXPECT_LE(s.value("process_start_time_seconds"), now + 1);
+  EXPECT_GT(s.value("process_start_time_seconds"), now - 86400 * 30);
+}
+
+}  // namespace
+}  // namespace refreshd::daemon

@@ -1,0 +1,402 @@
+// The runtime's scheduler loop, limits, startup reconciliation and shutdown, driven by the mock
+// clock against an in-memory cluster model (no sockets, no sleeping).
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <gtest/gtest.h>
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <refreshd/runtime/mock_clock.hpp>
+#include <refreshd/runtime/runtime.hpp>
+#include <refreshd/test/model_cluster.hpp>
+#include <refreshd/test/quiet_logger.hpp>
+
+#include <refreshd/runtime/runtime_mock.hpp>
+
+namespace refreshd::daemon {
+namespace {
+
+using namespace std::chrono_literals;
+using test::advance_and_poll;
+using test::mock_clock;
+using test::model_cluster;
+using mock_runtime = basic_runtime<mock_clock>;
+
+// 2026-11-22T10:00:00.000Z, a Sunday.
+const auto t10 = std::chrono::system_clock::time_point(1'795'341'600s);
+
+class Runtime : public ::testing::Test {
+ protected:
+  void SetUp() override { mock_clock::reset(t10 + 1s); }
+  void TearDown() override {
+    if (rt_) {
+      rt_->stop();
+      advance_and_poll(ioc_, 100ms);
+      rt_.reset();
+    }
+  }
+
+  /// One cluster "prod" with `n` collections ext_0.. on `schedule`.
+  config::cluster& cluster(int n, const std::string& schedule, double rate_limit = 0,
+                           int max_running = 100) {
+    auto& c = cfg_->clusters.emplace_back();
+    c.name = "prod";
+    c.endpoint = "http://model";
+    c.token.kind = config::token_kind::literal;
+    c.rate_limit = rate_limit;
+    c.max_running_jobs = max_running;
+    for (int i = 0; i < n; ++i) {
+      auto& col = c.collections.emplace_back();
+      col.name = "ext_" + std::to_string(i);
+      col.database = "default";
+      col.settings.schedule = schedule;
+      col.settings.poll.initial = 500ms;
+      col.settings.poll.max = 5s;
+      model_.collections[col.name] = model_cluster::behaviour{};
+    }
+    return c;
+  }
+  void start(runtime_options o = {}) {
+    o.seed = 42;
+    rt_ = mock_runtime::create(
+        ioc_.get_executor(), cfg_,
+        [this](executor, const config::cluster&, std::string) {
+          return cluster_connection{std::make_unique<test::model_api>(model_), {}};
+        },
+        o);
+    rt_->start();
+  }
+  void run_for(mock_clock::duration d, mock_clock::duration step = 10ms) {
+    advance_and_poll(ioc_, d, step);
+  }
+  const collection_runtime& col(std::size_t i) const { return rt_->collections()[i]; }
+
+  net::io_context ioc_;
+  std::shared_ptr<config::config> cfg_ = std::make_shared<config::config>();
+  model_cluster model_;
+  std::shared_ptr<mock_runtime> rt_;
+  test::quiet_logger quiet_;
+};
+
+TEST_F(Runtime, EveryScheduleRefreshesEachCollectionOncePerSlotWithoutOverlap) {
+  cluster(20, "every 10s").settings.catch_up = false;
+  for (auto& c : cfg_->clusters[0].collections) {
+    c.settings.catch_up = false;
+  }
+  start();
+  run_for(61s);
+  EXPECT_TRUE(rt_->ready());
+  EXPECT_EQ(model_.overlapping, 0);
+  for (int i = 0; i < 20; ++i) {
+    // Slots 10:00:10 .. 10:01:00: six of them.
+    EXPECT_EQ(model_.triggers_of("ext_" + std::to_string(i)), 6) << i;
+    EXPECT_EQ(col(i).state.counters.triggers, 6u);
+    EXPECT_EQ(col(i).state.counters.finished.completed, 6u);
+  }
+}
+
+TEST_F(Runtime, TriggersFireOnTheSlotNotBefore) {
+  cluster(1, "every 10s").collections[0].settings.catch_up = false;
+  start();
+  run_for(8s);
+  EXPECT_EQ(model_.triggers, 0);
+  run_for(1100ms);
+  ASSERT_EQ(model_.triggers, 1);
+  ASSERT_EQ(model_.jobs.size(), 1u);
+  EXPECT_EQ(model_.jobs[0].created - (mock_clock::now() - 9100ms), 9s)
+      << "the 10:00:10 slot, 9 s after the 10:00:01 start";
+}
+
+TEST_F(Runtime, MaxRunningJobsCapsJobsInFlightAndCountsSlotsMissedWhileWaiting) {
+  cluster(6, "every 10s", 0, 2);
+  for (auto& c : cfg_->clusters[0].collections) {
+    c.settings.catch_up = false;
+    model_.collections[c.name] = model_cluster::behaviour{100ms, 15s, false};
+  }
+  start();
+  run_for(90s, 20ms);
+  EXPECT_LE(model_.max_active, 2);
+  EXPECT_EQ(model_.overlapping, 0);
+  std::uint64_t limit = 0;
+  for (std::size_t i = 0; i < 6; ++i) {
+    limit += col(i).state.counters.skipped.limit;
+  }
+  EXPECT_GT(limit, 0u) << "slots passed while collections waited for a job slot";
+  EXPECT_EQ(rt_->clusters()[0]->slots.capacity(), 2);
+}
+
+TEST_F(Runtime, RateLimitSpacesRequestsToTheCluster) {
+  cluster(10, "every 5s", 2.0);
+  start();
+  run_for(30s);
+  ASSERT_GT(model_.request_times.size(), 20u);
+  // Bucket of 2 tokens refilled at 2/s: never more than 2 + 2 x (window) requests in a window.
+  const auto& t = model_.request_times;
+  for (std::size_t i = 0; i + 6 < t.size(); ++i) {
+    EXPECT_GE(t[i + 6] - t[i], 2s) << "7 requests within 2 s at index " << i;
+  }
+  EXPECT_EQ(model_.overlapping, 0);
+}
+
+TEST_F(Runtime, StartupAdoptsARunningJobInsteadOfTriggering) {
+  cluster(1, "every 1h");
+  model_.collections["ext_0"] = model_cluster::behaviour{100ms, 20s, false};
+  const auto running = model_.start_job("ext_0");
+  start();
+  run_for(5s);
+  EXPECT_EQ(model_.triggers, 0);
+  ASSERT_TRUE(col(0).state.job.has_value());
+  EXPECT_EQ(col(0).state.job->id, running);
+  EXPECT_EQ(col(0).state.current, status::running);
+  run_for(30s);
+  EXPECT_EQ(model_.triggers, 0) << "the next slot is at 11:00";
+  EXPECT_EQ(col(0).state.current, status::idle);
+  EXPECT_EQ(col(0).state.counters.finished.completed, 1u);
+  EXPECT_TRUE(rt_->ready());
+}
+
+TEST_F(Runtime, CatchUpRunsMissedSlotsOnceSpreadOverTime) {
+  mock_clock::reset(t10 + 7min);
+  cluster(3, "*/15 * * * *");  // 10:00 was missed (no job known)
+  start();
+  run_for(100ms);
+  EXPECT_EQ(model_.triggers, 1) << "the first catch-up at once";
+  run_for(1s);
+  EXPECT_EQ(model_.triggers, 2) << "the next one a second later";
+  run_for(1s);
+  EXPECT_EQ(model_.triggers, 3);
+  run_for(5min);
+  EXPECT_EQ(model_.triggers, 3) << "one catch-up per collection, then the 10:15 slot";
+  run_for(3min);
+  EXPECT_EQ(model_.triggers, 6);
+}
+
+TEST_F(Runtime, NoCatchUpWhenTheNewestJobStartedAfterTheSlot) {
+  mock_clock::reset(t10 + 7min);
+  cluster(1, "*/15 * * * *");
+  model_.start_job("ext_0");  // finishes 1.1 s later, started 10:07 > 10:00
+  run_for(5s);
+  start();
+  run_for(5s);
+  EXPECT_EQ(model_.triggers, 0);
+}
+
+TEST_F(Runtime, UnsupportedClusterIsProbedEveryTenMinutes) {
+  cluster(5, "every 30s");
+  client::api_error e;
+  e.kind = client::error_class::unsupported;
+  e.http_status = 404;
+  e.message = "404 page not found";
+  model_.broken = e;
+  start();
+  run_for(1h, 200ms);
+  // Startup lists all five (each says 404), then one probe per 10 minutes.
+  EXPECT_LE(model_.request_times.size(), 5u + 7u);
+  for (std::size_t i = 0; i < 5; ++i) {
+    EXPECT_EQ(col(i).state.current, status::unsupported) << i;
+  }
+}
+
+TEST_F(Runtime, AuthFailureRereadsTheTokenFileAndRetriesOnlyWhenItChanged) {
+  const auto file = std::filesystem::temp_directory_path() /
+                    ("refreshd-runtime-token-" + std::to_string(::getpid()));
+  std::ofstream(file) << "old-token\n";
+  auto& c = cluster(2, "every 30s");
+  c.token.kind = config::token_kind::file;
+  c.token.reference = file.string();
+  model_.required_token = "new-token";
+  std::vector<std::string> installed;
+  rt_ = mock_runtime::create(
+      ioc_.get_executor(), cfg_,
+      [&](executor, const config::cluster&, std::string token) {
+        auto api = std::make_unique<test::model_api>(model_, std::move(token));
+        auto* raw = api.get();
+        return cluster_connection{std::move(api), [&installed, raw](std::string t) {
+                                    installed.push_back(t);
+                                    raw->set_token(std::move(t));
+                                  }};
+      },
+      runtime_options{.seed = 3});
+  rt_->start();
+  run_for(5min, 100ms);
+  EXPECT_TRUE(installed.empty()) << "the file did not change";
+  EXPECT_LE(model_.request_times.size(), 1u + 6u) << "a startup list, then one probe a minute";
+  EXPECT_EQ(model_.triggers, 0);
+  EXPECT_EQ(col(0).state.current, status::auth_failed);
+  EXPECT_EQ(col(1).state.current, status::auth_failed);
+  std::ofstream(file) << "new-token\n";
+  run_for(3min, 100ms);
+  EXPECT_EQ(installed, (std::vector<std::string>{"new-token"}));
+  EXPECT_GT(model_.triggers, 0) << "refreshes resume with the new token";
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_TRUE(col(i).state.current == status::idle || col(i).state.current == status::running)
+        << to_string(col(i).state.current);
+    EXPECT_GT(col(i).state.counters.finished.completed, 0u);
+  }
+  std::filesystem::remove(file);
+}
+
+TEST_F(Runtime, BlockedClusterHoldsAfterSchedulesWithoutSpinning) {
+  cluster(2, "after 5m");
+  client::api_error e;
+  e.kind = client::error_class::unsupported;
+  e.http_status = 404;
+  model_.broken = e;
+  start();
+  run_for(30min, 100ms);
+  EXPECT_LE(model_.request_times.size(), 1u + 3u) << "a startup list, then a probe per 10 min";
+  EXPECT_LT(rt_->ticks(), 30u * 60u) << "the loop did not spin";
+  EXPECT_EQ(col(1).state.current, status::unsupported);
+}
+
+TEST_F(Runtime, SuspendedCollectionsCountSkippedSlotsWithoutRequests) {
+  cluster(2, "every 10s");
+  cfg_->clusters[0].collections[1].suspend = true;
+  for (auto& c : cfg_->clusters[0].collections) {
+    c.settings.catch_up = false;
+  }
+  start();
+  run_for(61s);
+  EXPECT_EQ(col(1).state.current, status::suspended);
+  EXPECT_EQ(col(1).state.counters.skipped.suspended, 6u);
+  EXPECT_EQ(model_.triggers_of("ext_1"), 0);
+  EXPECT_EQ(model_.triggers_of("ext_0"), 6);
+}
+
+TEST_F(Runtime, ForwardClockJumpRunsMissedSlotsOnceAndKeepsGoing) {
+  cluster(1, "every 1m").collections[0].settings.catch_up = false;
+  start();
+  run_for(61s);
+  ASSERT_EQ(model_.triggers, 1);
+  mock_clock::jump_wall(3h);  // 180 slots skipped in wall time
+  run_for(5s);
+  EXPECT_EQ(rt_->clock_jumps(), 1u);
+  EXPECT_EQ(model_.triggers, 2) << "the skipped slots collapse into one run";
+  run_for(60s);
+  EXPECT_EQ(model_.triggers, 3);
+}
+
+TEST_F(Runtime, BackwardClockJumpRecomputesTheNextSlot) {
+  cluster(1, "*/30 * * * *").collections[0].settings.catch_up = false;
+  start();
+  run_for(5s);                 // next slot 10:30
+  mock_clock::jump_wall(-1h);  // now ~09:00: the 09:30 slot comes first
+  run_for(31min, 100ms);
+  EXPECT_EQ(rt_->clock_jumps(), 1u);
+  EXPECT_EQ(model_.triggers, 1);
+}
+
+TEST_F(Runtime, IdleLoopTicksAtMostOncePerTick) {
+  cluster(100, "@daily");
+  for (auto& c : cfg_->clusters[0].collections) {
+    c.settings.catch_up = false;
+  }
+  runtime_options o;
+  o.tick = 2s;
+  start(o);
+  run_for(60s);
+  EXPECT_LE(rt_->ticks(), 32u);
+  EXPECT_GE(rt_->ticks(), 29u);
+  ASSERT_TRUE(rt_->last_tick().has_value());
+}
+
+TEST_F(Runtime, LoopHealthFollowsTheHeartbeatAndThePauseHook) {
+  cluster(2, "@daily");
+  runtime_options o;
+  o.tick = 2s;
+  o.stall_after = 5s;
+  start(o);
+  EXPECT_FALSE(rt_->loop_healthy()) << "no tick yet";
+  run_for(1s);
+  EXPECT_TRUE(rt_->loop_healthy());
+  rt_->pause_loop_for_test(true);
+  const auto ticks = rt_->ticks();
+  EXPECT_FALSE(rt_->loop_healthy());
+  run_for(10s);
+  EXPECT_EQ(rt_->ticks(), ticks) << "a paused loop does not tick";
+  rt_->pause_loop_for_test(false);
+  EXPECT_FALSE(rt_->loop_healthy()) << "the last tick is 10 s old";
+  run_for(3s);
+  EXPECT_TRUE(rt_->loop_healthy());
+  EXPECT_GT(rt_->ticks(), ticks);
+}
+
+TEST_F(Runtime, ObserversSeeEveryApiCallAndCycleEvent) {
+  cluster(2, "every 10s");
+  std::size_t api_calls = 0;
+  std::vector<std::size_t> completed;
+  start();
+  for (const auto& cl : rt_->clusters()) {
+    cl->on_api_call = [&](client::operation, std::string_view, std::chrono::nanoseconds) {
+      ++api_calls;
+    };
+  }
+  rt_->on_cycle_event = [&](std::size_t index, const cycle_event& e) {
+    if (std::holds_alternative<events::completed>(e)) {
+      completed.push_back(index);
+    }
+  };
+  run_for(25s);
+  std::uint64_t counted = 0;
+  for (const auto& e : rt_->clusters()[0]->requests.entries) {
+    counted += e.count;
+  }
+  EXPECT_GT(api_calls, 0u);
+  EXPECT_EQ(api_calls, counted);
+  EXPECT_EQ(std::count(completed.begin(), completed.end(), 0u),
+            static_cast<long>(col(0).state.counters.finished.completed));
+  EXPECT_GE(std::count(completed.begin(), completed.end(), 1u), 1);
+}
+
+TEST_F(Runtime, StopAbandonsWaitingCyclesAndDrains) {
+  cluster(3, "every 10s");
+  for (auto& c : cfg_->clusters[0].collections) {
+    model_.collections[c.name] = model_cluster::behaviour{100ms, 1h, false};
+  }
+  start();
+  run_for(3s);
+  ASSERT_GT(rt_->active(), 1u) << "cycles polling their jobs";
+  bool drained = false;
+  rt_->on_drained = [&] { drained = true; };
+  rt_->stop();
+  run_for(10ms);
+  EXPECT_TRUE(drained);
+  EXPECT_EQ(rt_->active(), 0u);
+}
+
+TEST_F(Runtime, OnceRefreshesEveryNonSuspendedCollectionAndReportsOutcomes) {
+  cluster(3, "@daily");
+  cfg_->clusters[0].collections[2].suspend = true;
+  model_.collections["ext_1"].fail = true;
+  for (auto& c : cfg_->clusters[0].collections) {
+    c.settings.retries = 0;
+  }
+  rt_ = mock_runtime::create(
+      ioc_.get_executor(), cfg_,
+      [this](executor, const config::cluster&, std::string) {
+        return cluster_connection{std::make_unique<test::model_api>(model_), {}};
+      },
+      runtime_options{.seed = 7});
+  std::optional<std::vector<once_result>> results;
+  net::co_spawn(
+      ioc_, [&]() -> awaitable<void> { results = co_await rt_->async_run_once(); },
+      [](std::exception_ptr e) {
+        if (e) {
+          std::rethrow_exception(e);
+        }
+      });
+  advance_and_poll(ioc_, 30s, 10ms, [&] { return results.has_value(); });
+  ASSERT_TRUE(results.has_value());
+  ASSERT_EQ(results->size(), 2u);
+  EXPECT_EQ((*results)[0].outcome.kind, outcome_kind::completed);
+  EXPECT_EQ((*results)[1].outcome.kind, outcome_kind::failed);
+  EXPECT_EQ((*results)[1].outcome.message, "no files found");
+  EXPECT_EQ(model_.triggers, 2);
+}
+
+}  // namespace
+}  // namespace refreshd::daemon
