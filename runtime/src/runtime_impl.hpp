@@ -138,24 +138,24 @@ void basic_runtime<Clock>::start() {
 }
 
 template <class Clock>
+run_spreader basic_runtime<Clock>::spreader(std::size_t cluster, wall_time from) const {
+  return run_spreader(from, options_.catch_up_spacing, options_.catch_up_window,
+                      clusters_[cluster]->cfg->collections.size());
+}
+
+template <class Clock>
 void basic_runtime<Clock>::reconcile_collections(const std::vector<std::size_t>& indices) {
   const auto n = clusters_.size();
+  std::vector<std::vector<std::size_t>> per_cluster(n);
+  for (const std::size_t i : indices) {
+    per_cluster[collections_[i]->cluster].push_back(i);
+  }
   std::vector<std::shared_ptr<startup_cursor>> cursors(n);
   for (std::size_t i = 0; i < n; ++i) {
-    cursors[i] = std::make_shared<startup_cursor>();
-    cursors[i]->started = wall_now();
-  }
-  for (const std::size_t i : indices) {
-    cursors[collections_[i]->cluster]->indices.push_back(i);
-  }
-  for (std::size_t i = 0; i < n; ++i) {
-    const auto& idx = cursors[i]->indices;
-    const int workers = std::min<int>(options_.startup_concurrency, static_cast<int>(idx.size()));
-    cursors[i]->spacing = options_.catch_up_spacing;
-    if (!idx.empty()) {
-      cursors[i]->spacing = std::min(options_.catch_up_spacing,
-                                     options_.catch_up_window / static_cast<int>(idx.size()));
-    }
+    cursors[i] =
+        std::make_shared<startup_cursor>(std::move(per_cluster[i]), spreader(i, wall_now()));
+    const int workers =
+        std::min<int>(options_.startup_concurrency, static_cast<int>(cursors[i]->indices.size()));
     for (int w = 0; w < workers; ++w) {
       ++startup_pending_;
       spawn(startup_worker(cursors[i]), "startup reconciliation");
@@ -225,46 +225,25 @@ awaitable<void> basic_runtime<Clock>::reconcile(std::size_t index, startup_curso
     enqueue(index, first_slot(c.plan, now, std::nullopt, random_bits()));
     co_return;
   }
-  const client::job_info* newest = nullptr;
-  bool active = false;
-  for (const auto& j : *listed) {
-    if (!j.collection_name.empty() && j.collection_name != c.cfg->name) {
-      continue;
-    }
-    newest = newest != nullptr ? newest : &j;
-    active = active || !client::is_terminal(j.state);
-  }
-  if (active) {
+  const startup_decision d =
+      decide_startup(c.plan, c.cfg->name, *listed, now, cur.spread, random_bits());
+  if (d.what == startup_decision::action::adopt) {
     start_cycle(cp, cycle_mode::observe, true, "adopted cycle");
     co_return;
   }
-  std::optional<wall_time> last_start;
-  if (newest != nullptr) {
+  if (d.newest) {
     cycle_outcome seen;
     seen.kind = outcome_kind::idle;
-    seen.job = snapshot_of(*newest);
+    seen.job = d.newest;
     apply(c.state, seen);
-    last_start = seen.job->start;
-    c.last_end = seen.job->end;
+    c.last_end = d.newest->end;
   }
-  auto slot = first_slot(c.plan, now, c.last_end, random_bits());
-  if (auto missed = catch_up(c.plan, last_start, now)) {
-    // Spread so a restart never stampedes the cluster, but never later than the next regular
-    // slot (which then stands in for the catch-up).
-    const wall_time due = std::max(now, cur.started + cur.spacing * cur.catch_ups);
-    if (due < slot.due) {
-      ++cur.catch_ups;
-      log_fields f = collection_fields(*cl.cfg, *c.cfg);
-      f.add("slot", format_wall(*missed)).add("at", format_wall(due));
-      log_event(log_level_t::info, "catch-up run scheduled for a missed slot", f);
-      enqueue(index, due_slot{*missed, due});
-      co_return;
-    }
+  if (d.what == startup_decision::action::catch_up) {
+    log_fields f = collection_fields(*cl.cfg, *c.cfg);
+    f.add("slot", format_wall(d.slot.nominal)).add("at", format_wall(d.slot.due));
+    log_event(log_level_t::info, "catch-up run scheduled for a missed slot", f);
   }
-  if (c.plan.is_after() && slot.due <= now) {
-    slot.due = std::max(now, cur.started + cur.spacing * cur.catch_ups++);
-  }
-  enqueue(index, slot);
+  enqueue(index, d.slot);
 }
 
 template <class Clock>
@@ -408,8 +387,7 @@ void basic_runtime<Clock>::unblock_cluster(std::size_t cluster) {
   cl.prober.reset();
   // Collections held back by the cluster's problem (not their own) go back to their slots,
   // spread like startup catch-ups.
-  const wall_time now = wall_now();
-  int k = 0;
+  run_spreader spread = spreader(cluster, wall_now());
   for (std::size_t i = 0; i < collections_.size(); ++i) {
     auto& c = *collections_[i];
     const bool held = c.last_outcome && (c.last_outcome->kind == outcome_kind::auth_failed ||
@@ -418,7 +396,7 @@ void basic_runtime<Clock>::unblock_cluster(std::size_t cluster) {
       continue;
     }
     due_slot s = *c.slot;
-    s.due = std::max(now + options_.catch_up_spacing * k++, s.nominal + c.plan.known_offset());
+    s.due = spread.take(s.nominal + c.plan.known_offset());
     enqueue(i, s);
   }
 }
@@ -430,7 +408,10 @@ void basic_runtime<Clock>::on_clock_jump(std::chrono::milliseconds jump) {
   f.add("jump", format_ms(jump));
   log_event(log_level_t::warn, "wall clock jumped; recomputing schedules", f);
   const wall_time now = wall_now();
-  std::vector<int> spread(clusters_.size(), 0);
+  std::vector<run_spreader> spread;
+  for (std::size_t i = 0; i < clusters_.size(); ++i) {
+    spread.push_back(spreader(i, now));
+  }
   queue_.clear();
   for (std::size_t i = 0; i < collections_.size(); ++i) {
     auto& c = *collections_[i];
@@ -442,7 +423,7 @@ void basic_runtime<Clock>::on_clock_jump(std::chrono::milliseconds jump) {
       s = first_slot(c.plan, now, c.last_end, random_bits());
     } else if (s.due <= now) {
       // Slots the jump skipped over run once, spread like startup catch-ups.
-      s.due = now + options_.catch_up_spacing * spread[c.cluster]++;
+      s.due = spread[c.cluster].take(now);
     }
     enqueue(i, s);
   }

@@ -29,6 +29,7 @@
 #include <refreshd/cycle/collection_state.hpp>
 #include <refreshd/cycle/cycle.hpp>
 #include <refreshd/cycle/slot_plan.hpp>
+#include <refreshd/cycle/startup.hpp>
 #include <refreshd/net/asio.hpp>
 #include <refreshd/runtime/clock.hpp>
 #include <refreshd/runtime/job_slots.hpp>
@@ -241,12 +242,13 @@ class basic_runtime : public std::enable_shared_from_this<basic_runtime<Clock>> 
   steady_time steady_at(wall_time t) const;
 
   struct startup_cursor {
-    std::vector<std::size_t> indices;  // the cluster's collections
+    startup_cursor(std::vector<std::size_t> i, run_spreader s) : indices(std::move(i)), spread(s) {}
+    std::vector<std::size_t> indices;  // the cluster's collections to reconcile
     std::size_t next = 0;
-    int catch_ups = 0;
-    wall_time started{};
-    std::chrono::milliseconds spacing{0};
+    run_spreader spread;  // catch-ups and overdue "after" runs
   };
+  /// The spreading of docs/DAEMON.md "Startup reconciliation" for one cluster, from `from`.
+  run_spreader spreader(std::size_t cluster, wall_time from) const;
 
   // runtime_impl.hpp: startup and the loop
   /// Startup reconciliation of these collections (all at start, the added ones after a reload),
