@@ -66,67 +66,74 @@ std::string_view to_string(skip_reason r) noexcept {
   return "unknown";
 }
 
+namespace {
+
+void on_adopted(collection_state& s, const events::adopted& a) {
+  s.job = a.job;
+  if (a.reason == adopt_reason::already_running || a.reason == adopt_reason::duplicate) {
+    ++s.counters.skipped.already_running;
+  }
+  if (a.reason == adopt_reason::ambiguous) {
+    ++s.counters.triggers;
+    s.last_trigger = a.attempt_at;
+  }
+  set_status(s, status::running);
+}
+
+void on_completed(collection_state& s, const events::completed& c) {
+  s.job = c.job;
+  s.last_success = c.job.end.value_or(c.at);
+  ++s.counters.finished.completed;
+  s.consecutive_failures = 0;
+  s.message.clear();
+  set_status(s, status::idle);
+}
+
+}  // namespace
+
 void apply(collection_state& s, const cycle_event& e) {
-  std::visit(
-      overloaded{
-          [&](const events::triggered& t) {
-            job_snapshot j;
-            j.id = t.id;
-            j.state = client::job_state::pending;
-            s.job = j;
-            ++s.counters.triggers;
-            s.last_trigger = t.at;
-            set_status(s, status::running);
-          },
-          [&](const events::adopted& a) {
-            s.job = a.job;
-            if (a.reason == adopt_reason::already_running || a.reason == adopt_reason::duplicate) {
-              ++s.counters.skipped.already_running;
-            }
-            if (a.reason == adopt_reason::ambiguous) {
-              ++s.counters.triggers;
-              s.last_trigger = a.attempt_at;
-            }
-            set_status(s, status::running);
-          },
-          [&](const events::trigger_lost&) { ++s.counters.triggers_lost; },
-          [&](const events::job_progress& p) {
-            s.job = p.job;
-            if (s.current == status::idle) {
-              set_status(s, status::running);
-            }
-          },
-          [&](const events::stuck& st) {
-            s.job = st.job;
-            set_status(s, status::stuck);
-          },
-          [&](const events::unstuck& u) {
-            s.job = u.job;
-            set_status(s, status::running);
-          },
-          [&](const events::completed& c) {
-            s.job = c.job;
-            s.last_success = c.job.end.value_or(c.at);
-            ++s.counters.finished.completed;
-            s.consecutive_failures = 0;
-            s.message.clear();
-            set_status(s, status::idle);
-          },
-          [&](const events::failed& f) {
-            ++s.counters.finished.failed;
-            on_failure(s, f.job, f.at, f.reason);
-          },
-          [&](const events::job_lost& l) {
-            job_snapshot j = s.job.value_or(job_snapshot{});
-            j.id = l.id;
-            on_failure(s, j, l.at,
-                       "job " + std::to_string(l.id.value) +
-                           " disappeared from the server before it finished");
-          },
-          [](const events::retry_scheduled&) {},
-          [](const events::api_failure&) {},
-      },
-      e);
+  std::visit(overloaded{
+                 [&](const events::triggered& t) {
+                   job_snapshot j;
+                   j.id = t.id;
+                   j.state = client::job_state::pending;
+                   s.job = j;
+                   ++s.counters.triggers;
+                   s.last_trigger = t.at;
+                   set_status(s, status::running);
+                 },
+                 [&](const events::adopted& a) { on_adopted(s, a); },
+                 [&](const events::trigger_lost&) { ++s.counters.triggers_lost; },
+                 [&](const events::job_progress& p) {
+                   s.job = p.job;
+                   if (s.current == status::idle) {
+                     set_status(s, status::running);
+                   }
+                 },
+                 [&](const events::stuck& st) {
+                   s.job = st.job;
+                   set_status(s, status::stuck);
+                 },
+                 [&](const events::unstuck& u) {
+                   s.job = u.job;
+                   set_status(s, status::running);
+                 },
+                 [&](const events::completed& c) { on_completed(s, c); },
+                 [&](const events::failed& f) {
+                   ++s.counters.finished.failed;
+                   on_failure(s, f.job, f.at, f.reason);
+                 },
+                 [&](const events::job_lost& l) {
+                   job_snapshot j = s.job.value_or(job_snapshot{});
+                   j.id = l.id;
+                   on_failure(s, j, l.at,
+                              "job " + std::to_string(l.id.value) +
+                                  " disappeared from the server before it finished");
+                 },
+                 [](const events::retry_scheduled&) {},
+                 [](const events::api_failure&) {},
+             },
+             e);
 }
 
 void apply(collection_state& s, const cycle_outcome& o) {

@@ -7,8 +7,8 @@
 #include <refreshd/runtime/runtime.hpp>
 
 #include "runtime_cycle.hpp"
-#include "runtime_impl.hpp"
 #include "runtime_reload.hpp"
+#include "runtime_startup.hpp"
 
 namespace refreshd::daemon {
 

@@ -6,8 +6,8 @@
 #include <refreshd/runtime/runtime_log.hpp>
 
 #include "runtime_admin.hpp"
-#include "runtime_impl.hpp"
 #include "runtime_reload.hpp"
+#include "runtime_startup.hpp"
 
 namespace refreshd::daemon {
 
@@ -51,34 +51,9 @@ awaitable<void> basic_runtime<Clock>::scheduled_cycle(std::shared_ptr<collection
   }
   const wall_time started = wall_now();
   if (c.slot && !once_) {
-    // "delayed, not skipped": the cycle runs for its own slot, late; slots that came due while
-    // it waited for a job slot are counted as skipped{limit} (slots that were due before its
-    // own due time, e.g. during a startup spread, are simply collapsed into it).
-    const wall_time from = std::max(c.slot->nominal, c.slot->due - c.plan.known_offset());
-    const int limit_skips = count_passed(c.plan, from, started);
-    for (int i = 0; i < limit_skips; ++i) {
-      record_skip(c.state, skip_reason::limit);
-    }
-    if (limit_skips > 0) {
-      log_skip(*cl.cfg, *c.cfg, skip_reason::limit, limit_skips);
-    }
+    record_limit_skips(c, cl, started);
   }
-  if (c.retired_config) {
-    co_return;  // removed by a reload while it waited for a job slot
-  }
-  if (clusters_[c.cluster].get() != &cl) {
-    // A reload replaced the cluster (endpoint, TLS, token source) while this cycle waited for
-    // a job slot: run the slot again at once through the new connection.
-    if (!once_ && c.slot) {
-      enqueue(c.index, due_slot{c.slot->nominal, wall_now()});
-    }
-    co_return;
-  }
-  if (!forced_slot && blocked(c.index, false)) {
-    if (!once_) {
-      const wall_time previous = c.slot ? c.slot->nominal : started;
-      enqueue(c.index, next_slot(c.plan, previous, started, std::nullopt, random_bits()));
-    }
+  if (!may_run(c, cl, forced_slot, started)) {
     co_return;
   }
   auto outcome = co_await drive(c, cl, mode, cycle_deadline(c));
@@ -92,6 +67,46 @@ awaitable<void> basic_runtime<Clock>::scheduled_cycle(std::shared_ptr<collection
     co_return;
   }
   after_cycle(c.index, *outcome, started);
+}
+
+template <class Clock>
+void basic_runtime<Clock>::record_limit_skips(collection_runtime& c, cluster_runtime<Clock>& cl,
+                                              wall_time started) {
+  // "delayed, not skipped": the cycle runs for its own slot, late; slots that came due while it
+  // waited for a job slot are counted as skipped{limit} (slots that were due before its own due
+  // time, e.g. during a startup spread, are simply collapsed into it).
+  const wall_time from = std::max(c.slot->nominal, c.slot->due - c.plan.known_offset());
+  const int limit_skips = count_passed(c.plan, from, started);
+  for (int i = 0; i < limit_skips; ++i) {
+    record_skip(c.state, skip_reason::limit);
+  }
+  if (limit_skips > 0) {
+    log_skip(*cl.cfg, *c.cfg, skip_reason::limit, limit_skips);
+  }
+}
+
+template <class Clock>
+bool basic_runtime<Clock>::may_run(collection_runtime& c, cluster_runtime<Clock>& cl,
+                                   bool forced_slot, wall_time started) {
+  if (c.retired_config) {
+    return false;  // removed by a reload while it waited for a job slot
+  }
+  if (clusters_[c.cluster].get() != &cl) {
+    // A reload replaced the cluster (endpoint, TLS, token source) while this cycle waited for
+    // a job slot: run the slot again at once through the new connection.
+    if (!once_ && c.slot) {
+      enqueue(c.index, due_slot{c.slot->nominal, wall_now()});
+    }
+    return false;
+  }
+  if (!forced_slot && blocked(c.index, false)) {
+    if (!once_) {
+      const wall_time previous = c.slot ? c.slot->nominal : started;
+      enqueue(c.index, next_slot(c.plan, previous, started, std::nullopt, random_bits()));
+    }
+    return false;
+  }
+  return true;
 }
 
 template <class Clock>

@@ -66,6 +66,17 @@ log_fields collection_fields(const config::cluster& cl, const config::collection
   return f;
 }
 
+namespace {
+
+template <class Duration>
+void add_duration(log_fields& f, const std::optional<Duration>& d) {
+  if (d) {
+    f.add("duration", format_ms(std::chrono::duration_cast<std::chrono::milliseconds>(*d)));
+  }
+}
+
+}  // namespace
+
 void log_cycle_event(const config::cluster& cl, const config::collection& c, const cycle_event& e) {
   log_fields f = collection_fields(cl, c);
   std::visit(
@@ -99,16 +110,12 @@ void log_cycle_event(const config::cluster& cl, const config::collection& c, con
           log_event(log_level_t::info, "job moving again", f);
         } else if constexpr (std::is_same_v<T, events::completed>) {
           add_job(f, ev.job);
-          if (ev.duration) {
-            f.add("duration", format_ms(*ev.duration));
-          }
+          add_duration(f, ev.duration);
           log_event(log_level_t::info, "refresh completed", f);
         } else if constexpr (std::is_same_v<T, events::failed>) {
           add_job(f, ev.job);
           f.add("reason", ev.reason);  // verbatim
-          if (ev.duration) {
-            f.add("duration", format_ms(*ev.duration));
-          }
+          add_duration(f, ev.duration);
           log_event(log_level_t::error, "refresh failed", f);
         } else if constexpr (std::is_same_v<T, events::job_lost>) {
           f.job_id = ev.id.value;

@@ -2,8 +2,8 @@
 #include <refreshd/runtime/runtime_mock.hpp>
 
 #include "runtime_cycle.hpp"
-#include "runtime_impl.hpp"
 #include "runtime_reload.hpp"
+#include "runtime_startup.hpp"
 
 namespace refreshd::daemon {
 

@@ -6,6 +6,7 @@ import sys
 import tempfile
 
 CHECK = pathlib.Path(__file__).with_name("check_layout.py")
+SIZES = pathlib.Path(__file__).with_name("check_sizes.py")
 
 
 def write(root, rel, text):
@@ -14,8 +15,8 @@ def write(root, rel, text):
     p.write_text(text)
 
 
-def run(root):
-    r = subprocess.run([sys.executable, str(CHECK), str(root)], capture_output=True, text=True)
+def run(root, check=CHECK):
+    r = subprocess.run([sys.executable, str(check), str(root)], capture_output=True, text=True)
     return r.returncode, r.stdout
 
 
@@ -54,6 +55,22 @@ def main():
             if code == 0 or expect not in out:
                 failures.append(f"{name}: not found (exit {code}):\n{out}")
             (root / rel).unlink()
+        # The size check: a 61-line function and a 401-line file are found, a 60-line one is not.
+        body = "".join(f"  x += {i};\n" for i in range(58))
+        write(root, "runtime/src/ok.cpp", "int ok(int x) {\n" + body + "}\n")
+        code, out = run(root, SIZES)
+        if code != 0:
+            failures.append(f"a 60-line function fails the size check:\n{out}")
+        write(root, "runtime/src/long.cpp",
+              "struct s {\n  int f(int x) const {\n" + body + "    return x;\n  }\n};\n")
+        code, out = run(root, SIZES)
+        if code == 0 or "function f has 61 lines" not in out:
+            failures.append(f"a 61-line member function is not found:\n{out}")
+        (root / "runtime/src/long.cpp").unlink()
+        write(root, "http/src/big.hpp", "// x\n" * 401)
+        code, out = run(root, SIZES)
+        if code == 0 or "401 lines" not in out:
+            failures.append(f"a 401-line file is not found:\n{out}")
     for f in failures:
         print(f)
     print(f"check_layout_test: {len(failures)} failure(s)")

@@ -28,6 +28,7 @@
 #include <refreshd/cycle/collection.hpp>
 #include <refreshd/cycle/collection_state.hpp>
 #include <refreshd/cycle/cycle.hpp>
+#include <refreshd/cycle/reload_plan.hpp>
 #include <refreshd/cycle/slot_plan.hpp>
 #include <refreshd/cycle/startup.hpp>
 #include <refreshd/net/asio.hpp>
@@ -250,7 +251,7 @@ class basic_runtime : public std::enable_shared_from_this<basic_runtime<Clock>> 
   /// The spreading of docs/DAEMON.md "Startup reconciliation" for one cluster, from `from`.
   run_spreader spreader(std::size_t cluster, wall_time from) const;
 
-  // runtime_impl.hpp: startup and the loop
+  // runtime_startup.hpp (construction, startup) and runtime_loop.hpp (the loop)
   /// Startup reconciliation of these collections (all at start, the added ones after a reload),
   /// per cluster with startup_concurrency workers; ready() once the first round is done.
   void reconcile_collections(const std::vector<std::size_t>& indices);
@@ -274,6 +275,12 @@ class basic_runtime : public std::enable_shared_from_this<basic_runtime<Clock>> 
   awaitable<void> scheduled_cycle(std::shared_ptr<collection_runtime> c, cycle_mode mode,
                                   bool forced_slot);
   void release_retired(collection_runtime& c, cluster_runtime<Clock>& cl);
+  /// Slots that came due while the cycle waited for a job slot: skipped{limit}.
+  void record_limit_skips(collection_runtime& c, cluster_runtime<Clock>& cl, wall_time started);
+  /// After the job slot was granted: false when the cycle must not run (removed, its cluster
+  /// replaced, or blocked), with what needs rescheduling rescheduled.
+  bool may_run(collection_runtime& c, cluster_runtime<Clock>& cl, bool forced_slot,
+               wall_time started);
   std::optional<steady_time> cycle_deadline(const collection_runtime& c) const;
   awaitable<std::optional<cycle_outcome>> drive(collection_runtime& c, cluster_runtime<Clock>& cl,
                                                 cycle_mode mode,
@@ -281,6 +288,17 @@ class basic_runtime : public std::enable_shared_from_this<basic_runtime<Clock>> 
   awaitable<bool> wait_until(steady_time t);
   void after_cycle(std::size_t index, const cycle_outcome& o, wall_time started);
   void block_cluster(std::size_t cluster, const cycle_outcome& o);
+
+  // runtime_reload.hpp: applying a reload_plan (apply_config)
+  std::vector<std::unique_ptr<cluster_runtime<Clock>>> reload_clusters(
+      const config::config& next, const reload_plan& plan,
+      std::vector<std::unique_ptr<cluster_runtime<Clock>>> fresh,
+      const std::vector<std::string>& tokens, reload_summary& summary);
+  collection_list::storage reload_collections(const config::config& next, reload_plan& plan,
+                                              reload_summary& summary);
+  /// Collections the plan drops: a running one is retired (followed to its job's end).
+  void remove_collections(const reload_plan& plan, reload_summary& summary);
+  void requeue_after_reload(const reload_plan& plan);
 
   // runtime_admin.hpp: the admin trigger
   struct admin_watch {
