@@ -5,7 +5,7 @@
 #include <variant>
 #include <vector>
 
-#include <refreshd/client/refresh_api.hpp>
+#include <refreshd/client/http_refresh_api.hpp>
 #include <refreshd/client/scrub.hpp>
 #include <refreshd/client/wire.hpp>
 

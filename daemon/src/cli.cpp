@@ -18,6 +18,7 @@
 #include <refreshd/cli/connection.hpp>
 #include <refreshd/cli/duration_arg.hpp>
 #include <refreshd/cli/exit_codes.hpp>
+#include <refreshd/client/http_refresh_api.hpp>
 #include <refreshd/config/file_read.hpp>
 #include <refreshd/config/load_config.hpp>
 #include <refreshd/config/version.hpp>

@@ -105,7 +105,7 @@ void config_reloader::start(std::vector<watched_file> named) {
   } else if (fd < 0) {
     log_fields f;
     f.add("error", std::strerror(errno));
-    log_event(log_level_t::warn,
+    log_event(config::log_level::warn,
               "cannot watch the config file (inotify); relying on SIGHUP and the periodic check",
               f);
   } else {
@@ -163,7 +163,7 @@ void config_reloader::add_watches() {
     } else {
       log_fields f;
       f.add("directory", d.string()).add("error", std::strerror(errno));
-      log_event(log_level_t::warn, "cannot watch the config directory", f);
+      log_event(config::log_level::warn, "cannot watch the config directory", f);
     }
   }
 }
@@ -235,7 +235,7 @@ bool config_reloader::reload_once(const std::string& why, std::vector<std::size_
   }
   log_fields f;
   f.add("config", file_.string()).add("trigger", why);
-  log_event(log_level_t::info, "reloading the configuration", f);
+  log_event(config::log_level::info, "reloading the configuration", f);
   hashes_ = std::move(hashes);
   std::optional<std::string> error;
   std::vector<watched_file> named;
@@ -244,12 +244,12 @@ bool config_reloader::reload_once(const std::string& why, std::vector<std::size_
     for (const auto& d : loaded.errors) {
       log_fields g;
       g.add("config", file_.string());
-      log_event(log_level_t::error, "reload: " + config::to_string(d), g);
+      log_event(config::log_level::error, "reload: " + config::to_string(d), g);
     }
     error = std::to_string(loaded.errors.size()) + " error(s) in " + file_.string();
   } else {
     for (const auto& w : loaded.warnings) {
-      log_event(log_level_t::warn, "reload: " + config::to_string(w));
+      log_event(config::log_level::warn, "reload: " + config::to_string(w));
     }
     named = files_named_by(*loaded.value);
     try {
@@ -270,11 +270,12 @@ bool config_reloader::reload_once(const std::string& why, std::vector<std::size_
   }
   add_watches();  // a symlinked file may point into another directory now
   if (ok) {
-    log_event(log_level_t::info, "configuration reloaded", f);
+    log_event(config::log_level::info, "configuration reloaded", f);
   } else {
     ++failures_;
     f.add("error", *error);
-    log_event(log_level_t::error, "reload failed; the previous configuration keeps running", f);
+    log_event(config::log_level::error, "reload failed; the previous configuration keeps running",
+              f);
   }
   if (hooks_.result) {
     hooks_.result(ok);

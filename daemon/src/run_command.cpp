@@ -93,7 +93,7 @@ std::shared_ptr<const config::config> load(const run_options& o) {
   auto cfg = std::make_shared<const config::config>(std::move(*loaded.value));
   setup_logging(logging_for(o, *cfg));
   for (const auto& w : loaded.warnings) {
-    log_event(log_level_t::warn, config::to_string(w));
+    log_event(config::log_level::warn, config::to_string(w));
   }
   return cfg;
 }
@@ -124,7 +124,7 @@ class shutdown_control {
     log_fields f;
     f.add("signal", sig == SIGINT ? "SIGINT" : "SIGTERM");
     f.add("drain_deadline", format_ms(deadline_));
-    log_event(log_level_t::info, "shutting down: scheduling stopped, draining requests", f);
+    log_event(config::log_level::info, "shutting down: scheduling stopped, draining requests", f);
     if (on_shutdown) {
       on_shutdown();
     }
@@ -134,9 +134,10 @@ class shutdown_control {
       if (!ec && rt_.active() > 0) {
         log_fields g;
         g.add_number("abandoned", static_cast<std::int64_t>(rt_.active()));
-        log_event(log_level_t::warn, "drain deadline passed; abandoning requests in flight", g);
+        log_event(config::log_level::warn, "drain deadline passed; abandoning requests in flight",
+                  g);
       }
-      log_event(log_level_t::info, "stopped; running jobs keep running on the server");
+      log_event(config::log_level::info, "stopped; running jobs keep running on the server");
       ioc_.stop();
     });
   }
@@ -204,13 +205,13 @@ std::shared_ptr<config_reloader> start_reloader(net::io_context& ioc,
     f.add_number("unchanged", static_cast<std::int64_t>(s.unchanged));
     f.add_number("clusters_replaced", static_cast<std::int64_t>(s.clusters_replaced));
     f.add_number("tokens_changed", static_cast<std::int64_t>(s.tokens_changed));
-    log_event(log_level_t::info, "reload applied", f);
+    log_event(config::log_level::info, "reload applied", f);
     if (!tls_kept) {
       s.needs_restart.push_back(std::string("listen_tls: ") +
                                 (http.is_tls() ? "removed" : "added") + " (kept until a restart)");
     }
     for (const auto& line : s.needs_restart) {
-      log_event(log_level_t::warn, "reload: needs a restart to apply: " + line);
+      log_event(config::log_level::warn, "reload: needs a restart to apply: " + line);
     }
     return std::nullopt;
   };
@@ -355,7 +356,7 @@ int run_command(const run_options& o) {
   log_fields f;
   f.add("config", cfg->file).add("mode", o.once ? "once" : "daemon");
   f.add_number("collections", static_cast<std::int64_t>(rt->collections().size()));
-  log_event(log_level_t::info, "milvus-refreshd starting", f);
+  log_event(config::log_level::info, "milvus-refreshd starting", f);
   const int rc = o.once ? run_once(ioc, rt, o) : run_daemon(ioc, rt, o, *hangups);
   // Coroutines abandoned at the drain deadline hold the runtime; they go with the io_context.
   rt.reset();

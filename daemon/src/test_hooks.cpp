@@ -27,7 +27,7 @@ awaitable<void> pause_loop_after(std::chrono::milliseconds after, std::weak_ptr<
     co_return;
   }
   rt->pause_loop_for_test(true);
-  log_event(log_level_t::warn, "test hook: scheduler loop paused");
+  log_event(config::log_level::warn, "test hook: scheduler loop paused");
 }
 
 awaitable<void> jump_after(std::chrono::milliseconds after, std::chrono::milliseconds step) {
@@ -40,7 +40,7 @@ awaitable<void> jump_after(std::chrono::milliseconds after, std::chrono::millise
   real_clock::wall_offset_for_test += step;
   log_fields f;
   f.add("step", (step.count() < 0 ? "-" : "+") + format_ms(step.count() < 0 ? -step : step));
-  log_event(log_level_t::warn, "test hook: wall clock stepped", f);
+  log_event(config::log_level::warn, "test hook: wall clock stepped", f);
 }
 
 }  // namespace
@@ -65,7 +65,7 @@ void arm_clock_jump_hook(net::io_context& ioc) {
   step = negative ? -step : step;
   log_fields f;
   f.add("after", format_ms(after)).add("step", std::string(v.substr(colon + 1)));
-  log_event(log_level_t::warn, "test hook armed: the wall clock will step", f);
+  log_event(config::log_level::warn, "test hook armed: the wall clock will step", f);
   net::co_spawn(ioc, jump_after(after, step),
                 [](std::exception_ptr e) { log_task_failure("clock jump hook", e); });
 }
@@ -79,7 +79,7 @@ loop_pause_hook::loop_pause_hook(net::io_context& ioc, std::shared_ptr<runtime> 
   armed_ = true;
   log_fields f;
   f.add("after", format_ms(after));
-  log_event(log_level_t::warn, "test hook armed: the scheduler loop will pause", f);
+  log_event(config::log_level::warn, "test hook armed: the scheduler loop will pause", f);
   net::co_spawn(ioc, pause_loop_after(after, rt),
                 [](std::exception_ptr e) { log_task_failure("loop pause hook", e); });
 }

@@ -79,7 +79,7 @@ awaitable<api_response> basic_http_api<Clock>::async_handle(api_request request)
     f.job_id = result.job->id.value;
   }
   f.add("outcome", result.message);
-  log_event(log_level_t::info, "admin: refresh request answered", f);
+  log_event(config::log_level::info, "admin: refresh request answered", f);
   co_return response;
 }
 
@@ -126,7 +126,7 @@ std::optional<api_response> basic_http_api<Clock>::check_admin(const api_request
   auto refuse = [](int status, std::string_view why) {
     log_fields f;
     f.add_number("status", status).add("error", std::string(why));
-    log_event(log_level_t::warn, "admin: request refused", f);
+    log_event(config::log_level::warn, "admin: request refused", f);
     auto r = json_error(status, why);
     if (status == 401) {
       r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"milvus-refreshd\"");

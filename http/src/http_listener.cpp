@@ -57,7 +57,7 @@ http_listener::http_listener(executor ex, const config::listen_address& at,
   options.on_error = [](std::string_view line) {
     log_fields f;
     f.add("error", std::string(line));
-    log_event(log_level_t::warn, "http server error", f);
+    log_event(config::log_level::warn, "http server error", f);
   };
   const auto endpoint = resolve(ex, at);
   api_ = api;
@@ -135,13 +135,13 @@ std::unique_ptr<http_listener> start_http_listener(executor ex, const std::share
   f.add("tls", tls == nullptr                          ? "disabled"
                : cfg.listen_tls.client_ca_file.empty() ? "enabled"
                                                        : "mutual");
-  log_event(log_level_t::info, "listening on " + listener->url(), f);
+  log_event(config::log_level::info, "listening on " + listener->url(), f);
   if (tls == nullptr && !listener->is_loopback()) {
     log_fields w;
     w.add("listen", config::to_string(cfg.listen));
     w.add("admin", admin ? "enabled" : "disabled");
     w.add("read_auth", read_auth ? "enabled" : "disabled");
-    log_event(log_level_t::warn,
+    log_event(config::log_level::warn,
               "listening on a non-loopback address without TLS: /metrics, /status, /" +
                   std::string(admin ? " and the admin endpoint" : "") +
                   " (and any credentials sent to them) travel in clear text; set listen_tls",

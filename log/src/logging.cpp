@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/formatter.h>
+#include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -172,24 +173,6 @@ spdlog::level::level_enum to_spdlog(config::log_level l) {
   return spdlog::level::off;
 }
 
-spdlog::level::level_enum to_spdlog(log_level_t l) {
-  switch (l) {
-    case log_level_t::trace:
-      return spdlog::level::trace;
-    case log_level_t::debug:
-      return spdlog::level::debug;
-    case log_level_t::info:
-      return spdlog::level::info;
-    case log_level_t::warn:
-      return spdlog::level::warn;
-    case log_level_t::error:
-      return spdlog::level::err;
-    case log_level_t::critical:
-      break;
-  }
-  return spdlog::level::critical;
-}
-
 }  // namespace
 
 bool detect_journal_stream() {
@@ -210,23 +193,30 @@ bool detect_journal_stream() {
          static_cast<unsigned long long>(st.st_ino) == ino;
 }
 
-std::unique_ptr<spdlog::formatter> make_formatter(const logging_options& options) {
-  return std::make_unique<line_formatter>(options);
-}
+namespace {
 
-void setup_logging(const logging_options& options) {
-  auto sink = std::make_shared<spdlog::sinks::stderr_sink_st>();
+void install(const logging_options& options, spdlog::sink_ptr sink) {
   auto logger = std::make_shared<spdlog::logger>("milvus-refreshd", std::move(sink));
-  logger->set_formatter(make_formatter(options));
+  logger->set_formatter(std::make_unique<line_formatter>(options));
   logger->set_level(to_spdlog(options.level));
   logger->flush_on(spdlog::level::trace);
   spdlog::set_default_logger(std::move(logger));
 }
 
-void log_event(log_level_t level, std::string_view msg, const log_fields& f) {
+}  // namespace
+
+void setup_logging(const logging_options& options) {
+  install(options, std::make_shared<spdlog::sinks::stderr_sink_st>());
+}
+
+void setup_logging(const logging_options& options, std::ostream& out) {
+  install(options, std::make_shared<spdlog::sinks::ostream_sink_st>(out));
+}
+
+void log_event(config::log_level level, std::string_view msg, const log_fields& f) {
   auto* logger = spdlog::default_logger_raw();
   const auto lvl = to_spdlog(level);
-  if (!logger->should_log(lvl)) {
+  if (level == config::log_level::off || !logger->should_log(lvl)) {
     return;
   }
   ordered_json j;

@@ -3,6 +3,7 @@
 #include <functional>
 #include <stdexcept>
 
+#include <refreshd/client/http_refresh_api.hpp>
 #include <refreshd/config/file_read.hpp>
 #include <refreshd/runtime/runtime.hpp>
 

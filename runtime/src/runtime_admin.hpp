@@ -95,7 +95,7 @@ awaitable<admin_refresh_result> basic_runtime<Clock>::async_refresh_now(std::siz
     ~unlink() { list.erase(pos); }
   } guard{admin_watches_, it};
   if (!c.running) {
-    log_event(log_level_t::info, "admin: refresh requested",
+    log_event(config::log_level::info, "admin: refresh requested",
               collection_fields(*clusters_[c.cluster]->cfg, *c.cfg));
     // A slot of its own at "now": slots that pass while it waits or runs are counted as
     // skipped like for any cycle, and the next regular slot follows it.

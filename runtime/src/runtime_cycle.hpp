@@ -62,7 +62,7 @@ awaitable<void> basic_runtime<Clock>::scheduled_cycle(std::shared_ptr<collection
     co_return;  // abandoned at shutdown: the job (if any) keeps running on the server
   }
   if (c.retired_config) {
-    log_event(log_level_t::info, "removed collection: its last job was followed to its end",
+    log_event(config::log_level::info, "removed collection: its last job was followed to its end",
               collection_fields(*cl.cfg, *c.cfg));
     co_return;
   }
@@ -246,7 +246,7 @@ void basic_runtime<Clock>::block_cluster(std::size_t cluster, const cycle_outcom
           cl.connection.set_token(std::move(token));
         }
         f.add("token", config::describe(cl.cfg->token));
-        log_event(log_level_t::warn, "authentication failed; the token changed, retrying", f);
+        log_event(config::log_level::warn, "authentication failed; the token changed, retrying", f);
         if (cl.block) {
           unblock_cluster(cluster);
         }
@@ -264,7 +264,7 @@ void basic_runtime<Clock>::block_cluster(std::size_t cluster, const cycle_outcom
         std::chrono::duration_cast<std::chrono::milliseconds>(*o.not_before - Clock::now());
     f.add("retry_in", format_ms(wait));
   }
-  log_event(log_level_t::error, "cluster blocked", f);
+  log_event(config::log_level::error, "cluster blocked", f);
 }
 
 template <class Clock>

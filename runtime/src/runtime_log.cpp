@@ -17,15 +17,15 @@ void add_job(log_fields& f, const job_snapshot& j) {
   f.progress = j.progress;
 }
 
-log_level_t outcome_level(outcome_kind k) {
+config::log_level outcome_level(outcome_kind k) {
   switch (k) {
     case outcome_kind::completed:
     case outcome_kind::idle:
-      return log_level_t::debug;
+      return config::log_level::debug;
     case outcome_kind::gave_up:
-      return log_level_t::warn;
+      return config::log_level::warn;
     default:
-      return log_level_t::error;
+      return config::log_level::error;
   }
 }
 
@@ -88,48 +88,49 @@ void log_cycle_event(const config::cluster& cl, const config::collection& c, con
           if (ev.attempt > 1) {
             f.add_number("attempt", ev.attempt);
           }
-          log_event(log_level_t::info, ev.resend ? "re-triggered refresh" : "triggered refresh", f);
+          log_event(config::log_level::info,
+                    ev.resend ? "re-triggered refresh" : "triggered refresh", f);
         } else if constexpr (std::is_same_v<T, events::adopted>) {
           add_job(f, ev.job);
           f.add("reason", std::string(to_string(ev.reason)));
-          log_event(log_level_t::info, "adopted running job", f);
+          log_event(config::log_level::info, "adopted running job", f);
         } else if constexpr (std::is_same_v<T, events::trigger_lost>) {
           f.job_id = ev.id.value;
           f.add("resend", ev.will_resend ? "true" : "false");
-          log_event(log_level_t::warn, "trigger lost: the server dropped the job", f);
+          log_event(config::log_level::warn, "trigger lost: the server dropped the job", f);
         } else if constexpr (std::is_same_v<T, events::job_progress>) {
           add_job(f, ev.job);
-          log_event(log_level_t::debug, "job progress", f);
+          log_event(config::log_level::debug, "job progress", f);
         } else if constexpr (std::is_same_v<T, events::stuck>) {
           add_job(f, ev.job);
           f.add("why", std::string(to_string(ev.why)));
           f.add("for", format_ms(ev.age));
-          log_event(log_level_t::warn, "job stuck", f);
+          log_event(config::log_level::warn, "job stuck", f);
         } else if constexpr (std::is_same_v<T, events::unstuck>) {
           add_job(f, ev.job);
-          log_event(log_level_t::info, "job moving again", f);
+          log_event(config::log_level::info, "job moving again", f);
         } else if constexpr (std::is_same_v<T, events::completed>) {
           add_job(f, ev.job);
           add_duration(f, ev.duration);
-          log_event(log_level_t::info, "refresh completed", f);
+          log_event(config::log_level::info, "refresh completed", f);
         } else if constexpr (std::is_same_v<T, events::failed>) {
           add_job(f, ev.job);
           f.add("reason", ev.reason);  // verbatim
           add_duration(f, ev.duration);
-          log_event(log_level_t::error, "refresh failed", f);
+          log_event(config::log_level::error, "refresh failed", f);
         } else if constexpr (std::is_same_v<T, events::job_lost>) {
           f.job_id = ev.id.value;
-          log_event(log_level_t::warn, "job vanished from the server", f);
+          log_event(config::log_level::warn, "job vanished from the server", f);
         } else if constexpr (std::is_same_v<T, events::retry_scheduled>) {
           f.add("cause", std::string(to_string(ev.cause)));
           f.add_number("attempt", ev.attempt);
           f.add("in", format_ms(ev.delay));
-          log_event(log_level_t::info, "retry scheduled", f);
+          log_event(config::log_level::info, "retry scheduled", f);
         } else if constexpr (std::is_same_v<T, events::api_failure>) {
           f.add("operation", std::string(client::to_string(ev.op)));
           f.add("class", std::string(client::to_string(ev.error.kind)));
           f.add("error", client::describe_error(ev.error));
-          log_event(log_level_t::warn, "API request failed", f);
+          log_event(config::log_level::warn, "API request failed", f);
         }
       },
       e);
@@ -152,8 +153,8 @@ void log_skip(const config::cluster& cl, const config::collection& c, skip_reaso
   log_fields f = collection_fields(cl, c);
   f.add("reason", std::string(to_string(why)));
   f.add_number("slots", slots);
-  log_event(why == skip_reason::suspended ? log_level_t::debug : log_level_t::info, "slot skipped",
-            f);
+  log_event(why == skip_reason::suspended ? config::log_level::debug : config::log_level::info,
+            "slot skipped", f);
 }
 
 void log_task_failure(const char* what, std::exception_ptr e) {
@@ -165,11 +166,11 @@ void log_task_failure(const char* what, std::exception_ptr e) {
   } catch (const std::exception& x) {
     log_fields f;
     f.add("task", what).add("error", x.what());
-    log_event(log_level_t::critical, "internal error (a bug)", f);
+    log_event(config::log_level::critical, "internal error (a bug)", f);
   } catch (...) {
     log_fields f;
     f.add("task", what);
-    log_event(log_level_t::critical, "internal error (a bug)", f);
+    log_event(config::log_level::critical, "internal error (a bug)", f);
   }
 }
 

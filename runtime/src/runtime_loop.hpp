@@ -180,7 +180,7 @@ void basic_runtime<Clock>::unblock_cluster(std::size_t cluster) {
   auto& cl = *clusters_[cluster];
   log_fields f;
   f.cluster = cl.cfg->name;
-  log_event(log_level_t::info, "cluster answers again", f);
+  log_event(config::log_level::info, "cluster answers again", f);
   cl.block.reset();
   cl.blocked_until.reset();
   cl.prober.reset();
@@ -205,7 +205,7 @@ void basic_runtime<Clock>::on_clock_jump(std::chrono::milliseconds jump) {
   ++clock_jumps_;
   log_fields f;
   f.add("jump", format_ms(jump));
-  log_event(log_level_t::warn, "wall clock jumped; recomputing schedules", f);
+  log_event(config::log_level::warn, "wall clock jumped; recomputing schedules", f);
   const wall_time now = wall_now();
   std::vector<run_spreader> spread;
   for (std::size_t i = 0; i < clusters_.size(); ++i) {

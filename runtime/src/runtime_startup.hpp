@@ -118,7 +118,7 @@ void basic_runtime<Clock>::mark_ready() {
   log_fields f;
   f.add_number("collections", static_cast<std::int64_t>(collections_.size()));
   f.add_number("clusters", static_cast<std::int64_t>(clusters_.size()));
-  log_event(log_level_t::info, "startup reconciliation done; ready", f);
+  log_event(config::log_level::info, "startup reconciliation done; ready", f);
   if (on_ready) {
     on_ready();
   }
@@ -150,7 +150,7 @@ awaitable<void> basic_runtime<Clock>::reconcile(std::size_t index, startup_curso
     }
     co_return;
   }
-  log_event(log_level_t::debug, "startup: listing jobs", collection_fields(*cl.cfg, *c.cfg));
+  log_event(config::log_level::debug, "startup: listing jobs", collection_fields(*cl.cfg, *c.cfg));
   client::list_request request{c.cfg->database, c.cfg->name, daemon_list_records};
   ++cl.users;  // a reload retires (keeps) the cluster until the list is answered
   auto listed = co_await cl.api.async_list(std::move(request));
@@ -187,7 +187,7 @@ awaitable<void> basic_runtime<Clock>::reconcile(std::size_t index, startup_curso
   if (d.what == startup_decision::action::catch_up) {
     log_fields f = collection_fields(*cl.cfg, *c.cfg);
     f.add("slot", format_wall(d.slot.nominal)).add("at", format_wall(d.slot.due));
-    log_event(log_level_t::info, "catch-up run scheduled for a missed slot", f);
+    log_event(config::log_level::info, "catch-up run scheduled for a missed slot", f);
   }
   enqueue(index, d.slot);
 }
@@ -198,7 +198,7 @@ void basic_runtime<Clock>::on_startup_list_error(collection_runtime& c,
   auto& cl = *clusters_[c.cluster];
   log_fields f = collection_fields(*cl.cfg, *c.cfg);
   f.add("class", std::string(client::to_string(e.kind))).add("error", client::describe_error(e));
-  log_event(log_level_t::warn, "startup list failed; scheduling without catch-up", f);
+  log_event(config::log_level::warn, "startup list failed; scheduling without catch-up", f);
   if (e.kind != client::error_class::unsupported &&
       e.kind != client::error_class::unauthenticated) {
     return;

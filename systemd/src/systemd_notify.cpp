@@ -58,7 +58,7 @@ bool send_notification(const std::string& message) {
   // r == 0: $NOTIFY_SOCKET vanished from the environment; r < 0: -errno.
   log_fields f;
   f.add("error", r == 0 ? std::string("NOTIFY_SOCKET is not set") : std::strerror(-r));
-  log_event(warned ? log_level_t::debug : log_level_t::warn, "sd_notify failed", f);
+  log_event(warned ? config::log_level::debug : config::log_level::warn, "sd_notify failed", f);
   warned = true;
   return false;
 }

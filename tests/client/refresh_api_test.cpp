@@ -19,7 +19,7 @@
 #include <boost/beast/http/write.hpp>
 #include <gtest/gtest.h>
 
-#include <refreshd/client/refresh_api.hpp>
+#include <refreshd/client/http_refresh_api.hpp>
 #include <refreshd/net/asio.hpp>
 
 namespace refreshd::client {

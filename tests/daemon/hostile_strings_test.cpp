@@ -9,7 +9,6 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-#include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
 #include <refreshd/cli/api_commands.hpp>
@@ -95,11 +94,8 @@ class HostileStrings : public ::testing::Test {
     logging_options o;
     o.format = format;
     std::ostringstream out;
-    auto sink = std::make_shared<spdlog::sinks::ostream_sink_st>(out);
-    sink->set_formatter(make_formatter(o));
-    auto logger = std::make_shared<spdlog::logger>("hostile", sink);
     auto previous = spdlog::default_logger();
-    spdlog::set_default_logger(logger);
+    setup_logging(o, out);
     log_fields f;
     f.cluster = hostile;
     f.database = hostile;
@@ -107,7 +103,7 @@ class HostileStrings : public ::testing::Test {
     f.job_id = 1;
     f.state = hostile;
     f.add("reason", hostile);
-    log_event(log_level_t::error, "job failed: " + hostile, f);
+    log_event(config::log_level::error, "job failed: " + hostile, f);
     spdlog::warn("reload: unknown key {}", hostile);
     spdlog::set_default_logger(previous);
     return out.str();

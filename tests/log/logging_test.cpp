@@ -4,7 +4,6 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-#include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
 #include <refreshd/log/logging.hpp>
@@ -18,12 +17,9 @@ class Logging : public ::testing::Test {
     logging_options o;
     o.format = format;
     o.journald = journald;
-    auto sink = std::make_shared<spdlog::sinks::ostream_sink_st>(out_);
-    sink->set_formatter(make_formatter(o));
-    auto logger = std::make_shared<spdlog::logger>("test", sink);
-    logger->set_level(spdlog::level::debug);
+    o.level = config::log_level::debug;
     previous_ = spdlog::default_logger();
-    spdlog::set_default_logger(logger);
+    setup_logging(o, out_);
   }
   void TearDown() override {
     if (previous_) {
@@ -51,7 +47,7 @@ TEST_F(Logging, JsonLineIsOneObjectWithTheDocumentedKeys) {
   use(config::log_format::json);
   auto f = job_fields();
   f.add("reason", "no files found in \"s3://bucket/x/\"\nsecond line");
-  log_event(log_level_t::error, "job failed", f);
+  log_event(config::log_level::error, "job failed", f);
   const auto text = line();
   ASSERT_EQ(text.back(), '\n');
   EXPECT_EQ(text.find('\n'), text.size() - 1) << "one line";
@@ -82,7 +78,7 @@ TEST_F(Logging, InvalidUtf8FromAServerDoesNotBreakJson) {
   use(config::log_format::json);
   log_fields f;
   f.add("error", std::string("bad \xff byte"));
-  log_event(log_level_t::warn, "list failed", f);
+  log_event(config::log_level::warn, "list failed", f);
   auto j = nlohmann::json::parse(line(), nullptr, false);
   EXPECT_FALSE(j.is_discarded()) << line();
 }
@@ -91,7 +87,7 @@ TEST_F(Logging, TextLineHasTimeLevelMessageAndQuotedFields) {
   use(config::log_format::text);
   auto f = job_fields();
   f.add("reason", "no files found");
-  log_event(log_level_t::info, "job failed", f);
+  log_event(config::log_level::info, "job failed", f);
   EXPECT_TRUE(std::regex_match(
       line(), std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z info job failed cluster=prod )"
                          R"(database=default collection=ext_books job_id=449503829274509311 )"
@@ -103,14 +99,14 @@ TEST_F(Logging, JournaldTextLinesCarryPriorityInsteadOfTime) {
   use(config::log_format::text, true);
   log_fields f;
   f.cluster = "prod";
-  log_event(log_level_t::warn, "rate limited", f);
+  log_event(config::log_level::warn, "rate limited", f);
   EXPECT_EQ(line(), "<4>rate limited cluster=prod\n");
 }
 
 TEST_F(Logging, FieldsBelowTheLevelAreNotFormatted) {
   use(config::log_format::text);
   spdlog::default_logger()->set_level(spdlog::level::info);
-  log_event(log_level_t::debug, "describe", job_fields());
+  log_event(config::log_level::debug, "describe", job_fields());
   EXPECT_EQ(line(), "");
 }
 

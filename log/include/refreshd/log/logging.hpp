@@ -13,6 +13,7 @@
 // passed to these functions; callers log job snapshots and scrubbed API errors only.
 
 #include <cstdint>
+#include <iosfwd>
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,10 +22,6 @@
 #include <vector>
 
 #include <refreshd/config/config.hpp>
-
-namespace spdlog {
-class formatter;
-}
 
 namespace refreshd::daemon {
 
@@ -43,8 +40,9 @@ bool detect_journal_stream();
 /// logger (replacing any previous one), at options.level.
 void setup_logging(const logging_options& options);
 
-/// The line formatter (tests put it on an ostream sink).
-std::unique_ptr<spdlog::formatter> make_formatter(const logging_options& options);
+/// setup_logging writing to `out` instead of stderr (tests read the lines). `out` must outlive
+/// the logger (the next setup_logging replaces it).
+void setup_logging(const logging_options& options, std::ostream& out);
 
 /// Structured fields of one line, in output order. Absent optionals are omitted. The fields own
 /// their text: a log_fields may be built before a co_await and written after it, when a reload
@@ -71,10 +69,9 @@ struct log_fields {
   }
 };
 
-enum class log_level_t { trace, debug, info, warn, error, critical };
-
 /// Writes one structured line through spdlog's default logger.
-void log_event(log_level_t level, std::string_view msg, const log_fields& fields = {});
+/// A level of `off` writes nothing.
+void log_event(config::log_level level, std::string_view msg, const log_fields& fields = {});
 
 /// The text form of one structured payload (used by the formatter; exposed for tests):
 /// "msg key=value ..." where values that are empty or hold a space, '"', '=', '\', a control,

@@ -170,7 +170,7 @@ void basic_systemd_notifier<Clock>::start() {
       options_.watchdog
           ? format_ms(std::chrono::duration_cast<std::chrono::milliseconds>(*options_.watchdog / 2))
           : std::string("off"));
-  log_event(log_level_t::info, "systemd notification socket found", f);
+  log_event(config::log_level::info, "systemd notification socket found", f);
   if (options_.watchdog && options_.watchdog->count() > 0) {
     spawn(watchdog_loop(), "watchdog loop");
   }
