@@ -1,4 +1,6 @@
-#include <ctime>
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
 #include <iomanip>
 #include <ostream>
 #include <sstream>
@@ -7,6 +9,8 @@
 
 #include <refreshd/cli/render.hpp>
 #include <refreshd/config/safe_text.hpp>
+#include <refreshd/schedule/duration.hpp>
+#include <refreshd/schedule/zone.hpp>
 
 namespace refreshd::daemon {
 
@@ -14,36 +18,12 @@ std::string format_epoch_ms(std::int64_t ms) {
   if (ms <= 0) {
     return {};
   }
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[40];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::ostringstream s;
-  s << buf << '.' << std::setw(3) << std::setfill('0') << (ms % 1000) << 'Z';
-  return s.str();
+  return schedule::format_utc(
+      std::chrono::sys_time<std::chrono::milliseconds>(std::chrono::milliseconds(ms)));
 }
 
 std::string format_duration_ms(std::int64_t ms) {
-  if (ms < 0) {
-    ms = 0;
-  }
-  std::ostringstream s;
-  if (ms < 1000) {
-    s << ms << "ms";
-  } else if (ms < 60'000) {
-    s << std::fixed << std::setprecision(1) << static_cast<double>(ms) / 1000.0 << 's';
-  } else {
-    auto total = ms / 1000;
-    auto h = total / 3600;
-    auto m = (total % 3600) / 60;
-    auto sec = total % 60;
-    if (h > 0) {
-      s << h << 'h' << std::setw(2) << std::setfill('0');
-    }
-    s << m << 'm' << std::setw(2) << std::setfill('0') << sec << 's';
-  }
-  return s.str();
+  return schedule::format_duration(std::chrono::milliseconds(std::max<std::int64_t>(ms, 0)));
 }
 
 namespace {

@@ -96,20 +96,6 @@ endpoint parse_endpoint(std::string_view url) {
   return ep;
 }
 
-std::string format_duration(std::chrono::milliseconds d) {
-  const auto ms = d.count();
-  if (ms % 60000 == 0 && ms != 0) {
-    return fmt::format("{}m", ms / 60000);
-  }
-  if (ms % 1000 == 0 && ms != 0) {
-    return fmt::format("{}s", ms / 1000);
-  }
-  if (ms > 1000) {
-    return fmt::format("{:.1f}s", static_cast<double>(ms) / 1000.0);
-  }
-  return fmt::format("{}ms", ms);
-}
-
 bool has_line_break(std::string_view s) noexcept {
   return s.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
 }

@@ -21,9 +21,6 @@ struct endpoint {
 /// never repeats userinfo.
 endpoint parse_endpoint(std::string_view url);
 
-/// "200ms", "5s", "1.5s", "2m".
-std::string format_duration(std::chrono::milliseconds d);
-
 /// True when `s` holds CR, LF or NUL (header injection).
 bool has_line_break(std::string_view s) noexcept;
 

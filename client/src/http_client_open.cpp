@@ -5,6 +5,8 @@
 #include <boost/beast/http/error.hpp>
 #include <fmt/format.h>
 
+#include <refreshd/schedule/duration.hpp>
+
 #include "http_client_impl.hpp"
 
 namespace refreshd::client {
@@ -176,7 +178,7 @@ transport_error http_client::impl::fail(phase p, const detail::error_code& ec, c
   } else if (detail::is_timeout(ec)) {
     err.timed_out = true;
     err.message = fmt::format("{} {} timed out after {}", text.action, endpoint_.authority,
-                              detail::format_duration(b.limit));
+                              schedule::format_duration(b.limit));
   } else if (detail::is_too_large(ec)) {
     err.too_large = true;
     if (ec == http::error::body_limit) {
@@ -205,7 +207,7 @@ transport_error http_client::impl::deadline_error(phase p, const request_state& 
   return transport_error{
       transport_stage::deadline,
       fmt::format("request to {} timed out after {} (request_timeout) while {}",
-                  endpoint_.authority, detail::format_duration(options_.request_timeout),
+                  endpoint_.authority, schedule::format_duration(options_.request_timeout),
                   text_of(p).during),
       st.maybe_sent, true, false};
 }

@@ -5,6 +5,14 @@
 
 namespace refreshd::daemon {
 
+std::string collection_key(std::string_view cluster, std::string_view database,
+                           std::string_view name) {
+  std::string k;
+  k.reserve(cluster.size() + database.size() + name.size() + 2);
+  k.append(cluster).append(1, '\0').append(database).append(1, '\0').append(name);
+  return k;
+}
+
 void api_counters::add(client::operation op, std::string_view result) {
   for (auto& e : entries) {
     if (e.op == op && e.result == result) {

@@ -1,3 +1,6 @@
+#include <algorithm>
+#include <cstdint>
+
 #include <refreshd/cycle/collection_state.hpp>
 
 namespace refreshd::daemon {
@@ -185,16 +188,17 @@ void apply(collection_state& s, const cycle_outcome& o) {
   }
 }
 
-void record_skip(collection_state& s, skip_reason r) {
+void record_skip(collection_state& s, skip_reason r, int slots) {
+  const auto n = static_cast<std::uint64_t>(std::max(slots, 0));
   switch (r) {
     case skip_reason::already_running:
-      ++s.counters.skipped.already_running;
+      s.counters.skipped.already_running += n;
       break;
     case skip_reason::suspended:
-      ++s.counters.skipped.suspended;
+      s.counters.skipped.suspended += n;
       break;
     case skip_reason::limit:
-      ++s.counters.skipped.limit;
+      s.counters.skipped.limit += n;
       break;
   }
 }

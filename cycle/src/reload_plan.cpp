@@ -1,8 +1,9 @@
 // The reload comparison (reload_plan.hpp).
+#include <functional>
 #include <map>
-#include <string_view>
-#include <tuple>
+#include <string>
 
+#include <refreshd/cycle/collection.hpp>
 #include <refreshd/cycle/reload_plan.hpp>
 
 namespace refreshd::daemon {
@@ -22,8 +23,6 @@ bool same_plan(const config::collection& a, const config::collection& b) {
          x.jitter_mode == y.jitter_mode && x.catch_up == y.catch_up &&
          x.starting_deadline == y.starting_deadline;
 }
-
-using collection_key = std::tuple<std::string_view, std::string_view, std::string_view>;
 
 void plan_clusters(const config::config& old, const config::config& next,
                    const std::vector<std::size_t>& old_ca, const std::vector<std::size_t>& next_ca,
@@ -56,10 +55,10 @@ void plan_clusters(const config::config& old, const config::config& next,
 
 void plan_collections(const config::config& old, const config::config& next, reload_plan& plan) {
   std::vector<const config::collection*> old_collections;
-  std::map<collection_key, std::size_t> old_by_key;
+  std::map<std::string, std::size_t, std::less<>> old_by_key;
   for (const auto& cl : old.clusters) {
     for (const auto& c : cl.collections) {
-      old_by_key.emplace(collection_key{cl.name, c.database, c.name}, old_collections.size());
+      old_by_key.emplace(collection_key(cl.name, c.database, c.name), old_collections.size());
       old_collections.push_back(&c);
     }
   }
@@ -71,7 +70,7 @@ void plan_collections(const config::config& old, const config::config& next, rel
       collection_change p;
       p.cluster = ci;
       p.cfg = &col;
-      const auto it = old_by_key.find(collection_key{nc.name, col.database, col.name});
+      const auto it = old_by_key.find(collection_key(nc.name, col.database, col.name));
       if (it == old_by_key.end()) {
         p.plan = make_slot_plan(nc.name, col);
         p.queue = collection_change::queueing::reconcile;

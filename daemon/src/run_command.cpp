@@ -7,7 +7,6 @@
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <fmt/format.h>
@@ -123,7 +122,7 @@ class shutdown_control {
     signals_.clear();  // back to SIG_DFL: a second signal terminates the process at once
     log_fields f;
     f.add("signal", sig == SIGINT ? "SIGINT" : "SIGTERM");
-    f.add("drain_deadline", format_ms(deadline_));
+    f.add("drain_deadline", schedule::format_duration(deadline_));
     log_event(config::log_level::info, "shutting down: scheduling stopped, draining requests", f);
     if (on_shutdown) {
       on_shutdown();
@@ -155,18 +154,18 @@ class shutdown_control {
 /// new clusters and reports to systemd and the metrics.
 std::shared_ptr<config_reloader> start_reloader(net::io_context& ioc,
                                                 const std::shared_ptr<runtime>& rt,
-                                                const run_options& o, metrics& scraper,
+                                                const run_options& o, runtime_metrics& metrics,
                                                 http_listener& http,
                                                 const std::shared_ptr<systemd_notifier>& notifier) {
   config_reloader::hooks h;
   h.can_apply = [rt] { return rt->can_apply_config(); };
   h.reloading = [notifier] { notifier->reloading(); };
   h.reloaded = [notifier](bool applied) { notifier->reloaded(applied); };
-  h.result = [&scraper](bool ok) {
-    scraper.set_reload_result(
+  h.result = [&metrics](bool ok) {
+    metrics.set_reload_result(
         ok, std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now()));
   };
-  h.apply = [rt, &o, &scraper,
+  h.apply = [rt, &o, &metrics,
              &http](std::shared_ptr<const config::config> next) -> std::optional<std::string> {
     std::optional<config::secret_string> admin;
     std::shared_ptr<read_credentials> read_auth;
@@ -197,7 +196,7 @@ std::shared_ptr<config_reloader> start_reloader(net::io_context& ioc,
       http.set_tls_context(std::move(tls));
     }
     setup_logging(logging_for(o, *next));
-    scraper.attach();
+    metrics.attach();
     log_fields f;
     f.add_number("added", static_cast<std::int64_t>(s.added));
     f.add_number("removed", static_cast<std::int64_t>(s.removed));
@@ -221,16 +220,27 @@ std::shared_ptr<config_reloader> start_reloader(net::io_context& ioc,
   return reloader;
 }
 
+/// Turns every SIGHUP into a reload request until the signal set is cancelled (shutdown).
+awaitable<void> watch_hangups(net::signal_set& hangups, std::shared_ptr<config_reloader> reloader) {
+  for (;;) {
+    auto [ec, sig] = co_await hangups.async_wait(use_nothrow);
+    if (ec) {
+      co_return;
+    }
+    reloader->request("SIGHUP", true);
+  }
+}
+
 int run_daemon(net::io_context& ioc, const std::shared_ptr<runtime>& rt, const run_options& o,
                net::signal_set& hangups) {
   shutdown_control control(ioc, *rt, o.drain_timeout);
   // The HTTP endpoints (docs/HTTP.md); a listen failure is a startup error (exit 2).
   // The metrics (docs/METRICS.md) are scraped through /metrics.
-  auto scraper = std::make_shared<metrics>(*rt);
-  scraper->attach();
+  auto metrics = std::make_shared<runtime_metrics>(*rt);
+  metrics->attach();
   std::unique_ptr<http_listener> http;
   try {
-    http = start_http_listener(ioc.get_executor(), rt, [scraper] { return scraper->scrape(); });
+    http = start_http_listener(ioc.get_executor(), rt, [metrics] { return metrics->scrape(); });
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << '\n';
     return exit_usage;
@@ -240,37 +250,18 @@ int run_daemon(net::io_context& ioc, const std::shared_ptr<runtime>& rt, const r
   auto notifier =
       systemd_notifier::create(ioc.get_executor(), rt, notify_options_from_environment());
   notifier->start();
-  control.on_shutdown = [notifier] { notifier->stopping(); };
   loop_pause_hook pause_hook(ioc, rt);
   arm_clock_jump_hook(ioc);
-  // The first signal also stops accepting HTTP connections (the drain deadline still holds).
-  control.on_shutdown = [next = std::move(control.on_shutdown), server = http.get()] {
-    server->stop();
-    if (next) {
-      next();
-    }
-  };
-  // Live reload (docs/DAEMON.md "Reload", docs/DAEMON.md "Reload"): SIGHUP, inotify, a periodic
-  // check.
-  auto reloader = start_reloader(ioc, rt, o, *scraper, *http, notifier);
-  net::co_spawn(
-      ioc,
-      [&hangups, reloader]() -> awaitable<void> {
-        for (;;) {
-          auto [ec, sig] = co_await hangups.async_wait(use_nothrow);
-          if (ec) {
-            co_return;
-          }
-          reloader->request("SIGHUP", true);
-        }
-      },
-      net::detached);
-  control.on_shutdown = [next = std::move(control.on_shutdown), reloader, &hangups] {
+  // Live reload (docs/DAEMON.md "Reload"): SIGHUP, inotify, a periodic check.
+  auto reloader = start_reloader(ioc, rt, o, *metrics, *http, notifier);
+  spawn_task(ioc.get_executor(), watch_hangups(hangups, reloader), "SIGHUP watch", reloader);
+  // The first signal, in this order (docs/DAEMON.md "Shutdown"): tell systemd, stop reloading,
+  // stop accepting HTTP connections; then shutdown_control stops the runtime and drains.
+  control.on_shutdown = [notifier, reloader, &hangups, server = http.get()] {
+    notifier->stopping();
     reloader->stop();
     hangups.cancel();
-    if (next) {
-      next();
-    }
+    server->stop();
   };
   rt->start();
   ioc.run();
@@ -305,7 +296,7 @@ std::string job_duration(const once_result& r) {
   if (!r.outcome.job || !r.outcome.job->start || !r.outcome.job->end) {
     return "-";
   }
-  return format_ms(*r.outcome.job->end - *r.outcome.job->start);
+  return schedule::format_duration(*r.outcome.job->end - *r.outcome.job->start);
 }
 
 }  // namespace

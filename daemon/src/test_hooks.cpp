@@ -5,7 +5,6 @@
 #include <string>
 #include <string_view>
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 
@@ -13,6 +12,7 @@
 #include <refreshd/cli/duration_arg.hpp>
 #include <refreshd/log/logging.hpp>
 #include <refreshd/runtime/runtime_log.hpp>
+#include <refreshd/runtime/spawn.hpp>
 
 namespace refreshd::daemon {
 namespace {
@@ -39,7 +39,8 @@ awaitable<void> jump_after(std::chrono::milliseconds after, std::chrono::millise
   }
   real_clock::wall_offset_for_test += step;
   log_fields f;
-  f.add("step", (step.count() < 0 ? "-" : "+") + format_ms(step.count() < 0 ? -step : step));
+  f.add("step", (step.count() < 0 ? "-" : "+") +
+                    schedule::format_duration(step.count() < 0 ? -step : step));
   log_event(config::log_level::warn, "test hook: wall clock stepped", f);
 }
 
@@ -64,10 +65,9 @@ void arm_clock_jump_hook(net::io_context& ioc) {
   auto step = parse_duration_arg(clock_jump_env, step_text);
   step = negative ? -step : step;
   log_fields f;
-  f.add("after", format_ms(after)).add("step", std::string(v.substr(colon + 1)));
+  f.add("after", schedule::format_duration(after)).add("step", std::string(v.substr(colon + 1)));
   log_event(config::log_level::warn, "test hook armed: the wall clock will step", f);
-  net::co_spawn(ioc, jump_after(after, step),
-                [](std::exception_ptr e) { log_task_failure("clock jump hook", e); });
+  spawn_task(ioc.get_executor(), jump_after(after, step), "clock jump hook", nullptr);
 }
 
 loop_pause_hook::loop_pause_hook(net::io_context& ioc, std::shared_ptr<runtime> rt) {
@@ -78,10 +78,9 @@ loop_pause_hook::loop_pause_hook(net::io_context& ioc, std::shared_ptr<runtime> 
   const auto after = parse_duration_arg(pause_loop_env, value);
   armed_ = true;
   log_fields f;
-  f.add("after", format_ms(after));
+  f.add("after", schedule::format_duration(after));
   log_event(config::log_level::warn, "test hook armed: the scheduler loop will pause", f);
-  net::co_spawn(ioc, pause_loop_after(after, rt),
-                [](std::exception_ptr e) { log_task_failure("loop pause hook", e); });
+  spawn_task(ioc.get_executor(), pause_loop_after(after, rt), "loop pause hook", nullptr);
 }
 
 }  // namespace refreshd::daemon

@@ -14,16 +14,6 @@ namespace refreshd::daemon {
 
 namespace http_detail {
 
-inline std::string collection_key(std::string_view cluster, std::string_view database,
-                                  std::string_view name) {
-  std::string k(cluster);
-  k += '\0';
-  k += database;
-  k += '\0';
-  k += name;
-  return k;
-}
-
 inline api_response text(int status, std::string body) {
   api_response r;
   r.status = status;
@@ -54,9 +44,8 @@ void basic_http_api<Clock>::refresh_index() const {
   const auto cols = rt_->collections();
   for (std::size_t i = 0; i < cols.size(); ++i) {
     const auto& c = cols[i];
-    index_.emplace(http_detail::collection_key(rt_->clusters()[c.cluster]->cfg->name,
-                                               c.cfg->database, c.cfg->name),
-                   i);
+    index_.emplace(
+        collection_key(rt_->clusters()[c.cluster]->cfg->name, c.cfg->database, c.cfg->name), i);
   }
 }
 
@@ -146,7 +135,7 @@ std::optional<api_response> basic_http_api<Clock>::check_admin(const api_request
   if (index_generation_ != rt_->config_generation()) {
     refresh_index();
   }
-  const auto it = index_.find(http_detail::collection_key(a.cluster, a.database, a.collection));
+  const auto it = index_.find(collection_key(a.cluster, a.database, a.collection));
   if (it == index_.end()) {
     return json_error(404, "unknown collection");
   }
@@ -194,7 +183,7 @@ api_response basic_http_api<Clock>::fixed(std::string_view path) const {
       return http_detail::text(503, "scheduler loop has not ticked yet");
     }
     return http_detail::text(
-        503, "scheduler loop stalled: last tick at " + format_wall(*rt.last_tick()));
+        503, "scheduler loop stalled: last tick at " + schedule::format_utc(*rt.last_tick()));
   }
   if (path == "/readyz") {
     if (rt.stopping()) {

@@ -10,7 +10,7 @@ namespace {
 using json = nlohmann::json;
 
 json time_or_null(const std::optional<wall_time>& t) {
-  return t ? json(format_wall(*t)) : json(nullptr);
+  return t ? json(schedule::format_utc(*t)) : json(nullptr);
 }
 
 json job_json(const std::optional<job_snapshot>& j) {
@@ -28,7 +28,7 @@ json job_json(const std::optional<job_snapshot>& j) {
 }
 
 std::string text_or_dash(const std::optional<wall_time>& t) {
-  return t ? format_wall(*t) : std::string("-");
+  return t ? schedule::format_utc(*t) : std::string("-");
 }
 
 bool is_problem(status s) {
@@ -93,7 +93,7 @@ std::string row_html(const status_row& r, wall_time now) {
   out += "<td class=\"reason\">" + html_escape(why);
   if (s.last_failure) {
     out += why.empty() ? "" : "<br>";
-    out += "last failure " + html_escape(format_wall(*s.last_failure));
+    out += "last failure " + html_escape(schedule::format_utc(*s.last_failure));
   }
   out += "</td></tr>\n";
   return out;
@@ -176,7 +176,7 @@ std::string status_page(const status_view& v) {
   out += v.ready ? "ready" : "starting (startup reconciliation in progress)";
   out += " &middot; " + std::to_string(v.rows.size()) + " collections &middot; " +
          std::to_string(running) + " running &middot; " + std::to_string(problems) +
-         " with problems &middot; " + html_escape(format_wall(v.now)) + "</p>\n";
+         " with problems &middot; " + html_escape(schedule::format_utc(v.now)) + "</p>\n";
   out +=
       "<table>\n<tr><th>cluster</th><th>database</th><th>collection</th><th>schedule</th>"
       "<th>status</th><th>job</th><th>last success</th><th>next run</th>"

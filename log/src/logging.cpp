@@ -14,6 +14,7 @@
 
 #include <refreshd/config/safe_text.hpp>
 #include <refreshd/log/logging.hpp>
+#include <refreshd/schedule/zone.hpp>
 
 namespace refreshd::daemon {
 namespace {
@@ -65,11 +66,7 @@ int journald_priority(spdlog::level::level_enum l) {
 }
 
 std::string utc_time(spdlog::log_clock::time_point t) {
-  const auto ms = std::chrono::floor<std::chrono::milliseconds>(t);
-  const auto secs = std::chrono::floor<std::chrono::seconds>(ms);
-  const auto frac = (ms - secs).count();
-  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03}Z",
-                     fmt::gmtime(std::chrono::system_clock::to_time_t(secs)), frac);
+  return schedule::format_utc(std::chrono::floor<std::chrono::milliseconds>(t));
 }
 
 bool needs_quotes(std::string_view v) {
@@ -268,6 +265,23 @@ std::string render_text_fields(std::string_view payload) {
     out += text_value(it.value());
   }
   return out;
+}
+
+void log_task_failure(const char* what, std::exception_ptr e) {
+  if (!e) {
+    return;
+  }
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& x) {
+    log_fields f;
+    f.add("task", what).add("error", x.what());
+    log_event(config::log_level::critical, "internal error (a bug)", f);
+  } catch (...) {
+    log_fields f;
+    f.add("task", what);
+    log_event(config::log_level::critical, "internal error (a bug)", f);
+  }
 }
 
 }  // namespace refreshd::daemon

@@ -47,8 +47,7 @@ void metrics_core::on_cycle_event(const config::cluster& cluster,
     if (!d || d->count() < 0) {
       return;
     }
-    auto& h = impl_->jobs[metrics_detail::collection_key(cluster.name, collection.database,
-                                                         collection.name)];
+    auto& h = impl_->jobs[collection_key(cluster.name, collection.database, collection.name)];
     h.observe(static_cast<double>(d->count()) / 1000.0, job_duration_buckets);
   };
   if (const auto* c = std::get_if<events::completed>(&e)) {

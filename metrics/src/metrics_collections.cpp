@@ -184,14 +184,6 @@ constexpr std::array<client::operation, 3> operations = {
 
 }  // namespace
 
-std::string collection_key(std::string_view cluster, std::string_view database,
-                           std::string_view collection) {
-  std::string k;
-  k.reserve(cluster.size() + database.size() + collection.size() + 2);
-  k.append(cluster).append(1, '\0').append(database).append(1, '\0').append(collection);
-  return k;
-}
-
 void write_collection_families(family_writer& w, const collection_list& cols,
                                const std::vector<metrics_cluster_view>& clusters,
                                const job_histograms& jobs) {

@@ -55,9 +55,6 @@ using job_histograms = std::unordered_map<std::string, job_histogram>;
 /// API latency histograms by cluster name, indexed by client::operation.
 using api_histograms = std::unordered_map<std::string, std::array<api_histogram, 3>>;
 
-std::string collection_key(std::string_view cluster, std::string_view database,
-                           std::string_view collection);
-
 /// Serializes families into `out` in chunks of at most chunk_size series: a family of 80,000
 /// series (status of 10,000 collections) never exists as one MetricFamily, so a scrape leaves
 /// no heap of small allocations behind. Use begin / add... / end, or write() for a small one.

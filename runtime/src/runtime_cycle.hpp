@@ -51,7 +51,11 @@ awaitable<void> basic_runtime<Clock>::scheduled_cycle(std::shared_ptr<collection
   }
   const wall_time started = wall_now();
   if (c.slot && !once_) {
-    record_limit_skips(c, cl, started);
+    // "delayed, not skipped": the cycle runs for its own slot, late; slots that came due while
+    // it waited for a job slot are counted as skipped{limit} (slots that were due before its
+    // own due time, e.g. during a startup spread, are simply collapsed into it).
+    skip_passed_slots(c, cl, skip_reason::limit,
+                      std::max(c.slot->nominal, c.slot->due - c.plan.known_offset()), started);
   }
   if (!may_run(c, cl, forced_slot, started)) {
     co_return;
@@ -70,18 +74,13 @@ awaitable<void> basic_runtime<Clock>::scheduled_cycle(std::shared_ptr<collection
 }
 
 template <class Clock>
-void basic_runtime<Clock>::record_limit_skips(collection_runtime& c, cluster_runtime<Clock>& cl,
-                                              wall_time started) {
-  // "delayed, not skipped": the cycle runs for its own slot, late; slots that came due while it
-  // waited for a job slot are counted as skipped{limit} (slots that were due before its own due
-  // time, e.g. during a startup spread, are simply collapsed into it).
-  const wall_time from = std::max(c.slot->nominal, c.slot->due - c.plan.known_offset());
-  const int limit_skips = count_passed(c.plan, from, started);
-  for (int i = 0; i < limit_skips; ++i) {
-    record_skip(c.state, skip_reason::limit);
-  }
-  if (limit_skips > 0) {
-    log_skip(*cl.cfg, *c.cfg, skip_reason::limit, limit_skips);
+void basic_runtime<Clock>::skip_passed_slots(collection_runtime& c,
+                                             const cluster_runtime<Clock>& cl, skip_reason why,
+                                             wall_time from, wall_time to) {
+  const int passed = count_passed(c.plan, from, to);
+  if (passed > 0) {
+    record_skip(c.state, why, passed);
+    log_skip(*cl.cfg, *c.cfg, why, passed);
   }
 }
 
@@ -214,14 +213,8 @@ void basic_runtime<Clock>::after_cycle(std::size_t index, const cycle_outcome& o
   }
   const wall_time previous = c.slot ? c.slot->nominal : now;
   // Slots that came due while this cycle ran: the collection's own job was running.
-  const wall_time from = std::max(previous, started - c.plan.known_offset());
-  const int passed = count_passed(c.plan, from, now);
-  for (int i = 0; i < passed; ++i) {
-    record_skip(c.state, skip_reason::already_running);
-  }
-  if (passed > 0) {
-    log_skip(*cl.cfg, *c.cfg, skip_reason::already_running, passed);
-  }
+  skip_passed_slots(c, cl, skip_reason::already_running,
+                    std::max(previous, started - c.plan.known_offset()), now);
   due_slot next = next_slot(c.plan, previous, now, c.last_end, random_bits());
   if (o.not_before) {
     const auto wait =
@@ -239,12 +232,7 @@ void basic_runtime<Clock>::block_cluster(std::size_t cluster, const cycle_outcom
   f.cluster = cl.cfg->name;
   if (o.kind == outcome_kind::auth_failed && cl.cfg->token.kind != config::token_kind::literal) {
     try {
-      auto token = config::read_token(cl.cfg->token, config::process_env());
-      if (token != cl.token.reveal()) {
-        cl.token = config::secret_string(token);
-        if (cl.connection.set_token) {
-          cl.connection.set_token(std::move(token));
-        }
+      if (cl.install_token(config::read_token(cl.cfg->token, config::process_env()))) {
         f.add("token", config::describe(cl.cfg->token));
         log_event(config::log_level::warn, "authentication failed; the token changed, retrying", f);
         if (cl.block) {
@@ -262,7 +250,7 @@ void basic_runtime<Clock>::block_cluster(std::size_t cluster, const cycle_outcom
   if (o.not_before) {
     const auto wait =
         std::chrono::duration_cast<std::chrono::milliseconds>(*o.not_before - Clock::now());
-    f.add("retry_in", format_ms(wait));
+    f.add("retry_in", schedule::format_duration(wait));
   }
   log_event(config::log_level::error, "cluster blocked", f);
 }

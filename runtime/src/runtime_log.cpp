@@ -48,16 +48,6 @@ std::string_view outcome_message(outcome_kind k) {
 
 }  // namespace
 
-std::string format_ms(std::chrono::milliseconds d) {
-  return schedule::format_duration(d);
-}
-
-std::string format_wall(wall_time t) {
-  const auto secs = std::chrono::floor<std::chrono::seconds>(t);
-  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03}Z",
-                     fmt::gmtime(std::chrono::system_clock::to_time_t(secs)), (t - secs).count());
-}
-
 log_fields collection_fields(const config::cluster& cl, const config::collection& c) {
   log_fields f;
   f.cluster = cl.name;
@@ -71,7 +61,8 @@ namespace {
 template <class Duration>
 void add_duration(log_fields& f, const std::optional<Duration>& d) {
   if (d) {
-    f.add("duration", format_ms(std::chrono::duration_cast<std::chrono::milliseconds>(*d)));
+    f.add("duration",
+          schedule::format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(*d)));
   }
 }
 
@@ -104,7 +95,7 @@ void log_cycle_event(const config::cluster& cl, const config::collection& c, con
         } else if constexpr (std::is_same_v<T, events::stuck>) {
           add_job(f, ev.job);
           f.add("why", std::string(to_string(ev.why)));
-          f.add("for", format_ms(ev.age));
+          f.add("for", schedule::format_duration(ev.age));
           log_event(config::log_level::warn, "job stuck", f);
         } else if constexpr (std::is_same_v<T, events::unstuck>) {
           add_job(f, ev.job);
@@ -124,7 +115,7 @@ void log_cycle_event(const config::cluster& cl, const config::collection& c, con
         } else if constexpr (std::is_same_v<T, events::retry_scheduled>) {
           f.add("cause", std::string(to_string(ev.cause)));
           f.add_number("attempt", ev.attempt);
-          f.add("in", format_ms(ev.delay));
+          f.add("in", schedule::format_duration(ev.delay));
           log_event(config::log_level::info, "retry scheduled", f);
         } else if constexpr (std::is_same_v<T, events::api_failure>) {
           f.add("operation", std::string(client::to_string(ev.op)));
@@ -155,23 +146,6 @@ void log_skip(const config::cluster& cl, const config::collection& c, skip_reaso
   f.add_number("slots", slots);
   log_event(why == skip_reason::suspended ? config::log_level::debug : config::log_level::info,
             "slot skipped", f);
-}
-
-void log_task_failure(const char* what, std::exception_ptr e) {
-  if (!e) {
-    return;
-  }
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& x) {
-    log_fields f;
-    f.add("task", what).add("error", x.what());
-    log_event(config::log_level::critical, "internal error (a bug)", f);
-  } catch (...) {
-    log_fields f;
-    f.add("task", what);
-    log_event(config::log_level::critical, "internal error (a bug)", f);
-  }
 }
 
 }  // namespace refreshd::daemon

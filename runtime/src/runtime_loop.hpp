@@ -6,23 +6,21 @@
 #include <algorithm>
 #include <exception>
 
-#include <boost/asio/co_spawn.hpp>
-
 #include <refreshd/runtime/runtime.hpp>
 #include <refreshd/runtime/runtime_log.hpp>
+#include <refreshd/runtime/spawn.hpp>
 
 namespace refreshd::daemon {
 
 template <class Clock>
 void basic_runtime<Clock>::spawn(awaitable<void> work, const char* what) {
   ++active_;
-  net::co_spawn(ex_, std::move(work),
-                [self = this->shared_from_this(), what](std::exception_ptr e) {
-                  log_task_failure(what, e);
-                  if (--self->active_ == 0 && self->stopping_ && self->on_drained) {
-                    self->on_drained();
-                  }
-                });
+  auto self = this->shared_from_this();
+  spawn_task(ex_, std::move(work), what, self, [rt = self.get()] {
+    if (--rt->active_ == 0 && rt->stopping_ && rt->on_drained) {
+      rt->on_drained();
+    }
+  });
 }
 
 template <class Clock>
@@ -204,7 +202,7 @@ template <class Clock>
 void basic_runtime<Clock>::on_clock_jump(std::chrono::milliseconds jump) {
   ++clock_jumps_;
   log_fields f;
-  f.add("jump", format_ms(jump));
+  f.add("jump", schedule::format_duration(jump));
   log_event(config::log_level::warn, "wall clock jumped; recomputing schedules", f);
   const wall_time now = wall_now();
   std::vector<run_spreader> spread;

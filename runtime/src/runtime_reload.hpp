@@ -91,12 +91,8 @@ std::vector<std::unique_ptr<cluster_runtime<Clock>>> basic_runtime<Clock>::reloa
     if (cl->slots.capacity() != nc.max_running_jobs) {
       cl->slots.set_capacity(nc.max_running_jobs);
     }
-    if (tokens[i] != cl->token.reveal()) {
+    if (cl->install_token(tokens[i])) {
       ++summary.tokens_changed;
-      cl->token = config::secret_string(tokens[i]);
-      if (cl->connection.set_token) {
-        cl->connection.set_token(tokens[i]);
-      }
       if (cl->block && cl->block->kind == outcome_kind::auth_failed) {
         cl->blocked_until.reset();  // the next due collection probes at once
       }

@@ -186,7 +186,7 @@ awaitable<void> basic_runtime<Clock>::reconcile(std::size_t index, startup_curso
   }
   if (d.what == startup_decision::action::catch_up) {
     log_fields f = collection_fields(*cl.cfg, *c.cfg);
-    f.add("slot", format_wall(d.slot.nominal)).add("at", format_wall(d.slot.due));
+    f.add("slot", schedule::format_utc(d.slot.nominal)).add("at", schedule::format_utc(d.slot.due));
     log_event(config::log_level::info, "catch-up run scheduled for a missed slot", f);
   }
   enqueue(index, d.slot);

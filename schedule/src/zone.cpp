@@ -20,4 +20,8 @@ std::string format_rfc3339(std::chrono::sys_seconds t, const date::time_zone* zo
   return date::format("%FT%T%Ez", date::make_zoned(zone, t));
 }
 
+std::string format_utc(std::chrono::sys_time<std::chrono::milliseconds> t) {
+  return date::format("%FT%TZ", t);
+}
+
 }  // namespace refreshd::schedule

@@ -1,6 +1,6 @@
 // config_reloader: triggers, coalescing, the periodic content check and the invalid-file path,
-// on a real io_context with a real file (short intervals; no sleeping: the io_context runs
-// until a condition holds or a deadline passes).
+// with real files and inotify, on the mock clock: settle times and periodic checks pass when the
+// test advances the clock, never on the wall clock.
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -11,13 +11,16 @@
 #include <spdlog/spdlog.h>
 
 #include <refreshd/config/load_config.hpp>
-#include <refreshd/daemon/config_reload.hpp>
+#include <refreshd/daemon/config_reload_mock.hpp>
+#include <refreshd/runtime/mock_clock.hpp>
 
 namespace refreshd::daemon {
 namespace {
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
+using test::mock_clock;
+using reloader = basic_config_reloader<mock_clock>;
 
 std::string valid(const std::string& schedule) {
   return "version: 1\n"
@@ -34,6 +37,7 @@ std::string valid(const std::string& schedule) {
 class ConfigReloader : public ::testing::Test {
  protected:
   void SetUp() override {
+    mock_clock::reset(std::chrono::system_clock::now());
     previous_ = spdlog::default_logger();
     spdlog::set_default_logger(
         std::make_shared<spdlog::logger>("null", std::make_shared<spdlog::sinks::null_sink_st>()));
@@ -55,7 +59,7 @@ class ConfigReloader : public ::testing::Test {
   }
   void write(const std::string& text) const { std::ofstream(file_, std::ios::trunc) << text; }
   void start(config_reload_options o, std::vector<watched_file> named = {}) {
-    config_reloader::hooks h;
+    reloader::hooks h;
     h.can_apply = [this] { return can_apply_; };
     h.reloading = [this] { events_.push_back("reloading"); };
     h.reloaded = [this](bool ok) { events_.push_back(ok ? "ready" : "ready-failed"); };
@@ -64,7 +68,7 @@ class ConfigReloader : public ::testing::Test {
       applied_.push_back(c->clusters.at(0).collections.at(0).settings.schedule);
       return refuse_;
     };
-    r_ = config_reloader::create(ioc_.get_executor(), file_, std::move(h), o);
+    r_ = reloader::create(ioc_.get_executor(), file_, std::move(h), o);
     r_->start(std::move(named));
   }
   /// Writes `text` to `path` through a rename (as kubelet and cert-manager do), mode 0600.
@@ -100,19 +104,36 @@ class ConfigReloader : public ::testing::Test {
     EXPECT_TRUE(loaded.ok());
     return loaded.ok() ? files_named_by(*loaded.value) : std::vector<watched_file>{};
   }
-  /// Runs the io_context until `pred` holds or `limit` passes.
+  /// Runs what is ready (inotify events included), at most `cap` handlers: an io_context that
+  /// never runs dry (a busy loop) fails the test instead of hanging it.
+  static constexpr std::size_t cap = 10000;
+  std::size_t poll_bounded() {
+    ioc_.restart();
+    std::size_t n = 0;
+    while (n < cap && ioc_.poll_one() > 0) {
+      ++n;
+    }
+    if (n == cap) {
+      ADD_FAILURE() << "the io_context never runs dry: " << cap << " handlers in one poll";
+    }
+    return n;
+  }
+  /// Advances the mock clock in 10 ms steps, running what is ready after each, until `pred`
+  /// holds or `limit` of mock time passed.
   bool run_until(const std::function<bool()>& pred, std::chrono::milliseconds limit = 5s) {
-    const auto end = std::chrono::steady_clock::now() + limit;
-    while (!pred()) {
-      if (std::chrono::steady_clock::now() >= end) {
+    for (std::chrono::milliseconds done{0}; done < limit; done += 10ms) {
+      if (poll_bounded() == cap) {
         return false;
       }
-      ioc_.restart();
-      ioc_.run_for(10ms);
+      if (pred()) {
+        return true;
+      }
+      mock_clock::advance(10ms);
     }
-    return true;
+    poll_bounded();
+    return pred();
   }
-  /// Runs the io_context for `d` (to show that nothing happens).
+  /// Advances the mock clock by `d` (to show that nothing happens).
   void run_for(std::chrono::milliseconds d) {
     run_until([] { return false; }, d);
   }
@@ -120,7 +141,7 @@ class ConfigReloader : public ::testing::Test {
   net::io_context ioc_;
   fs::path dir_;
   fs::path file_;
-  std::shared_ptr<config_reloader> r_;
+  std::shared_ptr<reloader> r_;
   std::vector<std::string> events_;
   std::vector<bool> results_;
   std::vector<std::string> applied_;
@@ -147,6 +168,22 @@ TEST_F(ConfigReloader, InotifySeesARenameOnSave) {
   fs::rename(dir_ / "config.yaml.swp", file_);
   ASSERT_TRUE(run_until([&] { return applied_.size() == 1; }));
   EXPECT_EQ(applied_[0], "every 7m");
+}
+
+TEST_F(ConfigReloader, AReloadLeavesTheInotifyWatchQuiet) {
+  // Re-watching after a reload used to remove and re-add every watch; each removal queued an
+  // IN_IGNORED event that started another re-watch: an endless round of handlers (a daemon at
+  // 100 % CPU after its first reload).
+  start({.settle = 20ms, .check_interval = std::chrono::milliseconds(0)});
+  write(valid("every 5m"));
+  ASSERT_TRUE(run_until([&] { return applied_.size() == 1; }));
+  std::size_t handlers = 0;
+  for (int step = 0; step < 100; ++step) {  // one second of mock time
+    mock_clock::advance(10ms);
+    handlers += poll_bounded();
+  }
+  EXPECT_LT(handlers, 20u) << "the watch keeps the loop busy";
+  EXPECT_EQ(applied_.size(), 1u);
 }
 
 TEST_F(ConfigReloader, RequestsCoalesceAndForcedOnesReloadAnUnchangedFile) {
@@ -264,8 +301,7 @@ TEST_F(ConfigReloader, AFailedReloadKeepsWatchingTheFilesInUse) {
 TEST_F(ConfigReloader, StopEndsEveryLoop) {
   start({.settle = 20ms, .check_interval = 50ms});
   r_->stop();
-  ioc_.restart();
-  ioc_.run_for(500ms);
+  run_for(100ms);
   EXPECT_TRUE(ioc_.stopped()) << "no timer or read left pending";
   r_.reset();
 }

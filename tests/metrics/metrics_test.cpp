@@ -13,12 +13,12 @@
 #include <refreshd/config/version.hpp>
 #include <refreshd/daemon/runtime_metrics.hpp>
 #include <refreshd/runtime/mock_clock.hpp>
+#include <refreshd/runtime/runtime_mock.hpp>
 #include <refreshd/test/child_process.hpp>
 #include <refreshd/test/model_cluster.hpp>
 #include <refreshd/test/quiet_logger.hpp>
 
 #include "metrics_scrape.hpp"
-#include <refreshd/runtime/runtime_mock.hpp>
 
 namespace refreshd::daemon {
 namespace {
@@ -75,7 +75,7 @@ class Metrics : public ::testing::Test {
           return cluster_connection{std::make_unique<test::model_api>(models_[c.name]), {}};
         },
         o);
-    metrics_ = std::make_unique<basic_metrics<mock_clock>>(*rt_);
+    metrics_ = std::make_unique<basic_runtime_metrics<mock_clock>>(*rt_);
     metrics_->attach();
     rt_->start();
   }
@@ -98,7 +98,7 @@ class Metrics : public ::testing::Test {
   std::shared_ptr<config::config> cfg_ = std::make_shared<config::config>();
   std::map<std::string, model_cluster> models_;
   std::shared_ptr<basic_runtime<mock_clock>> rt_;
-  std::unique_ptr<basic_metrics<mock_clock>> metrics_;
+  std::unique_ptr<basic_runtime_metrics<mock_clock>> metrics_;
   test::quiet_logger quiet_;
 };
 

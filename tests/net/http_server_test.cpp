@@ -1,6 +1,9 @@
 // refreshd::http_server over real loopback sockets: keep-alive, limits, timeouts, handler
 // failures, the reset hook, the connection cap and stop().
+#include <optional>
 #include <stdexcept>
+
+#include <boost/asio/detached.hpp>
 
 #include "server_fixture.hpp"
 
@@ -102,17 +105,26 @@ TEST_F(HttpServer, HandlerCanResetTheConnectionWithoutAResponse) {
 }
 
 TEST_F(HttpServer, HandlerCanDelayItsResponse) {
-  start([](http_request& req) -> awaitable<http_response> {
-    net::steady_timer timer(co_await net::this_coro::executor, 150ms);
-    co_await timer.async_wait(use_awaitable);
+  // The handler waits on a gate that the client side opens only once the handler is waiting:
+  // the answer must come after that, whatever the wall clock does.
+  std::optional<net::steady_timer> gate;
+  bool opened = false;
+  start([&](http_request& req) -> awaitable<http_response> {
+    gate.emplace(co_await net::this_coro::executor, net::steady_timer::time_point::max());
+    co_await gate->async_wait(use_nothrow);
     co_return http_response{http::status::ok, req.version()};
   });
   run([&]() -> awaitable<void> {
     auto stream = co_await connect();
-    const auto t = std::chrono::steady_clock::now();
+    auto opener = [&]() -> awaitable<void> {
+      EXPECT_TRUE(co_await wait_until([&] { return gate.has_value(); }, 5s));
+      opened = true;
+      gate->cancel();
+    };
+    net::co_spawn(co_await net::this_coro::executor, opener(), net::detached);
     auto res = co_await roundtrip(stream, make_request("/"));
     EXPECT_EQ(res.result(), http::status::ok);
-    EXPECT_GE(std::chrono::steady_clock::now() - t, 150ms);
+    EXPECT_TRUE(opened) << "the answer came before the handler was released";
   });
 }
 

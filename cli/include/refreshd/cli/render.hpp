@@ -15,7 +15,8 @@ enum class output_format { text, json };
 
 /// RFC 3339 UTC ("2026-11-22T10:15:00.123Z") for epoch milliseconds; "" for 0 / negative.
 std::string format_epoch_ms(std::int64_t ms);
-/// "1h02m03s", "12.3s", "850ms".
+/// The one human spelling of a duration (schedule::format_duration, as in the config):
+/// "1h2m3s", "12s345ms", "850ms"; negative as "0s".
 std::string format_duration_ms(std::int64_t ms);
 
 void render_job(std::ostream& out, const client::job_info& job, output_format fmt);

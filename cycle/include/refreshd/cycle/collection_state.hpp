@@ -85,8 +85,9 @@ void apply(collection_state& s, const cycle_event& e);
 /// a known newest job, job / last_success / last_failure are initialised from it when unknown.
 void apply(collection_state& s, const cycle_outcome& o);
 
-/// A slot that was not triggered for a reason outside the cycle (suspended, limit).
-void record_skip(collection_state& s, skip_reason r);
+/// `slots` slots that were not triggered for a reason outside the cycle (suspended, limit, the
+/// collection's own job still running).
+void record_skip(collection_state& s, skip_reason r, int slots = 1);
 
 /// Suspends or resumes. Resuming derives the status: running if a known job is active,
 /// failing if consecutive_failures > 0, else idle.

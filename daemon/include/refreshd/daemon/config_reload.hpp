@@ -9,16 +9,18 @@
 #include <cstddef>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include <boost/asio/basic_waitable_timer.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include <refreshd/config/config.hpp>
 #include <refreshd/net/asio.hpp>
+#include <refreshd/runtime/clock.hpp>
 
 namespace refreshd::daemon {
 
@@ -47,23 +49,30 @@ struct config_reload_options {
   bool use_inotify = true;
 };
 
-class config_reloader : public std::enable_shared_from_this<config_reloader> {
- public:
+/// What a reload calls.
+struct config_reload_hooks {
   /// Applies a validated config; returns an error message (the old config stays) or nullopt.
   using apply_function =
       std::function<std::optional<std::string>(std::shared_ptr<const config::config>)>;
 
-  struct hooks {
-    apply_function apply;
-    /// May a reload run now (the runtime finished reconciling)? Polled every 100 ms.
-    std::function<bool()> can_apply;
-    std::function<void()> reloading;             ///< sd_notify RELOADING=1
-    std::function<void(bool applied)> reloaded;  ///< sd_notify READY=1
-    std::function<void(bool ok)> result;         ///< metrics
-  };
+  apply_function apply;
+  /// May a reload run now (the runtime finished reconciling)? Polled every 100 ms.
+  std::function<bool()> can_apply;
+  std::function<void()> reloading;             ///< sd_notify RELOADING=1
+  std::function<void(bool applied)> reloaded;  ///< sd_notify READY=1
+  std::function<void(bool ok)> result;         ///< metrics
+};
 
-  static std::shared_ptr<config_reloader> create(executor ex, std::filesystem::path file, hooks h,
-                                                 config_reload_options options = {});
+/// `Clock`: real_clock in the daemon, the mock clock in tests (config_reload_mock.hpp): the
+/// settle time, the can_apply poll and the periodic check run on it.
+template <class Clock>
+class basic_config_reloader : public std::enable_shared_from_this<basic_config_reloader<Clock>> {
+ public:
+  using hooks = config_reload_hooks;
+  using timer_type = net::basic_waitable_timer<Clock>;
+
+  static std::shared_ptr<basic_config_reloader> create(executor ex, std::filesystem::path file,
+                                                       hooks h, config_reload_options options = {});
 
   /// Reads the file's current content, and that of `named` (files_named_by the config in use),
   /// as the ones in use and starts watching. After each applied reload the reloader watches the
@@ -79,8 +88,8 @@ class config_reloader : public std::enable_shared_from_this<config_reloader> {
   std::uint64_t reloads() const noexcept { return reloads_; }
   std::uint64_t failures() const noexcept { return failures_; }
 
-  config_reloader(executor ex, std::filesystem::path file, hooks h,
-                  config_reload_options options);  // use create()
+  basic_config_reloader(executor ex, std::filesystem::path file, hooks h,
+                        config_reload_options options);  // use create()
 
  private:
   awaitable<void> worker();
@@ -101,11 +110,14 @@ class config_reloader : public std::enable_shared_from_this<config_reloader> {
   std::filesystem::path file_;
   hooks hooks_;
   config_reload_options options_;
-  net::steady_timer wake_;
-  net::steady_timer settle_;
-  net::steady_timer check_timer_;
+  timer_type wake_;
+  timer_type settle_;
+  timer_type check_timer_;
   std::optional<net::posix::stream_descriptor> inotify_;
-  std::vector<int> watches_;
+  /// Watched directory -> its inotify watch. Kept across reloads: removing and re-adding a
+  /// watch queues an IN_IGNORED event, which must not start another round (docs/DAEMON.md
+  /// "Reload").
+  std::map<std::filesystem::path, int> watches_;
   std::vector<watched_file> named_;  ///< files the config in use names
   /// content_hashes() of the config in use, as last read by a reload (or at start).
   std::vector<std::size_t> hashes_;
@@ -116,5 +128,8 @@ class config_reloader : public std::enable_shared_from_this<config_reloader> {
   std::uint64_t reloads_ = 0;
   std::uint64_t failures_ = 0;
 };
+
+extern template class basic_config_reloader<real_clock>;
+using config_reloader = basic_config_reloader<real_clock>;
 
 }  // namespace refreshd::daemon

@@ -17,12 +17,13 @@ namespace refreshd::daemon {
 /// in tests). The runtime must outlive this object's scrape() calls; the hooks installed by
 /// attach() stay valid even if this object is destroyed first (they share the storage).
 template <class Clock>
-class basic_metrics {
+class basic_runtime_metrics {
  public:
   /// The config counts as loaded (successfully) now.
-  explicit basic_metrics(basic_runtime<Clock>& rt)
-      : basic_metrics(rt, std::chrono::floor<std::chrono::milliseconds>(Clock::system_now())) {}
-  basic_metrics(basic_runtime<Clock>& rt, wall_time loaded_at)
+  explicit basic_runtime_metrics(basic_runtime<Clock>& rt)
+      : basic_runtime_metrics(rt,
+                              std::chrono::floor<std::chrono::milliseconds>(Clock::system_now())) {}
+  basic_runtime_metrics(basic_runtime<Clock>& rt, wall_time loaded_at)
       : rt_(rt), core_(std::make_shared<metrics_core>(loaded_at)) {}
 
   /// Installs the runtime's on_cycle_event and every cluster's on_api_call (replacing what was
@@ -61,6 +62,6 @@ class basic_metrics {
   std::shared_ptr<metrics_core> core_;
 };
 
-using metrics = basic_metrics<real_clock>;
+using runtime_metrics = basic_runtime_metrics<real_clock>;
 
 }  // namespace refreshd::daemon

@@ -13,6 +13,7 @@
 // passed to these functions; callers log job snapshots and scrubbed API errors only.
 
 #include <cstdint>
+#include <exception>
 #include <iosfwd>
 #include <memory>
 #include <optional>
@@ -72,6 +73,10 @@ struct log_fields {
 /// Writes one structured line through spdlog's default logger.
 /// A level of `off` writes nothing.
 void log_event(config::log_level level, std::string_view msg, const log_fields& fields = {});
+
+/// Logs an exception that escaped a task (`what`: "scheduler loop", ...) at critical level as
+/// "internal error (a bug)"; nothing when `e` is null. For the end of every task (spawn_task).
+void log_task_failure(const char* what, std::exception_ptr e);
 
 /// The text form of one structured payload (used by the formatter; exposed for tests):
 /// "msg key=value ..." where values that are empty or hold a space, '"', '=', '\', a control,

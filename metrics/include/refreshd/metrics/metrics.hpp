@@ -44,8 +44,8 @@ struct metrics_cluster_view {
   const api_counters* requests = nullptr;
 };
 
-/// The clock-independent half of basic_metrics: histogram storage, the reload result and the
-/// exposition. Use basic_metrics; this is public only so the template stays small.
+/// The clock-independent half of basic_runtime_metrics: histogram storage, the reload result and
+/// the exposition. Use basic_runtime_metrics; this is public only so the template stays small.
 class metrics_core {
  public:
   /// `loaded_at`: when the running config was loaded (the reload timestamp at startup).

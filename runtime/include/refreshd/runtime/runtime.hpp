@@ -96,6 +96,18 @@ struct cluster_runtime {
   /// The collection whose cycle tests whether the block still holds (one at a time).
   std::optional<std::size_t> prober;
   config::secret_string token;  ///< the token in use (to notice a changed token file)
+  /// Installs `t` when it differs from the token in use (requests send it from now on); false
+  /// when it is the same.
+  bool install_token(std::string t) {
+    if (t == token.reveal()) {
+      return false;
+    }
+    token = config::secret_string(t);
+    if (connection.set_token) {
+      connection.set_token(std::move(t));
+    }
+    return true;
+  }
   /// Hash of the tls.ca_file bytes the connection was built with (0: no CA file): a reload
   /// after the file changed in place builds a new connection.
   std::size_t ca_fingerprint = 0;
@@ -275,8 +287,10 @@ class basic_runtime : public std::enable_shared_from_this<basic_runtime<Clock>> 
   awaitable<void> scheduled_cycle(std::shared_ptr<collection_runtime> c, cycle_mode mode,
                                   bool forced_slot);
   void release_retired(collection_runtime& c, cluster_runtime<Clock>& cl);
-  /// Slots that came due while the cycle waited for a job slot: skipped{limit}.
-  void record_limit_skips(collection_runtime& c, cluster_runtime<Clock>& cl, wall_time started);
+  /// The slots of `c` that came due in (from, to] without a cycle of their own: counted as
+  /// skipped{why} and logged once.
+  void skip_passed_slots(collection_runtime& c, const cluster_runtime<Clock>& cl, skip_reason why,
+                         wall_time from, wall_time to);
   /// After the job slot was granted: false when the cycle must not run (removed, its cluster
   /// replaced, or blocked), with what needs rescheduling rescheduled.
   bool may_run(collection_runtime& c, cluster_runtime<Clock>& cl, bool forced_slot,

@@ -11,6 +11,8 @@
 #include <refreshd/cycle/collection_state.hpp>
 #include <refreshd/cycle/cycle.hpp>
 #include <refreshd/log/logging.hpp>
+#include <refreshd/schedule/duration.hpp>
+#include <refreshd/schedule/zone.hpp>
 
 namespace refreshd::daemon {
 
@@ -26,15 +28,5 @@ void log_cycle_outcome(const config::cluster& cl, const config::collection& c,
 
 /// A slot not triggered for a reason outside the cycle (suspended: debug; limit: info).
 void log_skip(const config::cluster& cl, const config::collection& c, skip_reason why, int slots);
-
-/// Logs an exception that escaped a spawned task (`what`: "scheduler loop", ...) at critical
-/// level as "internal error (a bug)". For co_spawn completion handlers.
-void log_task_failure(const char* what, std::exception_ptr e);
-
-/// "1h30m", "250ms"; negative durations with a leading '-'.
-std::string format_ms(std::chrono::milliseconds d);
-
-/// RFC 3339 UTC with milliseconds: "2026-11-22T10:15:00.000Z".
-std::string format_wall(wall_time t);
 
 }  // namespace refreshd::daemon

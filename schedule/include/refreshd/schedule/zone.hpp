@@ -20,4 +20,8 @@ result<const date::time_zone*> find_time_zone(std::string_view name);
 /// "2026-11-22T10:15:00+00:00" for UTC.
 std::string format_rfc3339(std::chrono::sys_seconds t, const date::time_zone* zone);
 
+/// RFC 3339 in UTC with milliseconds, the one spelling of an instant in logs, /status, the
+/// status page and the CLI: "2026-11-22T10:15:00.123Z".
+std::string format_utc(std::chrono::sys_time<std::chrono::milliseconds> t);
+
 }  // namespace refreshd::schedule

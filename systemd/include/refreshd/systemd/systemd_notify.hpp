@@ -29,13 +29,13 @@
 #include <vector>
 
 #include <boost/asio/basic_waitable_timer.hpp>
-#include <boost/asio/co_spawn.hpp>
 
 #include <refreshd/cycle/collection_state.hpp>
 #include <refreshd/log/logging.hpp>
 #include <refreshd/net/asio.hpp>
 #include <refreshd/runtime/runtime.hpp>
 #include <refreshd/runtime/runtime_log.hpp>
+#include <refreshd/runtime/spawn.hpp>
 
 namespace refreshd::daemon {
 
@@ -165,11 +165,11 @@ void basic_systemd_notifier<Clock>::start() {
     }
   };
   log_fields f;
-  f.add(
-      "watchdog_ping",
-      options_.watchdog
-          ? format_ms(std::chrono::duration_cast<std::chrono::milliseconds>(*options_.watchdog / 2))
-          : std::string("off"));
+  f.add("watchdog_ping",
+        options_.watchdog
+            ? schedule::format_duration(
+                  std::chrono::duration_cast<std::chrono::milliseconds>(*options_.watchdog / 2))
+            : std::string("off"));
   log_event(config::log_level::info, "systemd notification socket found", f);
   if (options_.watchdog && options_.watchdog->count() > 0) {
     spawn(watchdog_loop(), "watchdog loop");
@@ -218,9 +218,7 @@ void basic_systemd_notifier<Clock>::stopping() {
 
 template <class Clock>
 void basic_systemd_notifier<Clock>::spawn(awaitable<void> work, const char* what) {
-  net::co_spawn(
-      ex_, std::move(work),
-      [self = this->shared_from_this(), what](std::exception_ptr e) { log_task_failure(what, e); });
+  spawn_task(ex_, std::move(work), what, this->shared_from_this());
 }
 
 template <class Clock>
