@@ -115,7 +115,8 @@ std::string http_listener::url() const {
   return (server_->is_tls() ? "https://" : "http://") + host + ":" + std::to_string(ep.port());
 }
 
-std::unique_ptr<http_listener> start_http_listener(executor ex, const std::shared_ptr<runtime>& rt,
+std::unique_ptr<http_listener> start_http_listener(executor ex,
+                                                   const std::shared_ptr<runtime_view>& rt,
                                                    std::function<std::string()> metrics) {
   http_api_options options;
   const auto& cfg = rt->configuration();

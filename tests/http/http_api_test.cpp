@@ -2,14 +2,16 @@
 // status, the admin trigger's authentication, and the helpers it is built from.
 #include <nlohmann/json.hpp>
 
+#include <refreshd/http/http_api.hpp>
+#include <refreshd/runtime/runtime_mock.hpp>
+
 #include "http_fixture.hpp"
-#include <refreshd/http/http_api_mock.hpp>
 
 namespace refreshd::daemon::test_http {
 namespace {
 
 using json = nlohmann::json;
-using mock_api = basic_http_api<mock_clock>;
+using mock_api = http_api;
 
 std::string header(const api_response& r, std::string_view name) {
   for (const auto& [k, v] : r.headers) {

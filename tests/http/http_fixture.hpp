@@ -13,12 +13,12 @@
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <refreshd/http/http_api.hpp>
 #include <refreshd/runtime/mock_clock.hpp>
 #include <refreshd/runtime/runtime.hpp>
+#include <refreshd/runtime/runtime_mock.hpp>
 #include <refreshd/test/model_cluster.hpp>
 #include <refreshd/test/quiet_logger.hpp>
-
-#include <refreshd/http/http_api_mock.hpp>
 
 namespace refreshd::daemon::test_http {
 

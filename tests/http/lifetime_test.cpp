@@ -8,8 +8,10 @@
 
 #include <spdlog/sinks/ostream_sink.h>
 
+#include <refreshd/http/http_api.hpp>
+#include <refreshd/runtime/runtime_mock.hpp>
+
 #include "http_fixture.hpp"
-#include <refreshd/http/http_api_mock.hpp>
 
 namespace refreshd::daemon::test_http {
 namespace {
@@ -87,7 +89,7 @@ TEST_F(Lifetime, AdminLogFieldsOutliveAReloadDuringTheWait) {
   rt_->apply_config(config_with({"ext_0", "ext_1"}));
   http_api_options o;
   o.admin_token = config::secret_string("adm1n");
-  auto api = std::make_unique<basic_http_api<mock_clock>>(rt_, std::move(o));
+  auto api = std::make_unique<http_api>(rt_, std::move(o));
   captured_log log;
   auto answer = begin(api->async_handle(
       api_request{"POST", "/v1/collections/prod/default/ext_1/refresh", "Bearer adm1n"}));

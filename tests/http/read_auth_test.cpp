@@ -6,15 +6,16 @@
 
 #include <nlohmann/json.hpp>
 
+#include <refreshd/http/http_api.hpp>
 #include <refreshd/http/read_auth.hpp>
+#include <refreshd/runtime/runtime_mock.hpp>
 
 #include "http_fixture.hpp"
-#include <refreshd/http/http_api_mock.hpp>
 
 namespace refreshd::daemon::test_http {
 namespace {
 
-using mock_api = basic_http_api<mock_clock>;
+using mock_api = http_api;
 
 std::string bcrypt_hash(const std::string& password) {
   char salt[64] = {};
@@ -147,14 +148,13 @@ TEST_F(ReadAuth, ProbesStayOpen) {
 TEST_F(ReadAuth, AdminKeepsItsOwnToken) {
   make_api("read-token", {});
   const std::string path = "/v1/collections/prod/default/ext_0/refresh";
-  std::size_t index = 0;
-  auto r = api_->handle(api_request{"POST", path, "Bearer read-token"}, &index);
+  auto r = api_->handle(api_request{"POST", path, "Bearer read-token"});
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->status, 403) << "the read token is not the admin token";
-  r = api_->handle(api_request{"POST", path, std::nullopt}, &index);
+  r = api_->handle(api_request{"POST", path, std::nullopt});
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->status, 401);
-  EXPECT_FALSE(api_->handle(api_request{"POST", path, "Bearer s3cret-admin"}, &index).has_value())
+  EXPECT_FALSE(api_->handle(api_request{"POST", path, "Bearer s3cret-admin"}).has_value())
       << "the admin token alone is enough for the admin endpoint";
 }
 

@@ -85,7 +85,11 @@ class Notifier : public ::testing::Test {
           return cluster_connection{std::make_unique<test::model_api>(model_), {}};
         },
         ro);
-    rt_->on_ready = [this] { sent_before_previous_on_ready_ = sent_.size(); };
+    // As run_command composes them: the daemon's own on_ready work, then READY=1.
+    rt_->on_ready = [this] {
+      sent_before_previous_on_ready_ = sent_.size();
+      notifier_->ready();
+    };
     o.sink = [this](const std::string& m) { sent_.push_back({m, mock_clock::now()}); };
     notifier_ = mock_notifier::create(ioc_.get_executor(), rt_, o);
     notifier_->start();

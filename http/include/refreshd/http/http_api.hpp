@@ -18,7 +18,7 @@
 #include <refreshd/config/secret.hpp>
 #include <refreshd/http/http_route.hpp>
 #include <refreshd/net/asio.hpp>
-#include <refreshd/runtime/runtime.hpp>
+#include <refreshd/runtime/runtime_view.hpp>
 
 namespace refreshd::daemon {
 
@@ -61,19 +61,16 @@ inline constexpr std::string_view status_page_csp =
     "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; "
     "frame-ancestors 'none'";
 
-template <class Clock>
-class basic_http_api {
+/// The router over a runtime, through its clock-independent view (runtime_view.hpp).
+class http_api {
  public:
-  using runtime_type = basic_runtime<Clock>;
-
-  basic_http_api(std::shared_ptr<runtime_type> rt, http_api_options options);
+  http_api(std::shared_ptr<runtime_view> rt, http_api_options options);
 
   /// Every request: the admin trigger awaits the runtime, the rest is handle().
   awaitable<api_response> async_handle(api_request request);
-  /// Every request except a valid, authorized admin trigger, which yields nullopt together
-  /// with the collection's index in `admin_index`.
-  std::optional<api_response> handle(const api_request& request,
-                                     std::size_t* admin_index = nullptr) const;
+  /// Every request except a valid, authorized admin trigger, which yields nullopt (only
+  /// async_handle answers it).
+  std::optional<api_response> handle(const api_request& request) const;
   /// After a reload: the re-read admin token (nullopt disables the admin endpoint).
   void set_admin_token(std::optional<config::secret_string> token) {
     options_.admin_token = std::move(token);
@@ -84,18 +81,22 @@ class basic_http_api {
   }
 
  private:
+  /// An authorized admin trigger of collections()[index].
+  struct admin_call {
+    std::size_t index = 0;
+  };
+  using routed = std::variant<api_response, admin_call>;
+  routed route_request(const api_request& request) const;
   api_response fixed(std::string_view path) const;
   std::optional<api_response> check_read(const api_request& request, std::string_view path) const;
-  std::optional<api_response> check_admin(const api_request& request, const route_admin& a,
-                                          std::size_t* index) const;
-  std::shared_ptr<runtime_type> rt_;
-  http_api_options options_;
+  routed check_admin(const api_request& request, const route_admin& a) const;
   /// "cluster\0database\0name" -> index in collections(), rebuilt when a reload changed them.
   void refresh_index() const;
+
+  std::shared_ptr<runtime_view> rt_;
+  http_api_options options_;
   mutable std::map<std::string, std::size_t, std::less<>> index_;
   mutable std::uint64_t index_generation_ = 0;
 };
-
-using http_api = basic_http_api<real_clock>;
 
 }  // namespace refreshd::daemon

@@ -10,7 +10,7 @@
 #include <refreshd/config/config.hpp>
 #include <refreshd/http/http_limits.hpp>
 #include <refreshd/net/asio.hpp>
-#include <refreshd/runtime/runtime.hpp>
+#include <refreshd/runtime/runtime_view.hpp>
 
 namespace refreshd {
 class http_server;
@@ -22,8 +22,7 @@ class context;
 
 namespace refreshd::daemon {
 
-template <class Clock>
-class basic_http_api;
+class http_api;
 class read_credentials;
 
 class http_listener {
@@ -31,9 +30,8 @@ class http_listener {
   /// Binds `at` (a host name is resolved; port 0 = any free port). Throws std::runtime_error
   /// "cannot listen on HOST:PORT: REASON" when it cannot be bound (a startup error). With
   /// `tls` non-null every connection is HTTPS (listen_tls).
-  http_listener(executor ex, const config::listen_address& at,
-                std::shared_ptr<basic_http_api<real_clock>> api, http_listener_limits limits = {},
-                std::shared_ptr<ssl::context> tls = nullptr);
+  http_listener(executor ex, const config::listen_address& at, std::shared_ptr<http_api> api,
+                http_listener_limits limits = {}, std::shared_ptr<ssl::context> tls = nullptr);
   ~http_listener();
   http_listener(const http_listener&) = delete;
   http_listener& operator=(const http_listener&) = delete;
@@ -57,7 +55,7 @@ class http_listener {
   void set_tls_context(std::shared_ptr<ssl::context> tls);
 
  private:
-  std::shared_ptr<basic_http_api<real_clock>> api_;
+  std::shared_ptr<http_api> api_;
   std::unique_ptr<http_server> server_;
 };
 
@@ -69,7 +67,8 @@ std::optional<config::secret_string> read_admin_token(const config::config& cfg)
 /// read_auth credentials, builds the TLS context (listen_tls; throws listen_tls_error), builds
 /// the API over `rt` with `metrics` as the /metrics provider, binds, starts accepting and logs
 /// "listening on http[s]://HOST:PORT". Warns when the address is not loopback and TLS is off.
-std::unique_ptr<http_listener> start_http_listener(executor ex, const std::shared_ptr<runtime>& rt,
+std::unique_ptr<http_listener> start_http_listener(executor ex,
+                                                   const std::shared_ptr<runtime_view>& rt,
                                                    std::function<std::string()> metrics);
 
 }  // namespace refreshd::daemon

@@ -36,6 +36,7 @@
 #include <refreshd/runtime/job_slots.hpp>
 #include <refreshd/runtime/rate_limited_api.hpp>
 #include <refreshd/runtime/rate_limiter.hpp>
+#include <refreshd/runtime/runtime_view.hpp>
 #include <refreshd/schedule/clock_jump.hpp>
 
 namespace refreshd::daemon {
@@ -132,24 +133,6 @@ struct reload_summary {
   std::vector<std::string> needs_restart;
 };
 
-/// The answer of basic_runtime::async_refresh_now (the admin "run now", docs/HTTP.md).
-struct admin_refresh_result {
-  enum class kind {
-    triggered,        ///< this daemon started `job` (a new refresh job)
-    queued,           ///< a cycle was started but had no job after admin_wait (job slot, rate
-                      ///< limit); it goes on and /status shows its job
-    already_running,  ///< `job` is running (from the server's list, or the collection's own
-                      ///< cycle); `job` is empty while that cycle has not found its job yet
-    suspended,        ///< `suspend: true`: nothing was sent
-    unavailable,      ///< not ready yet (startup reconciliation) or shutting down
-    failed,           ///< an API error (`error`) or a cycle outcome without a job (`message`)
-  };
-  kind what = kind::failed;
-  std::optional<job_snapshot> job;
-  std::optional<client::api_error> error;  ///< never holds a token or spec (client guarantee)
-  std::string message;                     ///< one line for humans (no secret)
-};
-
 /// The outcome of one collection in run --once.
 struct once_result {
   const config::cluster* cluster = nullptr;
@@ -158,7 +141,8 @@ struct once_result {
 };
 
 template <class Clock>
-class basic_runtime : public std::enable_shared_from_this<basic_runtime<Clock>> {
+class basic_runtime final : public runtime_view,
+                            public std::enable_shared_from_this<basic_runtime<Clock>> {
  public:
   using timer_type = net::basic_waitable_timer<Clock>;
 
@@ -180,18 +164,18 @@ class basic_runtime : public std::enable_shared_from_this<basic_runtime<Clock>> 
 
   /// Stop scheduling and wake every wait (idempotent). Requests in flight finish on their own.
   void stop();
-  bool stopping() const noexcept { return stopping_; }
+  bool stopping() const noexcept override { return stopping_; }
   /// Startup reconciliation is done (readiness).
-  bool ready() const noexcept { return ready_; }
+  bool ready() const noexcept override { return ready_; }
   /// Coroutines still running (cycles, startup workers, the loop).
   std::size_t active() const noexcept { return active_; }
   /// Wall-clock time of the loop's last tick (heartbeat), nullopt before the first.
-  std::optional<wall_time> last_tick() const noexcept { return last_tick_; }
+  std::optional<wall_time> last_tick() const noexcept override { return last_tick_; }
   std::uint64_t ticks() const noexcept { return ticks_; }
   std::uint64_t clock_jumps() const noexcept { return clock_jumps_; }
   /// The scheduler loop ticked within options.stall_after (false before the first tick and
   /// while paused for a test).
-  bool loop_healthy() const;
+  bool loop_healthy() const override;
   /// Test hook: while paused, the scheduler loop keeps waking but neither ticks nor dispatches
   /// (a stalled loop, as seen by /healthz and the watchdog).
   void pause_loop_for_test(bool paused) noexcept { loop_paused_ = paused; }
@@ -199,9 +183,12 @@ class basic_runtime : public std::enable_shared_from_this<basic_runtime<Clock>> 
   const std::vector<std::unique_ptr<cluster_runtime<Clock>>>& clusters() const noexcept {
     return clusters_;
   }
-  collection_list collections() const noexcept { return collection_list(collections_); }
+  collection_list collections() const noexcept override { return collection_list(collections_); }
+  const config::cluster& cluster_config(std::size_t cluster) const override {
+    return *clusters_[cluster]->cfg;
+  }
   /// Counts applied reloads (0 at start): collection indices may change when it does.
-  std::uint64_t config_generation() const noexcept { return config_generation_; }
+  std::uint64_t config_generation() const noexcept override { return config_generation_; }
   /// Collections removed by a reload whose last job is still being followed.
   std::size_t retired_collections() const noexcept { return retired_.size(); }
 
@@ -218,7 +205,7 @@ class basic_runtime : public std::enable_shared_from_this<basic_runtime<Clock>> 
   /// std::invalid_argument) before changing anything when a token cannot be read or a
   /// connection cannot be built. Requires can_apply_config().
   reload_summary apply_config(std::shared_ptr<const config::config> next);
-  const config::config& configuration() const noexcept { return *config_; }
+  const config::config& configuration() const noexcept override { return *config_; }
 
   /// Admin "run now" for collections()[index] with the overlap rules of a scheduled slot: a
   /// running cycle of the collection is joined (already_running with its job), otherwise a
@@ -228,7 +215,9 @@ class basic_runtime : public std::enable_shared_from_this<basic_runtime<Clock>> 
   /// options.admin_wait. Suspended → suspended; before ready() or while stopping →
   /// unavailable; a blocked cluster → failed with the cluster's error. Never throws for API
   /// errors. Call on the executor's thread; `index` must be < collections().size().
-  awaitable<admin_refresh_result> async_refresh_now(std::size_t index);
+  awaitable<admin_refresh_result> async_refresh_now(std::size_t index) override;
+  /// The wall clock the runtime schedules by (Clock::system_now() in milliseconds).
+  wall_time wall_now() const override;
 
   /// Called when active() drops to zero while stopping (the caller's drain wait).
   std::function<void()> on_drained;
@@ -251,7 +240,6 @@ class basic_runtime : public std::enable_shared_from_this<basic_runtime<Clock>> 
   /// Keeps active_ counted and the runtime alive while a spawned coroutine runs.
   void spawn(awaitable<void> work, const char* what);
   instant now() const;
-  wall_time wall_now() const;
   steady_time steady_at(wall_time t) const;
 
   struct startup_cursor {

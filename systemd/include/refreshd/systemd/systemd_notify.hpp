@@ -33,8 +33,9 @@
 #include <refreshd/cycle/collection_state.hpp>
 #include <refreshd/log/logging.hpp>
 #include <refreshd/net/asio.hpp>
-#include <refreshd/runtime/runtime.hpp>
+#include <refreshd/runtime/clock.hpp>
 #include <refreshd/runtime/runtime_log.hpp>
+#include <refreshd/runtime/runtime_view.hpp>
 #include <refreshd/runtime/spawn.hpp>
 
 namespace refreshd::daemon {
@@ -78,7 +79,7 @@ std::uint64_t monotonic_usec();
 template <class Clock>
 class basic_systemd_notifier : public std::enable_shared_from_this<basic_systemd_notifier<Clock>> {
  public:
-  using runtime_type = basic_runtime<Clock>;
+  using runtime_type = runtime_view;  ///< the runtime, read through its clock-independent view
   using timer_type = net::basic_waitable_timer<Clock>;
 
   static std::shared_ptr<basic_systemd_notifier> create(executor ex,
@@ -87,9 +88,11 @@ class basic_systemd_notifier : public std::enable_shared_from_this<basic_systemd
     return std::make_shared<basic_systemd_notifier>(ex, std::move(rt), options);
   }
 
-  /// Call before runtime::start(): sends the "starting" status, wraps runtime::on_ready (the
-  /// previous callback still runs first) to send READY=1, and starts the watchdog pings.
+  /// Call before runtime::start(): sends the "starting" status and starts the watchdog pings.
   void start();
+  /// The runtime is ready (its on_ready): READY=1 with the first summary, then the status
+  /// updates. Once; ignored after stopping().
+  void ready();
   /// Around a configuration reload. Ignored before READY=1 was sent (the pending READY=1 ends
   /// the start-up instead) and after stopping(). `applied == false` (an invalid file, the old
   /// config keeps running) appends "; last reload failed, previous config kept" to STATUS= until
@@ -127,7 +130,6 @@ class basic_systemd_notifier : public std::enable_shared_from_this<basic_systemd
   std::string summary() const {
     return status_line(count_statuses(rt_->collections())) + status_suffix_;
   }
-  void on_ready();
   void spawn(awaitable<void> work, const char* what);
   awaitable<void> watchdog_loop();
   awaitable<void> status_loop();
@@ -155,15 +157,6 @@ void basic_systemd_notifier<Clock>::start() {
   last_status_ =
       "starting: reconciling " + std::to_string(n) + (n == 1 ? " collection" : " collections");
   send("STATUS=" + last_status_);
-  std::weak_ptr<basic_systemd_notifier> weak = this->shared_from_this();
-  rt_->on_ready = [previous = std::move(rt_->on_ready), weak] {
-    if (previous) {
-      previous();
-    }
-    if (auto self = weak.lock()) {
-      self->on_ready();
-    }
-  };
   log_fields f;
   f.add("watchdog_ping",
         options_.watchdog
@@ -177,8 +170,8 @@ void basic_systemd_notifier<Clock>::start() {
 }
 
 template <class Clock>
-void basic_systemd_notifier<Clock>::on_ready() {
-  if (stopped_ || ready_sent_) {
+void basic_systemd_notifier<Clock>::ready() {
+  if (!options_.enabled || stopped_ || ready_sent_) {
     return;
   }
   ready_sent_ = true;

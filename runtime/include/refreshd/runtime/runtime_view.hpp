@@ -1,0 +1,61 @@
+#pragma once
+// What the runtime's readers (the HTTP API, the systemd notifier) see of it and may ask of it: a
+// clock-independent interface, so the runtime's Clock parameter does not spread into them
+// (docs/ARCHITECTURE.md). basic_runtime<Clock> implements it; call on the executor's thread.
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <refreshd/client/types.hpp>
+#include <refreshd/config/config.hpp>
+#include <refreshd/cycle/collection.hpp>
+#include <refreshd/cycle/cycle.hpp>
+#include <refreshd/cycle/time.hpp>
+#include <refreshd/net/asio.hpp>
+
+namespace refreshd::daemon {
+
+/// The answer of basic_runtime::async_refresh_now (the admin "run now", docs/HTTP.md).
+struct admin_refresh_result {
+  enum class kind {
+    triggered,        ///< this daemon started `job` (a new refresh job)
+    queued,           ///< a cycle was started but had no job after admin_wait (job slot, rate
+                      ///< limit); it goes on and /status shows its job
+    already_running,  ///< `job` is running (from the server's list, or the collection's own
+                      ///< cycle); `job` is empty while that cycle has not found its job yet
+    suspended,        ///< `suspend: true`: nothing was sent
+    unavailable,      ///< not ready yet (startup reconciliation) or shutting down
+    failed,           ///< an API error (`error`) or a cycle outcome without a job (`message`)
+  };
+  kind what = kind::failed;
+  std::optional<job_snapshot> job;
+  std::optional<client::api_error> error;  ///< never holds a token or spec (client guarantee)
+  std::string message;                     ///< one line for humans (no secret)
+};
+
+class runtime_view {
+ public:
+  virtual ~runtime_view() = default;
+
+  /// Startup reconciliation is done (readiness).
+  virtual bool ready() const noexcept = 0;
+  virtual bool stopping() const noexcept = 0;
+  /// The scheduler loop ticked recently (liveness).
+  virtual bool loop_healthy() const = 0;
+  /// Wall-clock time of the loop's last tick, nullopt before the first.
+  virtual std::optional<wall_time> last_tick() const noexcept = 0;
+  /// The wall clock the runtime schedules by.
+  virtual wall_time wall_now() const = 0;
+  /// The collections in configuration order; `collections()[i].cluster` indexes clusters.
+  virtual collection_list collections() const noexcept = 0;
+  virtual const config::cluster& cluster_config(std::size_t cluster) const = 0;
+  /// Counts applied reloads: collection indices may change when it does.
+  virtual std::uint64_t config_generation() const noexcept = 0;
+  virtual const config::config& configuration() const noexcept = 0;
+  /// The admin "run now" of collections()[index] (see basic_runtime::async_refresh_now).
+  virtual awaitable<admin_refresh_result> async_refresh_now(std::size_t index) = 0;
+};
+
+}  // namespace refreshd::daemon
