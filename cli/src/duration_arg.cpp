@@ -1,7 +1,7 @@
 #include <string>
 
-#include <refreshd/cli/connection.hpp>
 #include <refreshd/cli/duration_arg.hpp>
+#include <refreshd/cli/target.hpp>
 #include <refreshd/schedule/duration.hpp>
 
 namespace refreshd::daemon {

@@ -15,9 +15,9 @@
 
 #include <refreshd/cli/api_commands.hpp>
 #include <refreshd/cli/check_config.hpp>
-#include <refreshd/cli/connection.hpp>
 #include <refreshd/cli/duration_arg.hpp>
 #include <refreshd/cli/exit_codes.hpp>
+#include <refreshd/cli/target.hpp>
 #include <refreshd/client/http_refresh_api.hpp>
 #include <refreshd/config/file_read.hpp>
 #include <refreshd/config/load_config.hpp>
@@ -38,7 +38,7 @@ constexpr const char* exit_code_help =
     "130/143 interrupted (SIGINT/SIGTERM).";
 
 struct api_command_options {
-  connection_options conn;
+  target_options conn;
   std::string output = "text";
   // trigger
   std::string name;
@@ -143,7 +143,7 @@ int run_interruptible(net::io_context& ioc, Command command) {
 }
 
 int run_api_command(const std::string& which, api_command_options& o) {
-  auto conn = resolve_connection(o.conn, o.name);
+  auto conn = resolve_target(o.conn, o.name);
   net::io_context ioc;
   client::http_refresh_api api(ioc.get_executor(), conn.endpoint, conn.token, conn.http);
   cli_io io{std::cout, std::cerr, isatty(STDOUT_FILENO) == 1};

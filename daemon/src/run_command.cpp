@@ -337,7 +337,7 @@ int run_command(const run_options& o) {
   }
   std::shared_ptr<runtime> rt;
   try {
-    rt = runtime::create(ioc.get_executor(), cfg, make_http_connection);
+    rt = runtime::create(ioc.get_executor(), cfg, make_http_client);
   } catch (const config::token_error& e) {
     std::cerr << "error: " << e.what() << '\n';
     return exit_usage;

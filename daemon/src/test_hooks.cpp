@@ -8,8 +8,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 
-#include <refreshd/cli/connection.hpp>
 #include <refreshd/cli/duration_arg.hpp>
+#include <refreshd/cli/target.hpp>
 #include <refreshd/log/logging.hpp>
 #include <refreshd/runtime/runtime_log.hpp>
 #include <refreshd/runtime/spawn.hpp>

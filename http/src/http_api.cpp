@@ -7,8 +7,8 @@
 #include <refreshd/config/safe_text.hpp>
 #include <refreshd/config/version.hpp>
 #include <refreshd/http/http_api.hpp>
-#include <refreshd/http/http_render.hpp>
 #include <refreshd/http/read_auth.hpp>
+#include <refreshd/http/status_render.hpp>
 #include <refreshd/runtime/runtime_log.hpp>
 
 namespace refreshd::daemon {

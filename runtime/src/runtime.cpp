@@ -26,7 +26,7 @@ std::size_t ca_fingerprint(const config::cluster& c) {
   }
 }
 
-cluster_connection make_http_connection(executor ex, const config::cluster& c, std::string token) {
+cluster_client make_http_client(executor ex, const config::cluster& c, std::string token) {
   client::http_client_options http;
   http.request_timeout = c.request_timeout;
   http.io_timeout = c.request_timeout;
@@ -37,7 +37,7 @@ cluster_connection make_http_connection(executor ex, const config::cluster& c, s
   auto api = std::make_unique<client::http_refresh_api>(std::move(ex), c.endpoint, std::move(token),
                                                         std::move(http));
   auto* raw = api.get();
-  cluster_connection conn;
+  cluster_client conn;
   conn.api = std::move(api);
   conn.set_token = [raw](std::string t) { raw->set_token(std::move(t)); };
   return conn;

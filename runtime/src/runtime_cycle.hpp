@@ -60,7 +60,7 @@ awaitable<void> basic_runtime<Clock>::scheduled_cycle(std::shared_ptr<collection
   if (!may_run(c, cl, forced_slot, started)) {
     co_return;
   }
-  auto outcome = co_await drive(c, cl, mode, cycle_deadline(c));
+  auto outcome = co_await perform_cycle(c, cl, mode, cycle_deadline(c));
   slot.release();
   if (!outcome || stopping_) {
     co_return;  // abandoned at shutdown: the job (if any) keeps running on the server
@@ -124,7 +124,7 @@ std::optional<steady_time> basic_runtime<Clock>::cycle_deadline(const collection
 }
 
 template <class Clock>
-awaitable<std::optional<cycle_outcome>> basic_runtime<Clock>::drive(
+awaitable<std::optional<cycle_outcome>> basic_runtime<Clock>::perform_cycle(
     collection_runtime& c, cluster_runtime<Clock>& cl, cycle_mode mode,
     std::optional<steady_time> deadline) {
   cycle_step step = c.cycle.start(now(), deadline, mode);

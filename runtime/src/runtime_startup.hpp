@@ -20,12 +20,11 @@ namespace refreshd::daemon {
 std::size_t ca_fingerprint(const config::cluster& c);
 
 template <class Clock>
-cluster_runtime<Clock>::cluster_runtime(executor ex, const config::cluster& c,
-                                        cluster_connection conn)
+cluster_runtime<Clock>::cluster_runtime(executor ex, const config::cluster& c, cluster_client conn)
     : cfg(&c),
-      connection(std::move(conn)),
+      remote(std::move(conn)),
       limiter(ex, token_bucket_options{.rate = c.rate_limit}),
-      api(*connection.api, limiter, {},
+      api(*remote.api, limiter, {},
           [this](client::operation op, std::string_view result, std::chrono::nanoseconds took) {
             requests.add(op, result);
             if (on_api_call) {
@@ -46,7 +45,7 @@ basic_runtime<Clock>::basic_runtime(executor ex, std::shared_ptr<const config::c
 
 template <class Clock>
 std::shared_ptr<basic_runtime<Clock>> basic_runtime<Clock>::create(
-    executor ex, std::shared_ptr<const config::config> cfg, connection_factory connect,
+    executor ex, std::shared_ptr<const config::config> cfg, client_factory connect,
     runtime_options options) {
   std::uint64_t seed = options.seed;
   if (seed == 0) {

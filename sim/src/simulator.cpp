@@ -6,7 +6,7 @@
 #include <refreshd/sim/simulator.hpp>
 
 #include "binding.hpp"
-#include "render.hpp"
+#include "replies.hpp"
 
 namespace refreshd::sim {
 

@@ -12,11 +12,11 @@
 #include <spdlog/spdlog.h>
 
 #include <refreshd/cli/api_commands.hpp>
-#include <refreshd/cli/render.hpp>
+#include <refreshd/cli/job_output.hpp>
 #include <refreshd/cycle/slot_plan.hpp>
 #include <refreshd/daemon/runtime_metrics.hpp>
 #include <refreshd/http/http_api.hpp>
-#include <refreshd/http/http_render.hpp>
+#include <refreshd/http/status_render.hpp>
 #include <refreshd/log/logging.hpp>
 #include <refreshd/test/hostile_text.hpp>
 

@@ -68,7 +68,7 @@ class runtime_fixture : public ::testing::Test {
     rt_ = mock_runtime::create(
         ioc_.get_executor(), cfg_,
         [this](executor, const config::cluster&, std::string) {
-          return cluster_connection{std::make_unique<test::model_api>(model_), {}};
+          return cluster_client{std::make_unique<test::model_api>(model_), {}};
         },
         o);
     if (run) {

@@ -72,7 +72,7 @@ class Metrics : public ::testing::Test {
     rt_ = basic_runtime<mock_clock>::create(
         ioc_.get_executor(), cfg_,
         [this](executor, const config::cluster& c, std::string) {
-          return cluster_connection{std::make_unique<test::model_api>(models_[c.name]), {}};
+          return cluster_client{std::make_unique<test::model_api>(models_[c.name]), {}};
         },
         o);
     metrics_ = std::make_unique<basic_runtime_metrics<mock_clock>>(*rt_);

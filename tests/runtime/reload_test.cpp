@@ -12,10 +12,9 @@
 
 #include <refreshd/runtime/mock_clock.hpp>
 #include <refreshd/runtime/runtime.hpp>
+#include <refreshd/runtime/runtime_mock.hpp>
 #include <refreshd/test/model_cluster.hpp>
 #include <refreshd/test/quiet_logger.hpp>
-
-#include <refreshd/runtime/runtime_mock.hpp>
 
 namespace refreshd::daemon {
 namespace {
@@ -78,8 +77,8 @@ class Reload : public ::testing::Test {
         [this](executor, const config::cluster& c, std::string) {
           ++connections_;
           endpoints_.push_back(c.endpoint);
-          return cluster_connection{std::make_unique<test::model_api>(model_),
-                                    [this](std::string t) { tokens_set_.push_back(t); }};
+          return cluster_client{std::make_unique<test::model_api>(model_),
+                                [this](std::string t) { tokens_set_.push_back(t); }};
         },
         o);
     rt_->start();

@@ -12,10 +12,9 @@
 
 #include <refreshd/runtime/mock_clock.hpp>
 #include <refreshd/runtime/runtime.hpp>
+#include <refreshd/runtime/runtime_mock.hpp>
 #include <refreshd/test/model_cluster.hpp>
 #include <refreshd/test/quiet_logger.hpp>
-
-#include <refreshd/runtime/runtime_mock.hpp>
 
 namespace refreshd::daemon {
 namespace {
@@ -65,7 +64,7 @@ class Runtime : public ::testing::Test {
     rt_ = mock_runtime::create(
         ioc_.get_executor(), cfg_,
         [this](executor, const config::cluster&, std::string) {
-          return cluster_connection{std::make_unique<test::model_api>(model_), {}};
+          return cluster_client{std::make_unique<test::model_api>(model_), {}};
         },
         o);
     rt_->start();
@@ -215,10 +214,10 @@ TEST_F(Runtime, AuthFailureRereadsTheTokenFileAndRetriesOnlyWhenItChanged) {
       [&](executor, const config::cluster&, std::string token) {
         auto api = std::make_unique<test::model_api>(model_, std::move(token));
         auto* raw = api.get();
-        return cluster_connection{std::move(api), [&installed, raw](std::string t) {
-                                    installed.push_back(t);
-                                    raw->set_token(std::move(t));
-                                  }};
+        return cluster_client{std::move(api), [&installed, raw](std::string t) {
+                                installed.push_back(t);
+                                raw->set_token(std::move(t));
+                              }};
       },
       runtime_options{.seed = 3});
   rt_->start();
@@ -378,7 +377,7 @@ TEST_F(Runtime, OnceRefreshesEveryNonSuspendedCollectionAndReportsOutcomes) {
   rt_ = mock_runtime::create(
       ioc_.get_executor(), cfg_,
       [this](executor, const config::cluster&, std::string) {
-        return cluster_connection{std::make_unique<test::model_api>(model_), {}};
+        return cluster_client{std::make_unique<test::model_api>(model_), {}};
       },
       runtime_options{.seed = 7});
   std::optional<std::vector<once_result>> results;

@@ -82,7 +82,7 @@ class Notifier : public ::testing::Test {
     rt_ = mock_runtime::create(
         ioc_.get_executor(), cfg_,
         [this](executor, const config::cluster&, std::string) {
-          return cluster_connection{std::make_unique<test::model_api>(model_), {}};
+          return cluster_client{std::make_unique<test::model_api>(model_), {}};
         },
         ro);
     // As run_command composes them: the daemon's own on_ready work, then READY=1.

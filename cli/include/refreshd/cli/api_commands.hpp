@@ -5,7 +5,7 @@
 #include <chrono>
 #include <iosfwd>
 
-#include <refreshd/cli/render.hpp>
+#include <refreshd/cli/job_output.hpp>
 #include <refreshd/client/refresh_api.hpp>
 
 namespace refreshd::daemon {

@@ -9,7 +9,7 @@
 #include <optional>
 #include <string>
 
-#include <refreshd/cli/render.hpp>
+#include <refreshd/cli/job_output.hpp>
 #include <refreshd/config/config.hpp>
 
 namespace refreshd::daemon {

@@ -63,29 +63,29 @@ struct runtime_options {
   std::chrono::milliseconds admin_wait{10000};
 };
 
-/// How the runtime reaches one cluster. The default (make_http_connection) is an
+/// How the runtime reaches one cluster. The default (make_http_client) is an
 /// http_refresh_api; tests inject fakes.
-struct cluster_connection {
+struct cluster_client {
   std::unique_ptr<client::refresh_api> api;
   /// Installs a re-read token (after an authentication failure); may be empty.
   std::function<void(std::string token)> set_token;
 };
 /// Builds a cluster's connection with its token (already read). Throws std::invalid_argument on
 /// a bad endpoint or CA file (a startup error).
-using connection_factory =
-    std::function<cluster_connection(executor, const config::cluster&, std::string token)>;
+using client_factory =
+    std::function<cluster_client(executor, const config::cluster&, std::string token)>;
 
 /// The real connection: http_refresh_api with the cluster's request_timeout and TLS settings.
-cluster_connection make_http_connection(executor ex, const config::cluster& c, std::string token);
+cluster_client make_http_client(executor ex, const config::cluster& c, std::string token);
 
 template <class Clock>
 struct cluster_runtime {
-  cluster_runtime(executor ex, const config::cluster& c, cluster_connection conn);
+  cluster_runtime(executor ex, const config::cluster& c, cluster_client conn);
   cluster_runtime(const cluster_runtime&) = delete;
   cluster_runtime& operator=(const cluster_runtime&) = delete;
 
   const config::cluster* cfg;
-  cluster_connection connection;
+  cluster_client remote;  ///< the cluster's API and its token setter
   basic_rate_limiter<Clock> limiter;
   api_counters requests;
   basic_rate_limited_api<Clock> api;
@@ -104,8 +104,8 @@ struct cluster_runtime {
       return false;
     }
     token = config::secret_string(t);
-    if (connection.set_token) {
-      connection.set_token(std::move(t));
+    if (remote.set_token) {
+      remote.set_token(std::move(t));
     }
     return true;
   }
@@ -151,7 +151,7 @@ class basic_runtime final : public runtime_view,
   /// endpoint, CA file or schedule.
   static std::shared_ptr<basic_runtime> create(executor ex,
                                                std::shared_ptr<const config::config> cfg,
-                                               connection_factory connect,
+                                               client_factory connect,
                                                runtime_options options = {});
 
   /// The daemon: spawns the scheduler loop and the startup reconciliation (ready() once every
@@ -284,9 +284,9 @@ class basic_runtime final : public runtime_view,
   bool may_run(collection_runtime& c, cluster_runtime<Clock>& cl, bool forced_slot,
                wall_time started);
   std::optional<steady_time> cycle_deadline(const collection_runtime& c) const;
-  awaitable<std::optional<cycle_outcome>> drive(collection_runtime& c, cluster_runtime<Clock>& cl,
-                                                cycle_mode mode,
-                                                std::optional<steady_time> deadline);
+  awaitable<std::optional<cycle_outcome>> perform_cycle(collection_runtime& c,
+                                                        cluster_runtime<Clock>& cl, cycle_mode mode,
+                                                        std::optional<steady_time> deadline);
   awaitable<bool> wait_until(steady_time t);
   void after_cycle(std::size_t index, const cycle_outcome& o, wall_time started);
   void block_cluster(std::size_t cluster, const cycle_outcome& o);
@@ -324,7 +324,7 @@ class basic_runtime final : public runtime_view,
   std::shared_ptr<const config::config> config_;
   runtime_options options_;
   std::vector<std::unique_ptr<cluster_runtime<Clock>>> clusters_;
-  connection_factory connect_;
+  client_factory connect_;
   std::uint64_t config_generation_ = 0;
   collection_list::storage collections_;
   /// Removed by a reload while running (runtime_reload.hpp); dropped when their cycle ends.

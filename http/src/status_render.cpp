@@ -1,7 +1,7 @@
 #include <nlohmann/json.hpp>
 
 #include <refreshd/config/safe_text.hpp>
-#include <refreshd/http/http_render.hpp>
+#include <refreshd/http/status_render.hpp>
 #include <refreshd/runtime/runtime_log.hpp>
 
 namespace refreshd::daemon {

@@ -1,6 +1,6 @@
 #pragma once
-// Where the CLI's API commands connect to: an explicit --endpoint with a token option, or a
-// cluster from the config file (-c FILE --cluster NAME).
+// The cluster the CLI's API commands talk to (its target): an explicit --endpoint with a token
+// option, or a cluster from the config file (-c FILE --cluster NAME).
 
 #include <stdexcept>
 #include <string>
@@ -15,7 +15,7 @@ class usage_error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-struct connection_options {
+struct target_options {
   std::string endpoint;
   std::string token_env;
   std::string token_file;
@@ -28,7 +28,7 @@ struct connection_options {
   std::string timeout;  ///< empty: the cluster's request_timeout, or 10s
 };
 
-struct connection {
+struct cluster_target {
   std::string endpoint;
   std::string token;  ///< a secret
   std::string database;
@@ -39,9 +39,9 @@ struct connection {
   std::string external_spec;
 };
 
-/// Resolves the options into a connection. `collection` (may be empty) selects a configured
-/// collection's database and source/spec when connecting through the config file. Throws
+/// Resolves the options into the cluster a command talks to. `collection` (may be empty) selects a
+/// configured collection's database and source/spec when connecting through the config file. Throws
 /// usage_error naming the offending option, file or variable (never a token value).
-connection resolve_connection(const connection_options& o, const std::string& collection = {});
+cluster_target resolve_target(const target_options& o, const std::string& collection = {});
 
 }  // namespace refreshd::daemon

@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include <refreshd/cli/render.hpp>
+#include <refreshd/cli/job_output.hpp>
 #include <refreshd/config/safe_text.hpp>
 #include <refreshd/schedule/duration.hpp>
 #include <refreshd/schedule/zone.hpp>

@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <refreshd/http/http_api.hpp>
-#include <refreshd/http/http_render.hpp>
+#include <refreshd/http/status_render.hpp>
 
 namespace refreshd::daemon {
 namespace {

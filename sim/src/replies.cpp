@@ -1,4 +1,4 @@
-#include "render.hpp"
+#include "replies.hpp"
 
 namespace refreshd::sim::detail {
 

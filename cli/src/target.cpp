@@ -1,7 +1,7 @@
 #include <spdlog/spdlog.h>
 
-#include <refreshd/cli/connection.hpp>
 #include <refreshd/cli/duration_arg.hpp>
+#include <refreshd/cli/target.hpp>
 #include <refreshd/config/load_config.hpp>
 #include <refreshd/config/token.hpp>
 
@@ -16,7 +16,7 @@ std::string read_token_or_usage(const config::token_source& source) {
   }
 }
 
-std::string token_from_options(const connection_options& o) {
+std::string token_from_options(const target_options& o) {
   int sources =
       (o.token_env.empty() ? 0 : 1) + (o.token_file.empty() ? 0 : 1) + (o.token.empty() ? 0 : 1);
   if (sources > 1) {
@@ -37,7 +37,7 @@ std::string token_from_options(const connection_options& o) {
 }
 
 /// -c FILE --cluster NAME: endpoint, token, TLS and timeout from the config file.
-connection from_config(const connection_options& o, const std::string& collection) {
+cluster_target from_config(const target_options& o, const std::string& collection) {
   std::filesystem::path file =
       o.config_file.empty() ? default_config_path() : std::filesystem::path(o.config_file);
   // Files of other clusters (token files, CA files) need not exist on this machine.
@@ -54,7 +54,7 @@ connection from_config(const connection_options& o, const std::string& collectio
     throw usage_error("--cluster " + o.cluster + ": no such cluster in " + file.string() +
                       " (clusters: " + names + ")");
   }
-  connection c;
+  cluster_target c;
   c.endpoint = cl->endpoint;
   c.token = read_token_or_usage(cl->token);
   c.database = o.database.empty() ? cl->database : o.database;
@@ -77,8 +77,8 @@ connection from_config(const connection_options& o, const std::string& collectio
 
 }  // namespace
 
-connection resolve_connection(const connection_options& o, const std::string& collection) {
-  connection c;
+cluster_target resolve_target(const target_options& o, const std::string& collection) {
+  cluster_target c;
   bool via_config = !o.cluster.empty();
   if (via_config && !o.endpoint.empty()) {
     throw usage_error("give either --endpoint or -c FILE --cluster NAME, not both");
