@@ -245,7 +245,7 @@ int run_daemon(net::io_context& ioc, const std::shared_ptr<runtime>& rt, const r
     std::cerr << "error: " << e.what() << '\n';
     return exit_usage;
   }
-  // sd_notify (READY=1 when the runtime is ready) and the loop-pause test hook: docs/SYSTEMD.md.
+  // sd_notify (READY=1 when the runtime is ready): docs/SYSTEMD.md.
   auto notifier =
       systemd_notifier::create(ioc.get_executor(), rt, notify_options_from_environment());
   notifier->start();
@@ -253,7 +253,6 @@ int run_daemon(net::io_context& ioc, const std::shared_ptr<runtime>& rt, const r
     ::malloc_trim(0);  // the startup lists' peak
     notifier->ready();
   };
-  loop_pause_hook pause_hook(ioc, rt);
   arm_clock_jump_hook(ioc);
   // Live reload (docs/DAEMON.md "Reload"): SIGHUP, inotify, a periodic check.
   auto reloader = start_reloader(ioc, rt, o, *metrics, *http, notifier);

@@ -17,19 +17,6 @@
 namespace refreshd::daemon {
 namespace {
 
-awaitable<void> pause_loop_after(std::chrono::milliseconds after, std::weak_ptr<runtime> weak) {
-  const auto ex = co_await net::this_coro::executor;
-  net::steady_timer timer(ex);
-  timer.expires_after(after);
-  const auto [ec] = co_await timer.async_wait(use_nothrow);
-  auto rt = weak.lock();
-  if (ec || !rt || rt->stopping()) {
-    co_return;
-  }
-  rt->pause_loop_for_test(true);
-  log_event(config::log_level::warn, "test hook: scheduler loop paused");
-}
-
 awaitable<void> jump_after(std::chrono::milliseconds after, std::chrono::milliseconds step) {
   net::steady_timer timer(co_await net::this_coro::executor);
   timer.expires_after(after);
@@ -68,19 +55,6 @@ void arm_clock_jump_hook(net::io_context& ioc) {
   f.add("after", schedule::format_duration(after)).add("step", std::string(v.substr(colon + 1)));
   log_event(config::log_level::warn, "test hook armed: the wall clock will step", f);
   spawn_task(ioc.get_executor(), jump_after(after, step), "clock jump hook", nullptr);
-}
-
-loop_pause_hook::loop_pause_hook(net::io_context& ioc, std::shared_ptr<runtime> rt) {
-  const char* value = std::getenv(pause_loop_env);
-  if (value == nullptr || *value == '\0') {
-    return;
-  }
-  const auto after = parse_duration_arg(pause_loop_env, value);
-  armed_ = true;
-  log_fields f;
-  f.add("after", schedule::format_duration(after));
-  log_event(config::log_level::warn, "test hook armed: the scheduler loop will pause", f);
-  spawn_task(ioc.get_executor(), pause_loop_after(after, rt), "loop pause hook", nullptr);
 }
 
 }  // namespace refreshd::daemon

@@ -81,19 +81,13 @@ void basic_runtime<Clock>::enqueue(std::size_t index, due_slot slot) {
 
 template <class Clock>
 bool basic_runtime<Clock>::loop_healthy() const {
-  return !loop_paused_ && last_tick_steady_ &&
-         Clock::now() - *last_tick_steady_ <= options_.stall_after;
+  return last_tick_steady_ && Clock::now() - *last_tick_steady_ <= options_.stall_after;
 }
 
 template <class Clock>
 awaitable<void> basic_runtime<Clock>::scheduler_loop() {
   while (!stopping_) {
     const auto steady = Clock::now();
-    if (loop_paused_) {
-      loop_timer_.expires_at(steady + options_.tick);
-      co_await loop_timer_.async_wait(use_nothrow);
-      continue;
-    }
     if (auto jump = jumps_.observe(steady, Clock::system_now())) {
       on_clock_jump(*jump);
     }

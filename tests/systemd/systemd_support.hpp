@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <chrono>
 #include <csignal>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,7 +25,7 @@
 
 namespace refreshd::test {
 
-inline constexpr const char* pause_loop_env = "MILVUS_REFRESHD_TEST_PAUSE_LOOP_AFTER";
+inline constexpr const char* clock_jump_env = "MILVUS_REFRESHD_TEST_CLOCK_JUMP";
 
 class notified_daemon_test : public ::testing::Test {
  protected:
@@ -46,7 +48,7 @@ class notified_daemon_test : public ::testing::Test {
   void start(const std::string& config_text, const std::vector<std::string>& env = {}) {
     config_path_ = dir_.write("config.yaml", config_text);
     std::vector<std::string> e{socket_.env(), "WATCHDOG_USEC=", "WATCHDOG_PID=", "JOURNAL_STREAM=",
-                               std::string(pause_loop_env) + "="};
+                               std::string(clock_jump_env) + "="};
     e.insert(e.end(), env.begin(), env.end());
     d_ = std::make_unique<child_process>(daemon_argv(config_path_), e);
   }
@@ -69,6 +71,13 @@ class notified_daemon_test : public ::testing::Test {
         return std::nullopt;
       }
     }
+  }
+  /// The state letter of /proc/PID/stat ('T' when stopped by a signal), '?' when unreadable.
+  static char process_state(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto close = stat.rfind(')');
+    return close != std::string::npos && close + 2 < stat.size() ? stat[close + 2] : '?';
   }
   /// Messages already queued on the socket (no waiting).
   std::vector<message> queued() {

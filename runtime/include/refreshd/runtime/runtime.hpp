@@ -173,12 +173,9 @@ class basic_runtime final : public runtime_view,
   std::optional<wall_time> last_tick() const noexcept override { return last_tick_; }
   std::uint64_t ticks() const noexcept { return ticks_; }
   std::uint64_t clock_jumps() const noexcept { return clock_jumps_; }
-  /// The scheduler loop ticked within options.stall_after (false before the first tick and
-  /// while paused for a test).
+  /// The scheduler loop ticked within options.stall_after (false before the first tick, and
+  /// while its executor does not run it: a hung loop).
   bool loop_healthy() const override;
-  /// Test hook: while paused, the scheduler loop keeps waking but neither ticks nor dispatches
-  /// (a stalled loop, as seen by /healthz and the watchdog).
-  void pause_loop_for_test(bool paused) noexcept { loop_paused_ = paused; }
 
   const std::vector<std::unique_ptr<cluster_runtime<Clock>>>& clusters() const noexcept {
     return clusters_;
@@ -345,7 +342,6 @@ class basic_runtime final : public runtime_view,
   std::size_t active_ = 0;
   std::optional<wall_time> last_tick_;
   std::optional<steady_time> last_tick_steady_;
-  bool loop_paused_ = false;
   std::uint64_t ticks_ = 0;
   std::uint64_t clock_jumps_ = 0;
   /// Admin requests waiting for a cycle's job (runtime_admin.hpp).
