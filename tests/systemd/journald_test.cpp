@@ -40,7 +40,7 @@ class Journald : public ::testing::Test {
       argv.insert(argv.begin(), {"/bin/sh", "-c", as_journal_stream});
     }
     env.insert(env.begin(),
-               {"NOTIFY_SOCKET=", "JOURNAL_STREAM=", std::string(clock_jump_env) + "="});
+               {"NOTIFY_SOCKET=", "JOURNAL_STREAM=", std::string(clock_jump_env) + "=1h:+1s"});
     child_process d(argv, env);
     const bool ready = poll_until(
         [&] {
