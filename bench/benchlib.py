@@ -345,10 +345,11 @@ class Fleet:
 class Daemon:
     """milvus-refreshd run with JSON logs on stderr, redirected to a file."""
 
-    def __init__(self, binary: Path, config: Path, workdir: Path, name: str = "daemon"):
+    def __init__(self, binary: Path, config: Path, workdir: Path, name: str = "daemon",
+                 extra_env: dict[str, str] | None = None):
         self.log_path = workdir / f"{name}.log"
         self.log = open(self.log_path, "wb")
-        env = dict(os.environ, BENCH_TOKEN=TOKEN)
+        env = dict(os.environ, BENCH_TOKEN=TOKEN, **(extra_env or {}))
         env.pop("NOTIFY_SOCKET", None)
         env.pop("JOURNAL_STREAM", None)
         self.t_spawn_wall = time.time()

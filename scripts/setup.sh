@@ -13,7 +13,7 @@ packages=(
   build-essential cmake pkg-config libboost1.81-dev libboost-url1.81-dev libssl-dev libcrypt-dev
   libyaml-cpp-dev nlohmann-json3-dev prometheus-cpp-dev libcli11-dev libspdlog-dev libfmt-dev
   libsystemd-dev libhowardhinnant-date-dev tzdata libgtest-dev libgmock-dev libbenchmark-dev
-  prometheus systemd clang libclang-rt-14-dev python3 openssl chromium dpkg-dev file
+  prometheus systemd clang libclang-rt-14-dev python3 openssl chromium dpkg-dev file faketime
 )
 
 missing=()

@@ -65,8 +65,8 @@ std::optional<admin_refresh_result> basic_runtime<Clock>::admin_precheck(std::si
   }
   const auto& cl = *clusters_[c.cluster];
   if (!c.running && cl.block) {
-    auto r = make_result(kind::failed, "cluster blocked: " + cl.block->message);
-    r.error = cl.block->error;
+    auto r = make_result(kind::failed, "cluster blocked: " + cl.block.outcome()->message);
+    r.error = cl.block.outcome()->error;
     return r;
   }
   return std::nullopt;
@@ -154,8 +154,8 @@ admin_refresh_result basic_runtime<Clock>::cycle_end_answer(
   // The cycle ended before any event (a blocked cluster, a replaced connection).
   auto r = admin_detail::make_result(kind::failed, "the refresh cycle ended without a job");
   if (cl.block) {
-    r.message = "cluster blocked: " + cl.block->message;
-    r.error = cl.block->error;
+    r.message = "cluster blocked: " + cl.block.outcome()->message;
+    r.error = cl.block.outcome()->error;
   }
   return r;
 }

@@ -227,7 +227,7 @@ void basic_runtime<Clock>::after_cycle(std::size_t index, const cycle_outcome& o
 template <class Clock>
 void basic_runtime<Clock>::block_cluster(std::size_t cluster, const cycle_outcome& o) {
   auto& cl = *clusters_[cluster];
-  cl.prober.reset();
+  cl.block.set_prober(std::nullopt);
   log_fields f;
   f.cluster = cl.cfg->name;
   if (o.kind == outcome_kind::auth_failed && cl.cfg->token.kind != config::token_kind::literal) {
@@ -244,8 +244,7 @@ void basic_runtime<Clock>::block_cluster(std::size_t cluster, const cycle_outcom
       f.add("token_error", e.what());
     }
   }
-  cl.block = o;
-  cl.blocked_until = o.not_before;
+  cl.block.set(o);
   f.add("outcome", std::string(to_string(o.kind))).add("error", o.message);
   if (o.not_before) {
     const auto wait =

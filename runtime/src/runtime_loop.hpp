@@ -72,8 +72,7 @@ void basic_runtime<Clock>::enqueue(std::size_t index, due_slot slot) {
   c.slot = slot;
   c.state.next_run = slot.due;
   ++c.generation;
-  queue_.push_back(queue_entry{slot.due, static_cast<std::uint32_t>(index), c.generation});
-  std::push_heap(queue_.begin(), queue_.end(), std::greater<>{});
+  queue_.push(slot.due, index, c.generation);
   if (!armed_for_ || slot.due < *armed_for_) {
     loop_timer_.cancel();  // the loop re-arms for the earlier slot
   }
@@ -96,23 +95,20 @@ awaitable<void> basic_runtime<Clock>::scheduler_loop() {
     last_tick_steady_ = steady;
     ++ticks_;
     // Entries due within a millisecond fire now: the two clocks are read a moment apart.
-    while (!queue_.empty() && queue_.front().due <= now + std::chrono::milliseconds(1)) {
-      const queue_entry e = queue_.front();
-      std::pop_heap(queue_.begin(), queue_.end(), std::greater<>{});
-      queue_.pop_back();
-      if (e.index >= collections_.size()) {
+    while (const auto e = queue_.pop_due(now + std::chrono::milliseconds(1))) {
+      if (e->index >= collections_.size()) {
         continue;  // a reload rebuilt the queue; stale entries are gone, this is a guard
       }
-      auto& c = *collections_[e.index];
-      if (e.generation == c.generation && !c.running) {
-        dispatch(e.index);
+      auto& c = *collections_[e->index];
+      if (e->generation == c.generation && !c.running) {
+        dispatch(e->index);
       }
     }
     steady_time wake = steady + options_.tick;
     armed_for_ = now + options_.tick;
-    if (!queue_.empty() && queue_.front().due < *armed_for_) {
-      armed_for_ = queue_.front().due;
-      wake = steady_at(queue_.front().due);
+    if (const auto next = queue_.earliest(); next && *next < *armed_for_) {
+      armed_for_ = *next;
+      wake = steady_at(*next);
     }
     loop_timer_.expires_at(wake);
     co_await loop_timer_.async_wait(use_nothrow);
@@ -155,15 +151,11 @@ template <class Clock>
 bool basic_runtime<Clock>::blocked(std::size_t index, bool may_probe) {
   auto& c = *collections_[index];
   auto& cl = *clusters_[c.cluster];
-  if (!cl.block || cl.prober == index) {
+  if (cl.block.lets_through(index, may_probe, Clock::now())) {
     return false;
   }
-  if (may_probe && !cl.prober && (!cl.blocked_until || Clock::now() >= *cl.blocked_until)) {
-    cl.prober = index;  // this collection probes; the others wait for its outcome
-    return false;
-  }
-  apply(c.state, *cl.block);
-  c.last_outcome = cl.block;
+  apply(c.state, *cl.block.outcome());
+  c.last_outcome = cl.block.outcome();
   return true;
 }
 
@@ -173,9 +165,7 @@ void basic_runtime<Clock>::unblock_cluster(std::size_t cluster) {
   log_fields f;
   f.cluster = cl.cfg->name;
   log_event(config::log_level::info, "cluster answers again", f);
-  cl.block.reset();
-  cl.blocked_until.reset();
-  cl.prober.reset();
+  cl.block.clear();
   // Collections held back by the cluster's problem (not their own) go back to their slots,
   // spread like startup catch-ups.
   run_spreader spread = spreader(cluster, wall_now());

@@ -43,8 +43,9 @@ reload_summary basic_runtime<Clock>::apply_config(std::shared_ptr<const config::
   std::vector<const collection_runtime*> probers(next->clusters.size(), nullptr);
   for (std::size_t i = 0; i < next->clusters.size(); ++i) {
     const auto reuse = plan.clusters[i].reuse;
-    if (reuse && clusters_[*reuse]->prober && *clusters_[*reuse]->prober < collections_.size()) {
-      probers[i] = collections_[*clusters_[*reuse]->prober].get();
+    const auto prober = reuse ? clusters_[*reuse]->block.prober() : std::nullopt;
+    if (prober && *prober < collections_.size()) {
+      probers[i] = collections_[*prober].get();
     }
   }
   auto clusters = reload_clusters(*next, plan, std::move(fresh), tokens, summary);
@@ -56,11 +57,10 @@ reload_summary basic_runtime<Clock>::apply_config(std::shared_ptr<const config::
   ++config_generation_;
   for (std::size_t i = 0; i < clusters_.size(); ++i) {
     auto& cl = *clusters_[i];
-    cl.prober.reset();
-    if (probers[i] != nullptr && probers[i]->index != collection_runtime::retired_index &&
-        probers[i]->cluster == i) {
-      cl.prober = probers[i]->index;
-    }
+    const bool kept = probers[i] != nullptr &&
+                      probers[i]->index != collection_runtime::retired_index &&
+                      probers[i]->cluster == i;
+    cl.block.set_prober(kept ? std::optional<std::size_t>(probers[i]->index) : std::nullopt);
   }
   requeue_after_reload(plan);
   return summary;
@@ -93,8 +93,8 @@ std::vector<std::unique_ptr<cluster_runtime<Clock>>> basic_runtime<Clock>::reloa
     }
     if (cl->install_token(tokens[i])) {
       ++summary.tokens_changed;
-      if (cl->block && cl->block->kind == outcome_kind::auth_failed) {
-        cl->blocked_until.reset();  // the next due collection probes at once
+      if (cl->block && cl->block.outcome()->kind == outcome_kind::auth_failed) {
+        cl->block.expire();  // the next due collection probes at once
       }
     }
     clusters.push_back(std::move(cl));

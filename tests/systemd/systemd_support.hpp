@@ -25,8 +25,6 @@
 
 namespace refreshd::test {
 
-inline constexpr const char* clock_jump_env = "MILVUS_REFRESHD_TEST_CLOCK_JUMP";
-
 class notified_daemon_test : public ::testing::Test {
  protected:
   using message = notify_socket::message;
@@ -44,11 +42,11 @@ class notified_daemon_test : public ::testing::Test {
                          cluster_keys + "    rate_limit: 0\n", collections);
   }
   /// Starts the daemon with $NOTIFY_SOCKET set to the fake socket; the watchdog, journal and
-  /// test-hook variables are cleared unless `env` sets them.
+  /// reload-check variables are cleared unless `env` sets them.
   void start(const std::string& config_text, const std::vector<std::string>& env = {}) {
     config_path_ = dir_.write("config.yaml", config_text);
     std::vector<std::string> e{socket_.env(), "WATCHDOG_USEC=", "WATCHDOG_PID=", "JOURNAL_STREAM=",
-                               std::string(clock_jump_env) + "="};
+                               "MILVUS_REFRESHD_RELOAD_CHECK_INTERVAL="};
     e.insert(e.end(), env.begin(), env.end());
     d_ = std::make_unique<child_process>(daemon_argv(config_path_), e);
   }

@@ -1,6 +1,6 @@
 #pragma once
 // The clocks of the daemon's timer loops. Loops are templates over a `Clock` so tests drive time
-// (tests/daemon/mock_clock.hpp). A Clock is a TrivialClock usable by
+// (refreshd/runtime/mock_clock.hpp). A Clock is a TrivialClock usable by
 // boost::asio::basic_waitable_timer, whose time_point is std::chrono::steady_clock::time_point,
 // plus a wall clock:
 //
@@ -21,11 +21,8 @@ struct real_clock {
 
   static time_point now() noexcept { return std::chrono::steady_clock::now(); }
   static std::chrono::system_clock::time_point system_now() noexcept {
-    return std::chrono::system_clock::now() + wall_offset_for_test;
+    return std::chrono::system_clock::now();
   }
-  /// Zero, except under the test hook MILVUS_REFRESHD_TEST_CLOCK_JUMP (daemon/src/test_hooks.hpp),
-  /// which shifts the wall clock the scheduler sees as a step of the system clock would.
-  static inline std::chrono::system_clock::duration wall_offset_for_test{};
 };
 
 }  // namespace refreshd::daemon

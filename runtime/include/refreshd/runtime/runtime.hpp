@@ -25,9 +25,11 @@
 
 #include <refreshd/client/refresh_api.hpp>
 #include <refreshd/config/config.hpp>
+#include <refreshd/cycle/cluster_block.hpp>
 #include <refreshd/cycle/collection.hpp>
 #include <refreshd/cycle/collection_state.hpp>
 #include <refreshd/cycle/cycle.hpp>
+#include <refreshd/cycle/due_queue.hpp>
 #include <refreshd/cycle/reload_plan.hpp>
 #include <refreshd/cycle/slot_plan.hpp>
 #include <refreshd/cycle/startup.hpp>
@@ -90,12 +92,8 @@ struct cluster_runtime {
   api_counters requests;
   basic_rate_limited_api<Clock> api;
   job_slots slots;
-  /// After an unsupported / auth_failed outcome the whole cluster waits until then; due
-  /// collections meanwhile take that outcome without a request.
-  std::optional<steady_time> blocked_until;
-  std::optional<cycle_outcome> block;
-  /// The collection whose cycle tests whether the block still holds (one at a time).
-  std::optional<std::size_t> prober;
+  /// After an unsupported / auth_failed outcome (docs/DAEMON.md "Clusters").
+  cluster_block block;
   config::secret_string token;  ///< the token in use (to notice a changed token file)
   /// Installs `t` when it differs from the token in use (requests send it from now on); false
   /// when it is the same.
@@ -228,12 +226,6 @@ class basic_runtime final : public runtime_view,
                 std::uint64_t seed);  // use create()
 
  private:
-  struct queue_entry {
-    wall_time due;
-    std::uint32_t index;
-    std::uint32_t generation;
-    bool operator>(const queue_entry& o) const noexcept { return due > o.due; }
-  };
   /// Keeps active_ counted and the runtime alive while a spawned coroutine runs.
   void spawn(awaitable<void> work, const char* what);
   instant now() const;
@@ -327,7 +319,7 @@ class basic_runtime final : public runtime_view,
   /// Removed by a reload while running (runtime_reload.hpp); dropped when their cycle ends.
   std::vector<std::shared_ptr<collection_runtime>> retired_;
   std::vector<std::unique_ptr<cluster_runtime<Clock>>> retired_clusters_;
-  std::vector<queue_entry> queue_;  // a min-heap on due
+  due_queue queue_;
   timer_type loop_timer_;
   std::optional<wall_time> armed_for_;  // what loop_timer_ waits for
   std::list<timer_type*> waits_;        // cycle waits, cancelled by stop()
