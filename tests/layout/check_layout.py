@@ -100,14 +100,16 @@ def check(root):
     return findings
 
 
-def main():
+def report(check_tree, label):
+    """Runs `check_tree` on SOURCE_DIR (argv[1], default: this repository) and prints each
+    finding; exit status 1 when there is one (shared with check_sizes.py)."""
     root = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else pathlib.Path(__file__).parents[2])
-    findings = check(root.resolve())
+    findings = check_tree(root.resolve())
     for f in findings:
         print(f)
-    print(f"layout: {len(findings)} finding(s)")
+    print(f"{label}: {len(findings)} finding(s)")
     return 1 if findings else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(report(check, "layout"))

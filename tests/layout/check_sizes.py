@@ -110,14 +110,8 @@ def check(root):
     return findings
 
 
-def main():
-    root = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else pathlib.Path(__file__).parents[2])
-    findings = check(root.resolve())
-    for f in findings:
-        print(f)
-    print(f"sizes: {len(findings)} finding(s)")
-    return 1 if findings else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+    from check_layout import report  # noqa: E402
+
+    sys.exit(report(check, "sizes"))
