@@ -14,7 +14,9 @@ progress() {
   while IFS= read -r line; do
     case "$line" in
       setup:\ installing*) echo "demo: installing Debian packages (once)" ;;
-      \[*%\]*) pct=${line:1:4}; pct=${pct// /}
+      \[[0-9]*/[0-9]*\]*) # Ninja's "[done/total] Building ..." lines
+        done_total=${line#[}; done_total=${done_total%%]*}
+        pct="$((${done_total%/*} * 100 / ${done_total#*/}))%"
         ((tty)) && printf '\rdemo: building milvus-refreshd and milvus-refresh-sim %5s (%ds)' \
           "$pct" $((SECONDS - start)) ;;
     esac

@@ -14,6 +14,7 @@ packages=(
   libyaml-cpp-dev nlohmann-json3-dev prometheus-cpp-dev libcli11-dev libspdlog-dev libfmt-dev
   libsystemd-dev libhowardhinnant-date-dev tzdata libgtest-dev libgmock-dev libbenchmark-dev
   prometheus systemd clang libclang-rt-14-dev python3 openssl chromium dpkg-dev file faketime
+  ninja-build
 )
 
 missing=()
@@ -35,6 +36,13 @@ if ((${#missing[@]})); then
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+# The presets use Ninja (it keeps both cores busy across the chain of library targets,
+# bench/RESULTS.md §9); a build tree made earlier by another generator is started afresh.
+cache="build/$preset/CMakeCache.txt"
+if [ -f "$cache" ] && ! grep -qx 'CMAKE_GENERATOR:INTERNAL=Ninja' "$cache"; then
+  echo "setup: build/$preset was made by another CMake generator; configuring it afresh"
+  rm -rf "build/$preset"
+fi
 cmake --preset "$preset" >/dev/null
 if ((${#targets[@]})); then
   cmake --build --preset "$preset" --target "${targets[@]}"

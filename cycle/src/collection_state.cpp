@@ -3,16 +3,13 @@
 
 #include <refreshd/cycle/collection_state.hpp>
 
+#include "overloaded.hpp"
+
 namespace refreshd::daemon {
 
 namespace {
 
-template <class... Fs>
-struct overloaded : Fs... {
-  using Fs::operator()...;
-};
-template <class... Fs>
-overloaded(Fs...) -> overloaded<Fs...>;
+using detail::overloaded;
 
 void set_status(collection_state& s, status st) {
   if (!s.suspended) {

@@ -25,10 +25,6 @@ bool is_fatal(error_class c) noexcept {
   }
 }
 
-bool is_running(job_state s) noexcept {
-  return s == job_state::in_progress || s == job_state::unknown;
-}
-
 /// initial x 2^(n-1), capped at max (n >= 1).
 milliseconds backoff(int n, milliseconds initial, milliseconds max) {
   milliseconds d = initial;

@@ -2,16 +2,13 @@
 #include <refreshd/config/duration.hpp>
 #include <refreshd/cycle/cycle.hpp>
 
+#include "overloaded.hpp"
+
 namespace refreshd::daemon {
 
 namespace {
 
-template <class... Fs>
-struct overloaded : Fs... {
-  using Fs::operator()...;
-};
-template <class... Fs>
-overloaded(Fs...) -> overloaded<Fs...>;
+using detail::overloaded;
 
 std::string id_text(const client::job_id& id) {
   return std::to_string(id.value);

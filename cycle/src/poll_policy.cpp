@@ -9,10 +9,6 @@ namespace {
 
 using std::chrono::milliseconds;
 
-bool is_running(client::job_state s) noexcept {
-  return s == client::job_state::in_progress || s == client::job_state::unknown;
-}
-
 // A gain this large keeps the truncation error of the two-point rate within ~25 %, and the
 // estimate only ever shortens a wait, so an error costs at most one early describe.
 constexpr int min_gain_for_two_point = 4;

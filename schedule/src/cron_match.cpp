@@ -4,13 +4,14 @@
 
 #include <refreshd/schedule/cron.hpp>
 
+#include "search_horizon.hpp"
+
 namespace refreshd::schedule {
 namespace {
 
 using local_minutes = date::local_time<std::chrono::minutes>;
 
-// The 400-year Gregorian cycle: every valid cron expression fires within it.
-constexpr date::days search_horizon{146097};
+using detail::search_horizon;
 
 // Bits 1..31: the days of `year/month` that match, with the Vixie either/both rule.
 std::uint32_t day_mask(const cron_expr& expr, date::year year, date::month month) {

@@ -2,6 +2,8 @@
 
 #include <refreshd/schedule/schedule.hpp>
 
+#include "search_horizon.hpp"
+
 namespace refreshd::schedule {
 namespace {
 
@@ -10,8 +12,7 @@ using std::chrono::seconds;
 // date-tz reports the first period of a zone as starting near year -32767: no predecessor.
 const sys_seconds earliest{date::sys_days{date::year{-32000} / 1 / 1}};
 
-// The 400-year Gregorian cycle bounds every search.
-constexpr date::days search_horizon{146097};
+using detail::search_horizon;
 
 date::local_seconds to_local(sys_seconds t, seconds offset) {
   return date::local_seconds{t.time_since_epoch() + offset};

@@ -39,6 +39,10 @@ inline bool is_terminal(job_state s) noexcept {
 inline bool is_active(job_state s) noexcept {
   return s == job_state::pending || s == job_state::in_progress;
 }
+/// Past pending and not ended: in progress, or a state we cannot read (treated as running).
+inline bool is_running(job_state s) noexcept {
+  return s == job_state::in_progress || s == job_state::unknown;
+}
 
 /// One job as returned by describe and by every list record (contract §2.4).
 struct job_info {
