@@ -15,39 +15,10 @@
 
 namespace refreshd::daemon {
 
-namespace admin_detail {
-
-inline bool job_active(const std::optional<job_snapshot>& j) {
-  return j && !client::is_terminal(j->state);
-}
-
-inline admin_refresh_result make_result(admin_refresh_result::kind k, std::string message) {
-  admin_refresh_result r;
-  r.what = k;
-  r.message = std::move(message);
-  return r;
-}
-
-/// A request that joined an existing cycle never started anything: whatever that cycle did,
-/// the answer is "already running" (with its job when known).
-inline admin_refresh_result as_joined(admin_refresh_result r) {
-  if (r.what != admin_refresh_result::kind::already_running) {
-    r.what = admin_refresh_result::kind::already_running;
-    r.error.reset();
-    r.message = "a refresh cycle of this collection is already in progress";
-    if (!job_active(r.job)) {
-      r.job.reset();
-    }
-  }
-  return r;
-}
-
-}  // namespace admin_detail
-
 template <class Clock>
 std::optional<admin_refresh_result> basic_runtime<Clock>::admin_precheck(std::size_t index) const {
   using kind = admin_refresh_result::kind;
-  using admin_detail::make_result;
+  const auto make_result = make_admin_result;
   const auto& c = *collections_[index];
   if (stopping_ || once_) {
     return make_result(kind::unavailable, "shutting down");
@@ -58,7 +29,7 @@ std::optional<admin_refresh_result> basic_runtime<Clock>::admin_precheck(std::si
   if (c.cfg->suspend) {
     return make_result(kind::suspended, "collection is suspended (suspend: true)");
   }
-  if (c.running && admin_detail::job_active(c.state.job)) {
+  if (c.running && c.state.job && !client::is_terminal(c.state.job->state)) {
     auto r = make_result(kind::already_running, "a refresh job is already running");
     r.job = c.state.job;
     return r;
@@ -84,16 +55,12 @@ awaitable<admin_refresh_result> basic_runtime<Clock>::async_refresh_now(std::siz
   auto& c = *cp;
   // Registered before the cycle is spawned: its first events may come before this resumes.
   timer_type wake(ex_);
-  admin_watch w;
-  w.collection = cp;
-  w.joined = c.running;
-  w.wake = &wake;
-  auto it = admin_watches_.insert(admin_watches_.end(), &w);
+  const auto request = admin_requests_.add(cp, c.running, [&wake] { wake.cancel(); });
   struct unlink {
-    std::list<admin_watch*>& list;
-    typename std::list<admin_watch*>::iterator pos;
-    ~unlink() { list.erase(pos); }
-  } guard{admin_watches_, it};
+    admin_requests& requests;
+    admin_requests::handle request;
+    ~unlink() { requests.remove(request); }
+  } guard{admin_requests_, request};
   if (!c.running) {
     log_event(config::log_level::info, "admin: refresh requested",
               collection_fields(*clusters_[c.cluster]->cfg, *c.cfg));
@@ -104,41 +71,31 @@ awaitable<admin_refresh_result> basic_runtime<Clock>::async_refresh_now(std::siz
     start_cycle(cp, cycle_mode::refresh, false, "admin refresh cycle");
   }
   cp.reset();
-  admin_refresh_result r = co_await await_admin_result(w);
+  admin_refresh_result r = co_await await_admin_result(*request, wake);
   co_return r;
 }
 
 template <class Clock>
-awaitable<admin_refresh_result> basic_runtime<Clock>::await_admin_result(admin_watch& w) {
+awaitable<admin_refresh_result> basic_runtime<Clock>::await_admin_result(admin_requests::request& w,
+                                                                         timer_type& wake) {
   using kind = admin_refresh_result::kind;
-  // Never looks at the collection: its cycle's events, the cycle's end (resolve_admin), a
-  // reload removing it, and stop() answer the watch and wake the timer.
+  // Never looks at the collection: its cycle's events, the cycle's end, a reload removing it
+  // (admin_requests_) and stop() answer the request or wake the timer.
   const auto deadline = Clock::now() + options_.admin_wait;
   while (!w.result) {
     if (stopping_) {
-      w.result = admin_detail::make_result(kind::unavailable, "shutting down");
+      w.result = make_admin_result(kind::unavailable, "shutting down");
     } else if (w.collection.expired()) {
-      w.result = admin_detail::make_result(kind::failed, "the collection was removed by a reload");
+      w.result = make_admin_result(kind::failed, "the collection was removed by a reload");
     } else if (Clock::now() >= deadline) {
-      w.result = admin_detail::make_result(
+      w.result = make_admin_result(
           kind::queued, "refresh cycle started; waiting for a job slot or the rate limit");
     } else {
-      w.wake->expires_at(deadline);
-      co_await w.wake->async_wait(use_nothrow);
+      wake.expires_at(deadline);
+      co_await wake.async_wait(use_nothrow);
     }
   }
-  co_return w.joined ? admin_detail::as_joined(*w.result) : *w.result;
-}
-
-template <class Clock>
-void basic_runtime<Clock>::resolve_admin(const collection_runtime& c,
-                                         const admin_refresh_result& r) {
-  for (admin_watch* w : admin_watches_) {
-    if (!w->result && w->collection.lock().get() == &c) {
-      w->result = r;
-      w->wake->cancel();
-    }
-  }
+  co_return admin_requests::answer(w);
 }
 
 template <class Clock>
@@ -146,68 +103,18 @@ admin_refresh_result basic_runtime<Clock>::cycle_end_answer(
     const collection_runtime& c, const cluster_runtime<Clock>& cl) const {
   using kind = admin_refresh_result::kind;
   if (stopping_) {
-    return admin_detail::make_result(kind::unavailable, "shutting down");
+    return make_admin_result(kind::unavailable, "shutting down");
   }
   if (c.retired_config) {
-    return admin_detail::make_result(kind::failed, "the collection was removed by a reload");
+    return make_admin_result(kind::failed, "the collection was removed by a reload");
   }
   // The cycle ended before any event (a blocked cluster, a replaced connection).
-  auto r = admin_detail::make_result(kind::failed, "the refresh cycle ended without a job");
+  auto r = make_admin_result(kind::failed, "the refresh cycle ended without a job");
   if (cl.block) {
     r.message = "cluster blocked: " + cl.block.outcome()->message;
     r.error = cl.block.outcome()->error;
   }
   return r;
-}
-
-template <class Clock>
-void basic_runtime<Clock>::notify_admin(const collection_runtime& c, const cycle_event& e) {
-  using kind = admin_refresh_result::kind;
-  for (admin_watch* w : admin_watches_) {
-    if (w->result || w->collection.lock().get() != &c) {
-      continue;
-    }
-    admin_refresh_result r;
-    if (std::holds_alternative<events::triggered>(e)) {
-      r = admin_detail::make_result(kind::triggered, "refresh triggered");
-      r.job = c.state.job;
-    } else if (const auto* a = std::get_if<events::adopted>(&e)) {
-      r.job = a->job;
-      if (a->reason == adopt_reason::ambiguous) {
-        r.what = kind::triggered;  // our own attempt, confirmed by the list
-        r.message = "refresh triggered (confirmed by a list after an ambiguous answer)";
-      } else {
-        r.what = kind::already_running;
-        r.message = "a refresh job is already running (" + std::string(to_string(a->reason)) + ")";
-      }
-    } else if (const auto* f = std::get_if<events::api_failure>(&e)) {
-      r = admin_detail::make_result(kind::failed, client::describe_error(f->error));
-      r.error = f->error;
-      if (client::is_retryable(f->error)) {
-        r.message += "; the cycle retries with backoff";
-      }
-    } else {
-      continue;
-    }
-    w->result = std::move(r);
-    w->wake->cancel();
-  }
-}
-
-template <class Clock>
-void basic_runtime<Clock>::notify_admin(const collection_runtime& c, const cycle_outcome& o) {
-  for (admin_watch* w : admin_watches_) {
-    if (w->result || w->collection.lock().get() != &c) {
-      continue;
-    }
-    auto r =
-        admin_detail::make_result(admin_refresh_result::kind::failed,
-                                  o.message.empty() ? std::string(to_string(o.kind)) : o.message);
-    r.error = o.error;
-    r.job = o.job;
-    w->result = std::move(r);
-    w->wake->cancel();
-  }
 }
 
 }  // namespace refreshd::daemon

@@ -29,7 +29,7 @@ awaitable<void> basic_runtime<Clock>::scheduled_cycle(std::shared_ptr<collection
       --cl.users;
       // A cycle that ended without an answer for its admin requests (a blocked cluster, no job
       // slot at shutdown) answers them now; they never look at the collection themselves.
-      rt.resolve_admin(c, rt.cycle_end_answer(c, cl));
+      rt.admin_requests_.resolve(c, rt.cycle_end_answer(c, cl));
       if (rt.once_ && --rt.once_pending_ == 0) {
         rt.once_timer_.cancel();
       }
@@ -135,7 +135,7 @@ awaitable<std::optional<cycle_outcome>> basic_runtime<Clock>::perform_cycle(
       if (on_cycle_event && !c.retired_config) {
         on_cycle_event(c.index, e);
       }
-      notify_admin(c, e);
+      admin_requests_.on_event(c, e);
     }
     if (stopping_) {
       co_return std::nullopt;
@@ -172,7 +172,7 @@ awaitable<std::optional<cycle_outcome>> basic_runtime<Clock>::perform_cycle(
       if (outcome.kind != outcome_kind::completed && outcome.kind != outcome_kind::idle) {
         log_cycle_outcome(*cl.cfg, *c.cfg, outcome);
       }
-      notify_admin(c, outcome);
+      admin_requests_.on_outcome(c, outcome);
       co_return outcome;
     }
   }

@@ -58,9 +58,7 @@ void basic_runtime<Clock>::stop() {
     cl->slots.stop();
   }
   once_timer_.cancel();
-  for (admin_watch* w : admin_watches_) {
-    w->wake->cancel();  // answered "shutting down"
-  }
+  admin_requests_.wake_all();  // each answers "shutting down"
   if (active_ == 0 && on_drained) {
     on_drained();
   }

@@ -166,8 +166,8 @@ void basic_runtime<Clock>::remove_collections(const reload_plan& plan, reload_su
       retired_.push_back(std::move(c));
     } else {
       log_event(config::log_level::info, "reload: collection removed", f);
-      resolve_admin(*c, admin_detail::make_result(admin_refresh_result::kind::failed,
-                                                  "the collection was removed by a reload"));
+      admin_requests_.resolve(*c, make_admin_result(admin_refresh_result::kind::failed,
+                                                    "the collection was removed by a reload"));
     }
   }
 }
@@ -209,8 +209,8 @@ void basic_runtime<Clock>::release_retired(collection_runtime& c, cluster_runtim
   }
   if (collection_gone) {
     // Pending admin requests for it get their answer before it goes.
-    resolve_admin(c, admin_detail::make_result(admin_refresh_result::kind::failed,
-                                               "the collection was removed by a reload"));
+    admin_requests_.resolve(c, make_admin_result(admin_refresh_result::kind::failed,
+                                                 "the collection was removed by a reload"));
   }
   // Dropped later, from the executor: the caller's frame still refers to both.
   net::post(ex_, [self = this->shared_from_this(), pc = collection_gone ? &c : nullptr,

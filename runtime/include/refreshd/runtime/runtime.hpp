@@ -25,6 +25,7 @@
 
 #include <refreshd/client/refresh_api.hpp>
 #include <refreshd/config/config.hpp>
+#include <refreshd/cycle/admin_requests.hpp>
 #include <refreshd/cycle/cluster_block.hpp>
 #include <refreshd/cycle/collection.hpp>
 #include <refreshd/cycle/collection_state.hpp>
@@ -291,23 +292,12 @@ class basic_runtime final : public runtime_view,
   void remove_collections(const reload_plan& plan, reload_summary& summary);
   void requeue_after_reload(const reload_plan& plan);
 
-  // runtime_admin.hpp: the admin trigger
-  struct admin_watch {
-    std::weak_ptr<const collection_runtime> collection;  // checked after every resume
-    bool joined = false;  // watching a cycle that existed before the request
-    std::optional<admin_refresh_result> result;
-    timer_type* wake = nullptr;
-  };
-  void notify_admin(const collection_runtime& c, const cycle_event& e);
-  void notify_admin(const collection_runtime& c, const cycle_outcome& o);
-  /// Answers the admin requests of `c` that have no answer yet (its cycle ended, or a reload
-  /// removed it).
-  void resolve_admin(const collection_runtime& c, const admin_refresh_result& r);
+  // runtime_admin.hpp: the admin trigger (the requests themselves: admin_requests_)
   /// The answer for admin requests still waiting when the cycle of `c` ends.
   admin_refresh_result cycle_end_answer(const collection_runtime& c,
                                         const cluster_runtime<Clock>& cl) const;
   std::optional<admin_refresh_result> admin_precheck(std::size_t index) const;
-  awaitable<admin_refresh_result> await_admin_result(admin_watch& w);
+  awaitable<admin_refresh_result> await_admin_result(admin_requests::request& w, timer_type& wake);
 
   executor ex_;
   std::shared_ptr<const config::config> config_;
@@ -337,7 +327,7 @@ class basic_runtime final : public runtime_view,
   std::uint64_t ticks_ = 0;
   std::uint64_t clock_jumps_ = 0;
   /// Admin requests waiting for a cycle's job (runtime_admin.hpp).
-  std::list<admin_watch*> admin_watches_;
+  admin_requests admin_requests_;
 };
 
 using runtime = basic_runtime<real_clock>;

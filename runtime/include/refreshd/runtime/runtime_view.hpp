@@ -10,30 +10,13 @@
 
 #include <refreshd/client/types.hpp>
 #include <refreshd/config/config.hpp>
+#include <refreshd/cycle/admin_requests.hpp>
 #include <refreshd/cycle/collection.hpp>
 #include <refreshd/cycle/cycle.hpp>
 #include <refreshd/cycle/time.hpp>
 #include <refreshd/net/asio.hpp>
 
 namespace refreshd::daemon {
-
-/// The answer of basic_runtime::async_refresh_now (the admin "run now", docs/HTTP.md).
-struct admin_refresh_result {
-  enum class kind {
-    triggered,        ///< this daemon started `job` (a new refresh job)
-    queued,           ///< a cycle was started but had no job after admin_wait (job slot, rate
-                      ///< limit); it goes on and /status shows its job
-    already_running,  ///< `job` is running (from the server's list, or the collection's own
-                      ///< cycle); `job` is empty while that cycle has not found its job yet
-    suspended,        ///< `suspend: true`: nothing was sent
-    unavailable,      ///< not ready yet (startup reconciliation) or shutting down
-    failed,           ///< an API error (`error`) or a cycle outcome without a job (`message`)
-  };
-  kind what = kind::failed;
-  std::optional<job_snapshot> job;
-  std::optional<client::api_error> error;  ///< never holds a token or spec (client guarantee)
-  std::string message;                     ///< one line for humans (no secret)
-};
 
 class runtime_view {
  public:
