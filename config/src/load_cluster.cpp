@@ -39,8 +39,7 @@ std::optional<std::string> cluster_hint(std::string_view key) {
   if (key == "external_source" || key == "external_spec") {
     return "'" + std::string(key) + "' is set per collection (under collections:)";
   }
-  for (std::string_view k :
-       {"version", "listen", "listen_tls", "admin", "read_auth", "log", "defaults", "clusters"}) {
+  for (std::string_view k : top_keys) {
     if (key == k) {
       return "'" + std::string(key) + "' is a top-level key, not a cluster setting";
     }

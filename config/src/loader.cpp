@@ -15,9 +15,10 @@ namespace refreshd::config {
 namespace detail {
 namespace {
 
-constexpr std::array<std::string_view, 8> top_keys{"version",   "listen", "listen_tls", "admin",
-                                                   "read_auth", "log",    "defaults",   "clusters"};
 constexpr std::array<std::string_view, 2> log_keys{"format", "level"};
+constexpr std::array<std::string_view, 1> metrics_keys{"per_collection"};
+constexpr std::array<std::string_view, 3> per_collection_families{"triggers", "skipped",
+                                                                  "job_duration"};
 constexpr std::array<std::string_view, 2> log_formats{"text", "json"};
 constexpr std::array<std::string_view, 7> log_levels{"trace", "debug",    "info", "warn",
                                                      "error", "critical", "off"};
@@ -71,6 +72,33 @@ void read_log(reader& r, const entry& e, config& c) {
   }
 }
 
+void read_metrics(reader& r, const entry& e, config& c) {
+  for (const entry& m : r.entries(e.value, e.value_pos, e.path, metrics_keys)) {
+    const auto items = r.sequence(m);
+    if (!items) {
+      continue;
+    }
+    for (std::size_t i = 0; i < items->size(); ++i) {
+      const YAML::Node& item = (*items)[i];
+      const entry family{m.key, m.path + "[" + std::to_string(i) + "]",
+                         position_of(item, m.value_pos), item, position_of(item, m.value_pos)};
+      switch (r.choice(family, per_collection_families).value_or(per_collection_families.size())) {
+        case 0:
+          c.metrics.per_collection_triggers = true;
+          break;
+        case 1:
+          c.metrics.per_collection_skipped = true;
+          break;
+        case 2:
+          c.metrics.per_collection_job_duration = true;
+          break;
+        default:
+          break;  // reported by choice()
+      }
+    }
+  }
+}
+
 void read_top_key(reader& r, const entry& e, raw_config& raw) {
   config& c = raw.model;
   if (e.key == "version") {
@@ -92,6 +120,8 @@ void read_top_key(reader& r, const entry& e, raw_config& raw) {
     read_read_auth(r, e, c);
   } else if (e.key == "log") {
     read_log(r, e, c);
+  } else if (e.key == "metrics") {
+    read_metrics(r, e, c);
   } else if (e.key == "defaults") {
     for (const entry& d : r.entries(e.value, e.value_pos, e.path, settings_keys, defaults_hint)) {
       read_setting(r, d, raw.defaults);

@@ -46,6 +46,11 @@ inline constexpr std::array<std::string_view, 12> settings_keys{
     "schedule",        "timezone", "jitter",  "jitter_mode",   "catch_up", "starting_deadline",
     "pending_timeout", "timeout",  "retries", "retry_backoff", "poll",     "freshness_target"};
 
+/// The top-level keys of a config file (one list for the loader and the cluster's hints).
+inline constexpr std::array<std::string_view, 9> top_keys{"version", "listen",    "listen_tls",
+                                                          "admin",   "read_auth", "log",
+                                                          "metrics", "defaults",  "clusters"};
+
 inline constexpr std::array<std::string_view, 2> poll_keys{"initial", "max"};
 
 /// Reads `e` into `layer` when it is a settings key (and reports its errors); false otherwise.

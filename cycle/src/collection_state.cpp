@@ -84,6 +84,9 @@ void on_completed(collection_state& s, const events::completed& c) {
   s.job = c.job;
   s.last_success = c.job.end.value_or(c.at);
   ++s.counters.finished.completed;
+  if (c.duration) {
+    s.last_job_duration = c.duration;
+  }
   s.consecutive_failures = 0;
   s.message.clear();
   set_status(s, status::idle);
@@ -121,6 +124,9 @@ void apply(collection_state& s, const cycle_event& e) {
                  [&](const events::completed& c) { on_completed(s, c); },
                  [&](const events::failed& f) {
                    ++s.counters.finished.failed;
+                   if (f.duration) {
+                     s.last_job_duration = f.duration;
+                   }
                    on_failure(s, f.job, f.at, f.reason);
                  },
                  [&](const events::job_lost& l) {
@@ -186,18 +192,37 @@ void apply(collection_state& s, const cycle_outcome& o) {
 }
 
 void record_skip(collection_state& s, skip_reason r, int slots) {
+  count_skip(s.counters, r, slots);
+}
+
+void count_skip(collection_counters& k, skip_reason r, int slots) {
   const auto n = static_cast<std::uint64_t>(std::max(slots, 0));
   switch (r) {
     case skip_reason::already_running:
-      s.counters.skipped.already_running += n;
+      k.skipped.already_running += n;
       break;
     case skip_reason::suspended:
-      s.counters.skipped.suspended += n;
+      k.skipped.suspended += n;
       break;
     case skip_reason::limit:
-      s.counters.skipped.limit += n;
+      k.skipped.limit += n;
       break;
   }
+}
+
+void add_difference(collection_counters& sum, const collection_counters& before,
+                    const collection_counters& after) {
+  // Counters only grow; a difference below zero (never expected) adds nothing.
+  const auto add = [](std::uint64_t& to, std::uint64_t b, std::uint64_t a) {
+    to += a > b ? a - b : 0;
+  };
+  add(sum.triggers, before.triggers, after.triggers);
+  add(sum.triggers_lost, before.triggers_lost, after.triggers_lost);
+  add(sum.skipped.already_running, before.skipped.already_running, after.skipped.already_running);
+  add(sum.skipped.suspended, before.skipped.suspended, after.skipped.suspended);
+  add(sum.skipped.limit, before.skipped.limit, after.skipped.limit);
+  add(sum.finished.completed, before.finished.completed, after.finished.completed);
+  add(sum.finished.failed, before.finished.failed, after.finished.failed);
 }
 
 void set_suspended(collection_state& s, bool suspended) {

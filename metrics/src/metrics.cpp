@@ -30,9 +30,11 @@ std::vector<std::string_view> api_result_labels() {
 struct metrics_core::impl {
   bool reload_ok = true;
   wall_time reload_success_at;
-  metrics_detail::job_histograms jobs;
+  metrics_detail::job_histograms cluster_jobs;
+  metrics_detail::job_histograms collection_jobs;  // only with per_collection: [job_duration]
   metrics_detail::api_histograms api;
-  std::size_t last_size = 0;  // of the previous scrape
+  std::size_t last_size = 0;    // of the previous scrape
+  std::size_t last_series = 0;  // of the previous scrape
 };
 
 metrics_core::metrics_core(wall_time loaded_at) : impl_(std::make_unique<impl>()) {
@@ -41,14 +43,22 @@ metrics_core::metrics_core(wall_time loaded_at) : impl_(std::make_unique<impl>()
 
 metrics_core::~metrics_core() = default;
 
-void metrics_core::on_cycle_event(const config::cluster& cluster,
+void metrics_core::on_cycle_event(const config::metrics_settings& settings,
+                                  const config::cluster& cluster,
                                   const config::collection& collection, const cycle_event& e) {
+  if (!settings.per_collection_job_duration && !impl_->collection_jobs.empty()) {
+    impl_->collection_jobs.clear();  // a reload turned the detail off: its storage goes
+  }
   const auto observe = [&](const std::optional<std::chrono::milliseconds>& d) {
     if (!d || d->count() < 0) {
       return;
     }
-    auto& h = impl_->jobs[collection_key(cluster.name, collection.database, collection.name)];
-    h.observe(static_cast<double>(d->count()) / 1000.0, job_duration_buckets);
+    const double v = static_cast<double>(d->count()) / 1000.0;
+    impl_->cluster_jobs[cluster.name].observe(v, job_duration_buckets);
+    if (settings.per_collection_job_duration) {
+      impl_->collection_jobs[collection_key(cluster.name, collection.database, collection.name)]
+          .observe(v, job_duration_buckets);
+    }
   };
   if (const auto* c = std::get_if<events::completed>(&e)) {
     observe(c->duration);
@@ -87,13 +97,16 @@ double seconds(wall_time t) {
 
 }  // namespace
 
-std::string metrics_core::scrape(const collection_list& collections,
+std::string metrics_core::scrape(const config::metrics_settings& settings,
+                                 const collection_list& collections,
                                  const std::vector<metrics_cluster_view>& clusters,
                                  std::optional<wall_time> last_tick) const {
   std::string out;
   out.reserve(impl_->last_size + impl_->last_size / 8);  // one allocation in the steady state
   family_writer w(out);
-  metrics_detail::write_collection_families(w, collections, clusters, impl_->jobs);
+  metrics_detail::write_collection_families(
+      w, collections, clusters,
+      metrics_detail::scrape_data{settings, impl_->cluster_jobs, impl_->collection_jobs});
   metrics_detail::write_api_families(w, clusters, impl_->api);
   w.write(single_gauge("milvus_refresh_config_last_reload_successful",
                        "Whether the last configuration reload succeeded (1) or failed (0).",
@@ -111,11 +124,27 @@ std::string metrics_core::scrape(const collection_list& collections,
       {{"version", std::string(version())}, {"revision", std::string(git_revision())}}, 1));
   w.write(std::move(build));
   metrics_detail::write_process_families(w, read_process_sample());
+  w.write(single_gauge("milvus_refresh_scrape_series",
+                       "Series (sample lines) in the previous scrape of this endpoint.",
+                       static_cast<double>(impl_->last_series)));
   impl_->last_size = out.size();
+  impl_->last_series = metrics_detail::count_samples(out);
   return out;
 }
 
 namespace metrics_detail {
+
+std::size_t count_samples(std::string_view exposition) {
+  std::size_t n = 0;
+  bool line_start = true;
+  for (const char c : exposition) {
+    if (line_start && c != '#' && c != '\n') {
+      ++n;
+    }
+    line_start = c == '\n';
+  }
+  return n;
+}
 
 void family_writer::begin(std::string name, std::string help, prometheus::MetricType type) {
   auto& f = one_.front();

@@ -45,7 +45,7 @@ double progress_ratio(const collection_state& s, const config::collection&) {
   return std::clamp(static_cast<double>(s.job->progress) / 100.0, 0.0, 1.0);
 }
 
-const std::array<simple_family, 9> simple_families = {{
+const std::array<simple_family, 8> simple_families = {{
     {"job_progress_ratio",
      "Progress (0..1) of the current or last known job; a completed job shows 1, 0 when no job "
      "is known.",
@@ -71,16 +71,43 @@ const std::array<simple_family, 9> simple_families = {{
      [](const collection_state& s, const config::collection&) {
        return static_cast<double>(s.consecutive_failures);
      }},
-    {"triggers_total", "Refresh jobs this daemon started.", MetricType::Counter,
+    {"last_job_duration_seconds",
+     "Start to end of the last finished (completed or failed) job, in seconds (0 if none known).",
+     MetricType::Gauge,
      [](const collection_state& s, const config::collection&) {
-       return static_cast<double>(s.counters.triggers);
-     }},
-    {"triggers_lost_total", "Triggers the server accepted but dropped (job never visible).",
-     MetricType::Counter,
-     [](const collection_state& s, const config::collection&) {
-       return static_cast<double>(s.counters.triggers_lost);
+       return s.last_job_duration ? static_cast<double>(s.last_job_duration->count()) / 1000.0
+                                  : 0.0;
      }},
 }};
+
+/// A family that is per cluster by default and per collection with `metrics.per_collection`.
+struct counted_family {
+  std::string_view suffix;
+  const char* help;
+  std::uint64_t (*value)(const collection_counters& k);
+};
+
+const std::array<counted_family, 2> trigger_families = {{
+    {"triggers_total", "Refresh jobs this daemon started.",
+     [](const collection_counters& k) { return k.triggers; }},
+    {"triggers_lost_total", "Triggers the server accepted but dropped (job never visible).",
+     [](const collection_counters& k) { return k.triggers_lost; }},
+}};
+
+const char* const skipped_help =
+    "Slots not triggered, by reason (already_running, suspended, limit).";
+const char* const job_duration_help =
+    "Start to end of finished jobs (completed or failed), in seconds.";
+
+std::array<std::pair<skip_reason, std::uint64_t>, 3> skips_of(const collection_counters& k) {
+  return {{{skip_reason::already_running, k.skipped.already_running},
+           {skip_reason::suspended, k.skipped.suspended},
+           {skip_reason::limit, k.skipped.limit}}};
+}
+
+labels cluster_label(const metrics_cluster_view& c) {
+  return labels{{"cluster", safe_text(c.cfg->name)}};
+}
 
 /// cluster, database, collection of every collection, in collections() order.
 std::vector<labels> base_labels(const collection_list& cols,
@@ -110,34 +137,19 @@ void write_info_and_status(family_writer& w, const collection_list& cols,
     w.add(gauge_metric(with(with(base[i], "schedule", s.schedule), "timezone", s.timezone), 1));
   }
   w.end();
+  // The current status only: the series of the previous status disappears, so Prometheus marks
+  // it stale at once (docs/METRICS.md).
   w.begin(name_of("collection_status"),
-          "Current status of the collection: 1 for the current status, 0 otherwise.",
+          "Current status of the collection (value 1; one series, labelled with the status).",
           MetricType::Gauge);
   for (std::size_t i = 0; i < cols.size(); ++i) {
-    for (const auto v : all_statuses) {
-      w.add(
-          gauge_metric(with(base[i], "status", to_string(v)), cols[i].state.current == v ? 1 : 0));
-    }
+    w.add(gauge_metric(with(base[i], "status", to_string(cols[i].state.current)), 1));
   }
   w.end();
 }
 
-void write_counters_with_reason(family_writer& w, const collection_list& cols,
-                                const std::vector<labels>& base) {
-  w.begin(name_of("skipped_total"),
-          "Slots not triggered, by reason (already_running, suspended, limit).",
-          MetricType::Counter);
-  for (std::size_t i = 0; i < cols.size(); ++i) {
-    const auto& k = cols[i].state.counters.skipped;
-    const std::array<std::pair<skip_reason, std::uint64_t>, 3> skips = {
-        {{skip_reason::already_running, k.already_running},
-         {skip_reason::suspended, k.suspended},
-         {skip_reason::limit, k.limit}}};
-    for (const auto& [reason, n] : skips) {
-      w.add(counter_metric(with(base[i], "reason", to_string(reason)), static_cast<double>(n)));
-    }
-  }
-  w.end();
+void write_finished(family_writer& w, const collection_list& cols,
+                    const std::vector<labels>& base) {
   w.begin(name_of("jobs_finished_total"),
           "Jobs observed to finish, by outcome (completed, failed).", MetricType::Counter);
   for (std::size_t i = 0; i < cols.size(); ++i) {
@@ -148,21 +160,68 @@ void write_counters_with_reason(family_writer& w, const collection_list& cols,
   w.end();
 }
 
+/// triggers_total and triggers_lost_total, per collection or per cluster.
+void write_triggers(family_writer& w, const collection_list& cols,
+                    const std::vector<metrics_cluster_view>& clusters,
+                    const std::vector<labels>& base, bool per_collection) {
+  for (const auto& def : trigger_families) {
+    w.begin(name_of(def.suffix), def.help, MetricType::Counter);
+    if (per_collection) {
+      for (std::size_t i = 0; i < cols.size(); ++i) {
+        w.add(counter_metric(base[i], static_cast<double>(def.value(cols[i].state.counters))));
+      }
+    } else {
+      for (const auto& c : clusters) {
+        w.add(counter_metric(cluster_label(c), static_cast<double>(def.value(*c.totals))));
+      }
+    }
+    w.end();
+  }
+}
+
+void write_skipped(family_writer& w, const collection_list& cols,
+                   const std::vector<metrics_cluster_view>& clusters,
+                   const std::vector<labels>& base, bool per_collection) {
+  w.begin(name_of("skipped_total"), skipped_help, MetricType::Counter);
+  const auto add = [&w](const labels& l, const collection_counters& k) {
+    for (const auto& [reason, n] : skips_of(k)) {
+      w.add(counter_metric(with(l, "reason", to_string(reason)), static_cast<double>(n)));
+    }
+  };
+  if (per_collection) {
+    for (std::size_t i = 0; i < cols.size(); ++i) {
+      add(base[i], cols[i].state.counters);
+    }
+  } else {
+    for (const auto& c : clusters) {
+      add(cluster_label(c), *c.totals);
+    }
+  }
+  w.end();
+}
+
 void write_job_durations(family_writer& w, const collection_list& cols,
                          const std::vector<metrics_cluster_view>& clusters,
-                         const std::vector<labels>& base, const job_histograms& jobs) {
-  w.begin(name_of("job_duration_seconds"),
-          "Start to end of finished jobs (completed or failed), in seconds.",
-          MetricType::Histogram);
+                         const std::vector<labels>& base, const job_histograms& jobs,
+                         bool per_collection) {
+  w.begin(name_of("job_duration_seconds"), job_duration_help, MetricType::Histogram);
   const job_histogram empty;
-  for (std::size_t i = 0; i < cols.size(); ++i) {
-    const auto& c = *cols[i].cfg;
-    const auto it =
-        jobs.find(collection_key(clusters.at(cols[i].cluster).cfg->name, c.database, c.name));
+  const auto add = [&](labels l, const std::string& key) {
+    const auto it = jobs.find(key);
     prometheus::ClientMetric m;
-    m.label = base[i];
+    m.label = std::move(l);
     m.histogram = (it == jobs.end() ? empty : it->second).to_client(job_duration_buckets);
     w.add(std::move(m));
+  };
+  if (per_collection) {
+    for (std::size_t i = 0; i < cols.size(); ++i) {
+      const auto& c = *cols[i].cfg;
+      add(base[i], collection_key(clusters.at(cols[i].cluster).cfg->name, c.database, c.name));
+    }
+  } else {
+    for (const auto& c : clusters) {
+      add(cluster_label(c), c.cfg->name);
+    }
   }
   w.end();
 }
@@ -186,8 +245,9 @@ constexpr std::array<client::operation, 3> operations = {
 
 void write_collection_families(family_writer& w, const collection_list& cols,
                                const std::vector<metrics_cluster_view>& clusters,
-                               const job_histograms& jobs) {
+                               const scrape_data& data) {
   const auto base = base_labels(cols, clusters);
+  const config::metrics_settings& opt = data.settings;
   write_info_and_status(w, cols, base);
   for (const auto& def : simple_families) {
     w.begin(name_of(def.suffix), def.help, def.type);
@@ -196,8 +256,12 @@ void write_collection_families(family_writer& w, const collection_list& cols,
     }
     w.end();
   }
-  write_counters_with_reason(w, cols, base);
-  write_job_durations(w, cols, clusters, base, jobs);
+  write_finished(w, cols, base);
+  write_triggers(w, cols, clusters, base, opt.per_collection_triggers);
+  write_skipped(w, cols, clusters, base, opt.per_collection_skipped);
+  write_job_durations(w, cols, clusters, base,
+                      opt.per_collection_job_duration ? data.collection_jobs : data.cluster_jobs,
+                      opt.per_collection_job_duration);
 }
 
 void write_api_families(family_writer& w, const std::vector<metrics_cluster_view>& clusters,

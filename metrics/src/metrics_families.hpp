@@ -50,7 +50,8 @@ struct histogram_data {
 using job_histogram = histogram_data<job_duration_buckets.size()>;
 using api_histogram = histogram_data<api_duration_buckets.size()>;
 
-/// Job duration histograms by collection_key(); absent: nothing observed yet.
+/// Job duration histograms by cluster name, or by collection_key() with
+/// `metrics.per_collection: [job_duration]`; absent: nothing observed yet.
 using job_histograms = std::unordered_map<std::string, job_histogram>;
 /// API latency histograms by cluster name, indexed by client::operation.
 using api_histograms = std::unordered_map<std::string, std::array<api_histogram, 3>>;
@@ -84,15 +85,26 @@ prometheus::ClientMetric gauge_metric(std::vector<prometheus::ClientMetric::Labe
 prometheus::ClientMetric counter_metric(std::vector<prometheus::ClientMetric::Label> labels,
                                         double value);
 
-/// Every per-collection family of docs/METRICS.md (info, status, progress, timestamps, counters,
-/// the job duration histogram).
+/// What a scrape reads besides the runtime's state.
+struct scrape_data {
+  const config::metrics_settings& settings;
+  const job_histograms& cluster_jobs;
+  const job_histograms& collection_jobs;
+};
+
+/// The per-collection families of docs/METRICS.md (info, status, progress, timestamps, finished
+/// jobs), and triggers, skips and the job duration histogram per cluster or, as
+/// `metrics.per_collection` says, per collection.
 void write_collection_families(family_writer& w, const collection_list& cols,
                                const std::vector<metrics_cluster_view>& clusters,
-                               const job_histograms& jobs);
+                               const scrape_data& data);
 
 /// milvus_refresh_api_requests_total and milvus_refresh_api_request_duration_seconds.
 void write_api_families(family_writer& w, const std::vector<metrics_cluster_view>& clusters,
                         const api_histograms& api);
+
+/// The sample lines of a text exposition (lines that are neither empty nor comments).
+std::size_t count_samples(std::string_view exposition);
 
 /// process_* (families whose value is unknown are left out).
 void write_process_families(family_writer& w, const process_sample& s);

@@ -80,6 +80,7 @@ void basic_runtime<Clock>::skip_passed_slots(collection_runtime& c,
   const int passed = count_passed(c.plan, from, to);
   if (passed > 0) {
     record_skip(c.state, why, passed);
+    count_skip(*cl.totals, why, passed);
     log_skip(*cl.cfg, *c.cfg, why, passed);
   }
 }
@@ -130,7 +131,9 @@ awaitable<std::optional<cycle_outcome>> basic_runtime<Clock>::perform_cycle(
   cycle_step step = c.cycle.start(now(), deadline, mode);
   for (;;) {
     for (const auto& e : step.events) {
+      const collection_counters before = c.state.counters;
       apply(c.state, e);
+      add_difference(*cl.totals, before, c.state.counters);
       log_cycle_event(*cl.cfg, *c.cfg, e);
       if (on_cycle_event && !c.retired_config) {
         on_cycle_event(c.index, e);

@@ -122,6 +122,7 @@ void basic_runtime<Clock>::dispatch(std::size_t index) {
   // may be long past, which would make it due again at once).
   if (c.cfg->suspend) {
     record_skip(c.state, skip_reason::suspended);
+    count_skip(*clusters_[c.cluster]->totals, skip_reason::suspended);
     log_skip(*clusters_[c.cluster]->cfg, *c.cfg, skip_reason::suspended, 1);
     enqueue(index, next_slot(c.plan, previous, now, std::nullopt, random_bits()));
     return;

@@ -79,6 +79,7 @@ std::vector<std::unique_ptr<cluster_runtime<Clock>>> basic_runtime<Clock>::reloa
       if (change.replaces) {
         ++summary.clusters_replaced;
         fresh[i]->requests = clusters_[*change.replaces]->requests;  // counters continue
+        fresh[i]->totals = clusters_[*change.replaces]->totals;
       }
       clusters.push_back(std::move(fresh[i]));
       continue;

@@ -132,9 +132,40 @@ INSTANTIATE_TEST_SUITE_P(
                   "YAML syntax error: end of map flow not found"},
         file_case{"UndefinedAlias", "version: 1\nlisten: *nothing\n", 2, 9, "",
                   "YAML syntax error: the referenced anchor is not defined"},
+        file_case{"UnknownPerCollectionFamily",
+                  "version: 1\nmetrics:\n  per_collection: [triggers, api]\nclusters:\n"
+                  "  - name: a\n" +
+                      cluster_body,
+                  3, 30, "metrics.per_collection[1]",
+                  "invalid value 'api' (expected triggers, skipped or job_duration)"},
+        file_case{"PerCollectionNotASequence",
+                  "version: 1\nmetrics: {per_collection: triggers}\nclusters:\n  - name: a\n" +
+                      cluster_body,
+                  2, 27, "metrics.per_collection", "expected a sequence, got a scalar"},
+        file_case{"UnknownMetricsKey",
+                  "version: 1\nmetrics: {per_cluster: []}\nclusters:\n  - name: a\n" + cluster_body,
+                  2, 11, "metrics.per_cluster", "unknown key 'per_cluster'"},
         file_case{"ComplexKey",
                   "version: 1\n? [a, b]\n: c\nclusters:\n  - name: a\n" + cluster_body, 2, 3, "",
                   "keys must be plain names, got a sequence"}));
+
+TEST(Metrics, PerCollectionNamesTheFamiliesMovedToCollectionLabels) {
+  auto r = test::load(
+      "version: 1\nmetrics:\n  per_collection: [job_duration, triggers]\n"
+      "clusters:\n  - name: a\n" +
+      cluster_body);
+  ASSERT_TRUE(r.ok()) << test::dump(r);
+  EXPECT_TRUE(r.value->metrics.per_collection_triggers);
+  EXPECT_FALSE(r.value->metrics.per_collection_skipped);
+  EXPECT_TRUE(r.value->metrics.per_collection_job_duration);
+  r = test::load("version: 1\nclusters:\n  - name: a\n" + cluster_body);
+  ASSERT_TRUE(r.ok()) << test::dump(r);
+  EXPECT_EQ(r.value->metrics, metrics_settings{}) << "per cluster by default";
+  r = test::load("version: 1\nmetrics: {per_collection: []}\nclusters:\n  - name: a\n" +
+                 cluster_body);
+  ASSERT_TRUE(r.ok()) << test::dump(r);
+  EXPECT_EQ(r.value->metrics, metrics_settings{});
+}
 
 TEST(FileErrors, ReportsEveryMistakeOfAFileSortedByPosition) {
   const load_result r = test::load(R"(version: 1

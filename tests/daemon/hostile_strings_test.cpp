@@ -144,9 +144,12 @@ TEST_F(HostileStrings, PrometheusLabelsStayValidUtf8WithoutControls) {
   storage.back()->state = state_;
   api_counters counters;
   counters.add(client::operation::list, "ok");
-  const std::vector<metrics_cluster_view> clusters{{&cluster_, &counters}};
+  const collection_counters totals;
+  const std::vector<metrics_cluster_view> clusters{{&cluster_, &counters, &totals}};
   metrics_core core(t10);
-  const auto scrape = core.scrape(collection_list(storage), clusters, t10);
+  // Every family per collection, so the collection's labels appear in each.
+  const config::metrics_settings all{true, true, true};
+  const auto scrape = core.scrape(all, collection_list(storage), clusters, t10);
   expect_safe(scrape);
   EXPECT_NE(scrape.find("collection=\""), std::string::npos);
   EXPECT_NE(scrape.find(benign_text), std::string::npos) << "ordinary UTF-8 unchanged";

@@ -101,6 +101,22 @@ TEST(GrafanaDashboard, ExpressionsUseOnlyCatalogueMetricsAndLabelValues) {
   }
 }
 
+TEST(GrafanaDashboard, PerClusterFamiliesAreNeitherFilteredNorGroupedByCollection) {
+  // A per-cluster series has no database or collection label: `collection=~"$collection"`
+  // would hide it as soon as one collection is picked, and `by (collection)` would merge all.
+  const json dash = load_dashboard();
+  for (const auto& e : all_exprs(dash)) {
+    bool per_cluster = false;
+    for (const auto& name : cat::metric_names_in(e)) {
+      per_cluster = per_cluster || cat::per_cluster_metrics.contains(cat::family_of(name));
+    }
+    if (per_cluster) {
+      EXPECT_EQ(e.find("collection"), std::string::npos) << e;
+      EXPECT_EQ(e.find("database"), std::string::npos) << e;
+    }
+  }
+}
+
 TEST(GrafanaDashboard, ExpressionsReferOnlyToDefinedVariables) {
   const json dash = load_dashboard();
   std::set<std::string> vars;
@@ -132,10 +148,10 @@ TEST(GrafanaDashboard, CoversStatusFreshnessJobsApiAndProcess) {
        {"milvus_refresh_collection_status", "milvus_refresh_collection_info",
         "milvus_refresh_last_success_timestamp_seconds", "milvus_refresh_freshness_target_seconds",
         "milvus_refresh_job_progress_ratio", "milvus_refresh_next_run_timestamp_seconds",
-        "milvus_refresh_consecutive_failures", "milvus_refresh_triggers_total",
-        "milvus_refresh_jobs_finished_total", "milvus_refresh_skipped_total",
-        "milvus_refresh_triggers_lost_total", "milvus_refresh_api_requests_total",
-        "milvus_refresh_api_request_duration_seconds_bucket",
+        "milvus_refresh_consecutive_failures", "milvus_refresh_last_job_duration_seconds",
+        "milvus_refresh_triggers_total", "milvus_refresh_jobs_finished_total",
+        "milvus_refresh_skipped_total", "milvus_refresh_triggers_lost_total",
+        "milvus_refresh_api_requests_total", "milvus_refresh_api_request_duration_seconds_bucket",
         "milvus_refresh_job_duration_seconds_bucket", "process_resident_memory_bytes",
         "process_cpu_seconds_total", "milvus_refresh_config_last_reload_successful",
         "milvus_refresh_scheduler_last_tick_timestamp_seconds"}) {

@@ -34,6 +34,19 @@ std::vector<std::string> split_alternatives(const std::string& pattern) {
 
 }  // namespace
 
+std::string family_of(std::string_view series) {
+  const std::string name(series);
+  for (const std::string_view suffix : {"_bucket", "_sum", "_count"}) {
+    if (name.size() > suffix.size() && name.ends_with(suffix)) {
+      const auto base = name.substr(0, name.size() - suffix.size());
+      if (histograms.contains(base)) {
+        return base;
+      }
+    }
+  }
+  return name;
+}
+
 std::vector<std::string> metric_names_in(std::string_view text) {
   static const std::regex name_re(
       R"((?:^|[^A-Za-z0-9_:])((?:milvus_refresh|process)_[A-Za-z0-9_:]+))");

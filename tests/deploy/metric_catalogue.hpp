@@ -21,6 +21,7 @@ inline const std::set<std::string, std::less<>> plain_metrics = {
     "milvus_refresh_next_run_timestamp_seconds",
     "milvus_refresh_freshness_target_seconds",
     "milvus_refresh_consecutive_failures",
+    "milvus_refresh_last_job_duration_seconds",
     "milvus_refresh_triggers_total",
     "milvus_refresh_skipped_total",
     "milvus_refresh_jobs_finished_total",
@@ -30,6 +31,7 @@ inline const std::set<std::string, std::less<>> plain_metrics = {
     "milvus_refresh_config_last_reload_success_timestamp_seconds",
     "milvus_refresh_scheduler_last_tick_timestamp_seconds",
     "milvus_refresh_build_info",
+    "milvus_refresh_scrape_series",
     "process_resident_memory_bytes",
     "process_virtual_memory_bytes",
     "process_cpu_seconds_total",
@@ -43,6 +45,17 @@ inline const std::set<std::string, std::less<>> histograms = {
     "milvus_refresh_job_duration_seconds",
     "milvus_refresh_api_request_duration_seconds",
 };
+
+/// Families with a `cluster` label but no `database` / `collection` by default (docs/METRICS.md
+/// "Per cluster"; `metrics.per_collection` can move the first four to collection labels).
+inline const std::set<std::string, std::less<>> per_cluster_metrics = {
+    "milvus_refresh_triggers_total",     "milvus_refresh_triggers_lost_total",
+    "milvus_refresh_skipped_total",      "milvus_refresh_job_duration_seconds",
+    "milvus_refresh_api_requests_total", "milvus_refresh_api_request_duration_seconds",
+};
+
+/// The family a series name belongs to (`x_bucket` → `x` for histograms).
+std::string family_of(std::string_view series);
 
 /// Closed label value sets (docs/METRICS.md; `result` is ok or a client error class).
 inline const std::vector<std::pair<std::string, std::set<std::string, std::less<>>>> label_values =

@@ -1,8 +1,9 @@
 // End to end: the real daemon runs against the real simulator and the real Prometheus server
 // scrapes it every second with the shipped rules (deploy/prometheus/alerts.yml, unmodified).
-// Checked through Prometheus's HTTP API: completed jobs rise, the failing collection's alert
-// fires (and nothing else does), every shipped rule and every dashboard query evaluates on the
-// live series; promtool lints a real scrape.
+// Checked through Prometheus's HTTP API: completed jobs rise, each collection has one status
+// series at a time and triggers are per cluster, the failing collection's alert fires (and
+// nothing else does), every shipped rule and every dashboard query evaluates on the live
+// series; promtool lints a real scrape.
 #include <csignal>
 #include <fstream>
 #include <set>
@@ -118,6 +119,35 @@ TEST_F(PrometheusEndToEnd, CompletedJobsCounterRises) {
           .value_or(-1),
       0);
   EXPECT_EQ(scalar(R"(up{job="milvus-refreshd"})").value_or(0), 1);
+}
+
+TEST_F(PrometheusEndToEnd, EachCollectionHasOneStatusSeriesAndTriggersArePerCluster) {
+  const auto status_of_broken = [&] {
+    drain();
+    const auto r = prom_->query(R"(milvus_refresh_collection_status{collection="ext_broken"})");
+    // One status series per collection at any time (the old one is stale at once).
+    EXPECT_LE(r.size(), 1u) << r.dump();
+    return r.size() == 1 ? r[0].at("metric").at("status").get<std::string>() : std::string();
+  };
+  ASSERT_TRUE(poll_until([&] { return status_of_broken() == "failing"; }, 30s, 250ms));
+  // The lake is fixed: ext_broken's next job completes and its status leaves `failing`.
+  sim_.add_collection(
+      {{"name", "ext_broken"}, {"job", {{"pending_ms", 100}, {"running_ms", 200}}}});
+  EXPECT_TRUE(poll_until([&] { return status_of_broken() == "idle"; }, 30s, 250ms));
+  EXPECT_EQ(scalar("max(count by (cluster, database, collection) "
+                   "(milvus_refresh_collection_status))")
+                .value_or(-1),
+            1);
+  EXPECT_EQ(scalar("count(milvus_refresh_collection_status)").value_or(-1), 3);
+  EXPECT_GE(scalar("sum(milvus_refresh_triggers_total)").value_or(0), 3);
+  EXPECT_EQ(scalar(R"(count(milvus_refresh_triggers_total{collection!=""}))").value_or(0), 0)
+      << "per cluster by default";
+  EXPECT_EQ(scalar("count(milvus_refresh_job_duration_seconds_count)").value_or(-1), 1)
+      << "one cluster, one histogram";
+  EXPECT_GT(
+      scalar(R"(milvus_refresh_last_job_duration_seconds{collection="ext_reviews"})").value_or(0),
+      0.4);
+  EXPECT_GT(scalar("milvus_refresh_scrape_series").value_or(0), 36);
 }
 
 TEST_F(PrometheusEndToEnd, FailingCollectionAlertFires) {

@@ -112,6 +112,7 @@ const std::map<std::string, std::string> catalogue = {
     {m + "next_run_timestamp_seconds", "gauge"},
     {m + "freshness_target_seconds", "gauge"},
     {m + "consecutive_failures", "gauge"},
+    {m + "last_job_duration_seconds", "gauge"},
     {m + "triggers_total", "counter"},
     {m + "skipped_total", "counter"},
     {m + "jobs_finished_total", "counter"},
@@ -123,6 +124,7 @@ const std::map<std::string, std::string> catalogue = {
     {m + "config_last_reload_success_timestamp_seconds", "gauge"},
     {m + "scheduler_last_tick_timestamp_seconds", "gauge"},
     {m + "build_info", "gauge"},
+    {m + "scrape_series", "gauge"},
     {"process_cpu_seconds_total", "counter"},
     {"process_resident_memory_bytes", "gauge"},
     {"process_virtual_memory_bytes", "gauge"},
@@ -147,35 +149,44 @@ TEST_F(Metrics, EveryFamilyAndPerCollectionSeriesExistsRightAfterStart) {
   EXPECT_EQ(s.value(cs("collection_info", "ext_0",
                        {{"schedule", "*/15 * * * *"}, {"timezone", "Europe/Paris"}}, "staging")),
             1);
+  EXPECT_EQ(s.count(m + "collection_status"), 4u) << "one series per collection";
   for (const auto& [cl, col] :
        {std::pair{"prod", "ext_0"}, {"prod", "ext_1"}, {"prod", "ext_2"}, {"staging", "ext_0"}}) {
     double statuses = 0;
     for (const auto st : all_statuses) {
       const auto v =
           s.value(cs("collection_status", col, {{"status", std::string(to_string(st))}}, cl));
-      ASSERT_GE(v, 0) << col << " " << to_string(st);
-      statuses += v;
+      statuses += std::max(v, 0.0);  // absent: -1
     }
-    EXPECT_EQ(statuses, 1) << "one-hot " << cl << "/" << col;
-    for (const auto* g : {"job_progress_ratio", "last_success_timestamp_seconds",
-                          "last_failure_timestamp_seconds", "last_trigger_timestamp_seconds",
-                          "consecutive_failures", "triggers_total", "triggers_lost_total"}) {
+    EXPECT_EQ(statuses, 1) << "the current status only " << cl << "/" << col;
+    for (const auto* g :
+         {"job_progress_ratio", "last_success_timestamp_seconds", "last_failure_timestamp_seconds",
+          "last_trigger_timestamp_seconds", "consecutive_failures", "last_job_duration_seconds"}) {
       EXPECT_EQ(s.value(cs(g, col, {}, cl)), 0) << g << " " << cl << "/" << col;
     }
     EXPECT_EQ(s.value(cs("freshness_target_seconds", col, {}, cl)), 7200);
-    for (const auto* r : {"already_running", "suspended", "limit"}) {
-      EXPECT_EQ(s.value(cs("skipped_total", col, {{"reason", r}}, cl)), 0) << r;
-    }
     for (const auto* o : {"completed", "failed"}) {
       EXPECT_EQ(s.value(cs("jobs_finished_total", col, {{"outcome", o}}, cl)), 0) << o;
     }
-    EXPECT_EQ(s.value(cs("job_duration_seconds_count", col, {}, cl)), 0);
-    EXPECT_EQ(s.value(cs("job_duration_seconds_bucket", col, {{"le", "+Inf"}}, cl)), 0);
-    EXPECT_EQ(s.value(cs("job_duration_seconds_bucket", col, {{"le", "3600"}}, cl)), 0);
   }
+  // Triggers, skips and job durations are per cluster (docs/METRICS.md).
+  for (const auto* cl : {"prod", "staging"}) {
+    const labels by_cluster{{"cluster", cl}};
+    EXPECT_EQ(s.value(series(m + "triggers_total", by_cluster)), 0) << cl;
+    EXPECT_EQ(s.value(series(m + "triggers_lost_total", by_cluster)), 0) << cl;
+    for (const auto* r : {"already_running", "suspended", "limit"}) {
+      EXPECT_EQ(s.value(series(m + "skipped_total", {{"cluster", cl}, {"reason", r}})), 0) << r;
+    }
+    EXPECT_EQ(s.value(series(m + "job_duration_seconds_count", by_cluster)), 0);
+    EXPECT_EQ(s.value(series(m + "job_duration_seconds_bucket", {{"cluster", cl}, {"le", "+Inf"}})),
+              0);
+    EXPECT_EQ(s.value(series(m + "job_duration_seconds_bucket", {{"cluster", cl}, {"le", "3600"}})),
+              0);
+  }
+  EXPECT_EQ(s.count(m + "triggers_total"), 2u) << "no per-collection series by default";
   EXPECT_EQ(s.value(cs("collection_status", "ext_0", {{"status", "idle"}})), 1);
   EXPECT_EQ(s.value(cs("collection_status", "ext_2", {{"status", "suspended"}})), 1);
-  EXPECT_EQ(s.count(m + "job_duration_seconds_bucket"), 4 * (job_duration_buckets.size() + 1));
+  EXPECT_EQ(s.count(m + "job_duration_seconds_bucket"), 2 * (job_duration_buckets.size() + 1));
   const auto results = api_result_labels();
   EXPECT_EQ(s.count(m + "api_requests_total"), 2 * 3 * results.size()) << "2 clusters x 3 ops";
   EXPECT_EQ(s.value(series(m + "api_requests_total",
@@ -188,6 +199,57 @@ TEST_F(Metrics, EveryFamilyAndPerCollectionSeriesExistsRightAfterStart) {
   EXPECT_EQ(s.value(series(m + "build_info", {{"version", std::string(version())},
                                               {"revision", std::string(git_revision())}})),
             1);
+  EXPECT_EQ(s.value(m + "scrape_series"), 0) << "no scrape before this one";
+  const auto second = scrape();
+  EXPECT_EQ(second.value(m + "scrape_series"), static_cast<double>(s.samples.size()))
+      << "the sample lines of the previous scrape";
+}
+
+/// The sample lines of one scrape of a runtime over `n` collections in one cluster.
+std::size_t samples_with(int n, config::metrics_settings settings) {
+  net::io_context ioc;
+  auto cfg = std::make_shared<config::config>();
+  cfg->metrics = settings;
+  auto& c = cfg->clusters.emplace_back();
+  c.name = "prod";
+  c.endpoint = "http://model.example:19530";
+  model_cluster model;
+  for (int i = 0; i < n; ++i) {
+    auto& col = c.collections.emplace_back();
+    col.name = "ext_" + std::to_string(i);
+    col.database = "default";
+    col.settings.schedule = "every 1h";
+    col.settings.catch_up = false;
+    model.collections[col.name] = model_cluster::behaviour{};
+  }
+  auto rt = basic_runtime<mock_clock>::create(
+      ioc.get_executor(), cfg,
+      [&model](executor, const config::cluster&, std::string) {
+        return cluster_client{std::make_unique<test::model_api>(model), {}};
+      },
+      runtime_options{.seed = 1});
+  basic_runtime_metrics<mock_clock> metrics(*rt);
+  metrics.attach();
+  rt->start();
+  advance_and_poll(ioc, 2s, 10ms);
+  const auto samples = parsed_scrape::parse(metrics.scrape()).samples.size();
+  rt->stop();
+  advance_and_poll(ioc, 100ms);
+  return samples;
+}
+
+TEST_F(Metrics, ACollectionCostsTwelveSeriesAndTheOptInDetailReplacesThePerClusterOnes) {
+  // docs/METRICS.md "Cardinality": 12 series per collection by default.
+  const auto one = samples_with(1, {});
+  const auto hundred_one = samples_with(101, {});
+  EXPECT_EQ(hundred_one - one, 100u * 12u);
+  // metrics.per_collection: [triggers, skipped, job_duration] adds 2 + 3 + 19 per collection
+  // (16 buckets, +Inf, sum, count) and drops the 2 + 3 + 19 series of the cluster.
+  const config::metrics_settings all{true, true, true};
+  const auto one_all = samples_with(1, all);
+  EXPECT_EQ(samples_with(101, all) - one_all, 100u * (12u + 24u));
+  EXPECT_EQ(one_all, one) << "one collection: its series replace the cluster's, one for one";
+  EXPECT_EQ(samples_with(101, {true, false, false}) - one, 100u * (12u + 2u));
 }
 
 TEST_F(Metrics, LabelValuesComeFromClosedSets) {
@@ -195,9 +257,11 @@ TEST_F(Metrics, LabelValuesComeFromClosedSets) {
   start();
   run_for(15s);
   const auto s = scrape();
-  EXPECT_EQ(s.label_values(m + "collection_status", "status"),
-            (std::set<std::string>{"idle", "running", "stuck", "failing", "misconfigured",
-                                   "unsupported", "auth_failed", "suspended"}));
+  const std::set<std::string> statuses{"idle",          "running",     "stuck",       "failing",
+                                       "misconfigured", "unsupported", "auth_failed", "suspended"};
+  for (const auto& v : s.label_values(m + "collection_status", "status")) {
+    EXPECT_TRUE(statuses.contains(v)) << v;
+  }
   EXPECT_EQ(s.label_values(m + "skipped_total", "reason"),
             (std::set<std::string>{"already_running", "suspended", "limit"}));
   EXPECT_EQ(s.label_values(m + "jobs_finished_total", "outcome"),
@@ -215,6 +279,7 @@ TEST_F(Metrics, LabelValuesComeFromClosedSets) {
 TEST_F(Metrics, CountersGaugesAndHistogramsFollowTheRuntime) {
   cluster("prod", 3, "every 10s").collections[2].suspend = true;
   models_["prod"].collections["ext_1"].fail = true;
+  cfg_->metrics = config::metrics_settings{true, true, true};  // every family per collection
   start();
   run_for(35s);
   const auto s = scrape();
@@ -270,6 +335,53 @@ TEST_F(Metrics, CountersGaugesAndHistogramsFollowTheRuntime) {
   }
   EXPECT_EQ(s.value(m + "scheduler_last_tick_timestamp_seconds"), secs(rt_->last_tick()));
   EXPECT_GT(s.value(m + "scheduler_last_tick_timestamp_seconds"), 1'795'341'630);
+  EXPECT_EQ(s.count(m + "triggers_total"), 3u) << "per collection, no per-cluster series";
+  EXPECT_EQ(s.count(m + "job_duration_seconds_count"), 3u);
+}
+
+TEST_F(Metrics, PerClusterFamiliesSumTheCollectionsAndAReloadDoesNotLowerThem) {
+  cluster("prod", 3, "every 10s").collections[2].suspend = true;
+  models_["prod"].collections["ext_1"].fail = true;
+  cluster("staging", 1, "every 1h");
+  start();
+  run_for(35s);
+  auto s = scrape();
+  collection_counters sum;
+  std::uint64_t jobs = 0;
+  for (std::size_t i = 0; i < 3; ++i) {
+    const auto& k = state(i).counters;
+    add_difference(sum, collection_counters{}, k);
+    jobs += k.finished.completed + k.finished.failed;
+    EXPECT_EQ(s.value(cs("last_job_duration_seconds", "ext_" + std::to_string(i))),
+              i == 2 ? 0 : 1.1)
+        << "model jobs take 1.1 s";
+  }
+  const labels prod{{"cluster", "prod"}};
+  ASSERT_GT(sum.triggers, 3u);
+  EXPECT_EQ(s.value(series(m + "triggers_total", prod)), static_cast<double>(sum.triggers));
+  EXPECT_EQ(s.value(series(m + "triggers_lost_total", prod)), 0);
+  EXPECT_EQ(s.value(series(m + "skipped_total", {{"cluster", "prod"}, {"reason", "suspended"}})),
+            static_cast<double>(sum.skipped.suspended));
+  EXPECT_GE(sum.skipped.suspended, 3u);
+  EXPECT_EQ(s.value(series(m + "job_duration_seconds_count", prod)), static_cast<double>(jobs));
+  EXPECT_NEAR(s.value(series(m + "job_duration_seconds_sum", prod)),
+              1.1 * static_cast<double>(jobs), 1e-9);
+  EXPECT_EQ(s.value(series(m + "triggers_total", {{"cluster", "staging"}})), 0)
+      << "its first slot is an hour away: another cluster's counts are its own";
+
+  // A reload removes ext_0: the cluster's counters keep what it counted.
+  const double before = s.value(series(m + "triggers_total", prod));
+  auto next = std::make_shared<config::config>(*cfg_);
+  next->clusters[0].collections.erase(next->clusters[0].collections.begin());
+  ASSERT_TRUE(rt_->can_apply_config());
+  rt_->apply_config(next);
+  s = scrape();
+  EXPECT_GE(s.value(series(m + "triggers_total", prod)), before) << "never lower";
+  EXPECT_LT(
+      s.value(cs("collection_info", "ext_0", {{"schedule", "every 10s"}, {"timezone", "UTC"}})), 0)
+      << "the removed collection's own series are gone";
+  run_for(20s);
+  EXPECT_GT(scrape().value(series(m + "triggers_total", prod)), before) << "and it goes on";
 }
 
 TEST_F(Metrics, ProgressRatioFollowsTheRunningJobAndACompletedJobShowsOne) {
@@ -289,7 +401,9 @@ TEST_F(Metrics, ProgressRatioFollowsTheRunningJobAndACompletedJobShowsOne) {
   s = scrape();
   EXPECT_EQ(s.value(cs("job_progress_ratio", "ext_0")), 1);
   EXPECT_EQ(s.value(cs("collection_status", "ext_0", {{"status", "idle"}})), 1);
-  EXPECT_EQ(s.value(cs("job_duration_seconds_count", "ext_0")), 1) << "adopted jobs count too";
+  EXPECT_EQ(s.value(series(m + "job_duration_seconds_count", {{"cluster", "prod"}})), 1)
+      << "adopted jobs count too";
+  EXPECT_GT(s.value(cs("last_job_duration_seconds", "ext_0")), 100);
 }
 
 TEST_F(Metrics, ApiErrorsAreCountedByClassAndTheStatusFollows) {
@@ -312,7 +426,8 @@ TEST_F(Metrics, ApiErrorsAreCountedByClassAndTheStatusFollows) {
             0);
   for (const auto* col : {"ext_0", "ext_1"}) {
     EXPECT_EQ(s.value(cs("collection_status", col, {{"status", "unsupported"}})), 1) << col;
-    EXPECT_EQ(s.value(cs("collection_status", col, {{"status", "idle"}})), 0) << col;
+    EXPECT_LT(s.value(cs("collection_status", col, {{"status", "idle"}})), 0)
+        << "absent: only the current status has a series " << col;
   }
 }
 

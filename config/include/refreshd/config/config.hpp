@@ -164,6 +164,16 @@ struct log_settings {
   bool operator==(const log_settings&) const = default;
 };
 
+/// `metrics:` (docs/METRICS.md "Opt-in detail"): the families `per_collection` moves from
+/// per-cluster to per-collection labels (they replace the per-cluster series).
+struct metrics_settings {
+  bool per_collection_triggers = false;      ///< triggers_total, triggers_lost_total
+  bool per_collection_skipped = false;       ///< skipped_total
+  bool per_collection_job_duration = false;  ///< job_duration_seconds
+
+  bool operator==(const metrics_settings&) const = default;
+};
+
 struct config {
   int version = 1;
   std::string file;  ///< the file name given to the loader
@@ -172,6 +182,7 @@ struct config {
   admin_settings admin;
   read_auth_settings read_auth;
   log_settings log;
+  metrics_settings metrics;
   collection_settings defaults;  ///< built-in defaults merged with the `defaults` section
   std::vector<cluster> clusters;
 

@@ -5,6 +5,7 @@
 // external_spec, no token).
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -61,6 +62,8 @@ struct collection_state {
   std::optional<std::string> last_failure_reason;  ///< verbatim server reason
   int consecutive_failures = 0;                    ///< failed jobs in a row
   std::optional<wall_time> last_trigger;           ///< when this daemon last triggered
+  /// Start to end of the last finished (completed or failed) job, when both were known.
+  std::optional<std::chrono::milliseconds> last_job_duration;
   collection_counters counters;
 };
 
@@ -71,9 +74,9 @@ struct collection_state {
 ///  * trigger_lost: triggers_lost+1; job_progress: job (status unchanged unless it was idle);
 ///  * stuck: stuck; unstuck: running;
 ///  * completed: idle, last_success (job end, else observation time), finished{completed}+1,
-///    consecutive_failures = 0, message cleared;
+///    consecutive_failures = 0, message cleared, last_job_duration (when known);
 ///  * failed / job_lost: failing, last_failure, last_failure_reason (verbatim),
-///    finished{failed}+1 (failed only), consecutive_failures+1;
+///    finished{failed}+1 and last_job_duration (failed only), consecutive_failures+1;
 ///  * retry_scheduled, api_failure: no change (metrics count them from the events).
 /// While suspended, `current` stays `suspended`; every other field is still updated.
 void apply(collection_state& s, const cycle_event& e);
@@ -88,6 +91,12 @@ void apply(collection_state& s, const cycle_outcome& o);
 /// `slots` slots that were not triggered for a reason outside the cycle (suspended, limit, the
 /// collection's own job still running).
 void record_skip(collection_state& s, skip_reason r, int slots = 1);
+/// Counts `slots` skipped slots for reason `r` in `k` (record_skip's counting; a cluster's sums).
+void count_skip(collection_counters& k, skip_reason r, int slots = 1);
+/// Adds what `after` counted beyond `before` (one collection's counters around a change) to
+/// `sum` (its cluster's sums, which a reload removing the collection does not lower).
+void add_difference(collection_counters& sum, const collection_counters& before,
+                    const collection_counters& after);
 
 /// Suspends or resumes. Resuming derives the status: running if a known job is active,
 /// failing if consecutive_failures > 0, else idle.

@@ -32,7 +32,7 @@ class basic_runtime_metrics {
     auto* rt = &rt_;  // the runtime owns the hooks, so it is alive whenever they run
     rt_.on_cycle_event = [rt, core = core_](std::size_t index, const cycle_event& e) {
       const auto& c = rt->collections()[index];
-      core->on_cycle_event(*rt->clusters()[c.cluster]->cfg, *c.cfg, e);
+      core->on_cycle_event(rt->configuration().metrics, *rt->clusters()[c.cluster]->cfg, *c.cfg, e);
     };
     for (const auto& cluster : rt_.clusters()) {
       cluster->on_api_call = [core = core_, name = cluster->cfg->name](
@@ -48,9 +48,9 @@ class basic_runtime_metrics {
     std::vector<metrics_cluster_view> clusters;
     clusters.reserve(rt_.clusters().size());
     for (const auto& c : rt_.clusters()) {
-      clusters.push_back(metrics_cluster_view{c->cfg, &c->requests});
+      clusters.push_back(metrics_cluster_view{c->cfg, &c->requests, c->totals.get()});
     }
-    return core_->scrape(rt_.collections(), clusters, rt_.last_tick());
+    return core_->scrape(rt_.configuration().metrics, rt_.collections(), clusters, rt_.last_tick());
   }
 
   /// After a reload attempt: ok sets config_last_reload_successful 1 and the success

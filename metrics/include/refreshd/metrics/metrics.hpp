@@ -6,7 +6,8 @@
 // (collection_state, api_counters, the config), so every series exists from startup and label
 // values come only from the config (names, schedule, timezone) and closed enums. Only what the
 // runtime does not keep is stored here: the two histograms' buckets (fed by the runtime's
-// on_cycle_event and cluster_runtime::on_api_call hooks) and the reload result.
+// on_cycle_event and cluster_runtime::on_api_call hooks), the reload result and the number of
+// series in the previous scrape.
 // No secret (token, endpoint, external_source/spec) ever becomes a label.
 //
 // Single-threaded like the runtime: call everything on the io_context's thread.
@@ -22,6 +23,7 @@
 #include <refreshd/client/types.hpp>
 #include <refreshd/config/config.hpp>
 #include <refreshd/cycle/collection.hpp>
+#include <refreshd/cycle/collection_state.hpp>
 #include <refreshd/cycle/cycle.hpp>
 
 namespace refreshd::daemon {
@@ -42,6 +44,7 @@ std::vector<std::string_view> api_result_labels();
 struct metrics_cluster_view {
   const config::cluster* cfg = nullptr;
   const api_counters* requests = nullptr;
+  const collection_counters* totals = nullptr;  ///< its collections' counters, summed
 };
 
 /// The clock-independent half of basic_runtime_metrics: histogram storage, the reload result and
@@ -54,14 +57,15 @@ class metrics_core {
   metrics_core(const metrics_core&) = delete;
   metrics_core& operator=(const metrics_core&) = delete;
 
-  /// Observes job durations (events::completed / events::failed with a known duration).
-  void on_cycle_event(const config::cluster& cluster, const config::collection& collection,
-                      const cycle_event& e);
+  /// Observes job durations (events::completed / events::failed with a known duration) per
+  /// cluster and, with `metrics.per_collection: [job_duration]`, per collection.
+  void on_cycle_event(const config::metrics_settings& settings, const config::cluster& cluster,
+                      const config::collection& collection, const cycle_event& e);
   void on_api_call(const std::string& cluster, client::operation op, std::chrono::nanoseconds took);
   void set_reload_result(bool ok, wall_time at);
 
   /// The whole exposition. `collections[i].cluster` indexes `clusters`.
-  std::string scrape(const collection_list& collections,
+  std::string scrape(const config::metrics_settings& settings, const collection_list& collections,
                      const std::vector<metrics_cluster_view>& clusters,
                      std::optional<wall_time> last_tick) const;
 

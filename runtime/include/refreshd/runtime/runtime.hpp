@@ -91,6 +91,10 @@ struct cluster_runtime {
   cluster_client remote;  ///< the cluster's API and its token setter
   basic_rate_limiter<Clock> limiter;
   api_counters requests;
+  /// The sums of its collections' counters (the per-cluster metric families): a reload that
+  /// removes a collection does not lower them, and a cluster replaced by a reload shares them
+  /// with its successor (cycles still running on the old one keep counting).
+  std::shared_ptr<collection_counters> totals = std::make_shared<collection_counters>();
   basic_rate_limited_api<Clock> api;
   job_slots slots;
   /// After an unsupported / auth_failed outcome (docs/DAEMON.md "Clusters").
