@@ -36,6 +36,7 @@ struct session_handle {
 
 struct handler_outcome {
   http_response response;
+  http_body_source body;  // set: the response is streamed
   bool reset = false;
 };
 
@@ -76,7 +77,7 @@ void reset_connection(beast::tcp_stream& tcp) {
 }  // namespace
 
 struct http_server::impl {
-  impl(executor ex, const tcp::endpoint& endpoint, http_handler h, http_server_options o,
+  impl(executor ex, const tcp::endpoint& endpoint, http_stream_handler h, http_server_options o,
        std::shared_ptr<ssl::context> t)
       : acceptor(ex),
         handler(std::move(h)),
@@ -102,7 +103,7 @@ struct http_server::impl {
 
   tcp::acceptor acceptor;
   tcp::endpoint bound;
-  http_handler handler;
+  http_stream_handler handler;
   http_server_options options;
   std::shared_ptr<ssl::context> tls;  // new connections copy it (see set_tls_context)
   connection_table table;             // admission: caps, per-client share, idle-first eviction
@@ -145,7 +146,9 @@ class registration {
 awaitable<handler_outcome> call_handler(http_server::impl& self, http_request& req) {
   handler_outcome out;
   try {
-    out.response = co_await self.handler(req);
+    http_reply reply = co_await self.handler(req);
+    out.response = std::move(reply.response);
+    out.body = std::move(reply.body);
     co_return out;
   } catch (const http_connection_reset&) {
     out.reset = true;
@@ -246,6 +249,81 @@ awaitable<beast::error_code> read_request(http_server::impl& self, connection_ta
   co_return bec;
 }
 
+// The pieces of a streamed body joined (for an HTTP/1.0 client, which cannot take chunks).
+awaitable<std::string> join_pieces(const http_body_source& source) {
+  std::string all;
+  for (;;) {
+    std::string piece = co_await source();
+    if (piece.empty()) {
+      co_return all;
+    }
+    all += piece;
+  }
+}
+
+// Writes `head` with chunked transfer encoding, then every piece of `source` as one chunk, each
+// write within write_timeout. False when the connection must close (a write failed or the
+// source threw after the head was sent).
+template <class Stream>
+awaitable<bool> write_streamed(http_server::impl& self, Stream& stream, http_response& head,
+                               const http_body_source& source) {
+  auto& tcp = beast::get_lowest_layer(stream);
+  const auto timeout = self.options.limits.write_timeout;
+  head.body().clear();
+  head.chunked(true);
+  http::response_serializer<http::string_body> sr{head};
+  tcp.expires_after(timeout);
+  if (auto [ec, n] = co_await http::async_write_header(stream, sr, use_nothrow); ec) {
+    co_return false;
+  }
+  try {
+    for (;;) {
+      std::string piece = co_await source();
+      tcp.expires_after(timeout);
+      if (piece.empty()) {
+        auto [ec, n] = co_await net::async_write(stream, http::make_chunk_last(), use_nothrow);
+        co_return !ec;
+      }
+      auto [ec, n] =
+          co_await net::async_write(stream, http::make_chunk(net::buffer(piece)), use_nothrow);
+      if (ec) {
+        co_return false;
+      }
+    }
+  } catch (const std::exception& e) {
+    if (!self.stopping) {
+      self.log(std::string("http_server: response body failed: ") + e.what());
+    }
+  }
+  co_return false;
+}
+
+// Sends the handler's answer; false when the connection must close now (without the graceful
+// close of a response that asked for it).
+template <class Stream>
+awaitable<bool> send_outcome(http_server::impl& self, Stream& stream, handler_outcome& outcome,
+                             unsigned version, bool keep) {
+  auto& res = outcome.response;
+  res.version(version);
+  res.keep_alive(keep);
+  if (outcome.body && version >= 11) {
+    co_return co_await write_streamed(self, stream, res, outcome.body);
+  }
+  if (outcome.body) {
+    try {
+      res.body() = co_await join_pieces(outcome.body);
+    } catch (const std::exception& e) {
+      self.log(std::string("http_server: response body failed: ") + e.what());
+      res = text_response(http::status::internal_server_error, version, "internal server error");
+      res.keep_alive(keep);
+    }
+  }
+  res.prepare_payload();
+  beast::get_lowest_layer(stream).expires_after(self.options.limits.write_timeout);
+  auto [wec, n] = co_await http::async_write(stream, res, use_nothrow);
+  co_return !wec;
+}
+
 template <class Stream>
 awaitable<void> serve(http_server::impl& self, connection_table::id_type id, Stream& stream) {
   auto& tcp = beast::get_lowest_layer(stream);
@@ -276,14 +354,8 @@ awaitable<void> serve(http_server::impl& self, connection_table::id_type id, Str
       reset_connection(tcp);
       co_return;
     }
-    auto& res = outcome.response;
-    const bool keep = req.keep_alive() && res.keep_alive() && !self.stopping;
-    res.version(req.version());
-    res.keep_alive(keep);
-    res.prepare_payload();
-    tcp.expires_after(self.options.limits.write_timeout);
-    auto [wec, n] = co_await http::async_write(stream, res, use_nothrow);
-    if (wec) {
+    const bool keep = req.keep_alive() && outcome.response.keep_alive() && !self.stopping;
+    if (!co_await send_outcome(self, stream, outcome, req.version(), keep)) {
       co_return;
     }
     if (!keep) {
@@ -395,6 +467,16 @@ http_server::http_server(executor ex, const tcp::endpoint& endpoint, http_handle
           tls == nullptr ? nullptr : std::shared_ptr<ssl::context>(tls, [](ssl::context*) {})) {}
 
 http_server::http_server(executor ex, const tcp::endpoint& endpoint, http_handler handler,
+                         http_server_options options, std::shared_ptr<ssl::context> tls)
+    : http_server(
+          std::move(ex), endpoint,
+          http_stream_handler([h = std::move(handler)](http_request& req) -> awaitable<http_reply> {
+            http_response whole = co_await h(req);
+            co_return http_reply(std::move(whole));
+          }),
+          std::move(options), std::move(tls)) {}
+
+http_server::http_server(executor ex, const tcp::endpoint& endpoint, http_stream_handler handler,
                          http_server_options options, std::shared_ptr<ssl::context> tls)
     : impl_(std::make_shared<impl>(std::move(ex), endpoint, std::move(handler), std::move(options),
                                    std::move(tls))) {}

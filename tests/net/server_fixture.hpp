@@ -42,6 +42,17 @@ class ServerFixture : public ::testing::Test {
     server_->start();
   }
 
+  /// A server whose handler may stream its bodies (http_reply::body).
+  void start_streaming(http_stream_handler handler, http_server_limits limits = {}) {
+    http_server_options options;
+    options.limits = limits;
+    options.on_error = [this](std::string_view line) { errors_.emplace_back(line); };
+    server_ = std::make_unique<http_server>(ioc_.get_executor(),
+                                            tcp::endpoint(net::ip::make_address("127.0.0.1"), 0),
+                                            std::move(handler), options, nullptr);
+    server_->start();
+  }
+
   /// Runs the coroutine to completion (at most 20 s); rethrows what it threw.
   void run(const std::function<awaitable<void>()>& body) {
     bool done = false;

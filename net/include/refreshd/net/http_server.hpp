@@ -11,7 +11,9 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <string>
 #include <string_view>
+#include <utility>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/http/message.hpp>
@@ -34,6 +36,26 @@ using http_response = http::response<http::string_body>;
 /// `http_connection_reset` resets the TCP connection without any response (RST); any other
 /// exception is logged through `http_server_options::on_error` and answered with HTTP 500.
 using http_handler = std::function<awaitable<http_response>(http_request&)>;
+
+/// A response body made in pieces: each call returns the next piece, an empty string at the
+/// end. The server sends the pieces as they come with chunked transfer encoding (an HTTP/1.0
+/// client gets them joined, with Content-Length), so other work runs on the executor between
+/// two pieces; the source decides how long a piece is and whether to yield before making it.
+/// Once the head is sent, a source that throws ends the connection (the client sees a body
+/// without its last chunk, never a complete wrong answer).
+using http_body_source = std::function<awaitable<std::string>()>;
+
+/// What a streaming handler answers: a whole response, or a head and a body source.
+struct http_reply {
+  http_reply(http_response whole) : response(std::move(whole)) {}  // NOLINT: implicit on purpose
+  http_reply(http_response head, http_body_source source)
+      : response(std::move(head)), body(std::move(source)) {}
+  http_response response;  ///< with `body` set: status and headers (its own body is ignored)
+  http_body_source body;
+};
+
+/// A handler that may stream its body (http_reply::body).
+using http_stream_handler = std::function<awaitable<http_reply>(http_request&)>;
 
 /// Thrown by a handler to abort the connection abruptly: no response, TCP RST.
 class http_connection_reset : public std::exception {
@@ -88,6 +110,9 @@ class http_server {
   /// The same with a shared TLS context (null: plain TCP). Each connection holds the context
   /// it started with, so set_tls_context() may replace it at any time.
   http_server(executor ex, const tcp::endpoint& endpoint, http_handler handler,
+              http_server_options options, std::shared_ptr<ssl::context> tls);
+  /// The same with a handler that may stream response bodies.
+  http_server(executor ex, const tcp::endpoint& endpoint, http_stream_handler handler,
               http_server_options options, std::shared_ptr<ssl::context> tls);
   ~http_server();  ///< calls stop()
   http_server(const http_server&) = delete;

@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""What one scrape of /metrics costs, and what it does to the event loop (issue 13).
+
+Starts the daemon against one simulator with N idle collections (`@yearly`: nothing runs; 20
+clusters from 20 collections on), waits for READY, then scrapes /metrics `--scrapes` times the
+way Prometheus does (`Accept-Encoding: gzip`), and once without gzip. Meanwhile a second
+thread sends GET /healthz on its own keep-alive connection every 2 ms and records the round
+trips that overlap each scrape: the worst one is how long the loop was not free. Recorded per
+scrape: wall time, bytes on the wire, the uncompressed size, sample lines, daemon CPU seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import re
+import threading
+import time
+from http.client import HTTPConnection
+
+import benchlib as bl
+
+
+class HealthProbe(threading.Thread):
+    """GET /healthz back to back (2 ms apart) on one keep-alive connection; round trips with
+    their start and end times (monotonic)."""
+
+    def __init__(self, url: str):
+        super().__init__(daemon=True)
+        m = re.match(r"http://([^:/]+):(\d+)", url)
+        assert m
+        self.host, self.port = m.group(1), int(m.group(2))
+        self.samples: list[tuple[float, float]] = []
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        conn = HTTPConnection(self.host, self.port, timeout=60)
+        while not self.stop.is_set():
+            t0 = time.monotonic()
+            conn.request("GET", "/healthz")
+            conn.getresponse().read()
+            self.samples.append((t0, time.monotonic()))
+            time.sleep(0.002)
+        conn.close()
+
+    def worst_between(self, a: float, b: float) -> float:
+        rtts = [e - s for s, e in self.samples if e >= a and s <= b]
+        return max(rtts) if rtts else float("nan")
+
+
+def scrape_once(d: bl.Daemon, probe: HealthProbe, use_gzip: bool) -> dict:
+    before = bl.sample(d.pid)
+    t0 = time.monotonic()
+    status, body = bl.http("GET", d.url, "/metrics", timeout=120,
+                           headers={"Accept-Encoding": "gzip"} if use_gzip else None)
+    t1 = time.monotonic()
+    after = bl.sample(d.pid)
+    assert status == 200, status
+    text = body
+    if body[:2] == b"\x1f\x8b":
+        text = gzip.decompress(body)
+    samples = sum(1 for line in text.split(b"\n") if line and not line.startswith(b"#"))
+    time.sleep(0.05)  # let the probe finish the round trip that overlapped the end
+    return {"gzip_asked": use_gzip, "gzip_answered": body[:2] == b"\x1f\x8b",
+            "seconds": round(t1 - t0, 4), "wire_bytes": len(body), "text_bytes": len(text),
+            "samples": samples,
+            "daemon_cpu_s": round((after.cpu_ticks - before.cpu_ticks) / bl.CLK_TCK, 3),
+            "worst_healthz_ms": round(probe.worst_between(t0, t1) * 1000, 2),
+            "rss_mib_after": round(after.rss_kib / 1024, 1)}
+
+
+def measure(b: bl.Binaries, work, n: int, scrapes: int) -> dict:
+    clusters = 20 if n >= 20 else 1
+    fleet = bl.Fleet(clusters=clusters, per_cluster=n // clusters, schedule="@yearly")
+    sim = bl.Sim(b.sim, work, f"sim{n}")
+    d = None
+    try:
+        fleet.load_sims([sim], 100, 100)
+        cfg = work / f"config{n}.yaml"
+        cfg.write_text(fleet.config_yaml([sim.url]))
+        d = bl.Daemon(b.daemon, cfg, work, name=f"daemon{n}")
+        d.wait_listening(60)
+        bl.wait_until(lambda: d.get("/readyz")[0] == 200, 120, what="/readyz 200")
+        time.sleep(1.0)
+        probe = HealthProbe(d.url)
+        probe.start()
+        time.sleep(0.5)
+        idle = probe.worst_between(0, time.monotonic())
+        rows = [scrape_once(d, probe, True) for _ in range(scrapes)]
+        rows.append(scrape_once(d, probe, False))
+        probe.stop.set()
+        probe.join(5)
+        return {"collections": clusters * (n // clusters), "clusters": clusters,
+                "worst_healthz_ms_idle": round(idle * 1000, 2),
+                "rss_mib_ready": rows[0]["rss_mib_after"], "scrapes": rows}
+    finally:
+        if d:
+            d.stop()
+        sim.stop()
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    bl.add_common_args(p)
+    p.add_argument("--sizes", default="10000", help="comma-separated collection counts")
+    p.add_argument("--scrapes", type=int, default=3, help="gzip scrapes per size (then one plain)")
+    a = p.parse_args()
+    b = bl.Binaries.find(a.build)
+    rows = []
+    with bl.Scratch(a.keep, "scrape") as work:
+        for n in (int(x) for x in a.sizes.split(",")):
+            rows.append(measure(b, work, n, a.scrapes))
+            print(rows[-1], flush=True)
+    bl.write_result(a.out, {"bench": "scrape", "machine": bl.machine_info(b.build),
+                            "rows": rows})
+
+
+if __name__ == "__main__":
+    main()
