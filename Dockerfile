@@ -10,10 +10,10 @@
 FROM debian:12 AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      build-essential cmake pkg-config dpkg-dev file \
+      build-essential cmake ninja-build pkg-config dpkg-dev file \
       libboost1.81-dev libboost-url1.81-dev libssl-dev libcrypt-dev libyaml-cpp-dev nlohmann-json3-dev \
       prometheus-cpp-dev libcli11-dev libspdlog-dev libfmt-dev libsystemd-dev \
-      libhowardhinnant-date-dev tzdata \
+      libhowardhinnant-date-dev zlib1g-dev tzdata \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .

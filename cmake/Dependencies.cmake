@@ -2,6 +2,7 @@
 find_package(Threads REQUIRED)
 find_package(Boost 1.81 CONFIG REQUIRED COMPONENTS url)
 find_package(OpenSSL REQUIRED)
+find_package(ZLIB REQUIRED)  # gzip answers of /metrics (zlib1g-dev)
 find_package(yaml-cpp 0.7 REQUIRED)
 if(NOT TARGET yaml-cpp::yaml-cpp)
   add_library(yaml-cpp::yaml-cpp ALIAS yaml-cpp)

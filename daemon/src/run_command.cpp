@@ -238,7 +238,12 @@ int run_daemon(net::io_context& ioc, const std::shared_ptr<runtime>& rt, const r
   metrics->attach();
   std::unique_ptr<http_listener> http;
   try {
-    http = start_http_listener(ioc.get_executor(), rt, [metrics] { return metrics->scrape(); });
+    // One scrape: the values of this moment, written about a thousand lines at a time.
+    http = start_http_listener(ioc.get_executor(), rt, [metrics]() -> body_parts {
+      return [stream = std::shared_ptr<scrape_stream>(metrics->begin_scrape())] {
+        return stream->next(1000);
+      };
+    });
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << '\n';
     return exit_usage;

@@ -154,6 +154,9 @@ http_api::routed http_api::route_request(const api_request& request) const {
     if (request.method != "GET") {
       return http_detail::method_not_allowed("GET");
     }
+    if (f->path == "/metrics" && options_.metrics) {
+      return metrics_response(request);
+    }
     return fixed(f->path);
   }
   if (request.method != "POST") {
@@ -221,6 +224,55 @@ std::optional<api_response> http_api::check_read(const api_request& request,
   return r;
 }
 
+api_response http_api::metrics_response(const api_request& request) const {
+  if (*scrapes_ >= options_.max_scrapes) {
+    auto r = http_detail::text(503, "too many scrapes at once; retry in a second");
+    r.headers.emplace_back("Retry-After", "1");
+    return r;
+  }
+  // Counted until the parts are gone: written to the end, or the connection closed early.
+  struct in_flight {
+    std::shared_ptr<std::size_t> count;
+    explicit in_flight(std::shared_ptr<std::size_t> c) : count(std::move(c)) { ++*count; }
+    ~in_flight() { --*count; }
+    in_flight(const in_flight&) = delete;
+    in_flight& operator=(const in_flight&) = delete;
+  };
+  auto counted = std::make_shared<in_flight>(scrapes_);
+  api_response r;
+  r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  r.parts = [counted, parts = options_.metrics()] { return parts(); };
+  r.headers.emplace_back("Vary", "Accept-Encoding");
+  if (accepts_gzip(request.accept_encoding)) {
+    r.parts = gzip_parts(std::move(r.parts));
+    r.headers.emplace_back("Content-Encoding", "gzip");
+  }
+  return r;
+}
+
+std::string whole_body(const api_response& r) {
+  if (!r.parts) {
+    return r.body;
+  }
+  std::string out;
+  for (std::string part = r.parts(); !part.empty(); part = r.parts()) {
+    out += part;
+  }
+  return out;
+}
+
+metrics_source fixed_metrics(std::string text) {
+  return [text = std::move(text)]() -> body_parts {
+    return [text, done = false]() mutable {
+      if (done) {
+        return std::string();
+      }
+      done = true;
+      return text;
+    };
+  };
+}
+
 api_response http_api::fixed(std::string_view path) const {
   const auto& rt = *rt_;
   if (path == "/healthz") {
@@ -244,13 +296,7 @@ api_response http_api::fixed(std::string_view path) const {
                       : http_detail::text(503, "starting: startup reconciliation in progress");
   }
   if (path == "/metrics") {
-    if (!options_.metrics) {
-      return http_detail::text(503, "metrics are not available");
-    }
-    api_response r;
-    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    r.body = options_.metrics();
-    return r;
+    return http_detail::text(503, "metrics are not available");  // without a source
   }
   status_view view;
   view.version = version();

@@ -2,6 +2,8 @@
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
 
 #include <refreshd/config/token.hpp>
 #include <refreshd/http/http_api.hpp>
@@ -29,12 +31,15 @@ tcp::endpoint resolve(executor ex, const config::listen_address& at) {
   return results.begin()->endpoint();
 }
 
-awaitable<http_response> serve(std::shared_ptr<http_api> api, http_request& req) {
+awaitable<http_reply> serve(std::shared_ptr<http_api> api, http_request& req) {
   api_request r;
   r.method = std::string(req.method_string());
   r.target = std::string(req.target());
   if (const auto it = req.find(http::field::authorization); it != req.end()) {
     r.authorization = std::string(it->value());
+  }
+  if (const auto it = req.find(http::field::accept_encoding); it != req.end()) {
+    r.accept_encoding = std::string(it->value());
   }
   api_response res = co_await api->async_handle(std::move(r));
   http_response out{static_cast<http::status>(res.status), req.version()};
@@ -43,8 +48,16 @@ awaitable<http_response> serve(std::shared_ptr<http_api> api, http_request& req)
   for (const auto& [name, value] : res.headers) {
     out.insert(name, value);  // insert: WWW-Authenticate may come twice
   }
-  out.body() = std::move(res.body);
-  co_return out;
+  if (!res.parts) {
+    out.body() = std::move(res.body);
+    co_return out;
+  }
+  // Each part is made after a trip through the executor's queue: whatever became ready while
+  // the previous part was written (a due trigger, a /healthz) runs first.
+  co_return http_reply(std::move(out), [parts = std::move(res.parts)]() -> awaitable<std::string> {
+    co_await net::post(co_await net::this_coro::executor, use_awaitable);
+    co_return parts();
+  });
 }
 
 }  // namespace
@@ -61,7 +74,9 @@ http_listener::http_listener(executor ex, const config::listen_address& at,
   };
   const auto endpoint = resolve(ex, at);
   api_ = api;
-  http_handler handler = [api = std::move(api)](http_request& req) { return serve(api, req); };
+  http_stream_handler handler = [api = std::move(api)](http_request& req) {
+    return serve(api, req);
+  };
   try {
     server_ = std::make_unique<http_server>(ex, endpoint, std::move(handler), std::move(options),
                                             std::move(tls));
@@ -117,7 +132,7 @@ std::string http_listener::url() const {
 
 std::unique_ptr<http_listener> start_http_listener(executor ex,
                                                    const std::shared_ptr<runtime_view>& rt,
-                                                   std::function<std::string()> metrics) {
+                                                   metrics_source metrics) {
   http_api_options options;
   const auto& cfg = rt->configuration();
   options.admin_token = read_admin_token(cfg);

@@ -6,6 +6,8 @@
 #include <refreshd/metrics/metrics.hpp>
 
 #include "metrics_families.hpp"
+#include "metrics_snapshot.hpp"
+#include "metrics_stream.hpp"
 
 namespace refreshd::daemon {
 
@@ -33,8 +35,11 @@ struct metrics_core::impl {
   metrics_detail::job_histograms cluster_jobs;
   metrics_detail::job_histograms collection_jobs;  // only with per_collection: [job_duration]
   metrics_detail::api_histograms api;
-  std::size_t last_size = 0;    // of the previous scrape
-  std::size_t last_series = 0;  // of the previous scrape
+  // Sample lines of the last scrape written to its end (shared with the streams).
+  std::shared_ptr<std::size_t> last_series = std::make_shared<std::size_t>(0);
+  // The escaped label blocks of `label_generation`'s collections.
+  std::shared_ptr<const metrics_detail::label_cache> labels;
+  std::uint64_t label_generation = 0;
 };
 
 metrics_core::metrics_core(wall_time loaded_at) : impl_(std::make_unique<impl>()) {
@@ -97,23 +102,41 @@ double seconds(wall_time t) {
 
 }  // namespace
 
-std::string metrics_core::scrape(const config::metrics_settings& settings,
-                                 const collection_list& collections,
-                                 const std::vector<metrics_cluster_view>& clusters,
-                                 std::optional<wall_time> last_tick) const {
-  std::string out;
-  out.reserve(impl_->last_size + impl_->last_size / 8);  // one allocation in the steady state
-  family_writer w(out);
-  metrics_detail::write_collection_families(
-      w, collections, clusters,
-      metrics_detail::scrape_data{settings, impl_->cluster_jobs, impl_->collection_jobs});
-  metrics_detail::write_api_families(w, clusters, impl_->api);
+std::unique_ptr<scrape_stream> metrics_core::begin_scrape(
+    const config::metrics_settings& settings, const collection_list& collections,
+    const std::vector<metrics_cluster_view>& clusters, std::optional<wall_time> last_tick,
+    std::uint64_t generation) const {
+  auto& im = *impl_;
+  if (!im.labels || im.label_generation != generation || im.labels->size() != collections.size()) {
+    im.labels = metrics_detail::make_label_cache(collections, clusters);
+    im.label_generation = generation;
+  }
+  std::vector<metrics_detail::collection_values> rows;
+  rows.reserve(collections.size());
+  std::vector<metrics_detail::job_histogram> histograms;
+  if (settings.per_collection_job_duration) {
+    histograms.reserve(collections.size());
+  }
+  for (const auto& c : collections) {
+    rows.push_back(metrics_detail::values_of(c));
+    if (settings.per_collection_job_duration) {
+      const auto it = im.collection_jobs.find(
+          collection_key(clusters.at(c.cluster).cfg->name, c.cfg->database, c.cfg->name));
+      histograms.push_back(it == im.collection_jobs.end() ? metrics_detail::job_histogram{}
+                                                          : it->second);
+    }
+  }
+  // The per-cluster and daemon-wide families are small: rendered now, from the same moment.
+  std::string tail;
+  family_writer w(tail);
+  metrics_detail::write_cluster_families(w, clusters, settings, im.cluster_jobs);
+  metrics_detail::write_api_families(w, clusters, im.api);
   w.write(single_gauge("milvus_refresh_config_last_reload_successful",
                        "Whether the last configuration reload succeeded (1) or failed (0).",
-                       impl_->reload_ok ? 1 : 0));
+                       im.reload_ok ? 1 : 0));
   w.write(single_gauge("milvus_refresh_config_last_reload_success_timestamp_seconds",
                        "When the running configuration was loaded (Unix seconds).",
-                       seconds(impl_->reload_success_at)));
+                       seconds(im.reload_success_at)));
   w.write(single_gauge("milvus_refresh_scheduler_last_tick_timestamp_seconds",
                        "Heartbeat of the scheduler loop: its last tick (Unix seconds, 0 before "
                        "the first).",
@@ -126,9 +149,21 @@ std::string metrics_core::scrape(const config::metrics_settings& settings,
   metrics_detail::write_process_families(w, read_process_sample());
   w.write(single_gauge("milvus_refresh_scrape_series",
                        "Series (sample lines) in the previous scrape of this endpoint.",
-                       static_cast<double>(impl_->last_series)));
-  impl_->last_size = out.size();
-  impl_->last_series = metrics_detail::count_samples(out);
+                       static_cast<double>(*im.last_series)));
+  return std::make_unique<metrics_detail::scrape_stream_impl>(
+      im.labels, std::move(rows), settings, std::move(histograms), std::move(tail), im.last_series);
+}
+
+std::string metrics_core::scrape(const config::metrics_settings& settings,
+                                 const collection_list& collections,
+                                 const std::vector<metrics_cluster_view>& clusters,
+                                 std::optional<wall_time> last_tick,
+                                 std::uint64_t generation) const {
+  auto stream = begin_scrape(settings, collections, clusters, last_tick, generation);
+  std::string out;
+  for (std::string part = stream->next(1000); !part.empty(); part = stream->next(1000)) {
+    out += part;
+  }
   return out;
 }
 

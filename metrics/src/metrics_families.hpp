@@ -85,19 +85,19 @@ prometheus::ClientMetric gauge_metric(std::vector<prometheus::ClientMetric::Labe
 prometheus::ClientMetric counter_metric(std::vector<prometheus::ClientMetric::Label> labels,
                                         double value);
 
-/// What a scrape reads besides the runtime's state.
-struct scrape_data {
-  const config::metrics_settings& settings;
-  const job_histograms& cluster_jobs;
-  const job_histograms& collection_jobs;
-};
+/// HELP texts shared by the per-cluster writer and the per-collection stream.
+inline constexpr std::string_view triggers_help = "Refresh jobs this daemon started.";
+inline constexpr std::string_view triggers_lost_help =
+    "Triggers the server accepted but dropped (job never visible).";
+inline constexpr std::string_view skipped_help =
+    "Slots not triggered, by reason (already_running, suspended, limit).";
+inline constexpr std::string_view job_duration_help =
+    "Start to end of finished jobs (completed or failed), in seconds.";
 
-/// The per-collection families of docs/METRICS.md (info, status, progress, timestamps, finished
-/// jobs), and triggers, skips and the job duration histogram per cluster or, as
-/// `metrics.per_collection` says, per collection.
-void write_collection_families(family_writer& w, const collection_list& cols,
-                               const std::vector<metrics_cluster_view>& clusters,
-                               const scrape_data& data);
+/// triggers_total, triggers_lost_total, skipped_total and job_duration_seconds per cluster, each
+/// unless `metrics.per_collection` moved it to the collections (docs/METRICS.md).
+void write_cluster_families(family_writer& w, const std::vector<metrics_cluster_view>& clusters,
+                            const config::metrics_settings& settings, const job_histograms& jobs);
 
 /// milvus_refresh_api_requests_total and milvus_refresh_api_request_duration_seconds.
 void write_api_families(family_writer& w, const std::vector<metrics_cluster_view>& clusters,

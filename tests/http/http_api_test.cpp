@@ -1,9 +1,12 @@
 // The daemon's HTTP router (http_api.hpp) over a mock-clock runtime: every path, method and
 // status, the admin trigger's authentication, and the helpers it is built from.
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include <refreshd/http/http_api.hpp>
 #include <refreshd/runtime/runtime_mock.hpp>
+#include <refreshd/test/gunzip.hpp>
 
 #include "http_fixture.hpp"
 
@@ -25,7 +28,7 @@ std::string header(const api_response& r, std::string_view name) {
 class HttpApi : public runtime_fixture {
  protected:
   void make_api(std::optional<std::string> admin_token = "s3cret-admin",
-                std::function<std::string()> metrics = {}) {
+                metrics_source metrics = {}) {
     http_api_options o;
     if (admin_token) {
       o.admin_token = config::secret_string(*admin_token);
@@ -147,11 +150,54 @@ TEST_F(HttpApi, MetricsComeFromTheProviderAsPrometheusText) {
   start();
   make_api(std::nullopt);
   EXPECT_EQ(get("/metrics").status, 503);
-  make_api(std::nullopt, [] { return std::string("milvus_refresh_up 1\n"); });
+  make_api(std::nullopt, fixed_metrics("milvus_refresh_up 1\n"));
   auto r = get("/metrics");
   EXPECT_EQ(r.status, 200);
-  EXPECT_EQ(r.body, "milvus_refresh_up 1\n");
+  ASSERT_TRUE(r.parts) << "written part by part";
+  EXPECT_EQ(whole_body(r), "milvus_refresh_up 1\n");
   EXPECT_EQ(r.content_type, "text/plain; version=0.0.4; charset=utf-8");
+}
+
+TEST_F(HttpApi, MetricsAreGzippedWhenAskedAndAtMostTwoScrapesRunAtOnce) {
+  cluster(1);
+  start();
+  std::string text;
+  for (int i = 0; i < 2000; ++i) {
+    text += "milvus_refresh_collection_info{collection=\"ext_" + std::to_string(i) + "\"} 1\n";
+  }
+  make_api(std::nullopt, fixed_metrics(text));
+  api_request req{"GET", "/metrics", std::nullopt};
+  req.accept_encoding = "gzip";  // what Prometheus sends
+  auto first = api_->handle(req).value();
+  auto second = api_->handle(api_request{"GET", "/metrics", std::nullopt}).value();
+  const auto has = [](const api_response& r, std::string_view name, std::string_view value) {
+    return std::find(r.headers.begin(), r.headers.end(),
+                     std::pair<std::string, std::string>(name, value)) != r.headers.end();
+  };
+  EXPECT_TRUE(has(first, "Content-Encoding", "gzip"));
+  EXPECT_FALSE(has(second, "Content-Encoding", "gzip")) << "not asked";
+  EXPECT_TRUE(has(second, "Vary", "Accept-Encoding"));
+  auto third = get("/metrics");
+  EXPECT_EQ(third.status, 503) << "two scrapes are being written";
+  EXPECT_TRUE(has(third, "Retry-After", "1"));
+  const auto zipped = whole_body(first);
+  EXPECT_LT(zipped.size(), text.size() / 5);
+  EXPECT_EQ(test::gunzip(zipped), text);
+  first = api_response{};  // its parts are gone: the scrape is over
+  EXPECT_EQ(get("/metrics").status, 200);
+  EXPECT_EQ(whole_body(second), text);
+}
+
+TEST(AcceptEncoding, GzipUnlessRefusedWithQZero) {
+  EXPECT_TRUE(accepts_gzip("gzip"));
+  EXPECT_TRUE(accepts_gzip("deflate, GZIP;q=0.5"));
+  EXPECT_TRUE(accepts_gzip("x-gzip"));
+  EXPECT_TRUE(accepts_gzip("*"));
+  EXPECT_FALSE(accepts_gzip(""));
+  EXPECT_FALSE(accepts_gzip("identity"));
+  EXPECT_FALSE(accepts_gzip("gzip;q=0"));
+  EXPECT_FALSE(accepts_gzip("gzip; q=0.000, br"));
+  EXPECT_FALSE(accepts_gzip("gzipped"));
 }
 
 TEST_F(HttpApi, UnknownPathsWrongMethodsAndMalformedTargets) {

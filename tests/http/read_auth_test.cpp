@@ -65,7 +65,7 @@ class ReadAuth : public runtime_fixture {
   void make_api(std::optional<std::string> token, std::vector<config::basic_auth_user> users) {
     http_api_options o;
     o.admin_token = config::secret_string("s3cret-admin");
-    o.metrics = [] { return std::string("up 1\n"); };
+    o.metrics = fixed_metrics("up 1\n");
     std::optional<config::secret_string> t;
     if (token) {
       t = config::secret_string(*token);
@@ -119,7 +119,7 @@ TEST_F(ReadAuth, BearerAndBasicAreBothAccepted) {
   make_api("read-token", {{"prometheus", config::secret_string(bcrypt_hash("pa:ss word"))}});
   auto r = get("/metrics", "Bearer read-token");
   EXPECT_EQ(r.status, 200);
-  EXPECT_EQ(r.body, "up 1\n");
+  EXPECT_EQ(whole_body(r), "up 1\n");
   EXPECT_EQ(get("/status", "bearer  read-token ").status, 200);
   EXPECT_EQ(get("/", basic("prometheus:pa:ss word")).status, 200);
   // The second time the verified password comes from the cache (no budget used).

@@ -1,6 +1,7 @@
 // The docs/METRICS.md catalogue over a mock-clock runtime driven against the in-memory cluster
 // model: every family from startup, closed label sets, values that follow the state, no secrets,
 // and `promtool check metrics` on a real scrape.
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -429,6 +430,48 @@ TEST_F(Metrics, ApiErrorsAreCountedByClassAndTheStatusFollows) {
     EXPECT_LT(s.value(cs("collection_status", col, {{"status", "idle"}})), 0)
         << "absent: only the current status has a series " << col;
   }
+}
+
+TEST_F(Metrics, AScrapeIsWrittenInPartsFromTheValuesOfTheMomentItBegan) {
+  cluster("prod", 300, "every 10s");
+  start();
+  run_for(15s);
+  const auto completed_then = [&] {
+    std::uint64_t n = 0;
+    for (const auto& c : rt_->collections()) {
+      n += c.state.counters.finished.completed;
+    }
+    return n;
+  }();
+  ASSERT_GT(completed_then, 0u);
+  auto stream = metrics_->begin_scrape();
+  run_for(30s);  // more jobs finish while the scrape is written
+  std::string text;
+  std::size_t parts = 0;
+  for (std::string part = stream->next(100); !part.empty(); part = stream->next(100)) {
+    ++parts;
+    const auto lines = static_cast<std::size_t>(std::count(part.begin(), part.end(), '\n'));
+    if (!part.starts_with("# HELP milvus_refresh_triggers_total")) {  // not the last part
+      EXPECT_LE(lines, 100u + 2u * 8u) << "about 100 sample lines, and family headers";
+    }
+    text += part;
+  }
+  EXPECT_GT(parts, 300u * 12u / 100u);
+  const auto s = parsed_scrape::parse(text);
+  double completed = 0;
+  for (int i = 0; i < 300; ++i) {
+    completed +=
+        s.value(cs("jobs_finished_total", "ext_" + std::to_string(i), {{"outcome", "completed"}}));
+  }
+  EXPECT_EQ(completed, static_cast<double>(completed_then)) << "the values of the moment it began";
+  const auto now = scrape();
+  double completed_now = 0;
+  for (int i = 0; i < 300; ++i) {
+    completed_now += now.value(
+        cs("jobs_finished_total", "ext_" + std::to_string(i), {{"outcome", "completed"}}));
+  }
+  EXPECT_GT(completed_now, completed) << "a new scrape sees the jobs finished since";
+  EXPECT_EQ(s.count(m + "collection_info"), 300u);
 }
 
 TEST_F(Metrics, ReloadResultSetsTheGaugesAndAFailureKeepsTheLastSuccessTime) {

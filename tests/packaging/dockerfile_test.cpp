@@ -155,8 +155,8 @@ TEST_F(DockerfileTest, BuilderInstallsEveryBuildPackageOfTheSetupScript) {
   // scripts/setup.sh is the one list of the toolchain. The build stage needs its compilers and
   // build tools and every library (-dev) package but the test-only ones; test tools (prometheus,
   // chromium, ...) stay out of the image. A library added to setup.sh must reach the Dockerfile.
-  const std::set<std::string> build_tools{"build-essential", "cmake",    "pkg-config",
-                                          "tzdata",          "dpkg-dev", "file"};
+  const std::set<std::string> build_tools{
+      "build-essential", "cmake", "ninja-build", "pkg-config", "tzdata", "dpkg-dev", "file"};
   const std::set<std::string> test_only{"libgtest-dev", "libgmock-dev", "libbenchmark-dev",
                                         "libclang-rt-14-dev"};
   const auto setup = read_text_file(source_dir / "scripts/setup.sh");

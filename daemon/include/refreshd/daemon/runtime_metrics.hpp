@@ -43,14 +43,15 @@ class basic_runtime_metrics {
     }
   }
 
-  /// The whole text exposition (format 0.0.4), built fresh.
+  /// A scrape that begins now (its values are copied now; write it with next()).
+  std::unique_ptr<scrape_stream> begin_scrape() const {
+    return core_->begin_scrape(rt_.configuration().metrics, rt_.collections(), cluster_views(),
+                               rt_.last_tick(), rt_.config_generation());
+  }
+  /// The whole text exposition (format 0.0.4) at once.
   std::string scrape() const {
-    std::vector<metrics_cluster_view> clusters;
-    clusters.reserve(rt_.clusters().size());
-    for (const auto& c : rt_.clusters()) {
-      clusters.push_back(metrics_cluster_view{c->cfg, &c->requests, c->totals.get()});
-    }
-    return core_->scrape(rt_.configuration().metrics, rt_.collections(), clusters, rt_.last_tick());
+    return core_->scrape(rt_.configuration().metrics, rt_.collections(), cluster_views(),
+                         rt_.last_tick(), rt_.config_generation());
   }
 
   /// After a reload attempt: ok sets config_last_reload_successful 1 and the success
@@ -58,6 +59,15 @@ class basic_runtime_metrics {
   void set_reload_result(bool ok, wall_time at) { core_->set_reload_result(ok, at); }
 
  private:
+  std::vector<metrics_cluster_view> cluster_views() const {
+    std::vector<metrics_cluster_view> clusters;
+    clusters.reserve(rt_.clusters().size());
+    for (const auto& c : rt_.clusters()) {
+      clusters.push_back(metrics_cluster_view{c->cfg, &c->requests, c->totals.get()});
+    }
+    return clusters;
+  }
+
   basic_runtime<Clock>& rt_;
   std::shared_ptr<metrics_core> core_;
 };

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include <refreshd/config/secret.hpp>
+#include <refreshd/http/gzip_parts.hpp>
 #include <refreshd/http/http_route.hpp>
 #include <refreshd/net/asio.hpp>
 #include <refreshd/runtime/runtime_view.hpp>
@@ -28,6 +29,7 @@ struct api_request {
   std::string method;                        ///< "GET", "POST", ...
   std::string target;                        ///< origin-form: "/status?x=1"
   std::optional<std::string> authorization;  ///< the Authorization header, if sent
+  std::string accept_encoding{};             ///< the Accept-Encoding header, if sent
 };
 
 struct api_response {
@@ -35,7 +37,18 @@ struct api_response {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  ///< extra headers (Allow, ...)
+  /// Set: the body is written part by part (`body` is ignored), with the event loop free
+  /// between two parts (http_listener.cpp).
+  body_parts parts;
 };
+
+/// Every part of `r` joined (its `body` when it has no parts).
+std::string whole_body(const api_response& r);
+
+/// The /metrics exposition: called once per scrape, it returns the parts of that scrape.
+using metrics_source = std::function<body_parts()>;
+/// A metrics_source of one fixed text (tests).
+metrics_source fixed_metrics(std::string text);
 
 /// {"error":"..."} with `status`.
 api_response json_error(int status, std::string_view message);
@@ -48,8 +61,10 @@ api_response admin_response(const admin_refresh_result& r);
 struct http_api_options {
   /// The admin token; nullopt: the admin API is disabled (403 "admin API disabled").
   std::optional<config::secret_string> admin_token;
-  /// The /metrics exposition (Prometheus text 0.0.4); empty: /metrics answers 503.
-  std::function<std::string()> metrics;
+  /// The /metrics exposition (Prometheus text 0.0.4); empty: /metrics answers 503. At most
+  /// max_scrapes scrapes are written at once; another one answers 503 with Retry-After.
+  metrics_source metrics;
+  std::size_t max_scrapes = 2;
   /// `read_auth`: credentials required for GET /metrics, /status and / (401 with
   /// WWW-Authenticate without them, 429 when bcrypt checks are throttled); nullptr: open.
   std::shared_ptr<read_credentials> read_auth;
@@ -93,8 +108,12 @@ class http_api {
   /// "cluster\0database\0name" -> index in collections(), rebuilt when a reload changed them.
   void refresh_index() const;
 
+  api_response metrics_response(const api_request& request) const;
+
   std::shared_ptr<runtime_view> rt_;
   http_api_options options_;
+  /// Scrapes being written (shared with their parts, which count themselves out when done).
+  std::shared_ptr<std::size_t> scrapes_ = std::make_shared<std::size_t>(0);
   mutable std::map<std::string, std::size_t, std::less<>> index_;
   mutable std::uint64_t index_generation_ = 0;
 };

@@ -8,6 +8,7 @@
 #include <string>
 
 #include <refreshd/config/config.hpp>
+#include <refreshd/http/http_api.hpp>
 #include <refreshd/http/http_limits.hpp>
 #include <refreshd/net/asio.hpp>
 #include <refreshd/runtime/runtime_view.hpp>
@@ -69,6 +70,6 @@ std::optional<config::secret_string> read_admin_token(const config::config& cfg)
 /// "listening on http[s]://HOST:PORT". Warns when the address is not loopback and TLS is off.
 std::unique_ptr<http_listener> start_http_listener(executor ex,
                                                    const std::shared_ptr<runtime_view>& rt,
-                                                   std::function<std::string()> metrics);
+                                                   metrics_source metrics);
 
 }  // namespace refreshd::daemon

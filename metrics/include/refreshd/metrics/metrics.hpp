@@ -14,6 +14,8 @@
 
 #include <array>
 #include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -47,6 +49,18 @@ struct metrics_cluster_view {
   const collection_counters* totals = nullptr;  ///< its collections' counters, summed
 };
 
+/// One scrape in progress (metrics_core::begin_scrape). The values were copied when it began
+/// (a reload or a finished job meanwhile does not mix into it); next() writes the exposition in
+/// parts, so the caller can let other work run between two parts (docs/METRICS.md "Serving a
+/// scrape").
+class scrape_stream {
+ public:
+  virtual ~scrape_stream() = default;
+  /// The next part: about `lines` sample lines (the last part, the per-cluster and daemon-wide
+  /// families, may hold more); "" once everything was written.
+  virtual std::string next(std::size_t lines) = 0;
+};
+
 /// The clock-independent half of basic_runtime_metrics: histogram storage, the reload result and
 /// the exposition. Use basic_runtime_metrics; this is public only so the template stays small.
 class metrics_core {
@@ -64,10 +78,17 @@ class metrics_core {
   void on_api_call(const std::string& cluster, client::operation op, std::chrono::nanoseconds took);
   void set_reload_result(bool ok, wall_time at);
 
-  /// The whole exposition. `collections[i].cluster` indexes `clusters`.
+  /// A scrape that begins now. `collections[i].cluster` indexes `clusters`; `generation`
+  /// identifies the configuration (the escaped label blocks are made again when it changes).
+  std::unique_ptr<scrape_stream> begin_scrape(const config::metrics_settings& settings,
+                                              const collection_list& collections,
+                                              const std::vector<metrics_cluster_view>& clusters,
+                                              std::optional<wall_time> last_tick,
+                                              std::uint64_t generation) const;
+  /// The whole exposition at once (begin_scrape, every part joined).
   std::string scrape(const config::metrics_settings& settings, const collection_list& collections,
                      const std::vector<metrics_cluster_view>& clusters,
-                     std::optional<wall_time> last_tick) const;
+                     std::optional<wall_time> last_tick, std::uint64_t generation = 0) const;
 
  private:
   struct impl;

@@ -1,0 +1,133 @@
+// The snapshot of a scrape and the text of its sample lines (metrics_snapshot.hpp).
+#include "metrics_snapshot.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+#include <refreshd/config/safe_text.hpp>
+
+namespace refreshd::daemon::metrics_detail {
+
+namespace {
+
+double seconds(const std::optional<wall_time>& t) {
+  return t ? static_cast<double>(t->time_since_epoch().count()) / 1000.0 : 0.0;
+}
+
+void append_label(std::string& out, std::string_view name, std::string_view value) {
+  if (!out.empty()) {
+    out += ',';
+  }
+  out += name;
+  out += "=\"";
+  out += escape_label(safe_text(value));
+  out += '"';
+}
+
+template <class T>
+void append_number(std::string& out, T value) {
+  std::array<char, 32> buf{};
+  const auto r = std::to_chars(buf.data(), buf.data() + buf.size(), value);
+  out.append(buf.data(), r.ptr);
+}
+
+template <class T>
+void append_line(std::string& out, std::string_view name, std::string_view label_text,
+                 std::string_view extra, T value) {
+  out += name;
+  if (!label_text.empty() || !extra.empty()) {
+    out += '{';
+    out += label_text;
+    if (!label_text.empty() && !extra.empty()) {
+      out += ',';
+    }
+    out += extra;
+    out += '}';
+  }
+  out += ' ';
+  append_number(out, value);
+  out += '\n';
+}
+
+}  // namespace
+
+std::string escape_label(std::string_view value) {
+  std::string out;
+  out.reserve(value.size());
+  for (const char c : value) {
+    if (c == '\\' || c == '"') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::shared_ptr<const label_cache> make_label_cache(
+    const collection_list& cols, const std::vector<metrics_cluster_view>& clusters) {
+  auto cache = std::make_shared<label_cache>();
+  cache->reserve(cols.size());
+  for (const auto& c : cols) {
+    label_block b;
+    append_label(b.base, "cluster", clusters.at(c.cluster).cfg->name);
+    append_label(b.base, "database", c.cfg->database);
+    append_label(b.base, "collection", c.cfg->name);
+    b.info = b.base;
+    append_label(b.info, "schedule", c.cfg->settings.schedule);
+    append_label(b.info, "timezone", c.cfg->settings.timezone);
+    b.base.shrink_to_fit();
+    cache->push_back(std::move(b));
+  }
+  return cache;
+}
+
+collection_values values_of(const collection_runtime& c) {
+  const auto& s = c.state;
+  collection_values v;
+  v.progress = s.job ? std::clamp(static_cast<double>(s.job->progress) / 100.0, 0.0, 1.0) : 0.0;
+  v.last_success = seconds(s.last_success);
+  v.last_failure = seconds(s.last_failure);
+  v.last_trigger = seconds(s.last_trigger);
+  v.next_run = seconds(s.next_run);
+  v.freshness_target = static_cast<double>(c.cfg->settings.freshness_target.count()) / 1000.0;
+  v.last_job_duration =
+      s.last_job_duration ? static_cast<double>(s.last_job_duration->count()) / 1000.0 : 0.0;
+  v.completed = s.counters.finished.completed;
+  v.failed = s.counters.finished.failed;
+  v.triggers = s.counters.triggers;
+  v.triggers_lost = s.counters.triggers_lost;
+  v.skipped = {s.counters.skipped.already_running, s.counters.skipped.suspended,
+               s.counters.skipped.limit};
+  v.consecutive_failures = static_cast<std::uint32_t>(std::max(s.consecutive_failures, 0));
+  v.current = s.current;
+  return v;
+}
+
+void append_sample(std::string& out, std::string_view name, std::string_view label_text,
+                   std::string_view extra, double value) {
+  append_line(out, name, label_text, extra, value);
+}
+
+void append_sample(std::string& out, std::string_view name, std::string_view label_text,
+                   std::string_view extra, std::uint64_t value) {
+  append_line(out, name, label_text, extra, value);
+}
+
+void append_header(std::string& out, std::string_view name, std::string_view help,
+                   std::string_view type) {
+  out += "# HELP ";
+  out += name;
+  out += ' ';
+  out += help;
+  out += "\n# TYPE ";
+  out += name;
+  out += ' ';
+  out += type;
+  out += '\n';
+}
+
+}  // namespace refreshd::daemon::metrics_detail

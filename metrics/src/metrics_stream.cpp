@@ -1,0 +1,224 @@
+// One scrape written in parts (docs/METRICS.md "Serving a scrape"): the per-collection families
+// straight from a snapshot of values with cached label blocks, then the per-cluster and
+// daemon-wide families rendered when the scrape began.
+#include "metrics_stream.hpp"
+
+#include <utility>
+
+#include "metrics_families.hpp"
+#include "metrics_snapshot.hpp"
+
+namespace refreshd::daemon::metrics_detail {
+
+namespace {
+
+constexpr std::string_view p = "milvus_refresh_";
+
+std::string family_name(std::string_view suffix) {
+  std::string n(p);
+  n += suffix;
+  return n;
+}
+
+/// A per-collection gauge read from the snapshot.
+struct gauge_def {
+  std::string_view suffix;
+  std::string_view help;
+  double collection_values::*value;
+};
+
+const std::array<gauge_def, 7> gauges = {{
+    {"job_progress_ratio",
+     "Progress (0..1) of the current or last known job; a completed job shows 1, 0 when no job "
+     "is known.",
+     &collection_values::progress},
+    {"last_success_timestamp_seconds",
+     "End time of the last completed job (Unix seconds, 0 if none known).",
+     &collection_values::last_success},
+    {"last_failure_timestamp_seconds",
+     "End time of the last failed job (Unix seconds, 0 if none known).",
+     &collection_values::last_failure},
+    {"last_trigger_timestamp_seconds",
+     "When this daemon last triggered a refresh job (Unix seconds, 0 if never).",
+     &collection_values::last_trigger},
+    {"next_run_timestamp_seconds", "Next scheduled slot (Unix seconds, 0 if none).",
+     &collection_values::next_run},
+    {"freshness_target_seconds", "Configured freshness_target of the collection.",
+     &collection_values::freshness_target},
+    {"last_job_duration_seconds",
+     "Start to end of the last finished (completed or failed) job, in seconds (0 if none known).",
+     &collection_values::last_job_duration},
+}};
+
+/// The `le` label of every bucket of milvus_refresh_job_duration_seconds, and +Inf.
+std::vector<std::string> bucket_labels() {
+  std::vector<std::string> out;
+  for (const double b : job_duration_buckets) {
+    std::string l = "le=\"";
+    std::string v;
+    append_sample(v, "", "", "", b);  // " <number>\n"
+    l += v.substr(1, v.size() - 2);
+    l += '"';
+    out.push_back(std::move(l));
+  }
+  out.emplace_back("le=\"+Inf\"");
+  return out;
+}
+
+}  // namespace
+
+scrape_stream_impl::scrape_stream_impl(std::shared_ptr<const label_cache> label_blocks,
+                                       std::vector<collection_values> rows,
+                                       const config::metrics_settings& settings,
+                                       std::vector<job_histogram> histograms, std::string tail,
+                                       std::shared_ptr<std::size_t> last_series)
+    : labels_(std::move(label_blocks)),
+      rows_(std::move(rows)),
+      histograms_(std::move(histograms)),
+      tail_(std::move(tail)),
+      last_series_(std::move(last_series)) {
+  stages_ = {stage::info, stage::status};
+  for (std::size_t i = 0; i < gauges.size(); ++i) {
+    stages_.push_back(stage::gauge);
+  }
+  stages_.push_back(stage::failures);
+  stages_.push_back(stage::finished);
+  if (settings.per_collection_triggers) {
+    stages_.push_back(stage::triggers);
+    stages_.push_back(stage::triggers_lost);
+  }
+  if (settings.per_collection_skipped) {
+    stages_.push_back(stage::skipped);
+  }
+  if (settings.per_collection_job_duration) {
+    stages_.push_back(stage::job_duration);
+  }
+}
+
+std::string scrape_stream_impl::next(std::size_t lines) {
+  std::string out;
+  std::size_t written = 0;
+  while (written < lines && stage_ < stages_.size()) {
+    if (row_ == 0) {
+      header(out);
+    }
+    for (; row_ < rows_.size() && written < lines; ++row_) {
+      written += row(out, row_);
+    }
+    if (row_ == rows_.size()) {
+      ++stage_;
+      gauge_ += stages_[stage_ - 1] == stage::gauge ? 1 : 0;
+      row_ = 0;
+    }
+  }
+  samples_ += written;
+  if (out.empty() && !tail_.empty()) {
+    out = std::move(tail_);
+    tail_.clear();
+    samples_ += count_samples(out);
+    *last_series_ = samples_;
+  }
+  return out;
+}
+
+void scrape_stream_impl::header(std::string& out) const {
+  switch (stages_[stage_]) {
+    case stage::info:
+      append_header(out, family_name("collection_info"),
+                    "Static information about a configured collection (value 1).", "gauge");
+      break;
+    case stage::status:
+      append_header(out, family_name("collection_status"),
+                    "Current status of the collection (value 1; one series, labelled with the "
+                    "status).",
+                    "gauge");
+      break;
+    case stage::gauge:
+      append_header(out, family_name(gauges[gauge_].suffix), gauges[gauge_].help, "gauge");
+      break;
+    case stage::failures:
+      append_header(out, family_name("consecutive_failures"),
+                    "Failed jobs in a row (0 after a completed job).", "gauge");
+      break;
+    case stage::finished:
+      append_header(out, family_name("jobs_finished_total"),
+                    "Jobs observed to finish, by outcome (completed, failed).", "counter");
+      break;
+    case stage::triggers:
+      append_header(out, family_name("triggers_total"), triggers_help, "counter");
+      break;
+    case stage::triggers_lost:
+      append_header(out, family_name("triggers_lost_total"), triggers_lost_help, "counter");
+      break;
+    case stage::skipped:
+      append_header(out, family_name("skipped_total"), skipped_help, "counter");
+      break;
+    case stage::job_duration:
+      append_header(out, family_name("job_duration_seconds"), job_duration_help, "histogram");
+      break;
+  }
+}
+
+std::size_t scrape_stream_impl::row(std::string& out, std::size_t i) const {
+  const collection_values& v = rows_[i];
+  const label_block& l = (*labels_)[i];
+  switch (stages_[stage_]) {
+    case stage::info:
+      append_sample(out, "milvus_refresh_collection_info", l.info, "", 1.0);
+      return 1;
+    case stage::status: {
+      std::string extra = "status=\"";
+      extra += to_string(v.current);
+      extra += '"';
+      append_sample(out, "milvus_refresh_collection_status", l.base, extra, 1.0);
+      return 1;
+    }
+    case stage::gauge: {
+      const auto& g = gauges[gauge_];
+      append_sample(out, family_name(g.suffix), l.base, "", v.*g.value);
+      return 1;
+    }
+    case stage::failures:
+      append_sample(out, "milvus_refresh_consecutive_failures", l.base, "",
+                    static_cast<std::uint64_t>(v.consecutive_failures));
+      return 1;
+    case stage::finished:
+      append_sample(out, "milvus_refresh_jobs_finished_total", l.base, "outcome=\"completed\"",
+                    v.completed);
+      append_sample(out, "milvus_refresh_jobs_finished_total", l.base, "outcome=\"failed\"",
+                    v.failed);
+      return 2;
+    case stage::triggers:
+      append_sample(out, "milvus_refresh_triggers_total", l.base, "", v.triggers);
+      return 1;
+    case stage::triggers_lost:
+      append_sample(out, "milvus_refresh_triggers_lost_total", l.base, "", v.triggers_lost);
+      return 1;
+    case stage::skipped: {
+      static constexpr std::array<std::string_view, 3> reasons = {
+          "reason=\"already_running\"", "reason=\"suspended\"", "reason=\"limit\""};
+      for (std::size_t r = 0; r < reasons.size(); ++r) {
+        append_sample(out, "milvus_refresh_skipped_total", l.base, reasons[r], v.skipped[r]);
+      }
+      return reasons.size();
+    }
+    case stage::job_duration:
+      return histogram_rows(out, l, histograms_[i]);
+  }
+  return 0;
+}
+
+std::size_t scrape_stream_impl::histogram_rows(std::string& out, const label_block& l,
+                                               const job_histogram& h) const {
+  static const std::vector<std::string> le = bucket_labels();
+  std::uint64_t cumulative = 0;
+  for (std::size_t b = 0; b < le.size(); ++b) {
+    cumulative += h.counts[b];
+    append_sample(out, "milvus_refresh_job_duration_seconds_bucket", l.base, le[b], cumulative);
+  }
+  append_sample(out, "milvus_refresh_job_duration_seconds_sum", l.base, "", h.sum);
+  append_sample(out, "milvus_refresh_job_duration_seconds_count", l.base, "", cumulative);
+  return le.size() + 2;
+}
+
+}  // namespace refreshd::daemon::metrics_detail
