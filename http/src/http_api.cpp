@@ -9,6 +9,7 @@
 #include <refreshd/http/http_api.hpp>
 #include <refreshd/http/read_auth.hpp>
 #include <refreshd/http/status_render.hpp>
+#include <refreshd/http/status_select.hpp>
 #include <refreshd/runtime/runtime_log.hpp>
 
 namespace refreshd::daemon {
@@ -157,7 +158,7 @@ http_api::routed http_api::route_request(const api_request& request) const {
     if (f->path == "/metrics" && options_.metrics) {
       return metrics_response(request);
     }
-    return fixed(f->path);
+    return fixed(f->path, request.target);
   }
   if (request.method != "POST") {
     return http_detail::method_not_allowed("POST");
@@ -273,7 +274,7 @@ metrics_source fixed_metrics(std::string text) {
   };
 }
 
-api_response http_api::fixed(std::string_view path) const {
+api_response http_api::fixed(std::string_view path, std::string_view target) const {
   const auto& rt = *rt_;
   if (path == "/healthz") {
     if (rt.stopping()) {
@@ -298,14 +299,19 @@ api_response http_api::fixed(std::string_view path) const {
   if (path == "/metrics") {
     return http_detail::text(503, "metrics are not available");  // without a source
   }
-  status_view view;
-  view.version = version();
-  view.ready = rt.ready();
-  view.now = rt.wall_now();
-  view.rows.reserve(rt.collections().size());
-  for (const auto& c : rt.collections()) {
-    view.rows.push_back(status_row{&rt.cluster_config(c.cluster), c.cfg, &c.state, c.running});
+  return status_response(path, target);
+}
+
+api_response http_api::status_response(std::string_view path, std::string_view target) const {
+  auto query = parse_status_query(target);
+  if (auto* bad = std::get_if<route_malformed>(&query)) {
+    return json_error(400, bad->why);
   }
+  auto selected = select_status(*rt_, std::get<status_query>(query), path == "/");
+  if (auto* bad = std::get_if<std::string>(&selected)) {
+    return json_error(400, *bad);
+  }
+  const auto& view = std::get<status_view>(selected);
   api_response r;
   r.headers.emplace_back("Cache-Control", "no-store");
   if (path == "/status") {

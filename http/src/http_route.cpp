@@ -1,12 +1,15 @@
 // Routing and header parsing of the daemon's HTTP API (docs/HTTP.md): pure functions of the
 // request's bytes, also compiled into the HTTP request fuzzer (tests/fuzz/fuzz_http_request.cpp).
+#include <algorithm>
 #include <array>
 #include <cctype>
+#include <charconv>
 #include <vector>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include <refreshd/config/safe_text.hpp>
 #include <refreshd/http/http_route.hpp>
 
 namespace refreshd::daemon {
@@ -71,7 +74,7 @@ std::optional<std::string_view> bearer_token(std::string_view h) {
   return token;
 }
 
-std::optional<std::string> decode_segment(std::string_view s) {
+std::optional<std::string> percent_decode(std::string_view s) {
   std::string out;
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (s[i] != '%') {
@@ -89,10 +92,87 @@ std::optional<std::string> decode_segment(std::string_view s) {
     out += static_cast<char>(hi * 16 + lo);
     i += 2;
   }
-  if (out.empty() || out.find('/') != std::string::npos) {
+  return out;
+}
+
+std::optional<std::string> decode_segment(std::string_view s) {
+  auto out = percent_decode(s);
+  if (!out || out->empty() || out->find('/') != std::string::npos) {
     return std::nullopt;
   }
   return out;
+}
+
+namespace {
+
+std::optional<std::size_t> parse_limit(std::string_view v) {
+  std::size_t n = 0;
+  const auto r = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (r.ec != std::errc() || r.ptr != v.data() + v.size() || n < 1 || n > max_status_limit) {
+    return std::nullopt;
+  }
+  return n;
+}
+
+/// Applies one `key=value` of the query to `q`; an error message, or empty.
+std::string apply_parameter(status_query& q, std::string_view key, const std::string& value) {
+  if (key == "cluster") {
+    q.cluster = value;
+  } else if (key == "database") {
+    q.database = value;
+  } else if (key == "status") {
+    for (std::size_t from = 0; from <= value.size();) {
+      const auto comma = std::min(value.find(',', from), value.size());
+      if (comma > from) {
+        q.statuses.push_back(value.substr(from, comma - from));
+      }
+      from = comma + 1;
+    }
+  } else if (key == "limit") {
+    const auto n = parse_limit(value);
+    if (!n) {
+      return "limit must be a whole number from 1 to " + std::to_string(max_status_limit);
+    }
+    q.limit = *n;
+  } else if (key == "after") {
+    q.after = value;
+  } else {
+    return "unknown query parameter '" + safe_text(key.substr(0, 40)) +
+           "' (use cluster, database, status, limit, after)";
+  }
+  return {};
+}
+
+}  // namespace
+
+std::variant<status_query, route_malformed> parse_status_query(std::string_view target) {
+  status_query q;
+  const auto mark = target.find('?');
+  std::string_view rest =
+      mark == std::string_view::npos ? std::string_view() : target.substr(mark + 1);
+  std::vector<std::string_view> seen;
+  while (!rest.empty()) {
+    const auto amp = rest.find('&');
+    const auto item = rest.substr(0, amp);
+    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+    if (item.empty()) {
+      continue;
+    }
+    const auto eq = item.find('=');
+    const auto key = item.substr(0, eq);
+    const auto value = percent_decode(eq == std::string_view::npos ? "" : item.substr(eq + 1));
+    if (!value) {
+      return route_malformed{"bad %-escape in query parameter"};
+    }
+    if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
+      return route_malformed{"query parameter given twice"};
+    }
+    seen.push_back(key);
+    if (auto why = apply_parameter(q, key, *value); !why.empty()) {
+      return route_malformed{std::move(why)};
+    }
+  }
+  return q;
 }
 
 route parse_route(std::string_view target) {

@@ -31,11 +31,6 @@ std::string text_or_dash(const std::optional<wall_time>& t) {
   return t ? schedule::format_utc(*t) : std::string("-");
 }
 
-bool is_problem(status s) {
-  return s == status::failing || s == status::misconfigured || s == status::unsupported ||
-         s == status::auth_failed || s == status::stuck;
-}
-
 constexpr std::string_view page_head = R"(<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="refresh" content="10">
@@ -101,6 +96,28 @@ std::string row_html(const status_row& r, wall_time now) {
 
 }  // namespace
 
+std::string url_encode(std::string_view s) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '_' || c == '.' || c == '~') {
+      out += ch;
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+bool is_problem(status s) {
+  return s == status::failing || s == status::misconfigured || s == status::unsupported ||
+         s == status::auth_failed || s == status::stuck;
+}
+
 std::optional<wall_time> shown_next_run(const status_row& r, wall_time now) {
   if (r.running || !r.state->next_run || *r.state->next_run <= now) {
     return std::nullopt;
@@ -160,23 +177,24 @@ std::string status_json(const status_view& v) {
   out["version"] = std::string(v.version);
   out["ready"] = v.ready;
   out["collections"] = std::move(collections);
+  out["next"] = v.next ? json(*v.next) : json(nullptr);
+  out["matched"] = v.matched;
+  out["total"] = v.total;
   // Server strings may hold invalid UTF-8 (replaced, not thrown) and C1 / bidi (escaped).
   return dump_json(out);
 }
 
 std::string status_page(const status_view& v) {
-  int problems = 0;
-  int running = 0;
-  for (const auto& r : v.rows) {
-    problems += is_problem(r.state->current) ? 1 : 0;
-    running += r.state->current == status::running ? 1 : 0;
-  }
   std::string out(page_head);
   out += "<h1>milvus-refreshd " + html_escape(v.version) + "</h1>\n<p>";
   out += v.ready ? "ready" : "starting (startup reconciliation in progress)";
-  out += " &middot; " + std::to_string(v.rows.size()) + " collections &middot; " +
-         std::to_string(running) + " running &middot; " + std::to_string(problems) +
-         " with problems &middot; " + html_escape(schedule::format_utc(v.now)) + "</p>\n";
+  out += " &middot; " + std::to_string(v.matched) + " collections";
+  if (v.matched != v.total) {
+    out += " of " + std::to_string(v.total);
+  }
+  out += " &middot; " + std::to_string(v.running) + " running &middot; " +
+         std::to_string(v.problems) + " with problems (listed first) &middot; " +
+         html_escape(schedule::format_utc(v.now)) + "</p>\n";
   out +=
       "<table>\n<tr><th>cluster</th><th>database</th><th>collection</th><th>schedule</th>"
       "<th>status</th><th>job</th><th>last success</th><th>next run</th>"
@@ -184,7 +202,12 @@ std::string status_page(const status_view& v) {
   for (const auto& r : v.rows) {
     out += row_html(r, v.now);
   }
-  out += "</table>\n</body></html>\n";
+  out += "</table>\n";
+  if (v.next) {
+    out += "<p><a href=\"/?" + html_escape(v.query) + "after=" + html_escape(url_encode(*v.next)) +
+           "\">next page</a></p>\n";
+  }
+  out += "</body></html>\n";
   return out;
 }
 

@@ -1,6 +1,7 @@
 // The daemon's HTTP router (http_api.hpp) over a mock-clock runtime: every path, method and
 // status, the admin trigger's authentication, and the helpers it is built from.
 #include <algorithm>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -142,7 +143,8 @@ TEST_F(HttpApi, PageHasOneRowPerCollectionAndNoScript) {
   EXPECT_EQ(rows, 4u) << "a header row and one row per collection";
   EXPECT_EQ(r.body.find("<script"), std::string::npos);
   EXPECT_EQ(r.body.find("http://"), std::string::npos) << "no external assets";
-  EXPECT_EQ(get("/?x=1").status, 200) << "the query string is ignored";
+  EXPECT_EQ(get("/?limit=2").status, 200);
+  EXPECT_EQ(get("/?x=1").status, 400) << "a parameter the page does not know is named, not ignored";
 }
 
 TEST_F(HttpApi, MetricsComeFromTheProviderAsPrometheusText) {
@@ -186,6 +188,81 @@ TEST_F(HttpApi, MetricsAreGzippedWhenAskedAndAtMostTwoScrapesRunAtOnce) {
   first = api_response{};  // its parts are gone: the scrape is over
   EXPECT_EQ(get("/metrics").status, 200);
   EXPECT_EQ(whole_body(second), text);
+}
+
+TEST_F(HttpApi, StatusPagesWithACursorAndFilters) {
+  cluster(25);
+  model_.collections["ext_7"].fail = true;
+  model_.collections["ext_19"].fail = true;
+  start();
+  make_api();
+  for (const auto* name : {"ext_7", "ext_19"}) {
+    ASSERT_EQ(admin(std::string("/v1/collections/prod/default/") + name + "/refresh",
+                    "Bearer s3cret-admin")
+                  .status,
+              202);
+  }
+  run_for(5s);  // both jobs failed: their collections are failing
+  auto j = json::parse(get("/status?limit=10").body);
+  ASSERT_EQ(j["collections"].size(), 10u);
+  EXPECT_EQ(j["collections"][0]["collection"], "ext_0") << "configuration order";
+  EXPECT_EQ(j["next"], "prod/default/ext_9");
+  EXPECT_EQ(j["matched"], 25);
+  EXPECT_EQ(j["total"], 25);
+  std::vector<std::string> seen;
+  std::string cursor;
+  for (int page = 0; page < 5; ++page) {
+    const auto p =
+        json::parse(get("/status?limit=10" + (cursor.empty() ? "" : "&after=" + cursor)).body);
+    for (const auto& c : p["collections"]) {
+      seen.push_back(c["collection"]);
+    }
+    if (p["next"].is_null()) {
+      break;
+    }
+    cursor = p["next"].get<std::string>();
+  }
+  EXPECT_EQ(seen.size(), 25u) << "every collection once over the pages";
+  EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()).size(), 25u);
+  j = json::parse(get("/status?status=failing,stuck&cluster=prod&database=default").body);
+  ASSERT_EQ(j["collections"].size(), 2u);
+  EXPECT_EQ(j["collections"][0]["collection"], "ext_7");
+  EXPECT_EQ(j["collections"][1]["collection"], "ext_19");
+  EXPECT_TRUE(j["next"].is_null());
+  EXPECT_EQ(j["matched"], 2);
+  EXPECT_EQ(json::parse(get("/status?cluster=staging").body)["collections"].size(), 0u);
+  // The page lists the failing collections first and links the next page with the filters.
+  const auto page = get("/?limit=3").body;
+  const auto first_row = page.find("<tr class=\"problem\">");
+  ASSERT_NE(first_row, std::string::npos);
+  EXPECT_LT(page.find(">ext_7<"), page.find(">ext_0<")) << "problems first";
+  EXPECT_LT(page.find(">ext_19<"), page.find(">ext_0<"));
+  EXPECT_EQ(page.find(">ext_1<"), std::string::npos) << "three rows";
+  EXPECT_NE(page.find("href=\"/?limit=3&amp;after=prod%2Fdefault%2Fext_0\""), std::string::npos)
+      << page.substr(page.find("</table>"));
+  EXPECT_NE(page.find("25 collections"), std::string::npos);
+}
+
+TEST_F(HttpApi, StatusQueryErrorsNameTheParameter) {
+  cluster(3);
+  start();
+  make_api();
+  const auto error = [&](const std::string& target) {
+    const auto r = get(target);
+    EXPECT_EQ(r.status, 400) << target;
+    return json::parse(r.body)["error"].get<std::string>();
+  };
+  EXPECT_NE(error("/status?limit=0").find("limit must be a whole number from 1 to 10000"),
+            std::string::npos);
+  EXPECT_NE(error("/status?limit=10001").find("limit"), std::string::npos);
+  EXPECT_NE(error("/status?sort=name").find("unknown query parameter 'sort'"), std::string::npos);
+  EXPECT_NE(error("/status?status=broken").find("unknown status 'broken' (use idle, running"),
+            std::string::npos);
+  EXPECT_NE(error("/status?after=prod/default/gone").find("start again without it"),
+            std::string::npos);
+  EXPECT_NE(error("/?limit=1&limit=2").find("given twice"), std::string::npos);
+  EXPECT_NE(error("/status?cluster=%zz").find("%-escape"), std::string::npos);
+  EXPECT_EQ(get("/status?cluster=prod&limit=1").status, 200);
 }
 
 TEST(AcceptEncoding, GzipUnlessRefusedWithQZero) {

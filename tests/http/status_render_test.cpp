@@ -31,6 +31,8 @@ class StatusRender : public ::testing::Test {
     v.ready = true;
     v.now = t10;
     v.rows.push_back(status_row{&cluster_, &collection_, &state_, false});
+    v.matched = 1;
+    v.total = 1;
     return v;
   }
   config::cluster cluster_;
@@ -41,7 +43,9 @@ class StatusRender : public ::testing::Test {
 TEST_F(StatusRender, StatusJsonIsNullWhereNothingIsKnown) {
   state_.next_run = t10 + 15min;
   const auto j = json::parse(status_json(view()));
-  EXPECT_EQ(j, json::parse(R"({"version":"1.2.3","ready":true,"collections":[
+  EXPECT_EQ(j,
+            json::parse(
+                R"({"version":"1.2.3","ready":true,"next":null,"matched":1,"total":1,"collections":[
     {"cluster":"prod","database":"default","collection":"ext_books","schedule":"*/15 * * * *",
      "status":"idle","next_run":"2026-11-22T10:15:00.000Z","job":null,"last_success":null,
      "last_failure":null,"last_failure_reason":null,"consecutive_failures":0}]})"));

@@ -102,7 +102,9 @@ class http_api {
   };
   using routed = std::variant<api_response, admin_call>;
   routed route_request(const api_request& request) const;
-  api_response fixed(std::string_view path) const;
+  api_response fixed(std::string_view path, std::string_view target) const;
+  /// GET /status and / with the filters and paging of the query (docs/HTTP.md).
+  api_response status_response(std::string_view path, std::string_view target) const;
   std::optional<api_response> check_read(const api_request& request, std::string_view path) const;
   routed check_admin(const api_request& request, const route_admin& a) const;
   /// "cluster\0database\0name" -> index in collections(), rebuilt when a reload changed them.

@@ -4,10 +4,12 @@
 // runtime (the HTTP request fuzzer links just this and read_auth.cpp).
 
 #include <array>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 namespace refreshd::daemon {
 
@@ -40,5 +42,21 @@ struct route_malformed {
 using route = std::variant<route_fixed, route_admin, route_unknown, route_malformed>;
 /// Classifies a target (the query string is ignored).
 route parse_route(std::string_view target);
+
+/// Percent-decodes `s` ('+' stays '+'); nullopt on a bad escape.
+std::optional<std::string> percent_decode(std::string_view s);
+
+/// The filters and paging of GET /status and / (docs/HTTP.md "Filters and paging").
+struct status_query {
+  std::string cluster;                ///< empty: every cluster
+  std::string database;               ///< empty: every database
+  std::vector<std::string> statuses;  ///< empty: every status (not yet checked against the set)
+  std::size_t limit = 1000;           ///< 1..10000
+  std::string after;                  ///< the cursor: "cluster/database/collection"; empty: start
+};
+inline constexpr std::size_t max_status_limit = 10000;
+/// The query string of `target` read as a status_query; route_malformed naming the parameter
+/// for an unknown parameter, a repeated one, a bad escape or a limit out of range.
+std::variant<status_query, route_malformed> parse_status_query(std::string_view target);
 
 }  // namespace refreshd::daemon

@@ -24,9 +24,19 @@ struct status_row {
 struct status_view {
   std::string_view version;
   bool ready = false;
-  wall_time now{};  ///< next_run is shown only when it is after `now` and nothing runs
-  std::vector<status_row> rows;
+  wall_time now{};               ///< next_run is shown only when it is after `now` and nothing runs
+  std::vector<status_row> rows;  ///< one page
+  /// The cursor of the next page (`after`), nullopt on the last page.
+  std::optional<std::string> next;
+  std::size_t matched = 0;   ///< collections the filters select (every page)
+  std::size_t total = 0;     ///< collections configured
+  std::size_t problems = 0;  ///< of the matched ones: failing, stuck, misconfigured, ...
+  std::size_t running = 0;   ///< of the matched ones
+  std::string query;         ///< the filters as a query string for the page's links ("cluster=a&")
 };
+
+/// failing, misconfigured, unsupported, auth_failed or stuck.
+bool is_problem(status s);
 
 /// The exact JSON of docs/HTTP.md: {"version","ready","collections":[{"cluster","database",
 /// "collection","schedule","status","next_run","job":{"id","state","progress","start","end",
@@ -39,6 +49,9 @@ std::string status_json(const status_view& v);
 /// per collection with its status, a progress bar, last success, next run and failures
 /// highlighted with their reason. Every value from the config or a server is escaped.
 std::string status_page(const status_view& v);
+
+/// Percent-encodes everything but RFC 3986's unreserved characters (a query value).
+std::string url_encode(std::string_view s);
 
 /// Escapes & < > " ' for HTML text and attribute values.
 std::string html_escape(std::string_view text);
