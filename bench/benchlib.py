@@ -414,6 +414,22 @@ class Daemon:
         return self.proc.returncode
 
 
+def start_ready(b: "Binaries", work: Path, fleet: Fleet, sim: Sim, tag: str) -> Daemon:
+    """Loads `fleet` into `sim` (100 ms pending, 100 ms running jobs), writes its config, starts
+    the daemon on it and waits for /readyz 200. The caller stops both."""
+    fleet.load_sims([sim], 100, 100)
+    cfg = work / f"config{tag}.yaml"
+    cfg.write_text(fleet.config_yaml([sim.url]))
+    d = Daemon(b.daemon, cfg, work, name=f"daemon{tag}")
+    try:
+        d.wait_listening(60)
+        wait_until(lambda: d.get("/readyz")[0] == 200, 120, what="/readyz 200")
+    except BaseException:
+        d.stop()
+        raise
+    return d
+
+
 def log_time(line: dict) -> float:
     """The `time` of a JSON log line (UTC, ms) as Unix seconds."""
     t = line["time"]

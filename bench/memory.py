@@ -29,12 +29,7 @@ def measure(b: bl.Binaries, work, n: int, run_jobs: bool) -> dict:
     sim = bl.Sim(b.sim, work, f"sim{tag}")
     d = None
     try:
-        fleet.load_sims([sim], 100, 100)
-        cfg = work / f"config{tag}.yaml"
-        cfg.write_text(fleet.config_yaml([sim.url]))
-        d = bl.Daemon(b.daemon, cfg, work, name=f"daemon{tag}")
-        d.wait_listening(60)
-        bl.wait_until(lambda: d.get("/readyz")[0] == 200, 120, what="/readyz 200")
+        d = bl.start_ready(b, work, fleet, sim, tag)
         if run_jobs:
             done = 0
 

@@ -35,9 +35,10 @@ def steady_panels(r: dict, label: str) -> list[sp.Panel]:
 
 def lateness_panel(r: dict, label: str) -> sp.Panel:
     lat = r["lateness_ms"]
-    bars = [(k, max(lat[k], 0.0)) for k in ("p50", "p90", "p99", "p999", "max")]
+    # A window without a trigger (a short smoke run) has no percentiles: bars of 0.
+    bars = [(k, max(lat.get(k, 0.0), 0.0)) for k in ("p50", "p90", "p99", "p999", "max")]
     bars = [("p99.9" if k == "p999" else k, v) for k, v in bars]
-    return sp.Panel(f"Trigger lateness{label}: {lat['n']:,} triggers", "percentile",
+    return sp.Panel(f"Trigger lateness{label}: {lat.get('n', 0):,} triggers", "percentile",
                     "ms late (log)", bars=bars, hlines=[(50, "target p99 50 ms")], logy=True,
                     ymin=0.5)
 

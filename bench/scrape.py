@@ -75,12 +75,7 @@ def measure(b: bl.Binaries, work, n: int, scrapes: int) -> dict:
     sim = bl.Sim(b.sim, work, f"sim{n}")
     d = None
     try:
-        fleet.load_sims([sim], 100, 100)
-        cfg = work / f"config{n}.yaml"
-        cfg.write_text(fleet.config_yaml([sim.url]))
-        d = bl.Daemon(b.daemon, cfg, work, name=f"daemon{n}")
-        d.wait_listening(60)
-        bl.wait_until(lambda: d.get("/readyz")[0] == 200, 120, what="/readyz 200")
+        d = bl.start_ready(b, work, fleet, sim, str(n))
         time.sleep(1.0)
         probe = HealthProbe(d.url)
         probe.start()

@@ -51,6 +51,12 @@ def main() -> None:
         r = run("idle.py", d / "idle.json", *common, "--settle", "0.2", "--duration", "2")
         assert r["api_requests_during_window"]["refresh"] == 0 and r["rss_mib"]["max"] > 0, r
 
+        r = run("scrape.py", d / "scrape.json", *common, "--sizes", "40", "--scrapes", "1")
+        first = r["rows"][0]["scrapes"][0]
+        assert first["gzip_answered"] and first["samples"] > 40 * 12, r
+        r = run("memory.py", d / "memory.json", *common, "--sizes", "1,20")
+        assert len(r["rows"]) == 2, r
+
         extra = ["--poll-economy", a.poll_economy] if a.poll_economy else []
         r = run("economy.py", d / "economy.json", *common, "--durations", "2",
                 "--per-duration", "2", "--virtual-durations", "10,3600", *extra)

@@ -33,24 +33,27 @@ class ServerFixture : public ::testing::Test {
   }
 
   void start(http_handler handler, http_server_limits limits = {}, ssl::context* tls = nullptr) {
-    http_server_options options;
-    options.limits = limits;
-    options.on_error = [this](std::string_view line) { errors_.emplace_back(line); };
-    server_ = std::make_unique<http_server>(ioc_.get_executor(),
-                                            tcp::endpoint(net::ip::make_address("127.0.0.1"), 0),
-                                            std::move(handler), options, tls);
+    server_ = std::make_unique<http_server>(ioc_.get_executor(), loopback_any_port(),
+                                            std::move(handler), options(limits), tls);
     server_->start();
   }
 
   /// A server whose handler may stream its bodies (http_reply::body).
   void start_streaming(http_stream_handler handler, http_server_limits limits = {}) {
-    http_server_options options;
-    options.limits = limits;
-    options.on_error = [this](std::string_view line) { errors_.emplace_back(line); };
-    server_ = std::make_unique<http_server>(ioc_.get_executor(),
-                                            tcp::endpoint(net::ip::make_address("127.0.0.1"), 0),
-                                            std::move(handler), options, nullptr);
+    server_ = std::make_unique<http_server>(ioc_.get_executor(), loopback_any_port(),
+                                            std::move(handler), options(limits), nullptr);
     server_->start();
+  }
+
+  /// `limits`, with errors collected in errors_.
+  http_server_options options(http_server_limits limits) {
+    http_server_options o;
+    o.limits = limits;
+    o.on_error = [this](std::string_view line) { errors_.emplace_back(line); };
+    return o;
+  }
+  static tcp::endpoint loopback_any_port() {
+    return tcp::endpoint(net::ip::make_address("127.0.0.1"), 0);
   }
 
   /// Runs the coroutine to completion (at most 20 s); rethrows what it threw.
