@@ -67,27 +67,22 @@ std::string escape_label(std::string_view value) {
   return out;
 }
 
-std::shared_ptr<const label_cache> make_label_cache(
-    const collection_list& cols, const std::vector<metrics_cluster_view>& clusters) {
-  auto cache = std::make_shared<label_cache>();
-  cache->reserve(cols.size());
-  for (const auto& c : cols) {
-    label_block b;
-    append_label(b.base, "cluster", clusters.at(c.cluster).cfg->name);
-    append_label(b.base, "database", c.cfg->database);
-    append_label(b.base, "collection", c.cfg->name);
-    b.info = b.base;
-    append_label(b.info, "schedule", c.cfg->settings.schedule);
-    append_label(b.info, "timezone", c.cfg->settings.timezone);
-    b.base.shrink_to_fit();
-    cache->push_back(std::move(b));
-  }
-  return cache;
+void make_label_block(label_block& b, const config::cluster& cluster,
+                      const config::collection& collection) {
+  b.base.clear();
+  append_label(b.base, "cluster", cluster.name);
+  append_label(b.base, "database", collection.database);
+  append_label(b.base, "collection", collection.name);
+  b.info = b.base;
+  append_label(b.info, "schedule", collection.settings.schedule);
+  append_label(b.info, "timezone", collection.settings.timezone);
 }
 
-collection_values values_of(const collection_runtime& c) {
+collection_values values_of(const collection_runtime& c, const config::cluster& cluster) {
   const auto& s = c.state;
   collection_values v;
+  v.cluster = &cluster;
+  v.collection = c.cfg;
   v.progress = s.job ? std::clamp(static_cast<double>(s.job->progress) / 100.0, 0.0, 1.0) : 0.0;
   v.last_success = seconds(s.last_success);
   v.last_failure = seconds(s.last_failure);

@@ -15,19 +15,19 @@
 namespace refreshd::daemon::metrics_detail {
 
 /// The escaped labels of one collection: `cluster="..",database="..",collection=".."`, and the
-/// same with `,schedule="..",timezone=".."` for collection_info. Made once per config
-/// generation, shared by the scrapes that use it.
+/// same with `,schedule="..",timezone=".."` for collection_info. Made the first time a scrape
+/// writes the collection, then shared by the scrapes of the same config generation.
 struct label_block {
-  std::string base;
+  std::string base;  ///< empty: not made yet
   std::string info;
 };
 using label_cache = std::vector<label_block>;
 
-/// The label blocks of `cols`, in their order.
-std::shared_ptr<const label_cache> make_label_cache(
-    const collection_list& cols, const std::vector<metrics_cluster_view>& clusters);
+/// Makes `b` for a collection of cluster `cluster`.
+void make_label_block(label_block& b, const config::cluster& cluster,
+                      const config::collection& collection);
 
-/// One collection's values at the start of a scrape (about 130 bytes; no strings).
+/// One collection's values at the start of a scrape (about 150 bytes; no strings).
 struct collection_values {
   double progress = 0;
   double last_success = 0;
@@ -43,9 +43,12 @@ struct collection_values {
   std::array<std::uint64_t, 3> skipped{};  ///< already_running, suspended, limit
   std::uint32_t consecutive_failures = 0;
   status current = status::idle;
+  /// For its label block (kept valid by the scrape's hold on the configuration).
+  const config::cluster* cluster = nullptr;
+  const config::collection* collection = nullptr;
 };
 
-collection_values values_of(const collection_runtime& c);
+collection_values values_of(const collection_runtime& c, const config::cluster& cluster);
 
 /// Appends `name{labels[,extra]} value\n`.
 void append_sample(std::string& out, std::string_view name, std::string_view label_text,

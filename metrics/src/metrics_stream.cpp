@@ -67,12 +67,14 @@ std::vector<std::string> bucket_labels() {
 
 }  // namespace
 
-scrape_stream_impl::scrape_stream_impl(std::shared_ptr<const label_cache> label_blocks,
+scrape_stream_impl::scrape_stream_impl(std::shared_ptr<const void> config,
+                                       std::shared_ptr<label_cache> label_blocks,
                                        std::vector<collection_values> rows,
                                        const config::metrics_settings& settings,
                                        std::vector<job_histogram> histograms, std::string tail,
                                        std::shared_ptr<std::size_t> last_series)
-    : labels_(std::move(label_blocks)),
+    : config_(std::move(config)),
+      labels_(std::move(label_blocks)),
       rows_(std::move(rows)),
       histograms_(std::move(histograms)),
       tail_(std::move(tail)),
@@ -161,7 +163,7 @@ void scrape_stream_impl::header(std::string& out) const {
 
 std::size_t scrape_stream_impl::row(std::string& out, std::size_t i) const {
   const collection_values& v = rows_[i];
-  const label_block& l = (*labels_)[i];
+  const label_block& l = labels_of(i);
   switch (stages_[stage_]) {
     case stage::info:
       append_sample(out, "milvus_refresh_collection_info", l.info, "", 1.0);
@@ -206,6 +208,14 @@ std::size_t scrape_stream_impl::row(std::string& out, std::size_t i) const {
       return histogram_rows(out, l, histograms_[i]);
   }
   return 0;
+}
+
+const label_block& scrape_stream_impl::labels_of(std::size_t i) const {
+  label_block& b = (*labels_)[i];
+  if (b.base.empty()) {
+    make_label_block(b, *rows_[i].cluster, *rows_[i].collection);
+  }
+  return b;
 }
 
 std::size_t scrape_stream_impl::histogram_rows(std::string& out, const label_block& l,

@@ -474,6 +474,36 @@ TEST_F(Metrics, AScrapeIsWrittenInPartsFromTheValuesOfTheMomentItBegan) {
   EXPECT_EQ(s.count(m + "collection_info"), 300u);
 }
 
+TEST_F(Metrics, AReloadWhileAScrapeIsWrittenDoesNotChangeOrBreakIt) {
+  cluster("prod", 50, "every 1h");
+  start();
+  run_for(10s);
+  ASSERT_TRUE(rt_->ready());
+  auto stream = metrics_->begin_scrape();
+  std::string text = stream->next(10);  // the first part; the rest after the reload
+  // The reload renames every collection: the old configuration would be freed without the
+  // scrape's hold on it (ASan reports a use after free in that case).
+  auto next = std::make_shared<config::config>(*cfg_);
+  for (auto& c : next->clusters[0].collections) {
+    c.name = "new_" + c.name;
+    models_["prod"].collections[c.name] = model_cluster::behaviour{};
+  }
+  ASSERT_TRUE(rt_->can_apply_config());
+  rt_->apply_config(next);
+  cfg_.reset();
+  for (std::string part = stream->next(10); !part.empty(); part = stream->next(10)) {
+    text += part;
+  }
+  const auto s = parsed_scrape::parse(text);
+  EXPECT_EQ(s.count(m + "collection_info"), 50u);
+  EXPECT_EQ(s.label_values(m + "collection_status", "collection").count("ext_49"), 1u);
+  EXPECT_EQ(s.label_values(m + "collection_status", "collection").count("new_ext_0"), 0u);
+  const auto after = scrape();
+  EXPECT_EQ(after.label_values(m + "collection_status", "collection").count("new_ext_49"), 1u)
+      << "the next scrape has the new names (new label blocks)";
+  EXPECT_EQ(after.label_values(m + "collection_status", "collection").count("ext_0"), 0u);
+}
+
 TEST_F(Metrics, ReloadResultSetsTheGaugesAndAFailureKeepsTheLastSuccessTime) {
   cluster("prod", 1, "every 1h");
   start();

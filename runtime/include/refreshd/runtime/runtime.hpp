@@ -206,6 +206,9 @@ class basic_runtime final : public runtime_view,
   /// connection cannot be built. Requires can_apply_config().
   reload_summary apply_config(std::shared_ptr<const config::config> next);
   const config::config& configuration() const noexcept override { return *config_; }
+  /// The configuration in use, shared: holding it keeps every collections()[i].cfg valid
+  /// across a reload (a scrape written in parts holds it).
+  std::shared_ptr<const config::config> shared_configuration() const noexcept { return config_; }
 
   /// Admin "run now" for collections()[index] with the overlap rules of a scheduled slot: a
   /// running cycle of the collection is joined (already_running with its job), otherwise a
