@@ -3,8 +3,8 @@
 
 Starts the daemon against one simulator with N idle collections (`@yearly`: nothing runs; 20
 clusters from 20 collections on), waits for READY, then scrapes /metrics `--scrapes` times the
-way Prometheus does (`Accept-Encoding: gzip`), and once without gzip. Meanwhile a second
-thread sends GET /healthz on its own keep-alive connection every 2 ms and records the round
+way Prometheus does (`Accept-Encoding: gzip`), and once without gzip. Meanwhile another
+process sends GET /healthz on its own keep-alive connection every 2 ms and records the round
 trips that overlap each scrape: the worst one is how long the loop was not free. Recorded per
 scrape: wall time, bytes on the wire, the uncompressed size, sample lines, daemon CPU seconds.
 """
@@ -14,34 +14,49 @@ from __future__ import annotations
 import argparse
 import gzip
 import re
-import threading
+import multiprocessing
 import time
 from http.client import HTTPConnection
 
 import benchlib as bl
 
 
-class HealthProbe(threading.Thread):
-    """GET /healthz back to back (2 ms apart) on one keep-alive connection; round trips with
-    their start and end times (monotonic)."""
+def _probe_loop(host: str, port: int, stop, out) -> None:
+    """GET /healthz back to back (2 ms apart) on one keep-alive connection until `stop` is set;
+    sends the (start, end) pairs (time.monotonic: CLOCK_MONOTONIC, the same in every process)."""
+    conn = HTTPConnection(host, port, timeout=60)
+    samples = []
+    while not stop.is_set():
+        t0 = time.monotonic()
+        conn.request("GET", "/healthz")
+        conn.getresponse().read()
+        samples.append((t0, time.monotonic()))
+        time.sleep(0.002)
+    conn.close()
+    out.send(samples)
+
+
+class HealthProbe:
+    """_probe_loop in its own process: a thread would share the interpreter lock with the
+    scraping thread, and its round trips would include waits for that lock (5 ms and more)."""
 
     def __init__(self, url: str):
-        super().__init__(daemon=True)
         m = re.match(r"http://([^:/]+):(\d+)", url)
         assert m
-        self.host, self.port = m.group(1), int(m.group(2))
+        self.stop_event = multiprocessing.Event()
+        self.receive, send = multiprocessing.Pipe(duplex=False)
+        self.proc = multiprocessing.Process(
+            target=_probe_loop, args=(m.group(1), int(m.group(2)), self.stop_event, send),
+            daemon=True)
         self.samples: list[tuple[float, float]] = []
-        self.stop = threading.Event()
 
-    def run(self) -> None:
-        conn = HTTPConnection(self.host, self.port, timeout=60)
-        while not self.stop.is_set():
-            t0 = time.monotonic()
-            conn.request("GET", "/healthz")
-            conn.getresponse().read()
-            self.samples.append((t0, time.monotonic()))
-            time.sleep(0.002)
-        conn.close()
+    def start(self) -> None:
+        self.proc.start()
+
+    def finish(self) -> None:
+        self.stop_event.set()
+        self.samples = self.receive.recv()
+        self.proc.join(5)
 
     def worst_between(self, a: float, b: float) -> float:
         rtts = [e - s for s, e in self.samples if e >= a and s <= b]
@@ -65,8 +80,7 @@ def scrape_once(d: bl.Daemon, probe: HealthProbe, use_gzip: bool) -> dict:
             "seconds": round(t1 - t0, 4), "wire_bytes": len(body), "text_bytes": len(text),
             "samples": samples,
             "daemon_cpu_s": round((after.cpu_ticks - before.cpu_ticks) / bl.CLK_TCK, 3),
-            "worst_healthz_ms": round(probe.worst_between(t0, t1) * 1000, 2),
-            "rss_mib_after": round(after.rss_kib / 1024, 1)}
+            "window": (t0, t1), "rss_mib_after": round(after.rss_kib / 1024, 1)}
 
 
 def measure(b: bl.Binaries, work, n: int, scrapes: int) -> dict:
@@ -80,11 +94,13 @@ def measure(b: bl.Binaries, work, n: int, scrapes: int) -> dict:
         probe = HealthProbe(d.url)
         probe.start()
         time.sleep(0.5)
-        idle = probe.worst_between(0, time.monotonic())
+        idle_window = (0.0, time.monotonic())
         rows = [scrape_once(d, probe, True) for _ in range(scrapes)]
         rows.append(scrape_once(d, probe, False))
-        probe.stop.set()
-        probe.join(5)
+        probe.finish()
+        idle = probe.worst_between(*idle_window)
+        for r in rows:
+            r["worst_healthz_ms"] = round(probe.worst_between(*r.pop("window")) * 1000, 2)
         return {"collections": clusters * (n // clusters), "clusters": clusters,
                 "worst_healthz_ms_idle": round(idle * 1000, 2),
                 "rss_mib_ready": rows[0]["rss_mib_after"], "scrapes": rows}
