@@ -25,13 +25,6 @@ void append_label(std::string& out, std::string_view name, std::string_view valu
 }
 
 template <class T>
-void append_number(std::string& out, T value) {
-  std::array<char, 32> buf{};
-  const auto r = std::to_chars(buf.data(), buf.data() + buf.size(), value);
-  out.append(buf.data(), r.ptr);
-}
-
-template <class T>
 void append_line(std::string& out, std::string_view name, std::string_view label_text,
                  std::string_view extra, T value) {
   out += name;
@@ -50,6 +43,18 @@ void append_line(std::string& out, std::string_view name, std::string_view label
 }
 
 }  // namespace
+
+void append_number(std::string& out, double value) {
+  std::array<char, 32> buf{};
+  const auto r = std::to_chars(buf.data(), buf.data() + buf.size(), value);
+  out.append(buf.data(), r.ptr);
+}
+
+void append_number(std::string& out, std::uint64_t value) {
+  std::array<char, 32> buf{};
+  const auto r = std::to_chars(buf.data(), buf.data() + buf.size(), value);
+  out.append(buf.data(), r.ptr);
+}
 
 std::string escape_label(std::string_view value) {
   std::string out;

@@ -55,6 +55,9 @@ void append_sample(std::string& out, std::string_view name, std::string_view lab
                    std::string_view extra, double value);
 void append_sample(std::string& out, std::string_view name, std::string_view label_text,
                    std::string_view extra, std::uint64_t value);
+/// Appends `value` as the text format writes it (shortest round-trip form, std::to_chars).
+void append_number(std::string& out, double value);
+void append_number(std::string& out, std::uint64_t value);
 /// Appends the `# HELP` and `# TYPE` lines of a family.
 void append_header(std::string& out, std::string_view name, std::string_view help,
                    std::string_view type);

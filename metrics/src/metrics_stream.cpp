@@ -12,40 +12,32 @@ namespace refreshd::daemon::metrics_detail {
 
 namespace {
 
-constexpr std::string_view p = "milvus_refresh_";
-
-std::string family_name(std::string_view suffix) {
-  std::string n(p);
-  n += suffix;
-  return n;
-}
-
 /// A per-collection gauge read from the snapshot.
 struct gauge_def {
-  std::string_view suffix;
+  std::string_view name;
   std::string_view help;
   double collection_values::*value;
 };
 
 const std::array<gauge_def, 7> gauges = {{
-    {"job_progress_ratio",
+    {"milvus_refresh_job_progress_ratio",
      "Progress (0..1) of the current or last known job; a completed job shows 1, 0 when no job "
      "is known.",
      &collection_values::progress},
-    {"last_success_timestamp_seconds",
+    {"milvus_refresh_last_success_timestamp_seconds",
      "End time of the last completed job (Unix seconds, 0 if none known).",
      &collection_values::last_success},
-    {"last_failure_timestamp_seconds",
+    {"milvus_refresh_last_failure_timestamp_seconds",
      "End time of the last failed job (Unix seconds, 0 if none known).",
      &collection_values::last_failure},
-    {"last_trigger_timestamp_seconds",
+    {"milvus_refresh_last_trigger_timestamp_seconds",
      "When this daemon last triggered a refresh job (Unix seconds, 0 if never).",
      &collection_values::last_trigger},
-    {"next_run_timestamp_seconds", "Next scheduled slot (Unix seconds, 0 if none).",
+    {"milvus_refresh_next_run_timestamp_seconds", "Next scheduled slot (Unix seconds, 0 if none).",
      &collection_values::next_run},
-    {"freshness_target_seconds", "Configured freshness_target of the collection.",
+    {"milvus_refresh_freshness_target_seconds", "Configured freshness_target of the collection.",
      &collection_values::freshness_target},
-    {"last_job_duration_seconds",
+    {"milvus_refresh_last_job_duration_seconds",
      "Start to end of the last finished (completed or failed) job, in seconds (0 if none known).",
      &collection_values::last_job_duration},
 }};
@@ -55,13 +47,20 @@ std::vector<std::string> bucket_labels() {
   std::vector<std::string> out;
   for (const double b : job_duration_buckets) {
     std::string l = "le=\"";
-    std::string v;
-    append_sample(v, "", "", "", b);  // " <number>\n"
-    l += v.substr(1, v.size() - 2);
+    append_number(l, b);
     l += '"';
     out.push_back(std::move(l));
   }
   out.emplace_back("le=\"+Inf\"");
+  return out;
+}
+
+/// The `status` label of each status, in the order of the enum (all_statuses).
+std::array<std::string, all_statuses.size()> status_labels() {
+  std::array<std::string, all_statuses.size()> out;
+  for (const auto st : all_statuses) {
+    out[static_cast<std::size_t>(st)] = "status=\"" + std::string(to_string(st)) + "\"";
+  }
   return out;
 }
 
@@ -126,37 +125,37 @@ std::string scrape_stream_impl::next(std::size_t lines) {
 void scrape_stream_impl::header(std::string& out) const {
   switch (stages_[stage_]) {
     case stage::info:
-      append_header(out, family_name("collection_info"),
+      append_header(out, "milvus_refresh_collection_info",
                     "Static information about a configured collection (value 1).", "gauge");
       break;
     case stage::status:
-      append_header(out, family_name("collection_status"),
+      append_header(out, "milvus_refresh_collection_status",
                     "Current status of the collection (value 1; one series, labelled with the "
                     "status).",
                     "gauge");
       break;
     case stage::gauge:
-      append_header(out, family_name(gauges[gauge_].suffix), gauges[gauge_].help, "gauge");
+      append_header(out, gauges[gauge_].name, gauges[gauge_].help, "gauge");
       break;
     case stage::failures:
-      append_header(out, family_name("consecutive_failures"),
+      append_header(out, "milvus_refresh_consecutive_failures",
                     "Failed jobs in a row (0 after a completed job).", "gauge");
       break;
     case stage::finished:
-      append_header(out, family_name("jobs_finished_total"),
+      append_header(out, "milvus_refresh_jobs_finished_total",
                     "Jobs observed to finish, by outcome (completed, failed).", "counter");
       break;
     case stage::triggers:
-      append_header(out, family_name("triggers_total"), triggers_help, "counter");
+      append_header(out, "milvus_refresh_triggers_total", triggers_help, "counter");
       break;
     case stage::triggers_lost:
-      append_header(out, family_name("triggers_lost_total"), triggers_lost_help, "counter");
+      append_header(out, "milvus_refresh_triggers_lost_total", triggers_lost_help, "counter");
       break;
     case stage::skipped:
-      append_header(out, family_name("skipped_total"), skipped_help, "counter");
+      append_header(out, "milvus_refresh_skipped_total", skipped_help, "counter");
       break;
     case stage::job_duration:
-      append_header(out, family_name("job_duration_seconds"), job_duration_help, "histogram");
+      append_header(out, "milvus_refresh_job_duration_seconds", job_duration_help, "histogram");
       break;
   }
 }
@@ -169,15 +168,14 @@ std::size_t scrape_stream_impl::row(std::string& out, std::size_t i) const {
       append_sample(out, "milvus_refresh_collection_info", l.info, "", 1.0);
       return 1;
     case stage::status: {
-      std::string extra = "status=\"";
-      extra += to_string(v.current);
-      extra += '"';
-      append_sample(out, "milvus_refresh_collection_status", l.base, extra, 1.0);
+      static const auto labels = status_labels();
+      append_sample(out, "milvus_refresh_collection_status", l.base,
+                    labels.at(static_cast<std::size_t>(v.current)), 1.0);
       return 1;
     }
     case stage::gauge: {
       const auto& g = gauges[gauge_];
-      append_sample(out, family_name(g.suffix), l.base, "", v.*g.value);
+      append_sample(out, g.name, l.base, "", v.*g.value);
       return 1;
     }
     case stage::failures:
