@@ -7,7 +7,10 @@ mode=$1 src=$2 build=$3
 case "$mode" in
   build)
     # -g1: line tables are all a sanitizer report needs, and full debug info doubles the build.
-    cmake -S "$src" -B "$build" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug \
+    # Ninja and unity builds, as the presets (bench/RESULTS.md §9): this tree took 5.6 minutes of
+    # the CI run with Make and one object per source.
+    cmake -S "$src" -B "$build" -G Ninja -DREFRESHD_UNITY_BUILD=ON -DCMAKE_CXX_COMPILER=clang++ \
+      -DCMAKE_BUILD_TYPE=Debug \
       -DREFRESHD_BUILD_FUZZERS=ON -DREFRESHD_BUILD_TESTS=OFF -DCMAKE_CXX_FLAGS_DEBUG=-g1 \
       "-DCMAKE_CXX_FLAGS=-O1 -fsanitize=address,undefined,fuzzer-no-link -fno-sanitize=function -fno-omit-frame-pointer" \
       >/dev/null
