@@ -101,7 +101,8 @@ awaitable<api_result<std::vector<job_info>>> http_refresh_api::async_list(list_r
     co_return std::move(*e);
   }
   const auto& response = std::get<http_response>(answer);
-  const wire::list_keep keep{request.collection, request.max_records, token_};
+  const wire::list_keep keep{request.collection, request.max_records, token_,
+                             request.only.empty() ? nullptr : &request.only};
   auto result = wire::parse_list_answer(response.status, response.body, keep);
   if (!result) {
     co_return scrubbed(api_result<std::vector<job_info>>(result.error()), token_);

@@ -28,10 +28,6 @@ std::string dump_body(const ordered_json& j) {
   return j.dump(-1, ' ', false, ordered_json::error_handler_t::replace);
 }
 
-api_error bad_response(int http_status, std::string what) {
-  return api_error{error_class::bad_response, http_status, 0, std::move(what), false};
-}
-
 /// Parses a string of decimal digits into a positive int64 (no sign, no spaces).
 std::optional<std::int64_t> parse_decimal(std::string_view s) {
   if (s.empty() || s.size() > 19) {
@@ -206,6 +202,14 @@ void scrub_texts(job_info& info, std::string_view token) {
   scrub(info.state_text, s, max_state_bytes);
 }
 
+}  // namespace
+
+namespace detail {
+
+api_error bad_response(int http_status, std::string what) {
+  return api_error{error_class::bad_response, http_status, 0, std::move(what), false};
+}
+
 std::variant<job_info, std::string> read_job_info(const json& obj, std::string_view token) {
   if (!obj.is_object()) {
     return std::string("job info is not a JSON object");
@@ -231,10 +235,8 @@ std::variant<job_info, std::string> read_job_info(const json& obj, std::string_v
   return info;
 }
 
-/// The `data` member of a success envelope, or the api_error the answer stands for.
-/// With `records`, the elements of `data.records` go there one at a time (see wire_sax.hpp).
 std::variant<json, api_error> open_envelope(operation op, int http_status, std::string_view body,
-                                            detail::record_sink* records = nullptr) {
+                                            record_sink* records) {
   if (http_status != 200) {
     return detail::error_from_status(op, http_status, body);
   }
@@ -271,103 +273,13 @@ std::variant<json, api_error> open_envelope(operation op, int http_status, std::
   return std::move(*data);
 }
 
-/// Reads and checks every record of a list answer as it streams by, keeping the
-/// `keep.max_records` that matter most (see list_keep); the first bad record is remembered.
-class list_collector final : public detail::record_sink {
- public:
-  explicit list_collector(const list_keep& keep) : keep_(keep) {}
+}  // namespace detail
 
-  void reset() override {
-    kept_.clear();
-    seen_ = 0;
-    dropped_ = 0;
-    error_.clear();
-  }
+namespace {
 
-  void add(json&& record) override {
-    const std::size_t index = seen_++;
-    auto info = read_job_info(record, keep_.token);
-    record = json();  // freed before anything is kept
-    if (!error_.empty()) {
-      return;
-    }
-    if (auto* e = std::get_if<std::string>(&info)) {
-      error_ = "records[" + std::to_string(index) + "]: " + *e;
-      return;
-    }
-    offer(entry{rank_of(std::get<job_info>(info), index), std::get<job_info>(std::move(info))});
-  }
-
-  const std::string& error() const noexcept { return error_; }
-
-  list_answer take() {
-    std::sort(kept_.begin(), kept_.end(),
-              [](const entry& a, const entry& b) { return a.rank.index < b.rank.index; });
-    list_answer out;
-    out.jobs.reserve(kept_.size());
-    for (auto& e : kept_) {
-      out.jobs.push_back(std::move(e.info));
-    }
-    out.dropped = dropped_;
-    return out;
-  }
-
- private:
-  struct priority {
-    bool ours;    // of the requested collection (or unnamed), or no collection requested
-    bool active;  // not terminal: Pending, InProgress or an unknown state
-    std::int64_t start;
-    std::size_t index;  // answer order: earlier wins a tie
-
-    bool better_than(const priority& o) const {
-      if (ours != o.ours) {
-        return ours;
-      }
-      if (active != o.active) {
-        return active;
-      }
-      if (start != o.start) {
-        return start > o.start;
-      }
-      return index < o.index;
-    }
-  };
-  struct entry {
-    priority rank;
-    job_info info;
-  };
-
-  priority rank_of(const job_info& j, std::size_t index) const {
-    const bool ours = keep_.collection.empty() || j.collection_name.empty() ||
-                      j.collection_name == keep_.collection;
-    return priority{ours, !is_terminal(j.state), j.start_time_ms, index};
-  }
-
-  /// A min-heap on rank: the front is the record to drop first.
-  void offer(entry e) {
-    const auto worse_first = [](const entry& a, const entry& b) {
-      return a.rank.better_than(b.rank);
-    };
-    if (kept_.size() < keep_.max_records) {
-      kept_.push_back(std::move(e));
-      std::push_heap(kept_.begin(), kept_.end(), worse_first);
-      return;
-    }
-    ++dropped_;
-    if (kept_.empty() || !e.rank.better_than(kept_.front().rank)) {
-      return;
-    }
-    std::pop_heap(kept_.begin(), kept_.end(), worse_first);
-    kept_.back() = std::move(e);
-    std::push_heap(kept_.begin(), kept_.end(), worse_first);
-  }
-
-  const list_keep& keep_;
-  std::vector<entry> kept_;
-  std::size_t seen_ = 0;
-  std::size_t dropped_ = 0;
-  std::string error_;
-};
+using detail::bad_response;
+using detail::open_envelope;
+using detail::read_job_info;
 
 api_result<job_id> read_refresh_answer(int http_status, std::string_view body) {
   auto data = open_envelope(operation::refresh, http_status, body);
@@ -461,40 +373,6 @@ api_result<job_info> parse_describe_response(int http_status, std::string_view b
     return bad_response(http_status, "describe: " + *e);
   }
   return std::get<job_info>(std::move(info));
-}
-
-api_result<list_answer> parse_list_answer(int http_status, std::string_view body,
-                                          const list_keep& keep) {
-  list_collector records(keep);
-  auto data = open_envelope(operation::list, http_status, body, &records);
-  if (auto* e = std::get_if<api_error>(&data)) {
-    return std::move(*e);
-  }
-  const auto& d = std::get<json>(data);
-  if (!d.is_object()) {
-    return bad_response(http_status, "list: \"data\" is not a JSON object");
-  }
-  auto it = d.find("records");
-  // The server always sends an array; a missing or null `records` is read as no jobs.
-  if (it == d.end() || it->is_null()) {
-    return list_answer{};
-  }
-  if (!it->is_array()) {
-    return bad_response(http_status, "list: \"records\" is not an array");
-  }
-  if (!records.error().empty()) {
-    return bad_response(http_status, "list: " + records.error());
-  }
-  return records.take();
-}
-
-api_result<std::vector<job_info>> parse_list_response(int http_status, std::string_view body,
-                                                      const list_keep& keep) {
-  auto r = parse_list_answer(http_status, body, keep);
-  if (!r) {
-    return r.error();
-  }
-  return std::move(r).value().jobs;
 }
 
 }  // namespace refreshd::client::wire

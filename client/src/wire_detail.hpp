@@ -1,5 +1,6 @@
 #pragma once
-// Private helpers shared by wire.cpp (envelopes, job info) and wire_errors.cpp (classification).
+// Private helpers shared by wire.cpp (envelopes, job info), wire_list.cpp (list answers) and
+// wire_errors.cpp (classification).
 
 #include <string>
 #include <string_view>
@@ -27,5 +28,19 @@ std::variant<nlohmann::json, std::string> parse_json(std::string_view body,
 /// The api_error for a non-200 answer: HTTP 404 whatever the body, otherwise the status plus
 /// the Milvus envelope (`code`, `message`) when the body holds one.
 api_error error_from_status(operation op, int http_status, std::string_view body);
+
+/// A bad_response error with this description.
+api_error bad_response(int http_status, std::string what);
+
+/// One job-info object (describe `data`, a list record) as wire.hpp describes, or why it is
+/// not one. The reason and state text are scrubbed of `token` and of the job's own spec.
+std::variant<job_info, std::string> read_job_info(const nlohmann::json& obj,
+                                                  std::string_view token);
+
+/// The `data` member of a success envelope, or the api_error the answer stands for.
+/// With `records`, the elements of `data.records` go there one at a time (see wire_sax.hpp).
+std::variant<nlohmann::json, api_error> open_envelope(operation op, int http_status,
+                                                      std::string_view body,
+                                                      record_sink* records = nullptr);
 
 }  // namespace refreshd::client::wire::detail

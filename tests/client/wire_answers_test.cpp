@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -177,6 +179,49 @@ TEST(WireAnswersTest, ListKeepsTheCollectionsActiveAndNewestJobsFirstInAnswerOrd
   EXPECT_EQ(r->jobs[0].id.value, 1);
   EXPECT_EQ(r->jobs[1].id.value, 3);
   EXPECT_EQ(r->jobs[2].id.value, 4);
+}
+
+TEST(WireAnswersTest, ADatabaseListKeepsTheNewestAndTheNewestActiveJobOfEachNamedCollection) {
+  // The daemon's startup list of a whole database (docs/DAEMON.md "Startup reconciliation").
+  const std::string body =
+      R"({"code":0,"data":{"records":[)"
+      R"({"jobId":1,"collectionName":"b","state":"RefreshCompleted","startTime":90},)"
+      R"({"jobId":2,"collectionName":"other","state":"RefreshInProgress","startTime":80},)"
+      R"({"jobId":3,"collectionName":"a","state":"RefreshPending","startTime":70},)"
+      R"({"jobId":4,"collectionName":"b","state":"RefreshInProgress","startTime":60},)"
+      R"({"jobId":5,"collectionName":"a","state":"RefreshFailed","startTime":50},)"
+      R"({"jobId":6,"collectionName":"b","state":"RefreshPending","startTime":40},)"
+      R"({"jobId":7,"state":"RefreshInProgress","startTime":99},)"
+      R"({"jobId":8,"collectionName":"c","state":"RefreshCompleted","startTime":10},)"
+      R"({"jobId":9,"collectionName":"c","state":"RefreshCompleted","startTime":20}]}})";
+  const std::vector<std::string> names = {"a", "b", "c", "d"};
+  wire::list_keep keep;
+  keep.max_records = 1;  // not what limits a database list
+  keep.only = &names;
+  auto r = wire::parse_list_answer(200, body, keep);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  std::vector<std::int64_t> ids;
+  for (const auto& j : r->jobs) {
+    ids.push_back(j.id.value);
+  }
+  // a: 3 is both its newest and its active job (kept once); b: 1 newest, 4 newest active;
+  // c: 9 (newer start, later in the answer); "other", the unnamed job and older ones dropped.
+  EXPECT_EQ(ids, (std::vector<std::int64_t>{1, 3, 4, 9}));
+  EXPECT_EQ(r->dropped, 5U);
+
+  // The same answer read out of order gives the same choice: startTime decides, not position.
+  const std::string reversed =
+      R"({"code":0,"data":{"records":[)"
+      R"({"jobId":9,"collectionName":"c","state":"RefreshCompleted","startTime":20},)"
+      R"({"jobId":6,"collectionName":"b","state":"RefreshPending","startTime":40},)"
+      R"({"jobId":4,"collectionName":"b","state":"RefreshInProgress","startTime":60},)"
+      R"({"jobId":1,"collectionName":"b","state":"RefreshCompleted","startTime":90}]}})";
+  r = wire::parse_list_answer(200, reversed, keep);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  ASSERT_EQ(r->jobs.size(), 3U);
+  EXPECT_EQ(r->jobs[0].id.value, 9);
+  EXPECT_EQ(r->jobs[1].id.value, 4);
+  EXPECT_EQ(r->jobs[2].id.value, 1);
 }
 
 TEST(WireAnswersTest, LastDuplicateRecordsKeyWins) {

@@ -75,6 +75,10 @@ struct list_request {
   std::string database;
   std::string collection;
   std::size_t max_records = default_list_records;  ///< records kept of the answer (not sent)
+  /// With `collection` empty, a database-wide list read for these collections only (sorted,
+  /// unique; not sent): of each, its newest active job and its newest job are kept, and the
+  /// records of other collections are dropped, whatever max_records says (wire::list_keep).
+  std::vector<std::string> only{};
 };
 
 enum class operation { refresh, describe, list };

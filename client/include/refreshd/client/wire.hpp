@@ -31,10 +31,17 @@ std::string build_list_body(const list_request& r);
 /// (Pending, InProgress, unknown) before terminal, later startTime first, then answer order.
 /// The kept records come out in answer order. So a daemon asking about one collection always
 /// keeps its active jobs and its newest terminal ones, however long the answer.
+///
+/// With `only` (sorted, unique names; `collection` empty): a database-wide list read for those
+/// collections, as the daemon's startup does (docs/DAEMON.md "Startup reconciliation"). Of each
+/// named collection the newest active record (Pending, InProgress, unknown) and the newest
+/// record (by startTime, then answer order) are kept, at most two; records of other or no
+/// collections are dropped. Memory is bounded by the names, not by the answer.
 struct list_keep {
   std::string_view collection;
   std::size_t max_records = default_list_records;
   std::string_view token;  ///< scrubbed from reasons and state text (see scrub.hpp)
+  const std::vector<std::string>* only = nullptr;
 };
 
 /// A list answer as kept: `dropped` records were read and checked but not kept.
