@@ -6,6 +6,9 @@
 #include <algorithm>
 #include <exception>
 #include <random>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
 
 #include <refreshd/config/token.hpp>
 #include <refreshd/runtime/runtime.hpp>
@@ -95,19 +98,50 @@ void basic_runtime<Clock>::reconcile_collections(const std::vector<std::size_t>&
   for (const std::size_t i : indices) {
     per_cluster[collections_[i]->cluster].push_back(i);
   }
-  std::vector<std::shared_ptr<startup_cursor>> cursors(n);
   for (std::size_t i = 0; i < n; ++i) {
-    cursors[i] =
-        std::make_shared<startup_cursor>(std::move(per_cluster[i]), spreader(i, wall_now()));
-    const int workers =
-        std::min<int>(options_.startup_concurrency, static_cast<int>(cursors[i]->indices.size()));
-    for (int w = 0; w < workers; ++w) {
-      ++startup_pending_;
-      spawn(startup_worker(cursors[i]), "startup reconciliation");
-    }
+    auto cursor =
+        std::make_shared<startup_cursor>(startup_tasks(per_cluster[i]), spreader(i, wall_now()));
+    add_startup_workers(cursor);
   }
   if (startup_pending_ == 0 && !ready_) {
     mark_ready();
+  }
+}
+
+template <class Clock>
+auto basic_runtime<Clock>::startup_tasks(const std::vector<std::size_t>& indices) const
+    -> std::vector<startup_task> {
+  // docs/DAEMON.md "Startup reconciliation": one list per database, in configuration order.
+  std::vector<startup_task> tasks;
+  std::vector<std::pair<std::string_view, std::size_t>> databases;  // name, task
+  for (const std::size_t i : indices) {
+    const auto& cfg = *collections_[i]->cfg;
+    if (cfg.suspend) {
+      tasks.push_back(startup_task{{i}, false});
+      continue;
+    }
+    auto it = std::find_if(databases.begin(), databases.end(),
+                           [&](const auto& d) { return d.first == cfg.database; });
+    if (it == databases.end()) {
+      databases.emplace_back(cfg.database, tasks.size());
+      tasks.push_back(startup_task{{i}, true});
+    } else {
+      tasks[it->second].indices.push_back(i);
+    }
+  }
+  for (auto& t : tasks) {
+    t.whole_database = t.whole_database && t.indices.size() > 1;
+  }
+  return tasks;
+}
+
+template <class Clock>
+void basic_runtime<Clock>::add_startup_workers(const std::shared_ptr<startup_cursor>& cur) {
+  // Re-read each time: a worker may run (and take tasks) before spawn() returns.
+  while (cur->workers < options_.startup_concurrency && cur->next < cur->tasks.size()) {
+    ++cur->workers;
+    ++startup_pending_;
+    spawn(startup_worker(cur), "startup reconciliation");
   }
 }
 
@@ -125,10 +159,15 @@ void basic_runtime<Clock>::mark_ready() {
 
 template <class Clock>
 awaitable<void> basic_runtime<Clock>::startup_worker(std::shared_ptr<startup_cursor> cur) {
-  while (!stopping_ && cur->next < cur->indices.size()) {
-    const std::size_t index = cur->indices[cur->next++];
-    co_await reconcile(index, *cur);
+  while (!stopping_ && cur->next < cur->tasks.size()) {
+    startup_task task = std::move(cur->tasks[cur->next++]);  // tasks may grow meanwhile
+    if (task.whole_database) {
+      co_await reconcile_database(std::move(task.indices), cur);
+    } else {
+      co_await reconcile(task.indices.front(), *cur);
+    }
   }
+  --cur->workers;
   if (--startup_pending_ == 0 && !stopping_ && !ready_) {
     mark_ready();
   }
@@ -142,11 +181,7 @@ awaitable<void> basic_runtime<Clock>::reconcile(std::size_t index, startup_curso
   auto& c = *cp;
   auto& cl = *clusters_[c.cluster];
   if (c.cfg->suspend || cl.block) {
-    // Suspended "after" schedules have no slots to count; everything else waits for its slot
-    // (a blocked cluster's collections then take the cluster's outcome).
-    if (!c.cfg->suspend || !c.plan.is_after()) {
-      enqueue(index, first_slot(c.plan, wall_now(), std::nullopt, random_bits()));
-    }
+    schedule_unlisted(c);
     co_return;
   }
   log_event(config::log_level::debug, "startup: listing jobs", collection_fields(*cl.cfg, *c.cfg));
@@ -154,27 +189,100 @@ awaitable<void> basic_runtime<Clock>::reconcile(std::size_t index, startup_curso
   ++cl.users;  // a reload retires (keeps) the cluster until the list is answered
   auto listed = co_await cl.api.async_list(std::move(request));
   --cl.users;
+  settle_startup(cp, cl, listed, cur);
+}
+
+template <class Clock>
+awaitable<void> basic_runtime<Clock>::reconcile_database(std::vector<std::size_t> indices,
+                                                         std::shared_ptr<startup_cursor> cur) {
+  std::vector<std::shared_ptr<collection_runtime>> members;
+  client::list_request request;
+  for (const std::size_t i : indices) {
+    members.push_back(collections_[i]);
+    request.only.push_back(members.back()->cfg->name);
+  }
+  std::sort(request.only.begin(), request.only.end());
+  auto& cl = *clusters_[members.front()->cluster];
+  request.database = members.front()->cfg->database;
+  log_fields f;
+  f.add("cluster", cl.cfg->name).add("database", request.database);
+  f.add_number("collections", static_cast<std::int64_t>(members.size()));
+  if (cl.block) {
+    for (const auto& m : members) {
+      schedule_unlisted(*m);
+    }
+    co_return;
+  }
+  log_event(config::log_level::debug, "startup: listing the jobs of a database", f);
+  ++cl.users;
+  auto listed = co_await cl.api.async_list(std::move(request));
+  --cl.users;
+  if (!listed && !stopping_) {
+    f.add("class", std::string(client::to_string(listed.error().kind)))
+        .add("error", client::describe_error(listed.error()));
+    const auto kind = listed.error().kind;
+    if (kind == client::error_class::unsupported || kind == client::error_class::unauthenticated) {
+      settle_startup(members.front(), cl, listed, *cur);  // blocks the cluster
+      for (std::size_t i = 1; i < members.size(); ++i) {
+        schedule_unlisted(*members[i]);  // as collections listed after a block
+      }
+      co_return;
+    }
+    // Too large an answer, or any other failure: each collection lists its own jobs.
+    log_event(config::log_level::warn, "startup database list failed; listing per collection", f);
+    for (const std::size_t i : indices) {
+      cur->tasks.push_back(startup_task{{i}, false});
+    }
+    add_startup_workers(cur);
+    co_return;
+  }
+  std::unordered_map<std::string, std::vector<client::job_info>> by_name;  // newest first
+  if (listed) {
+    for (auto& j : *listed) {
+      by_name[j.collection_name].push_back(std::move(j));
+    }
+  }
+  for (const auto& m : members) {
+    auto it = by_name.find(m->cfg->name);
+    settle_startup(m, cl, it == by_name.end() ? std::vector<client::job_info>{} : it->second, *cur);
+  }
+}
+
+template <class Clock>
+void basic_runtime<Clock>::schedule_unlisted(collection_runtime& c) {
+  // Suspended "after" schedules have no slots to count; everything else waits for its slot
+  // (a blocked cluster's collections then take the cluster's outcome).
+  if (!c.cfg->suspend || !c.plan.is_after()) {
+    enqueue(c.index, first_slot(c.plan, wall_now(), std::nullopt, random_bits()));
+  }
+}
+
+template <class Clock>
+void basic_runtime<Clock>::settle_startup(
+    const std::shared_ptr<collection_runtime>& cp, const cluster_runtime<Clock>& cl,
+    const client::api_result<std::vector<client::job_info>>& listed, startup_cursor& cur) {
+  auto& c = *cp;
   if (stopping_ || c.retired_config || c.index == collection_runtime::retired_index || c.running) {
     // Stopping; removed by a reload; or a cycle started meanwhile (an admin request): it lists
     // first itself and schedules the next slot when it ends.
-    co_return;
+    return;
   }
-  index = c.index;
+  const std::size_t index = c.index;
   if (clusters_[c.cluster].get() != &cl) {
     enqueue(index, first_slot(c.plan, wall_now(), std::nullopt, random_bits()));
-    co_return;  // the connection was replaced: the next slot goes through the new one
+    return;  // the connection was replaced: the next slot goes through the new one
   }
   const wall_time now = wall_now();
   if (!listed) {
     on_startup_list_error(c, listed.error());
     enqueue(index, first_slot(c.plan, now, std::nullopt, random_bits()));
-    co_return;
+    return;
   }
   const startup_decision d =
       decide_startup(c.plan, c.cfg->name, *listed, now, cur.spread, random_bits());
   if (d.what == startup_decision::action::adopt) {
     start_cycle(cp, cycle_mode::observe, true, "adopted cycle");
-    co_return;
+    return;
   }
   if (d.newest) {
     cycle_outcome seen;

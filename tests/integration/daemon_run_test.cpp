@@ -101,6 +101,41 @@ TEST_F(DaemonRun, JobRunningAtStartIsAdoptedNotRetriggered) {
   EXPECT_EQ(stop(*d).exit_code, 0);
 }
 
+TEST_F(DaemonRun, StartupListsTheDatabaseOnceAndStillAdoptsARunningJob) {
+  // docs/DAEMON.md "Startup reconciliation": one list for the 20 collections of the default
+  // database, not 20; the adopted job's cycle then lists its own collection.
+  json collections = json::array();
+  std::string entries;
+  for (int i = 0; i < 20; ++i) {
+    const auto name = "ext_" + std::to_string(i);
+    collections.push_back({{"name", name}, {"job", {{"pending_ms", 100}, {"running_ms", 2500}}}});
+    entries += "      - name: " + name + "\n";
+  }
+  sim_.add_collection(collections);
+  auto started = http_request("POST", "127.0.0.1", sim_.port(),
+                              "/v2/vectordb/jobs/external_collection/refresh",
+                              R"({"collectionName":"ext_7"})");
+  ASSERT_EQ(started.status, 200) << started.body;
+  const auto job_id = json::parse(started.body)["data"]["jobId"].get<std::int64_t>();
+
+  auto d = start(daemon_config(sim_, "  schedule: \"@daily\"\n  catch_up: false\n",
+                               "    token: \"\"\n", entries));
+  auto adopted = d->wait_for_err_line(
+      json_line("adopted running job", {{"collection", "ext_7"}, {"job_id", job_id}}), 20s);
+  ASSERT_TRUE(adopted.has_value()) << d->err();
+  ASSERT_TRUE(poll_until(
+      [&] {
+        d->wait_for_err_line([](std::string_view) { return false; }, 50ms);  // read the log
+        return d->err().find("startup reconciliation done; ready") != std::string::npos;
+      },
+      20s, 50ms))
+      << d->err();
+  const auto stats = sim_.stats();
+  EXPECT_EQ(stats["requests"]["list"], 2) << stats.dump();
+  EXPECT_EQ(stats["triggers"], 1) << "only the test's own trigger: " << stats.dump();
+  EXPECT_EQ(stop(*d).exit_code, 0);
+}
+
 TEST_F(DaemonRun, SigtermWithAHungServerExitsZeroWithinTheDrainDeadline) {
   sim_.add_collection({{"name", "ext_a"}});
   sim_.configure({{"latency_ms", 120000}});

@@ -16,70 +16,14 @@
 #include <refreshd/test/model_cluster.hpp>
 #include <refreshd/test/quiet_logger.hpp>
 
+#include "runtime_fixture.hpp"
+
 namespace refreshd::daemon {
 namespace {
 
 using namespace std::chrono_literals;
-using test::advance_and_poll;
 using test::mock_clock;
 using test::model_cluster;
-using mock_runtime = basic_runtime<mock_clock>;
-
-// 2026-11-22T10:00:00.000Z, a Sunday.
-const auto t10 = std::chrono::system_clock::time_point(1'795'341'600s);
-
-class Runtime : public ::testing::Test {
- protected:
-  void SetUp() override { mock_clock::reset(t10 + 1s); }
-  void TearDown() override {
-    if (rt_) {
-      rt_->stop();
-      advance_and_poll(ioc_, 100ms);
-      rt_.reset();
-    }
-  }
-
-  /// One cluster "prod" with `n` collections ext_0.. on `schedule`.
-  config::cluster& cluster(int n, const std::string& schedule, double rate_limit = 0,
-                           int max_running = 100) {
-    auto& c = cfg_->clusters.emplace_back();
-    c.name = "prod";
-    c.endpoint = "http://model";
-    c.token.kind = config::token_kind::literal;
-    c.rate_limit = rate_limit;
-    c.max_running_jobs = max_running;
-    for (int i = 0; i < n; ++i) {
-      auto& col = c.collections.emplace_back();
-      col.name = "ext_" + std::to_string(i);
-      col.database = "default";
-      col.settings.schedule = schedule;
-      col.settings.poll.initial = 500ms;
-      col.settings.poll.max = 5s;
-      model_.collections[col.name] = model_cluster::behaviour{};
-    }
-    return c;
-  }
-  void start(runtime_options o = {}) {
-    o.seed = 42;
-    rt_ = mock_runtime::create(
-        ioc_.get_executor(), cfg_,
-        [this](executor, const config::cluster&, std::string) {
-          return cluster_client{std::make_unique<test::model_api>(model_), {}};
-        },
-        o);
-    rt_->start();
-  }
-  void run_for(mock_clock::duration d, mock_clock::duration step = 10ms) {
-    advance_and_poll(ioc_, d, step);
-  }
-  const collection_runtime& col(std::size_t i) const { return rt_->collections()[i]; }
-
-  net::io_context ioc_;
-  std::shared_ptr<config::config> cfg_ = std::make_shared<config::config>();
-  model_cluster model_;
-  std::shared_ptr<mock_runtime> rt_;
-  test::quiet_logger quiet_;
-};
 
 TEST_F(Runtime, EveryScheduleRefreshesEachCollectionOncePerSlotWithoutOverlap) {
   cluster(20, "every 10s").settings.catch_up = false;
@@ -139,49 +83,6 @@ TEST_F(Runtime, RateLimitSpacesRequestsToTheCluster) {
     EXPECT_GE(t[i + 6] - t[i], 2s) << "7 requests within 2 s at index " << i;
   }
   EXPECT_EQ(model_.overlapping, 0);
-}
-
-TEST_F(Runtime, StartupAdoptsARunningJobInsteadOfTriggering) {
-  cluster(1, "every 1h");
-  model_.collections["ext_0"] = model_cluster::behaviour{100ms, 20s, false};
-  const auto running = model_.start_job("ext_0");
-  start();
-  run_for(5s);
-  EXPECT_EQ(model_.triggers, 0);
-  ASSERT_TRUE(col(0).state.job.has_value());
-  EXPECT_EQ(col(0).state.job->id, running);
-  EXPECT_EQ(col(0).state.current, status::running);
-  run_for(30s);
-  EXPECT_EQ(model_.triggers, 0) << "the next slot is at 11:00";
-  EXPECT_EQ(col(0).state.current, status::idle);
-  EXPECT_EQ(col(0).state.counters.finished.completed, 1u);
-  EXPECT_TRUE(rt_->ready());
-}
-
-TEST_F(Runtime, CatchUpRunsMissedSlotsOnceSpreadOverTime) {
-  mock_clock::reset(t10 + 7min);
-  cluster(3, "*/15 * * * *");  // 10:00 was missed (no job known)
-  start();
-  run_for(100ms);
-  EXPECT_EQ(model_.triggers, 1) << "the first catch-up at once";
-  run_for(1s);
-  EXPECT_EQ(model_.triggers, 2) << "the next one a second later";
-  run_for(1s);
-  EXPECT_EQ(model_.triggers, 3);
-  run_for(5min);
-  EXPECT_EQ(model_.triggers, 3) << "one catch-up per collection, then the 10:15 slot";
-  run_for(3min);
-  EXPECT_EQ(model_.triggers, 6);
-}
-
-TEST_F(Runtime, NoCatchUpWhenTheNewestJobStartedAfterTheSlot) {
-  mock_clock::reset(t10 + 7min);
-  cluster(1, "*/15 * * * *");
-  model_.start_job("ext_0");  // finishes 1.1 s later, started 10:07 > 10:00
-  run_for(5s);
-  start();
-  run_for(5s);
-  EXPECT_EQ(model_.triggers, 0);
 }
 
 TEST_F(Runtime, UnsupportedClusterIsProbedEveryTenMinutes) {

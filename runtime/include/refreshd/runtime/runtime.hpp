@@ -239,10 +239,16 @@ class basic_runtime final : public runtime_view,
   instant now() const;
   steady_time steady_at(wall_time t) const;
 
+  /// One startup list: of a whole database (its collections' indices), or of one collection.
+  struct startup_task {
+    std::vector<std::size_t> indices;
+    bool whole_database = false;
+  };
   struct startup_cursor {
-    startup_cursor(std::vector<std::size_t> i, run_spreader s) : indices(std::move(i)), spread(s) {}
-    std::vector<std::size_t> indices;  // the cluster's collections to reconcile
+    startup_cursor(std::vector<startup_task> t, run_spreader s) : tasks(std::move(t)), spread(s) {}
+    std::vector<startup_task> tasks;  // of one cluster; a failed database list adds its members
     std::size_t next = 0;
+    int workers = 0;
     run_spreader spread;  // catch-ups and overdue "after" runs
   };
   /// The spreading of docs/DAEMON.md "Startup reconciliation" for one cluster, from `from`.
@@ -253,9 +259,22 @@ class basic_runtime final : public runtime_view,
   /// per cluster with startup_concurrency workers; ready() once the first round is done.
   void reconcile_collections(const std::vector<std::size_t>& indices);
   void mark_ready();
+  /// One task per database of a cluster with two or more collections to list, one per
+  /// collection otherwise (and for suspended ones, which list nothing).
+  std::vector<startup_task> startup_tasks(const std::vector<std::size_t>& indices) const;
+  void add_startup_workers(const std::shared_ptr<startup_cursor>& cursor);
   awaitable<void> startup_worker(std::shared_ptr<startup_cursor> cursor);
   awaitable<void> reconcile(std::size_t index, startup_cursor& cursor);
+  awaitable<void> reconcile_database(std::vector<std::size_t> indices,
+                                     std::shared_ptr<startup_cursor> cursor);
+  /// Decides a collection's start from its startup list (`listed`, as answered through `cl`).
+  void settle_startup(const std::shared_ptr<collection_runtime>& c,
+                      const cluster_runtime<Clock>& cl,
+                      const client::api_result<std::vector<client::job_info>>& listed,
+                      startup_cursor& cursor);
   void on_startup_list_error(collection_runtime& c, const client::api_error& e);
+  /// The first slot of a collection that is suspended or whose cluster is blocked (no list).
+  void schedule_unlisted(collection_runtime& c);
   awaitable<void> scheduler_loop();
   void enqueue(std::size_t index, due_slot slot);
   void dispatch(std::size_t index);

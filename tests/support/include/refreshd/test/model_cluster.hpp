@@ -49,6 +49,9 @@ class model_cluster {
   std::vector<job> jobs;  // oldest first
   std::vector<mock_clock::time_point> request_times;
   int triggers = 0;
+  int database_lists = 0;    ///< lists without a collection name
+  int collection_lists = 0;  ///< lists of one collection
+  std::optional<client::api_error> database_list_error;
   int overlapping = 0;
   int max_active = 0;
 
@@ -131,14 +134,24 @@ class model_cluster {
     e.message = "job not found";
     return e;
   }
+  /// A list without a collection name answers every job (the model has one database), newest
+  /// first; `database_list_error` makes those fail.
   client::api_result<std::vector<client::job_info>> list(const client::list_request& r) {
     request_times.push_back(mock_clock::now());
     if (broken) {
       return *broken;
     }
+    if (r.collection.empty()) {
+      ++database_lists;
+      if (database_list_error) {
+        return *database_list_error;
+      }
+    } else {
+      ++collection_lists;
+    }
     std::vector<client::job_info> out;
     for (auto it = jobs.rbegin(); it != jobs.rend(); ++it) {
-      if (it->collection == r.collection) {
+      if (r.collection.empty() || it->collection == r.collection) {
         out.push_back(info(*it));
       }
     }
