@@ -58,6 +58,14 @@ refresh_cycle::refresh_cycle(client::refresh_request target, cycle_params params
                              std::uint64_t seed)
     : target_(std::move(target)), params_(params), rng_(seed) {}
 
+refresh_cycle::refresh_cycle(client::refresh_request target, cycle_params params,
+                             const cycle_memory& m)
+    : target_(std::move(target)),
+      params_(params),
+      rng_(m.rng),
+      error_streak_(m.error_streak),
+      failed_cycles_(m.failed_cycles) {}
+
 void refresh_cycle::expect(cycle_phase p, const char* input) const {
   if (phase_ != p) {
     throw std::logic_error(std::string("refresh_cycle: ") + input + " called while " +

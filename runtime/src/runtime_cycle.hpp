@@ -128,7 +128,8 @@ template <class Clock>
 awaitable<std::optional<cycle_outcome>> basic_runtime<Clock>::perform_cycle(
     collection_runtime& c, cluster_runtime<Clock>& cl, cycle_mode mode,
     std::optional<steady_time> deadline) {
-  cycle_step step = c.cycle.start(now(), deadline, mode);
+  const cycle_scope scope(c);  // c.cycle exists until this coroutine ends, whichever way
+  cycle_step step = c.cycle->start(now(), deadline, mode);
   for (;;) {
     for (const auto& e : step.events) {
       const collection_counters before = c.state.counters;
@@ -149,26 +150,26 @@ awaitable<std::optional<cycle_outcome>> basic_runtime<Clock>::perform_cycle(
       if (stopping_ && !r) {
         co_return std::nullopt;
       }
-      step = c.cycle.on_list(r, now());
+      step = c.cycle->on_list(r, now());
     } else if (auto* refresh = std::get_if<refresh_action>(&step.next)) {
       auto request = refresh->request;
       auto r = co_await cl.api.async_refresh(std::move(request));
       if (stopping_ && !r) {
         co_return std::nullopt;
       }
-      step = c.cycle.on_refresh(r, now());
+      step = c.cycle->on_refresh(r, now());
     } else if (auto* describe = std::get_if<describe_action>(&step.next)) {
       const client::job_id id = describe->id;
       auto r = co_await cl.api.async_describe(id);
       if (stopping_ && !r) {
         co_return std::nullopt;
       }
-      step = c.cycle.on_describe(r, now());
+      step = c.cycle->on_describe(r, now());
     } else if (auto* wait = std::get_if<wait_action>(&step.next)) {
       if (!co_await wait_until(wait->until)) {
         co_return std::nullopt;
       }
-      step = c.cycle.on_timer(now());
+      step = c.cycle->on_timer(now());
     } else {
       cycle_outcome outcome = std::get<finish_action>(std::move(step.next)).outcome;
       apply(c.state, outcome);
@@ -203,7 +204,7 @@ void basic_runtime<Clock>::after_cycle(std::size_t index, const cycle_outcome& o
   auto& c = *collections_[index];
   auto& cl = *clusters_[c.cluster];
   const wall_time now = wall_now();
-  c.last_outcome = o;
+  c.last_outcome = std::make_unique<cycle_outcome>(o);
   // "after D" counts from the job's end; with no job end (API errors) from the cycle's end.
   c.last_end = o.job && o.job->end ? *o.job->end : now;
   if (o.kind == outcome_kind::unsupported || o.kind == outcome_kind::auth_failed) {

@@ -154,7 +154,7 @@ bool basic_runtime<Clock>::blocked(std::size_t index, bool may_probe) {
     return false;
   }
   apply(c.state, *cl.block.outcome());
-  c.last_outcome = cl.block.outcome();
+  c.last_outcome = std::make_unique<cycle_outcome>(*cl.block.outcome());
   return true;
 }
 

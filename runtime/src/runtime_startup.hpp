@@ -310,7 +310,7 @@ void basic_runtime<Clock>::on_startup_list_error(collection_runtime& c,
       e.kind != client::error_class::unauthenticated) {
     return;
   }
-  const auto params = c.cycle.params();
+  const auto params = make_cycle_params(c.cfg->settings);
   cycle_outcome o;
   o.kind = e.kind == client::error_class::unsupported ? outcome_kind::unsupported
                                                       : outcome_kind::auth_failed;

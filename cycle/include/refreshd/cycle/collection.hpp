@@ -52,13 +52,29 @@ struct collection_runtime {
   /// end, then the collection is dropped; keeps `cfg` valid meanwhile.
   std::shared_ptr<const config::config> retired_config;
   slot_plan plan;
-  refresh_cycle cycle;
+  /// Only while a cycle runs (made by the runtime from `memory` and the config, and dropped
+  /// at its end: an idle collection does not pay for one).
+  std::unique_ptr<refresh_cycle> cycle;
+  cycle_memory memory;  ///< what the next cycle goes on from
   collection_state state;
-  std::optional<due_slot> slot;               ///< queued, or being run
-  std::uint32_t generation = 0;               ///< queue entries of older generations are stale
-  bool running = false;                       ///< a cycle coroutine exists
-  std::optional<wall_time> last_end;          ///< end of the newest finished job ("after D")
-  std::optional<cycle_outcome> last_outcome;  ///< of the last cycle, or a cluster block
+  std::optional<due_slot> slot;                 ///< queued, or being run
+  std::uint32_t generation = 0;                 ///< queue entries of older generations are stale
+  bool running = false;                         ///< a cycle coroutine exists
+  std::optional<wall_time> last_end;            ///< end of the newest finished job ("after D")
+  std::unique_ptr<cycle_outcome> last_outcome;  ///< of the last cycle, or a cluster block
+};
+
+/// Makes `c.cycle` from its memory and config for as long as it lives; at its end the cycle's
+/// memory goes back to `c.memory` and the cycle is dropped.
+class cycle_scope {
+ public:
+  explicit cycle_scope(collection_runtime& c);
+  ~cycle_scope();
+  cycle_scope(const cycle_scope&) = delete;
+  cycle_scope& operator=(const cycle_scope&) = delete;
+
+ private:
+  collection_runtime& c_;
 };
 
 /// The refresh request of a collection (database, name, and its external source and spec).

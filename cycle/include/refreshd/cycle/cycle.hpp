@@ -200,11 +200,22 @@ enum class cycle_mode {
 /// What the cycle waits for.
 enum class cycle_phase { idle, listing, triggering, describing, waiting, finished };
 
+/// What a collection's cycles carry from one to the next: the jitter generator's state and
+/// the error streaks. The runtime keeps this (16 bytes) for an idle collection and makes a
+/// refresh_cycle only while one runs (docs/DAEMON.md "Memory").
+struct cycle_memory {
+  std::uint64_t rng = 0;
+  int error_streak = 0;   ///< consecutive failed requests
+  int failed_cycles = 0;  ///< consecutive cycles with an error outcome
+};
+
 class refresh_cycle {
  public:
   /// `target` is the refresh request of the collection (its database, name, and source/spec if
   /// configured). `seed` seeds the jitter generator (random in production, fixed in tests).
   refresh_cycle(client::refresh_request target, cycle_params params, std::uint64_t seed);
+  /// A cycle that goes on from what an earlier one left (memory()).
+  refresh_cycle(client::refresh_request target, cycle_params params, const cycle_memory& m);
 
   /// Starts a cycle (phase must be idle or finished). `deadline` (usually the next slot): no
   /// retry is scheduled past it; polling a job is never cut short. Always returns a list.
@@ -226,6 +237,10 @@ class refresh_cycle {
   [[nodiscard]] const std::optional<job_snapshot>& job() const noexcept { return job_; }
   /// Consecutive failed API requests (carried across cycles).
   [[nodiscard]] int error_streak() const noexcept { return error_streak_; }
+  /// What the next cycle of this collection goes on from.
+  [[nodiscard]] cycle_memory memory() const noexcept {
+    return cycle_memory{rng_, error_streak_, failed_cycles_};
+  }
   [[nodiscard]] const client::refresh_request& target() const noexcept { return target_; }
   [[nodiscard]] const cycle_params& params() const noexcept { return params_; }
   /// New settings after a reload; used from the next decision on.
