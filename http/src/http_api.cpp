@@ -1,6 +1,10 @@
 // The HTTP API (http_api.hpp): the router over a runtime_view, error and admin answers; route
 // parsing and header parsing are in http_route.cpp.
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
+#include <numeric>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
@@ -99,15 +103,40 @@ http_api::http_api(std::shared_ptr<runtime_view> rt, http_api_options options)
   refresh_index();
 }
 
+namespace {
+
+using name_triple = std::tuple<std::string_view, std::string_view, std::string_view>;
+
+name_triple names_of(const runtime_view& rt, const collection_runtime& c) {
+  return {rt.cluster_config(c.cluster).name, c.cfg->database, c.cfg->name};
+}
+
+}  // namespace
+
 void http_api::refresh_index() const {
-  index_.clear();
   index_generation_ = rt_->config_generation();
   const auto cols = rt_->collections();
-  for (std::size_t i = 0; i < cols.size(); ++i) {
-    const auto& c = cols[i];
-    index_.emplace(
-        collection_key(rt_->cluster_config(c.cluster).name, c.cfg->database, c.cfg->name), i);
+  index_.resize(cols.size());
+  std::iota(index_.begin(), index_.end(), std::uint32_t{0});
+  std::sort(index_.begin(), index_.end(), [&](std::uint32_t a, std::uint32_t b) {
+    return names_of(*rt_, cols[a]) < names_of(*rt_, cols[b]);
+  });
+  index_.shrink_to_fit();
+}
+
+std::optional<std::size_t> http_api::find_collection(const route_admin& a) const {
+  if (index_generation_ != rt_->config_generation()) {
+    refresh_index();
   }
+  const auto cols = rt_->collections();
+  const name_triple wanted{a.cluster, a.database, a.collection};
+  const auto it = std::lower_bound(
+      index_.begin(), index_.end(), wanted,
+      [&](std::uint32_t i, const name_triple& w) { return names_of(*rt_, cols[i]) < w; });
+  if (it == index_.end() || names_of(*rt_, cols[*it]) != wanted) {
+    return std::nullopt;
+  }
+  return *it;
 }
 
 awaitable<api_response> http_api::async_handle(api_request request) {
@@ -190,14 +219,11 @@ http_api::routed http_api::check_admin(const api_request& request, const route_a
   if (!constant_time_equal(*token, options_.admin_token->reveal())) {
     return refuse(403, "invalid admin token");
   }
-  if (index_generation_ != rt_->config_generation()) {
-    refresh_index();
-  }
-  const auto it = index_.find(collection_key(a.cluster, a.database, a.collection));
-  if (it == index_.end()) {
+  const auto index = find_collection(a);
+  if (!index) {
     return json_error(404, "unknown collection");
   }
-  return admin_call{it->second};
+  return admin_call{*index};
 }
 
 std::optional<api_response> http_api::check_read(const api_request& request,

@@ -5,8 +5,8 @@
 // admin trigger awaits the runtime (async_handle()).
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -107,8 +107,11 @@ class http_api {
   api_response status_response(std::string_view path, std::string_view target) const;
   std::optional<api_response> check_read(const api_request& request, std::string_view path) const;
   routed check_admin(const api_request& request, const route_admin& a) const;
-  /// "cluster\0database\0name" -> index in collections(), rebuilt when a reload changed them.
+  /// Positions in collections() sorted by cluster, database and name (4 bytes a collection,
+  /// bench/RESULTS.md §11), rebuilt when a reload changed them.
   void refresh_index() const;
+  /// The position of that collection in collections(), if it is configured.
+  std::optional<std::size_t> find_collection(const route_admin& a) const;
 
   api_response metrics_response(const api_request& request) const;
 
@@ -116,7 +119,7 @@ class http_api {
   http_api_options options_;
   /// Scrapes being written (shared with their parts, which count themselves out when done).
   std::shared_ptr<std::size_t> scrapes_ = std::make_shared<std::size_t>(0);
-  mutable std::map<std::string, std::size_t, std::less<>> index_;
+  mutable std::vector<std::uint32_t> index_;
   mutable std::uint64_t index_generation_ = 0;
 };
 
