@@ -263,7 +263,7 @@ raw_cluster read_cluster(reader& r, const YAML::Node& node, std::size_t index) {
   raw_cluster c;
   c.path = "clusters[" + std::to_string(index) + "]";
   c.pos = position_of(node);
-  c.model.location = {r.file(), c.pos.line, c.pos.column};
+  c.model.location = {r.shared_file(), c.pos.line, c.pos.column};
   if (!node.IsMap()) {
     r.error(c.pos, c.path, "expected a mapping (name, endpoint, token source, collections)");
     return c;

@@ -108,7 +108,7 @@ raw_collection read_collection(reader& r, const YAML::Node& node, const std::str
   raw_collection c;
   c.path = path;
   c.pos = position_of(node);
-  c.model.location = {r.file(), c.pos.line, c.pos.column};
+  c.model.location = {r.shared_file(), c.pos.line, c.pos.column};
   if (!node.IsMap()) {
     r.error(c.pos, path,
             "expected a mapping with at least 'name', got " +

@@ -2,6 +2,7 @@
 // Private: walking the YAML tree with key paths, collecting located diagnostics.
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -58,7 +59,11 @@ class reader {
   void warning(position at, std::string path, std::string message);
 
   [[nodiscard]] const load_options& options() const noexcept { return options_; }
-  [[nodiscard]] const std::string& file() const noexcept { return file_; }
+  [[nodiscard]] const std::string& file() const noexcept { return *file_; }
+  /// The file name as the source locations of its entries share it.
+  [[nodiscard]] const std::shared_ptr<const std::string>& shared_file() const noexcept {
+    return file_;
+  }
   [[nodiscard]] bool has_errors() const noexcept { return !errors_.empty(); }
   std::vector<diagnostic> take_errors();
   std::vector<diagnostic> take_warnings();
@@ -85,7 +90,7 @@ class reader {
  private:
   std::string kind_error(const YAML::Node& n, std::string_view expected) const;
 
-  std::string file_;
+  std::shared_ptr<const std::string> file_;
   const load_options& options_;
   std::vector<diagnostic> errors_;
   std::vector<diagnostic> warnings_;

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,13 +56,27 @@ struct collection_settings {
   bool operator==(const collection_settings&) const = default;
 };
 
-/// Where a cluster or collection was defined (1-based line and column of its mapping).
-struct source_location {
-  std::string file;
+/// Where a cluster or collection was defined (1-based line and column of its mapping). The file
+/// name is shared by every location of one file (one allocation per file, not per collection:
+/// docs/DAEMON.md "Memory").
+class source_location {
+ public:
+  source_location() = default;
+  source_location(std::string file, int at_line, int at_column);
+  source_location(std::shared_ptr<const std::string> file, int at_line, int at_column)
+      : line(at_line), column(at_column), file_(std::move(file)) {}
+
+  [[nodiscard]] const std::string& file() const noexcept;
+
   int line = 0;
   int column = 0;
 
-  bool operator==(const source_location&) const = default;
+  bool operator==(const source_location& o) const {
+    return line == o.line && column == o.column && file() == o.file();
+  }
+
+ private:
+  std::shared_ptr<const std::string> file_;
 };
 
 struct collection {
