@@ -28,7 +28,9 @@ job_snapshot snapshot_of(const client::job_info& j) {
   job_snapshot s;
   s.id = j.id;
   s.state = j.state;
-  s.state_text = j.state_text;
+  if (j.state_text != client::to_string(j.state)) {
+    s.state_text = j.state_text;  // the usual spellings are not stored (docs/DAEMON.md "Memory")
+  }
   s.progress = j.progress;
   if (j.start_time_ms > 0) {
     s.start = wall_time{std::chrono::milliseconds(j.start_time_ms)};

@@ -61,6 +61,15 @@ TEST_F(Cycle, Step1AdoptsTheNewestActiveJobAndTreatsUnknownStatesAsActive) {
   EXPECT_EQ(a->job.state_text, "RefreshQueued");
 }
 
+TEST(JobSnapshot, KeepsOnlyAnUnusualSpellingOfTheState) {
+  client::job_info j;
+  j.state = job_state::completed;
+  j.state_text = "RefreshCompleted";
+  EXPECT_EQ(snapshot_of(j).state_text, "") << "derived from the state when shown";
+  j.state_text = "REFRESHCOMPLETED";
+  EXPECT_EQ(snapshot_of(j).state_text, "REFRESHCOMPLETED");
+}
+
 // ---- step 2: trigger -----------------------------------------------------------------------
 
 TEST_F(Cycle, Step2TriggersWithTheCollectionsRequestWhenNothingIsActive) {

@@ -24,7 +24,9 @@ namespace refreshd::daemon {
 struct job_snapshot {
   client::job_id id;
   client::job_state state = client::job_state::unknown;
-  std::string state_text;             ///< the server's spelling
+  /// The server's spelling when it differs from client::to_string(state); empty for the usual
+  /// ones ("RefreshCompleted" is past the small-string buffer: one allocation per collection).
+  std::string state_text;
   int progress = 0;                   ///< 0..100
   std::optional<wall_time> start;     ///< nullopt when the server sent 0
   std::optional<wall_time> end;       ///< nullopt while Pending/InProgress (endTime 0)
