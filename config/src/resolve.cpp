@@ -36,6 +36,8 @@ void resolve_collections(reader& r, raw_cluster& c, const effective_settings& cl
     }
     c.model.collections.push_back(std::move(m));
   }
+  // Kept for the daemon's life: no spare capacity (docs/DAEMON.md "Memory").
+  c.model.collections.shrink_to_fit();
 }
 
 }  // namespace
