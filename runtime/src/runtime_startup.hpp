@@ -116,21 +116,19 @@ auto basic_runtime<Clock>::startup_tasks(const std::vector<std::size_t>& indices
   std::vector<std::pair<std::string_view, std::size_t>> databases;  // name, task
   for (const std::size_t i : indices) {
     const auto& cfg = *collections_[i]->cfg;
-    if (cfg.suspend) {
-      tasks.push_back(startup_task{{i}, false});
-      continue;
-    }
     auto it = std::find_if(databases.begin(), databases.end(),
                            [&](const auto& d) { return d.first == cfg.database; });
-    if (it == databases.end()) {
-      databases.emplace_back(cfg.database, tasks.size());
-      tasks.push_back(startup_task{{i}, true});
+    if (cfg.suspend || it == databases.end()) {
+      if (!cfg.suspend) {
+        databases.emplace_back(cfg.database, tasks.size());
+      }
+      tasks.push_back(startup_task{{i}, false});
     } else {
       tasks[it->second].indices.push_back(i);
     }
   }
   for (auto& t : tasks) {
-    t.whole_database = t.whole_database && t.indices.size() > 1;
+    t.whole_database = t.indices.size() > 1;  // a suspended collection's task stays alone
   }
   return tasks;
 }
@@ -217,14 +215,19 @@ awaitable<void> basic_runtime<Clock>::reconcile_database(std::vector<std::size_t
   ++cl.users;
   auto listed = co_await cl.api.async_list(std::move(request));
   --cl.users;
-  if (!listed && !stopping_) {
+  if (stopping_) {
+    co_return;
+  }
+  if (!listed) {
     f.add("class", std::string(client::to_string(listed.error().kind)))
         .add("error", client::describe_error(listed.error()));
     const auto kind = listed.error().kind;
     if (kind == client::error_class::unsupported || kind == client::error_class::unauthenticated) {
       settle_startup(members.front(), cl, listed, *cur);  // blocks the cluster
       for (std::size_t i = 1; i < members.size(); ++i) {
-        schedule_unlisted(*members[i]);  // as collections listed after a block
+        if (!startup_moot(*members[i])) {
+          schedule_unlisted(*members[i]);  // as collections listed after a block
+        }
       }
       co_return;
     }
@@ -237,15 +240,21 @@ awaitable<void> basic_runtime<Clock>::reconcile_database(std::vector<std::size_t
     co_return;
   }
   std::unordered_map<std::string, std::vector<client::job_info>> by_name;  // newest first
-  if (listed) {
-    for (auto& j : *listed) {
-      by_name[j.collection_name].push_back(std::move(j));
-    }
+  for (auto& j : *listed) {
+    by_name[j.collection_name].push_back(std::move(j));
   }
   for (const auto& m : members) {
     auto it = by_name.find(m->cfg->name);
-    settle_startup(m, cl, it == by_name.end() ? std::vector<client::job_info>{} : it->second, *cur);
+    settle_startup(
+        m, cl, it == by_name.end() ? std::vector<client::job_info>{} : std::move(it->second), *cur);
   }
+}
+
+template <class Clock>
+bool basic_runtime<Clock>::startup_moot(const collection_runtime& c) const {
+  // Stopping; removed by a reload; or a cycle started meanwhile (an admin request): it lists
+  // first itself and schedules the next slot when it ends.
+  return stopping_ || c.retired_config || c.index == collection_runtime::retired_index || c.running;
 }
 
 template <class Clock>
@@ -262,9 +271,7 @@ void basic_runtime<Clock>::settle_startup(
     const std::shared_ptr<collection_runtime>& cp, const cluster_runtime<Clock>& cl,
     const client::api_result<std::vector<client::job_info>>& listed, startup_cursor& cur) {
   auto& c = *cp;
-  if (stopping_ || c.retired_config || c.index == collection_runtime::retired_index || c.running) {
-    // Stopping; removed by a reload; or a cycle started meanwhile (an admin request): it lists
-    // first itself and schedules the next slot when it ends.
+  if (startup_moot(c)) {
     return;
   }
   const std::size_t index = c.index;

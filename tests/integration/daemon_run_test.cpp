@@ -80,11 +80,7 @@ TEST_F(DaemonRun, FiftyCollectionsEveryTwoSecondsNeverOverlap) {
 
 TEST_F(DaemonRun, JobRunningAtStartIsAdoptedNotRetriggered) {
   sim_.add_collection({{"name", "ext_long"}, {"job", {{"pending_ms", 100}, {"running_ms", 2500}}}});
-  auto started = http_request("POST", "127.0.0.1", sim_.port(),
-                              "/v2/vectordb/jobs/external_collection/refresh",
-                              R"({"collectionName":"ext_long"})");
-  ASSERT_EQ(started.status, 200) << started.body;
-  const auto job_id = json::parse(started.body)["data"]["jobId"].get<std::int64_t>();
+  const auto job_id = sim_.trigger("ext_long");
 
   auto d = start(daemon_config(sim_, "  schedule: \"@daily\"\n  poll: {initial: 200ms, max: 1s}\n",
                                "    token: \"\"\n", "      - name: ext_long\n"));
@@ -112,11 +108,7 @@ TEST_F(DaemonRun, StartupListsTheDatabaseOnceAndStillAdoptsARunningJob) {
     entries += "      - name: " + name + "\n";
   }
   sim_.add_collection(collections);
-  auto started = http_request("POST", "127.0.0.1", sim_.port(),
-                              "/v2/vectordb/jobs/external_collection/refresh",
-                              R"({"collectionName":"ext_7"})");
-  ASSERT_EQ(started.status, 200) << started.body;
-  const auto job_id = json::parse(started.body)["data"]["jobId"].get<std::int64_t>();
+  const auto job_id = sim_.trigger("ext_7");
 
   auto d = start(daemon_config(sim_, "  schedule: \"@daily\"\n  catch_up: false\n",
                                "    token: \"\"\n", entries));

@@ -16,26 +16,15 @@
 #include <refreshd/test/model_cluster.hpp>
 #include <refreshd/test/quiet_logger.hpp>
 
+#include "runtime_fixture.hpp"
+
 namespace refreshd::daemon {
 namespace {
 
-using namespace std::chrono_literals;
-using test::advance_and_poll;
-using test::mock_clock;
-using test::model_cluster;
-using mock_runtime = basic_runtime<mock_clock>;
-
-const auto t10 = std::chrono::system_clock::time_point(1'795'341'600s);
-
-class Reload : public ::testing::Test {
+class Reload : public Runtime {
  protected:
-  void SetUp() override { mock_clock::reset(t10 + 1s); }
   void TearDown() override {
-    if (rt_) {
-      rt_->stop();
-      advance_and_poll(ioc_, 100ms);
-      rt_.reset();
-    }
+    Runtime::TearDown();
     std::filesystem::remove_all(dir_);
   }
 
@@ -83,7 +72,6 @@ class Reload : public ::testing::Test {
         o);
     rt_->start();
   }
-  void run_for(mock_clock::duration d) { advance_and_poll(ioc_, d, 10ms); }
   bool run_until(mock_clock::duration d, const std::function<bool()>& pred) {
     return advance_and_poll(ioc_, d, 10ms, pred);
   }
@@ -102,10 +90,6 @@ class Reload : public ::testing::Test {
     return p;
   }
 
-  net::io_context ioc_;
-  model_cluster model_;
-  std::shared_ptr<mock_runtime> rt_;
-  test::quiet_logger quiet_;
   int connections_ = 0;
   std::vector<std::string> endpoints_;
   std::vector<std::string> tokens_set_;

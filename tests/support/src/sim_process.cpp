@@ -40,4 +40,14 @@ nlohmann::json sim_process::stats() {
   return nlohmann::json::parse(r.body);
 }
 
+std::int64_t sim_process::trigger(const std::string& collection) {
+  auto r = http_request("POST", "127.0.0.1", port_, "/v2/vectordb/jobs/external_collection/refresh",
+                        nlohmann::json{{"collectionName", collection}}.dump());
+  if (r.status != 200) {
+    throw std::runtime_error("refresh of " + collection + " answered " + std::to_string(r.status) +
+                             ": " + r.body);
+  }
+  return nlohmann::json::parse(r.body).at("data").at("jobId").get<std::int64_t>();
+}
+
 }  // namespace refreshd::test

@@ -275,6 +275,8 @@ class basic_runtime final : public runtime_view,
   void on_startup_list_error(collection_runtime& c, const client::api_error& e);
   /// The first slot of a collection that is suspended or whose cluster is blocked (no list).
   void schedule_unlisted(collection_runtime& c);
+  /// True when a startup list's answer no longer decides the collection's start.
+  bool startup_moot(const collection_runtime& c) const;
   awaitable<void> scheduler_loop();
   void enqueue(std::size_t index, due_slot slot);
   void dispatch(std::size_t index);

@@ -1,6 +1,7 @@
 #pragma once
 // Starts the real milvus-refresh-sim on 127.0.0.1:0 and talks to its control API.
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -28,6 +29,9 @@ class sim_process {
   void add_collection(const nlohmann::json& c) { control("collections", c); }
   void configure(const nlohmann::json& c) { control("config", c); }
   nlohmann::json stats();
+  /// Starts a job of `collection` (default database) as another actor would, through the
+  /// refresh endpoint; returns its id. Throws unless the answer is HTTP 200.
+  std::int64_t trigger(const std::string& collection);
 
   child_process& process() noexcept { return *proc_; }
 
