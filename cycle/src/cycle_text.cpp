@@ -14,21 +14,21 @@ std::string id_text(const client::job_id& id) {
   return std::to_string(id.value);
 }
 
-std::string state_text(const job_snapshot& j) {
-  return j.state_text.empty() ? std::string(client::to_string(j.state)) : j.state_text;
-}
-
 std::string dur(std::chrono::milliseconds d) {
   return config::format_duration(d);
 }
 
 }  // namespace
 
+std::string state_name(const job_snapshot& j) {
+  return j.state_text ? *j.state_text : std::string(client::to_string(j.state));
+}
+
 job_snapshot snapshot_of(const client::job_info& j) {
   job_snapshot s;
   s.id = j.id;
   s.state = j.state;
-  if (j.state_text != client::to_string(j.state)) {
+  if (!j.state_text.empty() && j.state_text != client::to_string(j.state)) {
     s.state_text = j.state_text;  // the usual spellings are not stored (docs/DAEMON.md "Memory")
   }
   s.progress = j.progress;
@@ -126,14 +126,14 @@ std::string to_log_line(const cycle_event& e) {
           },
           [](const events::adopted& a) {
             return "adopted job " + id_text(a.job.id) + " (" + std::string(to_string(a.reason)) +
-                   "): " + state_text(a.job) + " " + std::to_string(a.job.progress) + "%";
+                   "): " + state_name(a.job) + " " + std::to_string(a.job.progress) + "%";
           },
           [](const events::trigger_lost& t) {
             return "trigger lost: job " + id_text(t.id) + " not found and no job listed; " +
                    (t.will_resend ? "triggering once more" : "giving up for this slot");
           },
           [](const events::job_progress& p) {
-            return "job " + id_text(p.job.id) + " " + state_text(p.job) + " " +
+            return "job " + id_text(p.job.id) + " " + state_name(p.job) + " " +
                    std::to_string(p.job.progress) + "%";
           },
           [](const events::stuck& s) {
@@ -141,7 +141,7 @@ std::string to_log_line(const cycle_event& e) {
                    dur(s.age) + ")";
           },
           [](const events::unstuck& u) {
-            return "job " + id_text(u.job.id) + " is moving again: " + state_text(u.job) + " " +
+            return "job " + id_text(u.job.id) + " is moving again: " + state_name(u.job) + " " +
                    std::to_string(u.job.progress) + "%";
           },
           [](const events::completed& c) {

@@ -50,8 +50,7 @@ api_response admin_response(const admin_refresh_result& r) {
                 {"error", "a refresh job is already running"},
                 {"message", r.message}};
       if (r.job) {
-        body["state"] = r.job->state_text.empty() ? std::string(client::to_string(r.job->state))
-                                                  : r.job->state_text;
+        body["state"] = state_name(*r.job);
       }
       return json_body(409, body);
     }

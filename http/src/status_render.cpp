@@ -19,7 +19,7 @@ json job_json(const std::optional<job_snapshot>& j) {
   }
   json o = json::object();
   o["id"] = j->id.value;
-  o["state"] = j->state_text.empty() ? std::string(client::to_string(j->state)) : j->state_text;
+  o["state"] = state_name(*j);
   o["progress"] = j->progress;
   o["start"] = time_or_null(j->start);
   o["end"] = time_or_null(j->end);
@@ -67,8 +67,7 @@ std::string row_html(const status_row& r, wall_time now) {
   out += "<td>";
   if (s.job) {
     const int p = std::clamp(s.job->progress, 0, 100);
-    const auto state = s.job->state_text.empty() ? std::string(client::to_string(s.job->state))
-                                                 : s.job->state_text;
+    const auto state = state_name(*s.job);
     out += "<progress max=\"100\" value=\"" + std::to_string(p) + "\">" + std::to_string(p) +
            "%</progress> " + std::to_string(p) + "% " + html_escape(state) + "<br>job " +
            std::to_string(s.job->id.value);
@@ -81,7 +80,7 @@ std::string row_html(const status_row& r, wall_time now) {
   cell(std::to_string(s.consecutive_failures), "num");
   std::string why;
   if (!s.message.empty()) {
-    why = s.message;
+    why = s.message.str();
   } else if (s.last_failure_reason && (problem || s.consecutive_failures > 0)) {
     why = *s.last_failure_reason;
   }

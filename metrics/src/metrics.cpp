@@ -37,9 +37,6 @@ struct metrics_core::impl {
   metrics_detail::api_histograms api;
   // Sample lines of the last scrape written to its end (shared with the streams).
   std::shared_ptr<std::size_t> last_series = std::make_shared<std::size_t>(0);
-  // The escaped label blocks of `label_generation`'s collections.
-  std::shared_ptr<metrics_detail::label_cache> labels;
-  std::uint64_t label_generation = 0;
 };
 
 metrics_core::metrics_core(wall_time loaded_at) : impl_(std::make_unique<impl>()) {
@@ -105,13 +102,8 @@ double seconds(wall_time t) {
 std::unique_ptr<scrape_stream> metrics_core::begin_scrape(
     const config::metrics_settings& settings, const collection_list& collections,
     const std::vector<metrics_cluster_view>& clusters, std::optional<wall_time> last_tick,
-    std::uint64_t generation, std::shared_ptr<const void> keepalive) const {
+    std::shared_ptr<const void> keepalive) const {
   auto& im = *impl_;
-  if (!im.labels || im.label_generation != generation || im.labels->size() != collections.size()) {
-    // Made as the scrapes write the rows: none is made here, on the loop, all at once.
-    im.labels = std::make_shared<metrics_detail::label_cache>(collections.size());
-    im.label_generation = generation;
-  }
   std::vector<metrics_detail::collection_values> rows;
   rows.reserve(collections.size());
   std::vector<metrics_detail::job_histogram> histograms;
@@ -152,16 +144,15 @@ std::unique_ptr<scrape_stream> metrics_core::begin_scrape(
                        "Series (sample lines) in the previous scrape of this endpoint.",
                        static_cast<double>(*im.last_series)));
   return std::make_unique<metrics_detail::scrape_stream_impl>(
-      std::move(keepalive), im.labels, std::move(rows), settings, std::move(histograms),
+      std::move(keepalive), std::move(rows), settings, std::move(histograms),
       std::move(tail), im.last_series);
 }
 
 std::string metrics_core::scrape(const config::metrics_settings& settings,
                                  const collection_list& collections,
                                  const std::vector<metrics_cluster_view>& clusters,
-                                 std::optional<wall_time> last_tick,
-                                 std::uint64_t generation) const {
-  auto stream = begin_scrape(settings, collections, clusters, last_tick, generation, nullptr);
+                                 std::optional<wall_time> last_tick) const {
+  auto stream = begin_scrape(settings, collections, clusters, last_tick, nullptr);
   std::string out;
   for (std::string part = stream->next(1000); !part.empty(); part = stream->next(1000)) {
     out += part;

@@ -15,13 +15,12 @@
 namespace refreshd::daemon::metrics_detail {
 
 /// The escaped labels of one collection: `cluster="..",database="..",collection=".."`, and the
-/// same with `,schedule="..",timezone=".."` for collection_info. Made the first time a scrape
-/// writes the collection, then shared by the scrapes of the same config generation.
+/// same with `,schedule="..",timezone=".."` for collection_info. Made when a scrape writes the
+/// collection's line of a family, in a buffer the stream reuses.
 struct label_block {
-  std::string base;  ///< empty: not made yet
+  std::string base;
   std::string info;
 };
-using label_cache = std::vector<label_block>;
 
 /// Makes `b` for a collection of cluster `cluster`.
 void make_label_block(label_block& b, const config::cluster& cluster,

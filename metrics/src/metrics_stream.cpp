@@ -1,5 +1,5 @@
 // One scrape written in parts (docs/METRICS.md "Serving a scrape"): the per-collection families
-// straight from a snapshot of values with cached label blocks, then the per-cluster and
+// straight from a snapshot of values, each row's label block made as it is written, then the per-cluster and
 // daemon-wide families rendered when the scrape began.
 #include "metrics_stream.hpp"
 
@@ -67,13 +67,11 @@ std::array<std::string, all_statuses.size()> status_labels() {
 }  // namespace
 
 scrape_stream_impl::scrape_stream_impl(std::shared_ptr<const void> config,
-                                       std::shared_ptr<label_cache> label_blocks,
                                        std::vector<collection_values> rows,
                                        const config::metrics_settings& settings,
                                        std::vector<job_histogram> histograms, std::string tail,
                                        std::shared_ptr<std::size_t> last_series)
     : config_(std::move(config)),
-      labels_(std::move(label_blocks)),
       rows_(std::move(rows)),
       histograms_(std::move(histograms)),
       tail_(std::move(tail)),
@@ -160,7 +158,7 @@ void scrape_stream_impl::header(std::string& out) const {
   }
 }
 
-std::size_t scrape_stream_impl::row(std::string& out, std::size_t i) const {
+std::size_t scrape_stream_impl::row(std::string& out, std::size_t i) {
   const collection_values& v = rows_[i];
   const label_block& l = labels_of(i);
   switch (stages_[stage_]) {
@@ -208,12 +206,12 @@ std::size_t scrape_stream_impl::row(std::string& out, std::size_t i) const {
   return 0;
 }
 
-const label_block& scrape_stream_impl::labels_of(std::size_t i) const {
-  label_block& b = (*labels_)[i];
-  if (b.base.empty()) {
-    make_label_block(b, *rows_[i].cluster, *rows_[i].collection);
+const label_block& scrape_stream_impl::labels_of(std::size_t i) {
+  if (labels_row_ != i) {
+    make_label_block(labels_, *rows_[i].cluster, *rows_[i].collection);
+    labels_row_ = i;
   }
-  return b;
+  return labels_;
 }
 
 std::size_t scrape_stream_impl::histogram_rows(std::string& out, const label_block& l,

@@ -16,10 +16,8 @@ class scrape_stream_impl final : public scrape_stream {
   /// `histograms[i]`: a copy of the job histogram of rows[i] (per_collection: [job_duration]
   /// only; empty otherwise). `tail`: the per-cluster and daemon-wide families, already rendered.
   /// `last_series` receives the number of sample lines once the last part was written.
-  /// `config` keeps the configuration the rows point to alive; `label_blocks` (one per row)
-  /// are made as the rows are written, for this scrape and the next ones.
-  scrape_stream_impl(std::shared_ptr<const void> config, std::shared_ptr<label_cache> label_blocks,
-                     std::vector<collection_values> rows, const config::metrics_settings& settings,
+  /// `config` keeps the configuration the rows point to alive.
+  scrape_stream_impl(std::shared_ptr<const void> config, std::vector<collection_values> rows, const config::metrics_settings& settings,
                      std::vector<job_histogram> histograms, std::string tail,
                      std::shared_ptr<std::size_t> last_series);
 
@@ -39,13 +37,16 @@ class scrape_stream_impl final : public scrape_stream {
   };
   void header(std::string& out) const;
   /// Writes collection i's lines of the current family; how many.
-  std::size_t row(std::string& out, std::size_t i) const;
+  std::size_t row(std::string& out, std::size_t i);
   std::size_t histogram_rows(std::string& out, const label_block& l, const job_histogram& h) const;
 
-  const label_block& labels_of(std::size_t i) const;
+  /// Row i's label block, made in a buffer reused from row to row: no label text is kept
+  /// between scrapes (docs/METRICS.md "Serving a scrape").
+  const label_block& labels_of(std::size_t i);
 
   std::shared_ptr<const void> config_;
-  std::shared_ptr<label_cache> labels_;
+  label_block labels_;
+  std::size_t labels_row_ = static_cast<std::size_t>(-1);
   std::vector<collection_values> rows_;
   std::vector<job_histogram> histograms_;
   std::string tail_;

@@ -199,12 +199,20 @@ awaitable<bool> basic_runtime<Clock>::wait_until(steady_time t) {
 }
 
 template <class Clock>
+void basic_runtime<Clock>::remember_outcome(collection_runtime& c, const cycle_outcome& o) const {
+  c.last_kind = o.kind;
+  if (once_) {
+    c.last_outcome = std::make_unique<cycle_outcome>(o);
+  }
+}
+
+template <class Clock>
 void basic_runtime<Clock>::after_cycle(std::size_t index, const cycle_outcome& o,
                                        wall_time started) {
   auto& c = *collections_[index];
   auto& cl = *clusters_[c.cluster];
   const wall_time now = wall_now();
-  c.last_outcome = std::make_unique<cycle_outcome>(o);
+  remember_outcome(c, o);
   // "after D" counts from the job's end; with no job end (API errors) from the cycle's end.
   c.last_end = o.job && o.job->end ? *o.job->end : now;
   if (o.kind == outcome_kind::unsupported || o.kind == outcome_kind::auth_failed) {

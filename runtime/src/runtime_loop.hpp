@@ -154,7 +154,7 @@ bool basic_runtime<Clock>::blocked(std::size_t index, bool may_probe) {
     return false;
   }
   apply(c.state, *cl.block.outcome());
-  c.last_outcome = std::make_unique<cycle_outcome>(*cl.block.outcome());
+  remember_outcome(c, *cl.block.outcome());
   return true;
 }
 
@@ -170,8 +170,8 @@ void basic_runtime<Clock>::unblock_cluster(std::size_t cluster) {
   run_spreader spread = spreader(cluster, wall_now());
   for (std::size_t i = 0; i < collections_.size(); ++i) {
     auto& c = *collections_[i];
-    const bool held = c.last_outcome && (c.last_outcome->kind == outcome_kind::auth_failed ||
-                                         c.last_outcome->kind == outcome_kind::unsupported);
+    const bool held = c.last_kind == outcome_kind::auth_failed ||
+                      c.last_kind == outcome_kind::unsupported;
     if (c.cluster != cluster || c.running || !c.slot || !held) {
       continue;
     }

@@ -65,9 +65,11 @@ TEST(JobSnapshot, KeepsOnlyAnUnusualSpellingOfTheState) {
   client::job_info j;
   j.state = job_state::completed;
   j.state_text = "RefreshCompleted";
-  EXPECT_EQ(snapshot_of(j).state_text, "") << "derived from the state when shown";
+  EXPECT_FALSE(snapshot_of(j).state_text) << "derived from the state when shown";
+  EXPECT_EQ(state_name(snapshot_of(j)), "RefreshCompleted");
   j.state_text = "REFRESHCOMPLETED";
   EXPECT_EQ(snapshot_of(j).state_text, "REFRESHCOMPLETED");
+  EXPECT_EQ(state_name(snapshot_of(j)), "REFRESHCOMPLETED");
 }
 
 // ---- step 2: trigger -----------------------------------------------------------------------

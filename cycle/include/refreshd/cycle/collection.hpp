@@ -60,8 +60,12 @@ struct collection_runtime {
   std::optional<due_slot> slot;                 ///< queued, or being run
   std::uint32_t generation = 0;                 ///< queue entries of older generations are stale
   bool running = false;                         ///< a cycle coroutine exists
-  std::optional<wall_time> last_end;            ///< end of the newest finished job ("after D")
-  std::unique_ptr<cycle_outcome> last_outcome;  ///< of the last cycle, or a cluster block
+  maybe_time last_end;                          ///< end of the newest finished job ("after D")
+  /// The kind of the last cycle's outcome, or of a cluster block; nullopt before either.
+  std::optional<outcome_kind> last_kind;
+  /// The whole last outcome, kept only by `run --once` (which prints every collection's): a
+  /// daemon needs only its kind (docs/DAEMON.md "Memory").
+  std::unique_ptr<cycle_outcome> last_outcome;
 };
 
 /// Makes `c.cycle` from its memory and config for as long as it lives; at its end the cycle's

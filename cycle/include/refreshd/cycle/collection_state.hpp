@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include <refreshd/cycle/compact.hpp>
 #include <refreshd/cycle/cycle.hpp>
 
 namespace refreshd::daemon {
@@ -49,19 +50,21 @@ struct collection_counters {
   std::uint64_t triggers_lost = 0;
 };
 
+/// Compact (docs/DAEMON.md "Memory"): every collection keeps one, so times are maybe_time and
+/// texts maybe_text (8 bytes each, nothing allocated while empty).
 struct collection_state {
   status current = status::idle;
   bool suspended = false;
+  int consecutive_failures = 0;  ///< failed jobs in a row
   /// Why `current` is misconfigured / unsupported / auth_failed / failing after an API error:
   /// the server's message (verbatim) with a hint; empty otherwise.
-  std::string message;
-  std::optional<wall_time> next_run;
-  std::optional<job_snapshot> job;        ///< the current or last known job; nullopt: none known
-  std::optional<wall_time> last_success;  ///< end time of the last completed job
-  std::optional<wall_time> last_failure;  ///< end time of the last failed (or vanished) job
-  std::optional<std::string> last_failure_reason;  ///< verbatim server reason
-  int consecutive_failures = 0;                    ///< failed jobs in a row
-  std::optional<wall_time> last_trigger;           ///< when this daemon last triggered
+  maybe_text message;
+  maybe_time next_run;
+  std::optional<job_snapshot> job;  ///< the current or last known job; nullopt: none known
+  maybe_time last_success;          ///< end time of the last completed job
+  maybe_time last_failure;          ///< end time of the last failed (or vanished) job
+  maybe_text last_failure_reason;   ///< verbatim server reason
+  maybe_time last_trigger;          ///< when this daemon last triggered
   /// Start to end of the last finished (completed or failed) job, when both were known.
   std::optional<std::chrono::milliseconds> last_job_duration;
   collection_counters counters;

@@ -15,6 +15,7 @@
 
 #include <refreshd/client/types.hpp>
 #include <refreshd/config/config.hpp>
+#include <refreshd/cycle/compact.hpp>
 #include <refreshd/cycle/poll_policy.hpp>
 #include <refreshd/cycle/time.hpp>
 
@@ -24,15 +25,17 @@ namespace refreshd::daemon {
 struct job_snapshot {
   client::job_id id;
   client::job_state state = client::job_state::unknown;
-  /// The server's spelling when it differs from client::to_string(state); empty for the usual
+  int progress = 0;  ///< 0..100
+  /// The server's spelling when it differs from client::to_string(state); none for the usual
   /// ones ("RefreshCompleted" is past the small-string buffer: one allocation per collection).
-  std::string state_text;
-  int progress = 0;                   ///< 0..100
-  std::optional<wall_time> start;     ///< nullopt when the server sent 0
-  std::optional<wall_time> end;       ///< nullopt while Pending/InProgress (endTime 0)
-  std::optional<std::string> reason;  ///< verbatim; may be present on a Pending job (diagnostic)
+  maybe_text state_text;
+  maybe_time start;   ///< none when the server sent 0
+  maybe_time end;     ///< none while Pending/InProgress (endTime 0)
+  maybe_text reason;  ///< verbatim; may be present on a Pending job (diagnostic)
 };
 job_snapshot snapshot_of(const client::job_info& j);
+/// The job's state as the server spelled it (state_text, else the usual spelling).
+std::string state_name(const job_snapshot& j);
 
 /// Tuning of one collection's cycle. The first group comes from the config
 /// (make_cycle_params), the second are fixed daemon policy with documented defaults.

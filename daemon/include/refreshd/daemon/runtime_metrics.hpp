@@ -46,13 +46,12 @@ class basic_runtime_metrics {
   /// A scrape that begins now (its values are copied now; write it with next()).
   std::unique_ptr<scrape_stream> begin_scrape() const {
     return core_->begin_scrape(rt_.configuration().metrics, rt_.collections(), cluster_views(),
-                               rt_.last_tick(), rt_.config_generation(),
-                               rt_.shared_configuration());
+                               rt_.last_tick(), rt_.shared_configuration());
   }
   /// The whole text exposition (format 0.0.4) at once.
   std::string scrape() const {
     return core_->scrape(rt_.configuration().metrics, rt_.collections(), cluster_views(),
-                         rt_.last_tick(), rt_.config_generation());
+                         rt_.last_tick());
   }
 
   /// After a reload attempt: ok sets config_last_reload_successful 1 and the success

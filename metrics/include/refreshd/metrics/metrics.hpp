@@ -78,20 +78,17 @@ class metrics_core {
   void on_api_call(const std::string& cluster, client::operation op, std::chrono::nanoseconds took);
   void set_reload_result(bool ok, wall_time at);
 
-  /// A scrape that begins now. `collections[i].cluster` indexes `clusters`; `generation`
-  /// identifies the configuration (the escaped label blocks are made again when it changes);
-  /// `keepalive` holds the configuration the collections point to for as long as the scrape
+  /// A scrape that begins now. `collections[i].cluster` indexes `clusters`; `keepalive` holds the configuration the collections point to for as long as the scrape
   /// is written (a reload meanwhile frees the old one otherwise).
   std::unique_ptr<scrape_stream> begin_scrape(const config::metrics_settings& settings,
                                               const collection_list& collections,
                                               const std::vector<metrics_cluster_view>& clusters,
                                               std::optional<wall_time> last_tick,
-                                              std::uint64_t generation,
                                               std::shared_ptr<const void> keepalive) const;
   /// The whole exposition at once (begin_scrape, every part joined, before anything else runs).
   std::string scrape(const config::metrics_settings& settings, const collection_list& collections,
                      const std::vector<metrics_cluster_view>& clusters,
-                     std::optional<wall_time> last_tick, std::uint64_t generation = 0) const;
+                     std::optional<wall_time> last_tick) const;
 
  private:
   struct impl;

@@ -307,6 +307,8 @@ class basic_runtime final : public runtime_view,
                                                         std::optional<steady_time> deadline);
   awaitable<bool> wait_until(steady_time t);
   void after_cycle(std::size_t index, const cycle_outcome& o, wall_time started);
+  /// Keeps `o`'s kind, and the whole outcome only under `run --once`.
+  void remember_outcome(collection_runtime& c, const cycle_outcome& o) const;
   void block_cluster(std::size_t cluster, const cycle_outcome& o);
 
   // runtime_reload.hpp: applying a reload_plan (apply_config)
