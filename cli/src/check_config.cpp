@@ -47,8 +47,8 @@ std::vector<collection_runs> compute_runs(const config::config& cfg, std::chrono
     for (const auto& co : cl.collections) {
       collection_runs r{&cl, &co, {}, nullptr, false};
       // The loader validated both, so these cannot fail here.
-      auto zone = schedule::find_time_zone(co.settings.timezone);
-      auto sched = schedule::parse_schedule(co.settings.schedule);
+      auto zone = schedule::find_time_zone(co.settings->timezone);
+      auto sched = schedule::parse_schedule(co.settings->schedule);
       if (!zone || !sched) {
         continue;
       }
@@ -76,9 +76,9 @@ void print_text(std::ostream& out, const config::config& cfg,
     out << '\n'
         << r.cluster->name << '/' << co.database << '/' << co.name
         << (co.suspend ? "  [suspended]" : "") << '\n'
-        << "  schedule: " << co.settings.schedule << "  (" << co.settings.timezone << ")\n";
+        << "  schedule: " << co.settings->schedule << "  (" << co.settings->timezone << ")\n";
     if (r.after) {
-      out << "  next run: " << co.settings.schedule.substr(6)
+      out << "  next run: " << co.settings->schedule.substr(6)
           << " after the previous refresh of this collection ends\n";
       continue;
     }
@@ -172,8 +172,8 @@ int run_check_config(const check_config_args& args, std::ostream& out, std::ostr
     collections.push_back({{"cluster", r.cluster->name},
                            {"database", r.collection->database},
                            {"collection", r.collection->name},
-                           {"schedule", r.collection->settings.schedule},
-                           {"timezone", r.collection->settings.timezone},
+                           {"schedule", r.collection->settings->schedule},
+                           {"timezone", r.collection->settings->timezone},
                            {"next_runs", runs}});
   }
   out << dump_json(

@@ -1,5 +1,11 @@
+#include <cstdint>
+#include <functional>
 #include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "raw.hpp"
 
@@ -10,7 +16,44 @@ std::string first_defined(position p) {
   return "first defined at line " + std::to_string(p.line);
 }
 
-void resolve_collections(reader& r, raw_cluster& c, const effective_settings& cluster_settings) {
+/// One shared copy of each distinct collection_settings of a file (docs/DAEMON.md "Memory").
+class settings_pool {
+ public:
+  shared_value<collection_settings> get(const collection_settings& v) {
+    if (last_ && **last_ == v) {
+      return *last_;
+    }
+    auto& bucket = by_hash_[hash(v)];
+    for (const auto& s : bucket) {
+      if (*s == v) {
+        last_ = s;
+        return s;
+      }
+    }
+    bucket.emplace_back(v);
+    last_ = bucket.back();
+    return bucket.back();
+  }
+
+ private:
+  static std::size_t hash(const collection_settings& v) {
+    std::size_t h = std::hash<std::string>{}(v.schedule);
+    const auto mix = [&h](std::size_t x) { h ^= x + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2); };
+    mix(std::hash<std::string>{}(v.timezone));
+    for (const auto d : {v.jitter, v.starting_deadline, v.pending_timeout, v.timeout,
+                         v.retry_backoff, v.poll.initial, v.poll.max, v.freshness_target}) {
+      mix(std::hash<std::int64_t>{}(d.count()));
+    }
+    mix(static_cast<std::size_t>(v.retries) * 4 + static_cast<std::size_t>(v.jitter_mode) * 2 +
+        (v.catch_up ? 1 : 0));
+    return h;
+  }
+  std::unordered_map<std::size_t, std::vector<shared_value<collection_settings>>> by_hash_;
+  std::optional<shared_value<collection_settings>> last_;
+};
+
+void resolve_collections(reader& r, raw_cluster& c, const effective_settings& cluster_settings,
+                         settings_pool& pool) {
   std::map<std::pair<std::string, std::string>, position> seen;
   for (raw_collection& col : c.collections) {
     effective_settings s = cluster_settings;
@@ -21,7 +64,7 @@ void resolve_collections(reader& r, raw_cluster& c, const effective_settings& cl
               "no schedule: set 'schedule' on the collection, its cluster or in defaults");
     }
     collection& m = col.model;
-    m.settings = s.values;
+    m.settings = pool.get(s.values);
     if (!col.has_database) {
       m.database = c.model.database;
     }
@@ -48,6 +91,7 @@ void resolve(reader& r, raw_config& raw) {
   check_poll(r, base);
   raw.model.defaults = base.values;
   std::map<std::string, position, std::less<>> names;
+  settings_pool pool;
   for (raw_cluster& c : raw.clusters) {
     if (c.valid_name) {
       auto [it, inserted] = names.try_emplace(c.model.name, c.name_pos);
@@ -61,7 +105,7 @@ void resolve(reader& r, raw_config& raw) {
     apply(c.layer, s);
     check_poll(r, s);
     c.model.settings = s.values;
-    resolve_collections(r, c, s);
+    resolve_collections(r, c, s, pool);
     raw.model.clusters.push_back(std::move(c.model));
   }
 }

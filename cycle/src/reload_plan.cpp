@@ -17,8 +17,8 @@ bool same_connection(const config::cluster& a, const config::cluster& b) {
 
 /// The settings a collection's slot plan is built from.
 bool same_plan(const config::collection& a, const config::collection& b) {
-  const auto& x = a.settings;
-  const auto& y = b.settings;
+  const config::collection_settings& x = a.settings;
+  const config::collection_settings& y = b.settings;
   return x.schedule == y.schedule && x.timezone == y.timezone && x.jitter == y.jitter &&
          x.jitter_mode == y.jitter_mode && x.catch_up == y.catch_up &&
          x.starting_deadline == y.starting_deadline;

@@ -88,24 +88,24 @@ wall_time after_nominal(const slot_plan& p, std::optional<wall_time> last_end, w
 
 slot_plan make_slot_plan(std::string_view cluster, const config::collection& c) {
   slot_plan p;
-  p.sched = shared_schedule(c.settings.schedule);
+  p.sched = shared_schedule(c.settings->schedule);
   if (!p.sched) {
-    auto parsed = schedule::parse_schedule(c.settings.schedule);
+    auto parsed = schedule::parse_schedule(c.settings->schedule);
     if (!parsed) {
       throw std::invalid_argument("schedule of " + c.name + ": " + parsed.error());
     }
-    p.sched = share_schedule(c.settings.schedule, std::move(parsed).value());
+    p.sched = share_schedule(c.settings->schedule, std::move(parsed).value());
   }
-  auto zone = schedule::find_time_zone(c.settings.timezone);
+  auto zone = schedule::find_time_zone(c.settings->timezone);
   if (!zone) {
     throw std::invalid_argument("timezone of " + c.name + ": " + zone.error());
   }
   p.zone = *zone;
-  p.jitter = c.settings.jitter;
-  p.jitter_mode = c.settings.jitter_mode;
-  p.fixed_offset = schedule::fixed_jitter(cluster, c.database, c.name, c.settings.jitter);
-  p.catch_up.enabled = c.settings.catch_up;
-  p.catch_up.starting_deadline = std::chrono::duration_cast<seconds>(c.settings.starting_deadline);
+  p.jitter = c.settings->jitter;
+  p.jitter_mode = c.settings->jitter_mode;
+  p.fixed_offset = schedule::fixed_jitter(cluster, c.database, c.name, c.settings->jitter);
+  p.catch_up.enabled = c.settings->catch_up;
+  p.catch_up.starting_deadline = std::chrono::duration_cast<seconds>(c.settings->starting_deadline);
   return p;
 }
 

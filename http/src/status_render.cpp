@@ -62,7 +62,7 @@ std::string row_html(const status_row& r, wall_time now) {
   cell(r.cluster->name);
   cell(r.collection->database);
   cell(r.collection->name);
-  cell(r.collection->settings.schedule);
+  cell(r.collection->settings->schedule);
   cell(to_string(s.current), "status");
   out += "<td>";
   if (s.job) {
@@ -162,7 +162,7 @@ std::string status_json(const status_view& v) {
     c["cluster"] = r.cluster->name;
     c["database"] = r.collection->database;
     c["collection"] = r.collection->name;
-    c["schedule"] = r.collection->settings.schedule;
+    c["schedule"] = r.collection->settings->schedule;
     c["status"] = std::string(to_string(s.current));
     c["next_run"] = time_or_null(shown_next_run(r, v.now));
     c["job"] = job_json(s.job);

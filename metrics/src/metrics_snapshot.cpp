@@ -79,8 +79,8 @@ void make_label_block(label_block& b, const config::cluster& cluster,
   append_label(b.base, "database", collection.database);
   append_label(b.base, "collection", collection.name);
   b.info = b.base;
-  append_label(b.info, "schedule", collection.settings.schedule);
-  append_label(b.info, "timezone", collection.settings.timezone);
+  append_label(b.info, "schedule", collection.settings->schedule);
+  append_label(b.info, "timezone", collection.settings->timezone);
 }
 
 collection_values values_of(const collection_runtime& c, const config::cluster& cluster) {
@@ -93,7 +93,7 @@ collection_values values_of(const collection_runtime& c, const config::cluster& 
   v.last_failure = seconds(s.last_failure);
   v.last_trigger = seconds(s.last_trigger);
   v.next_run = seconds(s.next_run);
-  v.freshness_target = static_cast<double>(c.cfg->settings.freshness_target.count()) / 1000.0;
+  v.freshness_target = static_cast<double>(c.cfg->settings->freshness_target.count()) / 1000.0;
   v.last_job_duration =
       s.last_job_duration ? static_cast<double>(s.last_job_duration->count()) / 1000.0 : 0.0;
   v.completed = s.counters.finished.completed;

@@ -128,8 +128,8 @@ clusters:
   EXPECT_EQ(c.clusters[0].endpoint, "https://m.example.com");
   EXPECT_EQ(c.clusters[0].rate_limit, 2.5);
   EXPECT_EQ(c.clusters[0].max_running_jobs, 3);
-  EXPECT_EQ(c.clusters[0].collections[0].settings.schedule, "every 10m");
-  EXPECT_FALSE(c.clusters[0].collections[0].settings.catch_up);
+  EXPECT_EQ(c.clusters[0].collections[0].settings->schedule, "every 10m");
+  EXPECT_FALSE(c.clusters[0].collections[0].settings->catch_up);
 }
 
 TEST(LoaderEnv, UnsetVariableNamesVariableAndKeyWithPosition) {

@@ -27,8 +27,8 @@ TEST(Examples, MinimalLoads) {
   EXPECT_EQ(c.token.reference, "ZILLIZ_TOKEN");
   ASSERT_EQ(c.collections.size(), 1u);
   EXPECT_EQ(c.collections[0].name, "ext_books");
-  EXPECT_EQ(c.collections[0].settings.schedule, "*/15 * * * *");
-  EXPECT_EQ(c.collections[0].settings.timezone, "UTC");
+  EXPECT_EQ(c.collections[0].settings->schedule, "*/15 * * * *");
+  EXPECT_EQ(c.collections[0].settings->timezone, "UTC");
 }
 
 TEST(Examples, MultiClusterLoadsWithItsOverrides) {
@@ -41,20 +41,20 @@ TEST(Examples, MultiClusterLoadsWithItsOverrides) {
 
   const cluster& prod = c.clusters[0];
   ASSERT_EQ(prod.collections.size(), 5u);
-  EXPECT_EQ(prod.collections[0].settings.timezone, "America/New_York");
-  EXPECT_EQ(prod.collections[1].settings.schedule, "@daily");
-  EXPECT_EQ(prod.collections[1].settings.timezone, "Europe/Berlin");
+  EXPECT_EQ(prod.collections[0].settings->timezone, "America/New_York");
+  EXPECT_EQ(prod.collections[1].settings->schedule, "@daily");
+  EXPECT_EQ(prod.collections[1].settings->timezone, "Europe/Berlin");
   const collection& movies = prod.collections[2];
   EXPECT_EQ(movies.database, "media");
-  EXPECT_EQ(movies.settings.schedule, "after 6h");
+  EXPECT_EQ(movies.settings->schedule, "after 6h");
   EXPECT_EQ(movies.external_source, "volume://lake/movies/");
   EXPECT_EQ(movies.external_spec.reveal(), R"({"format":"parquet"})");
-  EXPECT_EQ(movies.settings.timeout, 12h);
+  EXPECT_EQ(movies.settings->timeout, 12h);
   const collection& events = prod.collections[3];
-  EXPECT_EQ(events.settings.schedule, "every 30m");
-  EXPECT_EQ(events.settings.jitter, 0s);
-  EXPECT_EQ(events.settings.poll.initial, 1s);
-  EXPECT_EQ(events.settings.poll.max, 60s);
+  EXPECT_EQ(events.settings->schedule, "every 30m");
+  EXPECT_EQ(events.settings->jitter, 0s);
+  EXPECT_EQ(events.settings->poll.initial, 1s);
+  EXPECT_EQ(events.settings->poll.max, 60s);
   EXPECT_TRUE(prod.collections[4].suspend);
   EXPECT_FALSE(prod.collections[0].suspend);
 
@@ -63,18 +63,18 @@ TEST(Examples, MultiClusterLoadsWithItsOverrides) {
   EXPECT_EQ(eu.max_running_jobs, 2);
   const collection& sessions = eu.collections[0];
   EXPECT_EQ(sessions.database, "analytics");
-  EXPECT_EQ(sessions.settings.schedule, "30 2 * * *");
-  EXPECT_EQ(sessions.settings.timezone, "Europe/Paris");
-  EXPECT_EQ(sessions.settings.jitter, 10min);
-  EXPECT_EQ(sessions.settings.jitter_mode, jitter_kind::fixed);
-  EXPECT_EQ(sessions.settings.retries, 4);
+  EXPECT_EQ(sessions.settings->schedule, "30 2 * * *");
+  EXPECT_EQ(sessions.settings->timezone, "Europe/Paris");
+  EXPECT_EQ(sessions.settings->jitter, 10min);
+  EXPECT_EQ(sessions.settings->jitter_mode, jitter_kind::fixed);
+  EXPECT_EQ(sessions.settings->retries, 4);
   EXPECT_EQ(eu.collections[1].external_spec.reveal(),
             R"({"format":"iceberg-table","snapshot_id":449503829274509311})");
 
   const cluster& local = c.clusters[2];
   EXPECT_EQ(local.token.kind, token_kind::literal);
   EXPECT_EQ(local.token.literal.reveal(), "root:Milvus");
-  EXPECT_FALSE(local.collections[0].settings.catch_up);
+  EXPECT_FALSE(local.collections[0].settings->catch_up);
 }
 
 TEST(Examples, KubernetesExpandsTheEnvironment) {
@@ -98,10 +98,10 @@ TEST(Examples, KubernetesExpandsTheEnvironment) {
   EXPECT_EQ(z.database, "default");
   const collection& products = z.collections[0];
   EXPECT_EQ(products.external_source, "s3://shop-lake/products/");
-  EXPECT_EQ(products.settings.schedule, "every 1h");
-  EXPECT_EQ(products.settings.jitter_mode, jitter_kind::fixed);
-  EXPECT_EQ(products.settings.jitter, 5min);
-  EXPECT_EQ(z.collections[1].settings.timezone, "Asia/Singapore");
+  EXPECT_EQ(products.settings->schedule, "every 1h");
+  EXPECT_EQ(products.settings->jitter_mode, jitter_kind::fixed);
+  EXPECT_EQ(products.settings->jitter, 5min);
+  EXPECT_EQ(z.collections[1].settings->timezone, "Asia/Singapore");
 }
 
 TEST(Examples, KubernetesWithoutEndpointVariableNamesIt) {

@@ -78,20 +78,20 @@ TEST_F(Inheritance, ClusterOverridesDefaultsKeyByKey) {
 }
 
 TEST_F(Inheritance, PollBoundsInheritSeparately) {
-  const poll_settings& cluster_level = prod().collections[0].settings.poll;
+  const poll_settings& cluster_level = prod().collections[0].settings->poll;
   EXPECT_EQ(cluster_level.initial, 1s);  // defaults
   EXPECT_EQ(cluster_level.max, 2min);    // cluster
-  const poll_settings& own = prod().collections[1].settings.poll;
+  const poll_settings& own = prod().collections[1].settings->poll;
   EXPECT_EQ(own.initial, 5s);  // collection
   EXPECT_EQ(own.max, 2min);    // cluster
 }
 
 TEST_F(Inheritance, CollectionOverridesCluster) {
   const collection& own = prod().collections[1];
-  EXPECT_EQ(own.settings.schedule, "after 6h");
-  EXPECT_EQ(own.settings.timezone, "Asia/Tokyo");
-  EXPECT_EQ(own.settings.retries, 0);
-  EXPECT_EQ(own.settings.jitter, 2min);
+  EXPECT_EQ(own.settings->schedule, "after 6h");
+  EXPECT_EQ(own.settings->timezone, "Asia/Tokyo");
+  EXPECT_EQ(own.settings->retries, 0);
+  EXPECT_EQ(own.settings->jitter, 2min);
   EXPECT_EQ(own.database, "hr");
   EXPECT_FALSE(own.suspend);
 }
@@ -111,6 +111,34 @@ TEST_F(Inheritance, ClustersDoNotLeakIntoEachOther) {
   EXPECT_EQ(s.jitter_mode, jitter_kind::random);
   EXPECT_EQ(s.poll.max, 30s);
   EXPECT_EQ(s, result_.value->defaults);
+}
+
+// docs/DAEMON.md "Memory": collections with equal effective settings share one copy, across
+// clusters too; a change through edit() copies first, so the others keep their values.
+TEST_F(Inheritance, EqualSettingsAreSharedAndCopiedOnChange) {
+  auto r = test::load(std::string(layered) +
+                      "      - name: second\n"
+                      "      - name: third\n"
+                      "        retries: 9\n");
+  ASSERT_TRUE(r.ok()) << test::dump(r);
+  const auto& other_cols = r.value->clusters[1].collections;
+  ASSERT_EQ(other_cols.size(), 3U);
+  EXPECT_TRUE(other_cols[0].settings.shares_with(other_cols[1].settings));
+  EXPECT_FALSE(other_cols[0].settings.shares_with(other_cols[2].settings));
+  EXPECT_EQ(other_cols[2].settings->retries, 9);
+  const auto& prod_cols = r.value->clusters[0].collections;
+  EXPECT_FALSE(prod_cols[0].settings.shares_with(prod_cols[1].settings)) << "different values";
+
+  collection copy = other_cols[0];
+  EXPECT_TRUE(copy.settings.shares_with(other_cols[0].settings));
+  copy.settings.edit().retries = 1;
+  EXPECT_FALSE(copy.settings.shares_with(other_cols[0].settings));
+  EXPECT_EQ(other_cols[0].settings->retries, 4) << "the shared value is untouched";
+  EXPECT_EQ(other_cols[1].settings->retries, 4);
+  EXPECT_EQ(copy.settings->retries, 1);
+  EXPECT_NE(copy, other_cols[0]) << "equality compares values";
+  copy.settings.edit().retries = 4;
+  EXPECT_EQ(copy, other_cols[0]);
 }
 
 TEST(InheritanceErrors, PollConflictReportedAtTheMoreSpecificKey) {
@@ -147,7 +175,7 @@ TEST(InheritanceErrors, ScheduleFromClusterSatisfiesEveryCollection) {
       "version: 1\nclusters:\n  - name: a\n    endpoint: https://m\n    token_env: TOKEN\n"
       "    schedule: '0 3 * * *'\n    collections: [{name: b}, {name: c}]\n");
   ASSERT_TRUE(r.ok()) << test::dump(r);
-  EXPECT_EQ(r.value->clusters[0].collections[1].settings.schedule, "0 3 * * *");
+  EXPECT_EQ(r.value->clusters[0].collections[1].settings->schedule, "0 3 * * *");
 }
 
 }  // namespace

@@ -15,8 +15,8 @@ class AdminRequests : public ::testing::Test {
   AdminRequests() {
     cfg_.name = "ext_books";
     cfg_.database = "default";
-    cfg_.settings.schedule = "every 1h";
-    cfg_.settings.timezone = "UTC";
+    cfg_.settings.edit().schedule = "every 1h";
+    cfg_.settings.edit().timezone = "UTC";
     books_ = std::make_shared<collection_runtime>(0, cfg_, make_slot_plan("prod", cfg_), 1);
     films_ = std::make_shared<collection_runtime>(0, cfg_, make_slot_plan("prod", cfg_), 2);
   }

@@ -14,8 +14,8 @@ config::collection collection(std::string name, std::string schedule = "every 15
   config::collection c;
   c.name = std::move(name);
   c.database = "default";
-  c.settings.schedule = std::move(schedule);
-  c.settings.timezone = "UTC";
+  c.settings.edit().schedule = std::move(schedule);
+  c.settings.edit().timezone = "UTC";
   return c;
 }
 
@@ -57,8 +57,8 @@ TEST(ReloadPlan, AnIdenticalConfigKeepsEverything) {
 TEST(ReloadPlan, ASettingChangeKeepsTheQueueButAScheduleChangeReschedules) {
   const auto a = make_config({cluster("prod", {collection("a"), collection("b")})});
   auto b = a;
-  b.clusters[0].collections[0].settings.retries = 5;
-  b.clusters[0].collections[1].settings.schedule = "every 5m";
+  b.clusters[0].collections[0].settings.edit().retries = 5;
+  b.clusters[0].collections[1].settings.edit().schedule = "every 5m";
   const auto plan = plan_reload(a, b, {0}, {0});
   EXPECT_TRUE(plan.collections[0].changed);
   EXPECT_TRUE(plan.collections[0].settings_changed);
@@ -148,7 +148,7 @@ TEST(ReloadPlan, AChangedListenAddressNeedsARestart) {
 TEST(ReloadPlan, AnInvalidNewScheduleThrowsBeforeAnythingIsDecided) {
   const auto a = make_config({cluster("prod", {collection("a")})});
   auto b = a;
-  b.clusters[0].collections[0].settings.schedule = "every never";
+  b.clusters[0].collections[0].settings.edit().schedule = "every never";
   EXPECT_THROW(plan_reload(a, b, {0}, {0}), std::invalid_argument);
 }
 

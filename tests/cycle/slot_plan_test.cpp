@@ -17,12 +17,12 @@ slot_plan plan(std::string schedule, std::string jitter_mode = "random", millise
   config::collection c;
   c.name = "ext_books";
   c.database = "default";
-  c.settings.schedule = std::move(schedule);
-  c.settings.timezone = std::move(zone);
-  c.settings.jitter = jitter;
-  c.settings.jitter_mode =
+  c.settings.edit().schedule = std::move(schedule);
+  c.settings.edit().timezone = std::move(zone);
+  c.settings.edit().jitter = jitter;
+  c.settings.edit().jitter_mode =
       jitter_mode == "fixed" ? config::jitter_kind::fixed : config::jitter_kind::random;
-  c.settings.starting_deadline = 1h;
+  c.settings.edit().starting_deadline = 1h;
   return make_slot_plan("prod", c);
 }
 

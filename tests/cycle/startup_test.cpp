@@ -16,10 +16,10 @@ slot_plan plan(std::string schedule) {
   config::collection c;
   c.name = "ext_books";
   c.database = "default";
-  c.settings.schedule = std::move(schedule);
-  c.settings.timezone = "UTC";
-  c.settings.jitter = 0ms;
-  c.settings.starting_deadline = 1h;
+  c.settings.edit().schedule = std::move(schedule);
+  c.settings.edit().timezone = "UTC";
+  c.settings.edit().jitter = 0ms;
+  c.settings.edit().starting_deadline = 1h;
   return make_slot_plan("prod", c);
 }
 

@@ -65,7 +65,7 @@ class ConfigReloader : public ::testing::Test {
     h.reloaded = [this](bool ok) { events_.push_back(ok ? "ready" : "ready-failed"); };
     h.result = [this](bool ok) { results_.push_back(ok); };
     h.apply = [this](std::shared_ptr<const config::config> c) -> std::optional<std::string> {
-      applied_.push_back(c->clusters.at(0).collections.at(0).settings.schedule);
+      applied_.push_back(c->clusters.at(0).collections.at(0).settings->schedule);
       return refuse_;
     };
     r_ = reloader::create(ioc_.get_executor(), file_, std::move(h), o);

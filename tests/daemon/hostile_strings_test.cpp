@@ -67,7 +67,7 @@ class HostileStrings : public ::testing::Test {
     cluster_.name = hostile;
     collection_.name = hostile;
     collection_.database = hostile;
-    collection_.settings.schedule = "every 1h";
+    collection_.settings.edit().schedule = "every 1h";
     job_snapshot job;
     job.id.value = 449503829274509311;
     job.state = client::job_state::unknown;
@@ -137,7 +137,7 @@ TEST_F(HostileStrings, StatusJsonParsesAndEscapesControlsC1AndBidi) {
 }
 
 TEST_F(HostileStrings, PrometheusLabelsStayValidUtf8WithoutControls) {
-  collection_.settings.schedule = "every 1h";
+  collection_.settings.edit().schedule = "every 1h";
   collection_list::storage storage;
   storage.push_back(std::make_unique<collection_runtime>(
       0, collection_, make_slot_plan(cluster_.name, collection_), 1));

@@ -54,10 +54,10 @@ class runtime_fixture : public ::testing::Test {
       auto& col = c.collections.emplace_back();
       col.name = "ext_" + std::to_string(i);
       col.database = "default";
-      col.settings.schedule = schedule;
-      col.settings.catch_up = false;
-      col.settings.poll.initial = 500ms;
-      col.settings.poll.max = 5s;
+      col.settings.edit().schedule = schedule;
+      col.settings.edit().catch_up = false;
+      col.settings.edit().poll.initial = 500ms;
+      col.settings.edit().poll.max = 5s;
       model_.collections[col.name] = model_cluster::behaviour{};
     }
     return c;

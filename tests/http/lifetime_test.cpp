@@ -159,10 +159,10 @@ TEST_F(Lifetime, RandomInterleavingOfReloadsAdminTriggersAndCycles) {
       auto col = config::collection{};
       col.name = n;
       col.database = "default";
-      col.settings.schedule = "every 5s";
-      col.settings.catch_up = false;
-      col.settings.poll.initial = 200ms;
-      col.settings.poll.max = 1s;
+      col.settings.edit().schedule = "every 5s";
+      col.settings.edit().catch_up = false;
+      col.settings.edit().poll.initial = 200ms;
+      col.settings.edit().poll.max = 1s;
       cl.collections.push_back(col);
       model_.collections[n] = model_cluster::behaviour{100ms, 2s, false};
     }

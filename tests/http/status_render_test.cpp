@@ -23,7 +23,7 @@ class StatusRender : public ::testing::Test {
     cluster_.name = "prod";
     collection_.name = "ext_books";
     collection_.database = "default";
-    collection_.settings.schedule = "*/15 * * * *";
+    collection_.settings.edit().schedule = "*/15 * * * *";
   }
   status_view view() {
     status_view v;
@@ -103,7 +103,7 @@ TEST_F(StatusRender, PageEscapesAFailureReasonAndHighlightsTheRow) {
 
 TEST_F(StatusRender, PageEscapesNamesFromTheConfigAndShowsProgress) {
   cluster_.name = "a<b>";
-  collection_.settings.schedule = "every 1h\"><img>";
+  collection_.settings.edit().schedule = "every 1h\"><img>";
   job_snapshot job;
   job.id.value = 449503829274509311;
   job.state = client::job_state::in_progress;

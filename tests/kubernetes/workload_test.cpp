@@ -191,8 +191,8 @@ TEST_P(Workload, ReplicasOfACollectionShareItsSlotTimes) {
   const auto cfg = load_typed_config();
   for (const auto& cluster : cfg.clusters) {
     for (const auto& c : cluster.collections) {
-      if (c.settings.jitter.count() > 0) {
-        EXPECT_EQ(config::to_string(c.settings.jitter_mode), "fixed") << c.name;
+      if (c.settings->jitter.count() > 0) {
+        EXPECT_EQ(config::to_string(c.settings->jitter_mode), "fixed") << c.name;
       }
     }
   }

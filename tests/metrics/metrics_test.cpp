@@ -59,10 +59,10 @@ class Metrics : public ::testing::Test {
       auto& col = c.collections.emplace_back();
       col.name = "ext_" + std::to_string(i);
       col.database = "default";
-      col.settings.schedule = schedule;
-      col.settings.catch_up = false;
-      col.settings.poll.initial = 500ms;
-      col.settings.poll.max = 5s;
+      col.settings.edit().schedule = schedule;
+      col.settings.edit().catch_up = false;
+      col.settings.edit().poll.initial = 500ms;
+      col.settings.edit().poll.max = 5s;
       models_[name].collections[col.name] = model_cluster::behaviour{};
     }
     return c;
@@ -136,7 +136,7 @@ const std::map<std::string, std::string> catalogue = {
 
 TEST_F(Metrics, EveryFamilyAndPerCollectionSeriesExistsRightAfterStart) {
   cluster("prod", 3, "every 1h").collections[2].suspend = true;
-  cluster("staging", 1, "*/15 * * * *").collections[0].settings.timezone = "Europe/Paris";
+  cluster("staging", 1, "*/15 * * * *").collections[0].settings.edit().timezone = "Europe/Paris";
   start();
   const auto s = scrape();
   for (const auto& [name, type] : catalogue) {
@@ -219,8 +219,8 @@ std::size_t samples_with(int n, config::metrics_settings settings) {
     auto& col = c.collections.emplace_back();
     col.name = "ext_" + std::to_string(i);
     col.database = "default";
-    col.settings.schedule = "every 1h";
-    col.settings.catch_up = false;
+    col.settings.edit().schedule = "every 1h";
+    col.settings.edit().catch_up = false;
     model.collections[col.name] = model_cluster::behaviour{};
   }
   auto rt = basic_runtime<mock_clock>::create(

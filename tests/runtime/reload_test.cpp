@@ -33,10 +33,10 @@ class Reload : public Runtime {
     config::collection col;
     col.name = name;
     col.database = "default";
-    col.settings.schedule = schedule;
-    col.settings.catch_up = catch_up;
-    col.settings.poll.initial = 500ms;
-    col.settings.poll.max = 2s;
+    col.settings.edit().schedule = schedule;
+    col.settings.edit().catch_up = catch_up;
+    col.settings.edit().poll.initial = 500ms;
+    col.settings.edit().poll.max = 2s;
     return col;
   }
   /// A config with one cluster "prod" holding `names` on `schedule`.
@@ -152,7 +152,7 @@ TEST_F(Reload, AChangedScheduleReschedulesAnIdleCollectionAtOnce) {
   EXPECT_EQ(s.changed, 1u);
   run_for(21s);
   EXPECT_GE(model_.triggers_of("a"), 3);
-  EXPECT_EQ(find("a")->cfg->settings.schedule, "every 5s");
+  EXPECT_EQ(find("a")->cfg->settings->schedule, "every 5s");
 }
 
 TEST_F(Reload, ChangedSettingsOfARunningCollectionApplyFromItsNextCycle) {
@@ -161,7 +161,7 @@ TEST_F(Reload, ChangedSettingsOfARunningCollectionApplyFromItsNextCycle) {
   ASSERT_TRUE(run_until(15s, [&] { return model_.triggers == 1; }));
   run_for(500ms);
   auto next = make_config({"a"}, "every 1h");
-  next->clusters[0].collections[0].settings.retries = 7;
+  next->clusters[0].collections[0].settings.edit().retries = 7;
   EXPECT_EQ(rt_->apply_config(next).changed, 1u);
   EXPECT_TRUE(find("a")->running);
   ASSERT_TRUE(find("a")->cycle) << "a running collection has its cycle";
@@ -290,7 +290,8 @@ TEST_F(Reload, ABurstOfReloadsNeverOverlapsNorLosesAJob) {
     auto next = make_config(
         i % 2 == 0 ? std::vector<std::string>{"a", "b"} : std::vector<std::string>{"a", "b", "c"},
         "every 2s");
-    next->clusters[0].collections[0].settings.schedule = i % 3 == 0 ? "every 3s" : "every 2s";
+    next->clusters[0].collections[0].settings.edit().schedule =
+        i % 3 == 0 ? "every 3s" : "every 2s";
     rt_->apply_config(next);
     run_for(137ms);
   }

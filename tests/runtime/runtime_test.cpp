@@ -28,7 +28,7 @@ using test::model_cluster;
 TEST_F(Runtime, EveryScheduleRefreshesEachCollectionOncePerSlotWithoutOverlap) {
   cluster(20, "every 10s").settings.catch_up = false;
   for (auto& c : cfg_->clusters[0].collections) {
-    c.settings.catch_up = false;
+    c.settings.edit().catch_up = false;
   }
   start();
   run_for(61s);
@@ -43,7 +43,7 @@ TEST_F(Runtime, EveryScheduleRefreshesEachCollectionOncePerSlotWithoutOverlap) {
 }
 
 TEST_F(Runtime, TriggersFireOnTheSlotNotBefore) {
-  cluster(1, "every 10s").collections[0].settings.catch_up = false;
+  cluster(1, "every 10s").collections[0].settings.edit().catch_up = false;
   start();
   run_for(8s);
   EXPECT_EQ(model_.triggers, 0);
@@ -57,7 +57,7 @@ TEST_F(Runtime, TriggersFireOnTheSlotNotBefore) {
 TEST_F(Runtime, MaxRunningJobsCapsJobsInFlightAndCountsSlotsMissedWhileWaiting) {
   cluster(6, "every 10s", 0, 2);
   for (auto& c : cfg_->clusters[0].collections) {
-    c.settings.catch_up = false;
+    c.settings.edit().catch_up = false;
     model_.collections[c.name] = model_cluster::behaviour{100ms, 15s, false};
   }
   start();
@@ -157,7 +157,7 @@ TEST_F(Runtime, SuspendedCollectionsCountSkippedSlotsWithoutRequests) {
   cluster(2, "every 10s");
   cfg_->clusters[0].collections[1].suspend = true;
   for (auto& c : cfg_->clusters[0].collections) {
-    c.settings.catch_up = false;
+    c.settings.edit().catch_up = false;
   }
   start();
   run_for(61s);
@@ -168,7 +168,7 @@ TEST_F(Runtime, SuspendedCollectionsCountSkippedSlotsWithoutRequests) {
 }
 
 TEST_F(Runtime, ForwardClockJumpRunsMissedSlotsOnceAndKeepsGoing) {
-  cluster(1, "every 1m").collections[0].settings.catch_up = false;
+  cluster(1, "every 1m").collections[0].settings.edit().catch_up = false;
   start();
   run_for(61s);
   ASSERT_EQ(model_.triggers, 1);
@@ -181,7 +181,7 @@ TEST_F(Runtime, ForwardClockJumpRunsMissedSlotsOnceAndKeepsGoing) {
 }
 
 TEST_F(Runtime, BackwardClockJumpRecomputesTheNextSlot) {
-  cluster(1, "*/30 * * * *").collections[0].settings.catch_up = false;
+  cluster(1, "*/30 * * * *").collections[0].settings.edit().catch_up = false;
   start();
   run_for(5s);                 // next slot 10:30
   mock_clock::jump_wall(-1h);  // now ~09:00: the 09:30 slot comes first
@@ -193,7 +193,7 @@ TEST_F(Runtime, BackwardClockJumpRecomputesTheNextSlot) {
 TEST_F(Runtime, IdleLoopTicksAtMostOncePerTick) {
   cluster(100, "@daily");
   for (auto& c : cfg_->clusters[0].collections) {
-    c.settings.catch_up = false;
+    c.settings.edit().catch_up = false;
   }
   runtime_options o;
   o.tick = 2s;
@@ -271,7 +271,7 @@ TEST_F(Runtime, OnceRefreshesEveryNonSuspendedCollectionAndReportsOutcomes) {
   cfg_->clusters[0].collections[2].suspend = true;
   model_.collections["ext_1"].fail = true;
   for (auto& c : cfg_->clusters[0].collections) {
-    c.settings.retries = 0;
+    c.settings.edit().retries = 0;
   }
   rt_ = mock_runtime::create(
       ioc_.get_executor(), cfg_,

@@ -84,7 +84,7 @@ TEST_F(Runtime, StartupListsEachDatabaseOnceAndDecidesEveryCollectionFromThatAns
 
 TEST_F(Runtime, AFailedDatabaseListFallsBackToOneListPerCollection) {
   for (auto& c : cluster(3, "every 1h").collections) {
-    c.settings.catch_up = false;
+    c.settings.edit().catch_up = false;
   }
   model_.collections["ext_1"] = model_cluster::behaviour{100ms, 20s, false};
   const auto running = model_.start_job("ext_1");

@@ -67,11 +67,11 @@ class Notifier : public ::testing::Test {
       auto& col = c.collections.emplace_back();
       col.name = "ext_" + std::to_string(i);
       col.database = "default";
-      col.settings.schedule = schedule;
-      col.settings.catch_up = false;
-      col.settings.jitter = 0ms;
-      col.settings.poll.initial = 500ms;
-      col.settings.poll.max = 1s;
+      col.settings.edit().schedule = schedule;
+      col.settings.edit().catch_up = false;
+      col.settings.edit().jitter = 0ms;
+      col.settings.edit().poll.initial = 500ms;
+      col.settings.edit().poll.max = 1s;
       col.suspend = suspend_last && i == n - 1;
       model_.collections[col.name] = model_cluster::behaviour{};
     }

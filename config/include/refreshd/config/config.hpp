@@ -11,6 +11,7 @@
 
 #include <refreshd/config/duration.hpp>
 #include <refreshd/config/secret.hpp>
+#include <refreshd/config/shared_value.hpp>
 #include <refreshd/config/token.hpp>
 
 namespace refreshd::config {
@@ -86,8 +87,10 @@ struct collection {
   /// (a JSON object, serialized). The spec is a secret: it may hold object-store keys.
   std::string external_source;
   secret_string external_spec;
-  bool suspend = false;          ///< inherited from the cluster when not set
-  collection_settings settings;  ///< effective values after inheritance
+  bool suspend = false;  ///< inherited from the cluster when not set
+  /// Effective values after inheritance, shared with the collections that have the same ones
+  /// (read with `->`, change with `edit()`).
+  shared_value<collection_settings> settings;
   source_location location;
 
   [[nodiscard]] bool has_external() const noexcept { return !external_source.empty(); }

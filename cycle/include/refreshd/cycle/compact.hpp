@@ -19,7 +19,7 @@ namespace refreshd::daemon {
 class maybe_time {
  public:
   constexpr maybe_time() noexcept = default;
-  constexpr maybe_time(std::nullopt_t) noexcept {}  // NOLINT(google-explicit-constructor)
+  constexpr maybe_time(std::nullopt_t) noexcept {}       // NOLINT(google-explicit-constructor)
   constexpr maybe_time(wall_time t) noexcept : t_(t) {}  // NOLINT(google-explicit-constructor)
   constexpr maybe_time(const std::optional<wall_time>& t) noexcept  // NOLINT
       : t_(t ? *t : none) {}
