@@ -5,8 +5,10 @@ For each fleet size (20 clusters, or 1 below 20 collections): start the daemon a
 simulator, read VmRSS / RssAnon / RssFile 2 s after READY (every collection configured, none
 run yet), then let every collection run exactly one short job (`after 24h`: a collection that
 never ran is due at startup, spread over at most a minute) and read them again once every job
-completed. The slope between sizes is the cost of one collection, before and after its first
-job; the intercept is the program itself (code, libraries, the event loop).
+completed, and once more after a `/metrics` scrape (as Prometheus sends it, with gzip) and a
+`/status`, 2 s after both. The slope between sizes is the cost of one collection, before and
+after its first job (and what serving scrapes leaves behind); the intercept is the program
+itself (code, libraries, the event loop).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import benchlib as bl
 
 def measure(b: bl.Binaries, work, n: int, run_jobs: bool) -> dict:
     """RSS 2 s after READY (`@yearly`: nothing runs), or 2 s after every collection completed
-    one job (`after 24h`)."""
+    one job (`after 24h`), then 2 s after a scrape and a /status (key `after_scrape`)."""
     clusters = 20 if n >= 20 else 1
     fleet = bl.Fleet(clusters=clusters, per_cluster=n // clusters,
                      schedule="after 24h" if run_jobs else "@yearly", rate_limit="0",
@@ -40,6 +42,13 @@ def measure(b: bl.Binaries, work, n: int, run_jobs: bool) -> dict:
             bl.wait_until(completed, 240, step=1.0, what="every job to complete")
         time.sleep(2.0)
         s = bl.sample(d.pid)
+        status, _ = bl.http("GET", d.url, "/metrics", timeout=120,
+                            headers={"Accept-Encoding": "gzip"})
+        assert status == 200, status
+        status, _ = bl.http("GET", d.url, "/status", timeout=120)
+        assert status == 200, status
+        time.sleep(2.0)
+        scraped = bl.sample(d.pid)
     finally:
         if d:
             d.stop()
@@ -47,7 +56,8 @@ def measure(b: bl.Binaries, work, n: int, run_jobs: bool) -> dict:
 
     def mib(k: int) -> float:
         return round(k / 1024, 2)
-    return {"rss": mib(s.rss_kib), "anon": mib(s.rss_anon_kib), "file": mib(s.rss_file_kib)}
+    return {"rss": mib(s.rss_kib), "anon": mib(s.rss_anon_kib), "file": mib(s.rss_file_kib),
+            "after_scrape": {"rss": mib(scraped.rss_kib), "anon": mib(scraped.rss_anon_kib)}}
 
 
 def main() -> None:
@@ -70,6 +80,9 @@ def main() -> None:
         for phase in ("ready", "after_one_job_each"):
             result[f"bytes_per_collection_{phase}"] = round(
                 (hi[phase]["rss"] - lo[phase]["rss"]) * 1024 * 1024 / dn)
+            result[f"bytes_per_collection_{phase}_scraped"] = round(
+                (hi[phase]["after_scrape"]["rss"] - lo[phase]["after_scrape"]["rss"]) * 1024 *
+                1024 / dn)
     bl.write_result(a.out, result)
 
 

@@ -53,7 +53,7 @@ cycle_scope::~cycle_scope() {
   c_.cycle.reset();
 }
 
-collection_runtime::collection_runtime(std::size_t cluster_index, const config::collection& c,
+collection_runtime::collection_runtime(std::uint32_t cluster_index, const config::collection& c,
                                        slot_plan p, std::uint64_t seed)
     : cluster(cluster_index), cfg(&c), plan(std::move(p)), memory{seed, 0, 0} {
   set_suspended(state, c.suspend);

@@ -195,25 +195,10 @@ void record_skip(collection_state& s, skip_reason r, int slots) {
   count_skip(s.counters, r, slots);
 }
 
-void count_skip(collection_counters& k, skip_reason r, int slots) {
-  const auto n = static_cast<std::uint64_t>(std::max(slots, 0));
-  switch (r) {
-    case skip_reason::already_running:
-      k.skipped.already_running += n;
-      break;
-    case skip_reason::suspended:
-      k.skipped.suspended += n;
-      break;
-    case skip_reason::limit:
-      k.skipped.limit += n;
-      break;
-  }
-}
-
-void add_difference(collection_counters& sum, const collection_counters& before,
+void add_difference(counter_sums& sum, const collection_counters& before,
                     const collection_counters& after) {
   // Counters only grow; a difference below zero (never expected) adds nothing.
-  const auto add = [](std::uint64_t& to, std::uint64_t b, std::uint64_t a) {
+  const auto add = [](std::uint64_t& to, std::uint32_t b, std::uint32_t a) {
     to += a > b ? a - b : 0;
   };
   add(sum.triggers, before.triggers, after.triggers);

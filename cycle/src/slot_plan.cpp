@@ -21,7 +21,7 @@ sys_seconds floor_s(wall_time t) {
 
 /// The first wall-clock slot strictly after `after` (cron / every only).
 wall_time wall_slot_after(const slot_plan& p, wall_time after) {
-  auto s = schedule::next_slot(*p.sched, p.zone, floor_s(after));
+  auto s = schedule::next_slot(p.sched(), p.rules->zone, floor_s(after));
   if (!s) {
     // A parsed cron expression always fires within 400 years; stay far away rather than fail.
     return after + std::chrono::hours(24 * 365 * 100);
@@ -41,45 +41,67 @@ due_slot with_jitter(const slot_plan& p, wall_time nominal, std::uint64_t random
   return due_slot{nominal, nominal + firing_jitter(p, random_bits)};
 }
 
-/// Parsed schedules by text, shared by the plans that use them (make_slot_plan). Expired
+/// Slot rules by their settings, shared by the plans made from them (make_slot_plan). Expired
 /// entries are pruned whenever the table has doubled since the last pruning, so a config with
-/// many distinct schedules costs amortised O(1) per plan.
-struct schedule_table {
-  std::map<std::string, std::weak_ptr<const schedule::schedule>, std::less<>> by_text;
+/// many distinct settings costs amortised O(1) per plan.
+struct rules_table {
+  std::map<std::string, std::weak_ptr<const slot_rules>, std::less<>> by_key;
   std::size_t pruned_size = 0;
 };
-schedule_table& schedules() {
-  thread_local schedule_table table;
-  return table;
+
+/// What a slot_rules is made from, as one text.
+std::string rules_key(const config::collection_settings& s) {
+  std::string key = s.schedule;
+  key += '\0';
+  key += s.timezone;
+  key += '\0';
+  for (const auto d : {s.jitter.count(), s.starting_deadline.count(),
+                       static_cast<std::int64_t>(s.jitter_mode), std::int64_t{s.catch_up}}) {
+    key += std::to_string(d);
+    key += ',';
+  }
+  return key;
 }
 
-std::shared_ptr<const schedule::schedule> shared_schedule(std::string_view text) {
-  auto& table = schedules().by_text;
-  const auto it = table.find(text);
-  if (it == table.end()) {
-    return nullptr;
+std::shared_ptr<const slot_rules> make_rules(const config::collection& c) {
+  auto parsed = schedule::parse_schedule(c.settings->schedule);
+  if (!parsed) {
+    throw std::invalid_argument("schedule of " + c.name + ": " + parsed.error());
   }
-  auto s = it->second.lock();
-  if (!s) {
-    table.erase(it);
+  auto zone = schedule::find_time_zone(c.settings->timezone);
+  if (!zone) {
+    throw std::invalid_argument("timezone of " + c.name + ": " + zone.error());
   }
-  return s;
+  auto r = std::make_shared<slot_rules>();
+  r->sched = std::move(parsed).value();
+  r->zone = *zone;
+  r->jitter = c.settings->jitter;
+  r->jitter_mode = c.settings->jitter_mode;
+  r->catch_up.enabled = c.settings->catch_up;
+  r->catch_up.starting_deadline =
+      std::chrono::duration_cast<seconds>(c.settings->starting_deadline);
+  return r;
 }
 
-std::shared_ptr<const schedule::schedule> share_schedule(std::string_view text,
-                                                         schedule::schedule parsed) {
-  auto& table = schedules();
-  if (table.by_text.size() >= 2 * table.pruned_size + 64) {
-    std::erase_if(table.by_text, [](const auto& entry) { return entry.second.expired(); });
-    table.pruned_size = table.by_text.size();
+std::shared_ptr<const slot_rules> shared_rules(const config::collection& c) {
+  thread_local rules_table table;
+  std::string key = rules_key(c.settings);
+  if (const auto it = table.by_key.find(key); it != table.by_key.end()) {
+    if (auto r = it->second.lock()) {
+      return r;
+    }
   }
-  auto s = std::make_shared<const schedule::schedule>(std::move(parsed));
-  table.by_text.insert_or_assign(std::string(text), s);
-  return s;
+  if (table.by_key.size() >= 2 * table.pruned_size + 64) {
+    std::erase_if(table.by_key, [](const auto& entry) { return entry.second.expired(); });
+    table.pruned_size = table.by_key.size();
+  }
+  auto r = make_rules(c);
+  table.by_key.insert_or_assign(std::move(key), r);
+  return r;
 }
 
 wall_time after_nominal(const slot_plan& p, std::optional<wall_time> last_end, wall_time now) {
-  const auto& spec = std::get<schedule::after_spec>(p.sched->spec);
+  const auto& spec = std::get<schedule::after_spec>(p.sched().spec);
   const wall_time end = last_end.value_or(now);
   return end + std::chrono::duration_cast<milliseconds>(spec.delay);
 }
@@ -88,32 +110,16 @@ wall_time after_nominal(const slot_plan& p, std::optional<wall_time> last_end, w
 
 slot_plan make_slot_plan(std::string_view cluster, const config::collection& c) {
   slot_plan p;
-  p.sched = shared_schedule(c.settings->schedule);
-  if (!p.sched) {
-    auto parsed = schedule::parse_schedule(c.settings->schedule);
-    if (!parsed) {
-      throw std::invalid_argument("schedule of " + c.name + ": " + parsed.error());
-    }
-    p.sched = share_schedule(c.settings->schedule, std::move(parsed).value());
-  }
-  auto zone = schedule::find_time_zone(c.settings->timezone);
-  if (!zone) {
-    throw std::invalid_argument("timezone of " + c.name + ": " + zone.error());
-  }
-  p.zone = *zone;
-  p.jitter = c.settings->jitter;
-  p.jitter_mode = c.settings->jitter_mode;
+  p.rules = shared_rules(c);
   p.fixed_offset = schedule::fixed_jitter(cluster, c.database, c.name, c.settings->jitter);
-  p.catch_up.enabled = c.settings->catch_up;
-  p.catch_up.starting_deadline = std::chrono::duration_cast<seconds>(c.settings->starting_deadline);
   return p;
 }
 
 milliseconds firing_jitter(const slot_plan& p, std::uint64_t random_bits) {
-  if (p.jitter_mode == config::jitter_kind::fixed) {
+  if (p.rules->jitter_mode == config::jitter_kind::fixed) {
     return p.fixed_offset;
   }
-  return schedule::random_jitter(random_bits, p.jitter);
+  return schedule::random_jitter(random_bits, p.rules->jitter);
 }
 
 due_slot first_slot(const slot_plan& p, wall_time now, std::optional<wall_time> last_end,
@@ -139,7 +145,7 @@ int count_passed(const slot_plan& p, wall_time from, wall_time to, int cap) {
     return 0;
   }
   const wall_time limit = to - p.known_offset();
-  if (const auto* every = std::get_if<schedule::every_spec>(&p.sched->spec)) {
+  if (const auto* every = std::get_if<schedule::every_spec>(&p.sched().spec)) {
     // Multiples of the interval in (from, limit]: arithmetic, no iteration.
     const auto step = std::chrono::duration_cast<milliseconds>(every->interval).count();
     auto floor_div = [step](std::int64_t v) {
@@ -164,8 +170,8 @@ std::optional<wall_time> catch_up(const slot_plan& p, std::optional<wall_time> l
   }
   // A slot whose due time (slot + fixed offset) is still ahead is the regular first slot; the
   // catch-up candidate is the latest slot that is already due.
-  auto slot =
-      schedule::catch_up_slot(*p.sched, p.zone, start, floor_s(now - p.known_offset()), p.catch_up);
+  auto slot = schedule::catch_up_slot(p.sched(), p.rules->zone, start,
+                                      floor_s(now - p.known_offset()), p.rules->catch_up);
   if (!slot) {
     return std::nullopt;
   }

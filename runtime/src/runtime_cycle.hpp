@@ -116,7 +116,7 @@ std::optional<steady_time> basic_runtime<Clock>::cycle_deadline(const collection
     return Clock::now() + options_.once_retry_window;
   }
   if (c.plan.is_after()) {
-    const auto& spec = std::get<schedule::after_spec>(c.plan.sched->spec);
+    const auto& spec = std::get<schedule::after_spec>(c.plan.sched().spec);
     return Clock::now() + spec.delay;
   }
   const wall_time previous = c.slot ? c.slot->nominal : now;

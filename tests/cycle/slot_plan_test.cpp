@@ -34,25 +34,31 @@ TEST(SlotPlan, CronFirstSlotIsTheNextMatchingMinute) {
   EXPECT_EQ(first_slot(p, t10 - 1ms, std::nullopt, 0).nominal, t10);
 }
 
-TEST(SlotPlan, PlansWithTheSameScheduleTextShareOneParsedSchedule) {
+TEST(SlotPlan, PlansWithEqualTimingSettingsShareOneSetOfRules) {
   auto a = plan("*/15 * * * *");
+  auto a2 = plan("*/15 * * * *");
   auto b = plan("*/15 * * * *", "fixed", 30s);
   auto c = plan("*/10 * * * *");
-  EXPECT_EQ(a.sched.get(), b.sched.get()) << "one parsed schedule for both";
-  EXPECT_NE(a.sched.get(), c.sched.get());
-  EXPECT_EQ(a.sched->text, "*/15 * * * *");
-  EXPECT_EQ(c.sched->text, "*/10 * * * *");
-  // Once no plan holds it, a new plan parses the text again and still computes the same slots.
+  EXPECT_EQ(a.rules.get(), a2.rules.get()) << "one parsed schedule and zone for both";
+  EXPECT_NE(a.rules.get(), b.rules.get()) << "another jitter: other rules";
+  EXPECT_NE(a.rules.get(), c.rules.get());
+  EXPECT_EQ(a.sched().text, "*/15 * * * *");
+  EXPECT_EQ(b.sched().text, "*/15 * * * *");
+  EXPECT_EQ(c.sched().text, "*/10 * * * *");
+  EXPECT_EQ(b.rules->jitter_mode, config::jitter_kind::fixed);
+  EXPECT_EQ(a.rules->jitter_mode, config::jitter_kind::random);
+  // Once no plan holds them, a new plan parses the text again and still computes the same slots.
   const auto first = first_slot(a, t10 + 1s, std::nullopt, 0);
   a = plan("every 1h");
+  a2 = plan("every 1h");
   b = plan("every 1h");
   auto again = plan("*/15 * * * *");
   EXPECT_EQ(first_slot(again, t10 + 1s, std::nullopt, 0).nominal, first.nominal);
   for (int i = 0; i < 200; ++i) {  // many distinct texts: the table prunes what expired
-    EXPECT_EQ(plan("every " + std::to_string(i + 1) + "m").sched->text,
+    EXPECT_EQ(plan("every " + std::to_string(i + 1) + "m").sched().text,
               "every " + std::to_string(i + 1) + "m");
   }
-  EXPECT_EQ(again.sched->text, "*/15 * * * *");
+  EXPECT_EQ(again.sched().text, "*/15 * * * *");
 }
 
 TEST(SlotPlan, CronIsEvaluatedInTheCollectionsZone) {

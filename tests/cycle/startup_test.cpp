@@ -12,8 +12,9 @@ using std::chrono::milliseconds;
 // 2026-11-22T10:00:00Z
 const wall_time t10 = wall_time(1'795'341'600'000ms);
 
-slot_plan plan(std::string schedule) {
+slot_plan plan(std::string schedule, bool catch_up = true) {
   config::collection c;
+  c.settings.edit().catch_up = catch_up;
   c.name = "ext_books";
   c.database = "default";
   c.settings.edit().schedule = std::move(schedule);
@@ -130,9 +131,7 @@ TEST(DecideStartup, WithoutJobsASlotMissedWithinTheDeadlineIsCaughtUpUnlessCatch
   EXPECT_FALSE(d.newest);
   EXPECT_EQ(d.slot.nominal, t10);
   EXPECT_EQ(d.slot.due, t10 + 1s);
-  auto p = plan("*/15 * * * *");
-  p.catch_up.enabled = false;
-  auto e = decide_startup(p, "ext_books", {}, t10 + 1s, s, 0);
+  auto e = decide_startup(plan("*/15 * * * *", false), "ext_books", {}, t10 + 1s, s, 0);
   EXPECT_EQ(e.what, startup_decision::action::schedule);
   EXPECT_EQ(e.slot.nominal, t10 + 15min);
 }

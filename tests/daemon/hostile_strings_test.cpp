@@ -144,7 +144,7 @@ TEST_F(HostileStrings, PrometheusLabelsStayValidUtf8WithoutControls) {
   storage.back()->state = state_;
   api_counters counters;
   counters.add(client::operation::list, "ok");
-  const collection_counters totals;
+  const counter_sums totals;
   const std::vector<metrics_cluster_view> clusters{{&cluster_, &counters, &totals}};
   metrics_core core(t10);
   // Every family per collection, so the collection's labels appear in each.

@@ -347,7 +347,7 @@ TEST_F(Metrics, PerClusterFamiliesSumTheCollectionsAndAReloadDoesNotLowerThem) {
   start();
   run_for(35s);
   auto s = scrape();
-  collection_counters sum;
+  counter_sums sum;
   std::uint64_t jobs = 0;
   for (std::size_t i = 0; i < 3; ++i) {
     const auto& k = state(i).counters;

@@ -40,13 +40,15 @@ struct api_counters {
 };
 
 struct collection_runtime {
-  collection_runtime(std::size_t cluster_index, const config::collection& c, slot_plan p,
+  collection_runtime(std::uint32_t cluster_index, const config::collection& c, slot_plan p,
                      std::uint64_t seed);
 
-  static constexpr std::size_t retired_index = static_cast<std::size_t>(-1);
+  static constexpr std::uint32_t retired_index = static_cast<std::uint32_t>(-1);
 
-  std::size_t index = 0;  ///< position in collections(); retired_index once removed
-  std::size_t cluster;
+  // Every collection keeps one for the daemon's life: fields ordered to leave no padding
+  // (docs/DAEMON.md "Memory").
+  std::uint32_t index = 0;  ///< position in collections(); retired_index once removed
+  std::uint32_t cluster;
   const config::collection* cfg;
   /// Set when a reload removed the collection while its cycle ran: the job is followed to its
   /// end, then the collection is dropped; keeps `cfg` valid meanwhile.
@@ -57,15 +59,15 @@ struct collection_runtime {
   std::unique_ptr<refresh_cycle> cycle;
   cycle_memory memory;  ///< what the next cycle goes on from
   collection_state state;
-  std::optional<due_slot> slot;                 ///< queued, or being run
-  std::uint32_t generation = 0;                 ///< queue entries of older generations are stale
-  bool running = false;                         ///< a cycle coroutine exists
-  maybe_time last_end;                          ///< end of the newest finished job ("after D")
-  /// The kind of the last cycle's outcome, or of a cluster block; nullopt before either.
-  std::optional<outcome_kind> last_kind;
+  std::optional<due_slot> slot;  ///< queued, or being run
+  maybe_time last_end;           ///< end of the newest finished job ("after D")
   /// The whole last outcome, kept only by `run --once` (which prints every collection's): a
   /// daemon needs only its kind (docs/DAEMON.md "Memory").
   std::unique_ptr<cycle_outcome> last_outcome;
+  std::uint32_t generation = 0;  ///< queue entries of older generations are stale
+  bool running = false;          ///< a cycle coroutine exists
+  /// The kind of the last cycle's outcome, or of a cluster block; nullopt before either.
+  std::optional<outcome_kind> last_kind;
 };
 
 /// Makes `c.cycle` from its memory and config for as long as it lives; at its end the cycle's

@@ -36,19 +36,24 @@ std::string_view to_string(status s) noexcept;
 enum class skip_reason { already_running, suspended, limit };
 std::string_view to_string(skip_reason r) noexcept;
 
-struct collection_counters {
-  std::uint64_t triggers = 0;  ///< refresh jobs this daemon started
+/// Counters of one collection (32 bits: at one slot a second they wrap after 136 years;
+/// docs/DAEMON.md "Memory"), and of a cluster's collections summed (64 bits).
+template <class T>
+struct basic_counters {
+  T triggers = 0;  ///< refresh jobs this daemon started
   struct {
-    std::uint64_t already_running = 0;
-    std::uint64_t suspended = 0;
-    std::uint64_t limit = 0;
+    T already_running = 0;
+    T suspended = 0;
+    T limit = 0;
   } skipped;
   struct {
-    std::uint64_t completed = 0;
-    std::uint64_t failed = 0;
+    T completed = 0;
+    T failed = 0;
   } finished;
-  std::uint64_t triggers_lost = 0;
+  T triggers_lost = 0;
 };
+using collection_counters = basic_counters<std::uint32_t>;
+using counter_sums = basic_counters<std::uint64_t>;
 
 /// Compact (docs/DAEMON.md "Memory"): every collection keeps one, so times are maybe_time and
 /// texts maybe_text (8 bytes each, nothing allocated while empty).
@@ -95,10 +100,24 @@ void apply(collection_state& s, const cycle_outcome& o);
 /// collection's own job still running).
 void record_skip(collection_state& s, skip_reason r, int slots = 1);
 /// Counts `slots` skipped slots for reason `r` in `k` (record_skip's counting; a cluster's sums).
-void count_skip(collection_counters& k, skip_reason r, int slots = 1);
+template <class T>
+void count_skip(basic_counters<T>& k, skip_reason r, int slots = 1) {
+  const auto n = static_cast<T>(slots > 0 ? slots : 0);
+  switch (r) {
+    case skip_reason::already_running:
+      k.skipped.already_running += n;
+      break;
+    case skip_reason::suspended:
+      k.skipped.suspended += n;
+      break;
+    case skip_reason::limit:
+      k.skipped.limit += n;
+      break;
+  }
+}
 /// Adds what `after` counted beyond `before` (one collection's counters around a change) to
 /// `sum` (its cluster's sums, which a reload removing the collection does not lower).
-void add_difference(collection_counters& sum, const collection_counters& before,
+void add_difference(counter_sums& sum, const collection_counters& before,
                     const collection_counters& after);
 
 /// Suspends or resumes. Resuming derives the status: running if a known job is active,

@@ -85,7 +85,7 @@ struct wait_action {
   steady_time until{};
 };
 
-enum class outcome_kind {
+enum class outcome_kind : std::uint8_t {
   completed,      ///< the cycle's job (triggered or adopted) completed
   failed,         ///< the last job failed (or vanished) and no retry is left before the deadline
   misconfigured,  ///< not_found / no_source / invalid: wait for the next slot

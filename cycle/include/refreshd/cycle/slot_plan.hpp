@@ -20,28 +20,36 @@
 
 namespace refreshd::daemon {
 
-/// Everything about one collection's timing, resolved once from the config.
-struct slot_plan {
-  /// Shared by every plan made from the same schedule text (make_slot_plan): a parsed schedule
-  /// is ~100 bytes and most collections share a few (docs/DAEMON.md "Memory").
-  std::shared_ptr<const schedule::schedule> sched;
+/// The part of a collection's timing that depends only on its settings: shared by every plan
+/// made from equal settings (make_slot_plan), most collections share a few (docs/DAEMON.md
+/// "Memory").
+struct slot_rules {
+  schedule::schedule sched;
   const date::time_zone* zone = nullptr;  ///< never null (cron needs it; every ignores it)
   std::chrono::milliseconds jitter{0};
   config::jitter_kind jitter_mode = config::jitter_kind::random;
-  std::chrono::milliseconds fixed_offset{0};  ///< fixed_jitter() of this collection
   schedule::catch_up_policy catch_up;
+};
 
-  bool is_after() const noexcept { return sched->kind() == schedule::schedule_kind::after; }
+/// Everything about one collection's timing, resolved once from the config.
+struct slot_plan {
+  std::shared_ptr<const slot_rules> rules;    ///< never null
+  std::chrono::milliseconds fixed_offset{0};  ///< fixed_jitter() of this collection
+
+  const schedule::schedule& sched() const noexcept { return rules->sched; }
+  bool is_after() const noexcept { return sched().kind() == schedule::schedule_kind::after; }
   /// The jitter known in advance: fixed_offset in fixed mode, 0 in random mode.
   std::chrono::milliseconds known_offset() const noexcept {
-    return jitter_mode == config::jitter_kind::fixed ? fixed_offset : std::chrono::milliseconds{0};
+    return rules->jitter_mode == config::jitter_kind::fixed ? fixed_offset
+                                                            : std::chrono::milliseconds{0};
   }
 };
 
 /// Resolves a collection's schedule and zone. Throws std::invalid_argument with the config's
 /// message when the schedule or zone is invalid (the loader has validated both already).
-/// Plans with the same schedule text share one parsed schedule while any of them lives (a
-/// per-thread table of weak references, pruned as entries expire).
+/// Plans made from equal timing settings (schedule, timezone, jitter, jitter_mode, catch_up,
+/// starting_deadline) share one slot_rules while any of them lives (a per-thread table of weak
+/// references, pruned as entries expire).
 slot_plan make_slot_plan(std::string_view cluster, const config::collection& c);
 
 struct due_slot {

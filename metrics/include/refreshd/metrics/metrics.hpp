@@ -46,7 +46,7 @@ std::vector<std::string_view> api_result_labels();
 struct metrics_cluster_view {
   const config::cluster* cfg = nullptr;
   const api_counters* requests = nullptr;
-  const collection_counters* totals = nullptr;  ///< its collections' counters, summed
+  const counter_sums* totals = nullptr;  ///< its collections' counters, summed
 };
 
 /// One scrape in progress (metrics_core::begin_scrape). The values were copied when it began
@@ -78,8 +78,9 @@ class metrics_core {
   void on_api_call(const std::string& cluster, client::operation op, std::chrono::nanoseconds took);
   void set_reload_result(bool ok, wall_time at);
 
-  /// A scrape that begins now. `collections[i].cluster` indexes `clusters`; `keepalive` holds the configuration the collections point to for as long as the scrape
-  /// is written (a reload meanwhile frees the old one otherwise).
+  /// A scrape that begins now. `collections[i].cluster` indexes `clusters`; `keepalive` holds the
+  /// configuration the collections point to for as long as the scrape is written (a reload
+  /// meanwhile frees the old one otherwise).
   std::unique_ptr<scrape_stream> begin_scrape(const config::metrics_settings& settings,
                                               const collection_list& collections,
                                               const std::vector<metrics_cluster_view>& clusters,

@@ -94,7 +94,7 @@ struct cluster_runtime {
   /// The sums of its collections' counters (the per-cluster metric families): a reload that
   /// removes a collection does not lower them, and a cluster replaced by a reload shares them
   /// with its successor (cycles still running on the old one keep counting).
-  std::shared_ptr<collection_counters> totals = std::make_shared<collection_counters>();
+  std::shared_ptr<counter_sums> totals = std::make_shared<counter_sums>();
   basic_rate_limited_api<Clock> api;
   job_slots slots;
   /// After an unsupported / auth_failed outcome (docs/DAEMON.md "Clusters").
