@@ -66,8 +66,8 @@ cluster_target from_config(const target_options& o, const std::string& collectio
     for (const auto& co : cl->collections) {
       if (co.name == collection && (o.database.empty() || co.database == o.database)) {
         c.database = co.database;
-        c.external_source = co.external_source;
-        c.external_spec = co.external_spec.reveal();
+        c.external_source = co.external->source;
+        c.external_spec = co.external->spec.reveal();
         break;
       }
     }

@@ -77,13 +77,13 @@ void read_key(reader& r, const entry& e, raw_collection& c, external_state& ext)
       if (auto problem = check_external_source(*source)) {
         r.error(e.value_pos, e.path, *problem);
       } else {
-        c.model.external_source = std::move(*source);
+        c.model.external.edit().source = std::move(*source);
       }
     }
   } else if (e.key == "external_spec") {
     ext.spec = &e;
     if (auto spec = read_external_spec(r, e)) {
-      c.model.external_spec = std::move(*spec);
+      c.model.external.edit().spec = std::move(*spec);
     }
   } else if (e.key == "suspend") {
     c.suspend = r.boolean(e);

@@ -48,8 +48,8 @@ std::string to_string(const listen_address& a) {
 }
 
 bool collection::operator==(const collection& o) const {
-  return std::tie(name, database, external_source, external_spec, suspend, settings) ==
-         std::tie(o.name, o.database, o.external_source, o.external_spec, o.suspend, o.settings);
+  return std::tie(name, database, external, suspend, settings) ==
+         std::tie(o.name, o.database, o.external, o.suspend, o.settings);
 }
 
 bool cluster::operator==(const cluster& o) const {

@@ -37,8 +37,8 @@ client::refresh_request refresh_target(const config::collection& c) {
   r.database = c.database;
   r.collection = c.name;
   if (c.has_external()) {
-    r.external_source = c.external_source;
-    r.external_spec = c.external_spec.reveal();
+    r.external_source = c.external->source;
+    r.external_spec = c.external->spec.reveal();
   }
   return r;
 }

@@ -153,7 +153,7 @@ TEST(LoaderEnv, DoubleDollarGivesLiteralDollarInValues) {
   const load_result r = test::load(test::with_collection(
       "external_source: s3://bucket/$$data/\nexternal_spec: '{\"format\":\"parquet\"}'"));
   ASSERT_TRUE(r.ok()) << test::dump(r);
-  EXPECT_EQ(r.value->clusters[0].collections[0].external_source, "s3://bucket/$data/");
+  EXPECT_EQ(r.value->clusters[0].collections[0].external->source, "s3://bucket/$data/");
 }
 
 }  // namespace

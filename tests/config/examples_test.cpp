@@ -47,8 +47,8 @@ TEST(Examples, MultiClusterLoadsWithItsOverrides) {
   const collection& movies = prod.collections[2];
   EXPECT_EQ(movies.database, "media");
   EXPECT_EQ(movies.settings->schedule, "after 6h");
-  EXPECT_EQ(movies.external_source, "volume://lake/movies/");
-  EXPECT_EQ(movies.external_spec.reveal(), R"({"format":"parquet"})");
+  EXPECT_EQ(movies.external->source, "volume://lake/movies/");
+  EXPECT_EQ(movies.external->spec.reveal(), R"({"format":"parquet"})");
   EXPECT_EQ(movies.settings->timeout, 12h);
   const collection& events = prod.collections[3];
   EXPECT_EQ(events.settings->schedule, "every 30m");
@@ -68,7 +68,7 @@ TEST(Examples, MultiClusterLoadsWithItsOverrides) {
   EXPECT_EQ(sessions.settings->jitter, 10min);
   EXPECT_EQ(sessions.settings->jitter_mode, jitter_kind::fixed);
   EXPECT_EQ(sessions.settings->retries, 4);
-  EXPECT_EQ(eu.collections[1].external_spec.reveal(),
+  EXPECT_EQ(eu.collections[1].external->spec.reveal(),
             R"({"format":"iceberg-table","snapshot_id":449503829274509311})");
 
   const cluster& local = c.clusters[2];
@@ -97,7 +97,7 @@ TEST(Examples, KubernetesExpandsTheEnvironment) {
   EXPECT_EQ(z.token.reference, "/var/run/secrets/zilliz/token");
   EXPECT_EQ(z.database, "default");
   const collection& products = z.collections[0];
-  EXPECT_EQ(products.external_source, "s3://shop-lake/products/");
+  EXPECT_EQ(products.external->source, "s3://shop-lake/products/");
   EXPECT_EQ(products.settings->schedule, "every 1h");
   EXPECT_EQ(products.settings->jitter_mode, jitter_kind::fixed);
   EXPECT_EQ(products.settings->jitter, 5min);

@@ -18,8 +18,8 @@ TEST_P(AcceptsExternalSource, WithExplicitScheme) {
   const load_result r = test::load(pair(GetParam(), parquet));
   ASSERT_TRUE(r.ok()) << test::dump(r);
   const collection& c = r.value->clusters[0].collections[0];
-  EXPECT_EQ(c.external_source, GetParam());
-  EXPECT_EQ(c.external_spec.reveal(), "{\"format\":\"parquet\"}");
+  EXPECT_EQ(c.external->source, GetParam());
+  EXPECT_EQ(c.external->spec.reveal(), "{\"format\":\"parquet\"}");
   EXPECT_TRUE(c.has_external());
 }
 
@@ -137,7 +137,7 @@ external_spec:
   extfs: {use_iam: "true", region: "${REGION:-us-east-1}"}
   columns: [a, b])"));
   ASSERT_TRUE(r.ok()) << test::dump(r);
-  EXPECT_EQ(r.value->clusters[0].collections[0].external_spec.reveal(),
+  EXPECT_EQ(r.value->clusters[0].collections[0].external->spec.reveal(),
             R"({"columns":["a","b"],"extfs":{"region":"us-east-1","use_iam":"true"},)"
             R"("format":"iceberg-table","snapshot_id":449503829274509311})");
 }
@@ -146,7 +146,7 @@ TEST(ExternalSpec, KeepsAJsonStringAsWritten) {
   const std::string spec = R"({ "format": "vortex",  "snapshot_id": 12 })";
   const load_result r = test::load(pair("s3://b/p/", "'" + spec + "'"));
   ASSERT_TRUE(r.ok()) << test::dump(r);
-  EXPECT_EQ(r.value->clusters[0].collections[0].external_spec.reveal(), spec);
+  EXPECT_EQ(r.value->clusters[0].collections[0].external->spec.reveal(), spec);
 }
 
 TEST(ExternalSpec, DeeplyNestedMappingIsRejected) {

@@ -519,8 +519,9 @@ TEST_F(Metrics, ReloadResultSetsTheGaugesAndAFailureKeepsTheLastSuccessTime) {
 
 TEST_F(Metrics, ScrapeHoldsNoSecret) {
   auto& c = cluster("prod", 2, "every 10s");
-  c.collections[0].external_source = "s3://bucket/books/";
-  c.collections[0].external_spec = config::secret_string(R"({"format":"parquet","key":"SECRET"})");
+  c.collections[0].external.edit().source = "s3://bucket/books/";
+  c.collections[0].external.edit().spec =
+      config::secret_string(R"({"format":"parquet","key":"SECRET"})");
   start();
   run_for(25s);
   const auto text = metrics_->scrape();

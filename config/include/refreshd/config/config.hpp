@@ -80,20 +80,28 @@ class source_location {
   std::shared_ptr<const std::string> file_;
 };
 
+/// A collection's explicit external source and spec.
+struct external_target {
+  std::string source;
+  secret_string spec;  ///< a secret: it may hold object-store keys
+
+  bool operator==(const external_target&) const = default;
+};
+
 struct collection {
   std::string name;      ///< Milvus collection name: [A-Za-z_][A-Za-z0-9_]*, at most 255 chars
   std::string database;  ///< inherited from the cluster when not set
   /// Both empty, or both set: the source URL (explicit scheme, no credentials) and the spec
-  /// (a JSON object, serialized). The spec is a secret: it may hold object-store keys.
-  std::string external_source;
-  secret_string external_spec;
+  /// (a JSON object, serialized). Shared while unset, as in most configs (docs/DAEMON.md
+  /// "Memory"): read with `->`, set with `edit()`.
+  shared_value<external_target> external;
   bool suspend = false;  ///< inherited from the cluster when not set
   /// Effective values after inheritance, shared with the collections that have the same ones
   /// (read with `->`, change with `edit()`).
   shared_value<collection_settings> settings;
   source_location location;
 
-  [[nodiscard]] bool has_external() const noexcept { return !external_source.empty(); }
+  [[nodiscard]] bool has_external() const noexcept { return !external->source.empty(); }
   /// Equality ignores `location` (a collection that only moved in the file is unchanged).
   bool operator==(const collection& other) const;
 };
