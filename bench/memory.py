@@ -2,11 +2,12 @@
 """RSS against the number of collections (explains the bench/RESULTS.md RSS numbers).
 
 For each fleet size (20 clusters, or 1 below 20 collections): start the daemon against one
-simulator, read VmRSS / RssAnon / RssFile 2 s after READY (every collection configured, none
+simulator, read VmRSS / RssAnon / RssFile SETTLE s after READY (every collection configured, none
 run yet), then let every collection run exactly one short job (`after 24h`: a collection that
 never ran is due at startup, spread over at most a minute) and read them again once every job
 completed, and once more after a `/metrics` scrape (as Prometheus sends it, with gzip) and a
-`/status`, 2 s after both. The slope between sizes is the cost of one collection, before and
+`/status`, SETTLE s after both. SETTLE (`--settle`, default 32 s) lets the daemon's heap
+trim (every 30 s, docs/DAEMON.md "Memory") hand back what the burst freed. The slope between sizes is the cost of one collection, before and
 after its first job (and what serving scrapes leaves behind); the intercept is the program
 itself (code, libraries, the event loop).
 """
@@ -19,9 +20,9 @@ import time
 import benchlib as bl
 
 
-def measure(b: bl.Binaries, work, n: int, run_jobs: bool) -> dict:
-    """RSS 2 s after READY (`@yearly`: nothing runs), or 2 s after every collection completed
-    one job (`after 24h`), then 2 s after a scrape and a /status (key `after_scrape`)."""
+def measure(b: bl.Binaries, work, n: int, run_jobs: bool, settle: float) -> dict:
+    """RSS `settle` s after READY (`@yearly`: nothing runs), or after every collection completed
+    one job (`after 24h`), then `settle` s after a scrape and a /status (key `after_scrape`)."""
     clusters = 20 if n >= 20 else 1
     fleet = bl.Fleet(clusters=clusters, per_cluster=n // clusters,
                      schedule="after 24h" if run_jobs else "@yearly", rate_limit="0",
@@ -40,14 +41,14 @@ def measure(b: bl.Binaries, work, n: int, run_jobs: bool) -> dict:
                 done += sum(1 for x in d.new_lines() if x.get("msg") == "refresh completed")
                 return done >= total
             bl.wait_until(completed, 240, step=1.0, what="every job to complete")
-        time.sleep(2.0)
+        time.sleep(settle)
         s = bl.sample(d.pid)
         status, _ = bl.http("GET", d.url, "/metrics", timeout=120,
                             headers={"Accept-Encoding": "gzip"})
         assert status == 200, status
         status, _ = bl.http("GET", d.url, "/status", timeout=120)
         assert status == 200, status
-        time.sleep(2.0)
+        time.sleep(settle)
         scraped = bl.sample(d.pid)
     finally:
         if d:
@@ -65,13 +66,15 @@ def main() -> None:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     bl.add_common_args(p)
     p.add_argument("--sizes", default="1,2500,5000,10000,20000")
+    p.add_argument("--settle", type=float, default=32.0,
+                   help="seconds to wait before each reading (default: 32)")
     a = p.parse_args()
     b = bl.Binaries.find(a.build)
     rows = []
     with bl.Scratch(a.keep, "memory") as work:
         for n in (int(x) for x in a.sizes.split(",")):
-            rows.append({"collections": n, "ready": measure(b, work, n, False),
-                         "after_one_job_each": measure(b, work, n, True)})
+            rows.append({"collections": n, "ready": measure(b, work, n, False, a.settle),
+                         "after_one_job_each": measure(b, work, n, True, a.settle)})
             print(rows[-1], flush=True)
     result = {"bench": "memory", "machine": bl.machine_info(b.build), "rows": rows}
     if len(rows) >= 2:

@@ -54,7 +54,7 @@ def main() -> None:
         r = run("scrape.py", d / "scrape.json", *common, "--sizes", "40", "--scrapes", "1")
         first = r["rows"][0]["scrapes"][0]
         assert first["gzip_answered"] and first["samples"] > 40 * 12, r
-        r = run("memory.py", d / "memory.json", *common, "--sizes", "1,20")
+        r = run("memory.py", d / "memory.json", *common, "--sizes", "1,20", "--settle", "2")
         assert len(r["rows"]) == 2, r
 
         extra = ["--poll-economy", a.poll_economy] if a.poll_economy else []

@@ -24,7 +24,10 @@
 #include <refreshd/http/read_auth.hpp>
 #include <refreshd/log/logging.hpp>
 #include <refreshd/runtime/runtime_log.hpp>
+#include <refreshd/runtime/spawn.hpp>
 #include <refreshd/systemd/systemd_notify.hpp>
+
+#include "heap.hpp"
 
 namespace refreshd::daemon {
 namespace {
@@ -265,10 +268,15 @@ int run_daemon(net::io_context& ioc, const std::shared_ptr<runtime>& rt, const r
   spawn_task(ioc.get_executor(), watch_hangups(hangups, reloader), "SIGHUP watch", reloader);
   // The first signal, in this order (docs/DAEMON.md "Shutdown"): tell systemd, stop reloading,
   // stop accepting HTTP connections; then shutdown_control stops the runtime and drains.
-  control.on_shutdown = [notifier, reloader, &hangups, server = http.get()] {
+  // Freed heap pages go back to the system twice a minute (docs/DAEMON.md "Memory").
+  net::steady_timer trim_timer(ioc);
+  spawn_task(ioc.get_executor(), trim_heap_every(trim_timer, std::chrono::seconds(30)),
+             "heap trim", nullptr);
+  control.on_shutdown = [notifier, reloader, &hangups, &trim_timer, server = http.get()] {
     notifier->stopping();
     reloader->stop();
     hangups.cancel();
+    trim_timer.cancel();
     server->stop();
   };
   rt->start();
@@ -329,6 +337,7 @@ int run_command(const run_options& o) {
   // Before any secret is read: no core dump, and no ptrace or /proc/PID/{mem,environ} access by
   // other processes of the same user (docs/SECURITY.md). /proc/PID becomes owned by root.
   ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  set_heap_policy();
   net::io_context ioc;
   // The daemon handles SIGHUP (reload) from the start: a SIGHUP during startup must not kill it
   // (it reloads once startup reconciliation is done). run --once keeps the default.
