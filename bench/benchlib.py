@@ -398,9 +398,10 @@ class Daemon:
         self.url = wait_until(find, timeout, what="the daemon's listening line")
         return self.url
 
-    def get(self, path: str, timeout: float = 30) -> tuple[int, bytes]:
+    def get(self, path: str, timeout: float = 30,
+            headers: dict | None = None) -> tuple[int, bytes]:
         assert self.url
-        return http("GET", self.url, path, timeout=timeout)
+        return http("GET", self.url, path, timeout=timeout, headers=headers)
 
     def stop(self) -> int:
         if self.proc.poll() is None:

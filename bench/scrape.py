@@ -7,14 +7,18 @@ way Prometheus does (`Accept-Encoding: gzip`), and once without gzip. Meanwhile 
 process sends GET /healthz on its own keep-alive connection every 2 ms and records the round
 trips that overlap each scrape: the worst one is how long the loop was not free. Recorded per
 scrape: wall time, bytes on the wire, the uncompressed size, sample lines, daemon CPU seconds.
+Then, under the same probe: GET /status, GET / (the page), and a reload (SIGHUP after every
+collection's freshness_target changed in the file; until the "configuration reloaded" line).
 """
 
 from __future__ import annotations
 
 import argparse
 import gzip
-import re
 import multiprocessing
+import os
+import re
+import signal
 import time
 from http.client import HTTPConnection
 
@@ -60,7 +64,7 @@ class HealthProbe:
 
     def worst_between(self, a: float, b: float) -> float:
         rtts = [e - s for s, e in self.samples if e >= a and s <= b]
-        return max(rtts) if rtts else float("nan")
+        return max(rtts) if rtts else None  # shorter than the gap between two probes
 
 
 def scrape_once(d: bl.Daemon, probe: HealthProbe, use_gzip: bool) -> dict:
@@ -83,6 +87,37 @@ def scrape_once(d: bl.Daemon, probe: HealthProbe, use_gzip: bool) -> dict:
             "window": (t0, t1), "rss_mib_after": round(after.rss_kib / 1024, 1)}
 
 
+def request_once(d: bl.Daemon, path: str) -> dict:
+    before = bl.sample(d.pid)
+    t0 = time.monotonic()
+    status, body = bl.http("GET", d.url, path, timeout=120, headers={"Accept-Encoding": "gzip"})
+    t1 = time.monotonic()
+    after = bl.sample(d.pid)
+    assert status == 200, (path, status)
+    time.sleep(0.05)
+    return {"path": path, "seconds": round(t1 - t0, 4), "wire_bytes": len(body),
+            "daemon_cpu_s": round((after.cpu_ticks - before.cpu_ticks) / bl.CLK_TCK, 3),
+            "window": (t0, t1)}
+
+
+def reload_once(d: bl.Daemon, config) -> dict:
+    """Changes every collection's freshness_target (a setting that needs no list) and SIGHUPs."""
+    text = config.read_text()
+    config.write_text(text.replace("defaults:\n", "defaults:\n  freshness_target: 3h\n", 1))
+    d.new_lines()
+    before = bl.sample(d.pid)
+    t0 = time.monotonic()
+    os.kill(d.pid, signal.SIGHUP)
+    bl.wait_until(lambda: any(x.get("msg") == "configuration reloaded" for x in d.new_lines()),
+                  120, step=0.01, what="configuration reloaded")
+    t1 = time.monotonic()
+    after = bl.sample(d.pid)
+    time.sleep(0.05)
+    return {"path": "reload", "seconds": round(t1 - t0, 4),
+            "daemon_cpu_s": round((after.cpu_ticks - before.cpu_ticks) / bl.CLK_TCK, 3),
+            "window": (t0, t1)}
+
+
 def measure(b: bl.Binaries, work, n: int, scrapes: int) -> dict:
     clusters = 20 if n >= 20 else 1
     fleet = bl.Fleet(clusters=clusters, per_cluster=n // clusters, schedule="@yearly")
@@ -97,13 +132,17 @@ def measure(b: bl.Binaries, work, n: int, scrapes: int) -> dict:
         idle_window = (0.0, time.monotonic())
         rows = [scrape_once(d, probe, True) for _ in range(scrapes)]
         rows.append(scrape_once(d, probe, False))
+        others = [request_once(d, "/status"), request_once(d, "/"),
+                  reload_once(d, work / f"config{n}.yaml")]
         probe.finish()
         idle = probe.worst_between(*idle_window)
-        for r in rows:
-            r["worst_healthz_ms"] = round(probe.worst_between(*r.pop("window")) * 1000, 2)
+        for r in rows + others:
+            worst = probe.worst_between(*r.pop("window"))
+            r["worst_healthz_ms"] = None if worst is None else round(worst * 1000, 2)
         return {"collections": clusters * (n // clusters), "clusters": clusters,
-                "worst_healthz_ms_idle": round(idle * 1000, 2),
-                "rss_mib_ready": rows[0]["rss_mib_after"], "scrapes": rows}
+                "worst_healthz_ms_idle": None if idle is None else round(idle * 1000, 2),
+                "rss_mib_ready": rows[0]["rss_mib_after"], "scrapes": rows,
+                "status_page_reload": others}
     finally:
         if d:
             d.stop()

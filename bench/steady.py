@@ -116,8 +116,9 @@ def scrape(d: bl.Daemon, n: int) -> dict:
 class Scraper:
     """GET /metrics every `every` seconds in a thread (a Prometheus stand-in)."""
 
-    def __init__(self, d: bl.Daemon, every: float):
+    def __init__(self, d: bl.Daemon, every: float, gzip: bool):
         self.d, self.every = d, every
+        self.headers = {"Accept-Encoding": "gzip"} if gzip else None
         self.times: list[float] = []
         self.sizes: list[int] = []
         self.windows: list[tuple[float, float]] = []  # wall-clock [start, end) of each scrape
@@ -129,7 +130,7 @@ class Scraper:
         nxt = time.monotonic()
         while not self.done.wait(max(0.0, nxt - time.monotonic())):
             w0, t0 = time.time(), time.monotonic()
-            status, body = self.d.get("/metrics", timeout=60)
+            status, body = self.d.get("/metrics", timeout=60, headers=self.headers)
             self.times.append((time.monotonic() - t0) * 1000)
             self.windows.append((w0, time.time()))
             self.sizes.append(len(body))
@@ -158,6 +159,9 @@ def main() -> None:
     p.add_argument("--scrape-every", type=float, default=0.0,
                    help="also GET /metrics every S seconds during the window, like Prometheus "
                         "(default 0: no scrapes in the window)")
+    p.add_argument("--scrape-gzip", action="store_true",
+                   help="the window's scrapes accept gzip, as Prometheus always does (default: "
+                        "plain text, as the runs recorded before it)")
     a = p.parse_args()
     b = bl.Binaries.find(a.build)
     jitter_ms = PERIOD_MS
@@ -170,7 +174,7 @@ def main() -> None:
                          "poll": fleet.poll, "rate_limit": 0,
                          "max_running_jobs": fleet.max_running_jobs,
                          "warmup_s": a.warmup, "duration_s": a.duration,
-                         "scrape_every_s": a.scrape_every}}
+                         "scrape_every_s": a.scrape_every, "scrape_gzip": a.scrape_gzip}}
     samples: list[dict] = []
     with bl.Scratch(a.keep, "steady") as work:
         sims = [bl.Sim(b.sim, work, f"sim{i}") for i in range(a.sims)]
@@ -183,7 +187,7 @@ def main() -> None:
             d.wait_listening(60)
             bl.wait_until(lambda: d.get("/readyz")[0] == 200, 120, what="/readyz 200")
             time.sleep(a.warmup)
-            scraper = Scraper(d, a.scrape_every) if a.scrape_every > 0 else None
+            scraper = Scraper(d, a.scrape_every, a.scrape_gzip) if a.scrape_every > 0 else None
             t_from_wall = time.time()
             first = prev = bl.sample(d.pid)
             sim_first = [bl.sample(s.proc.pid) for s in sims]

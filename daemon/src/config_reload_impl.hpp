@@ -9,6 +9,8 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
+#include <boost/asio/co_spawn.hpp>
+
 #include <refreshd/config/diagnostic.hpp>
 #include <refreshd/config/file_read.hpp>
 #include <refreshd/config/load_config.hpp>
@@ -18,6 +20,13 @@
 #include <refreshd/runtime/spawn.hpp>
 
 namespace refreshd::daemon {
+
+/// load_daemon_config(*file), as a coroutine for the parser's thread. The path is passed by
+/// pointer: a lambda capturing it by value, given to co_spawn, was destroyed with an invalid
+/// free of the path's short-string buffer under g++ 12 (valgrind, when the frame ended).
+inline awaitable<config::load_result> parse_config(const std::filesystem::path* file) {
+  co_return load_daemon_config(*file);
+}
 
 /// A hash of the file's content or, when it cannot be read, of why.
 std::size_t content_hash(const std::filesystem::path& path, std::size_t max_bytes,
@@ -203,13 +212,25 @@ awaitable<void> basic_config_reloader<Clock>::worker() {
     if (!force) {
       why += ": " + what_changed(hashes);
     }
-    reload_once(why, std::move(hashes));
+    co_await reload_once(std::move(why), std::move(hashes));
   }
 }
 
 template <class Clock>
-bool basic_config_reloader<Clock>::reload_once(const std::string& why,
-                                               std::vector<std::size_t> hashes) {
+awaitable<config::load_result> basic_config_reloader<Clock>::load_off_the_loop() {
+  if (!parser_) {
+    parser_ = std::make_unique<net::thread_pool>(1);
+  }
+  // The parse shares nothing with the loop: the path is read (it does not change while this
+  // coroutine waits; the reloader is held by worker()), the result comes back with the
+  // resumption of this coroutine on the loop (no lock).
+  co_return co_await net::co_spawn(parser_->get_executor(), parse_config(&file_),
+                                   net::use_awaitable);
+}
+
+template <class Clock>
+awaitable<bool> basic_config_reloader<Clock>::reload_once(std::string why,
+                                                          std::vector<std::size_t> hashes) {
   ++reloads_;
   if (hooks_.reloading) {
     hooks_.reloading();
@@ -220,7 +241,10 @@ bool basic_config_reloader<Clock>::reload_once(const std::string& why,
   hashes_ = std::move(hashes);
   std::optional<std::string> error;
   std::vector<watched_file> named;
-  auto loaded = load_daemon_config(file_);
+  auto loaded = co_await load_off_the_loop();
+  if (stopped_) {
+    co_return false;  // shut down while the file was parsed: nothing is applied
+  }
   if (!loaded.ok()) {
     for (const auto& d : loaded.errors) {
       log_fields g;
@@ -264,7 +288,7 @@ bool basic_config_reloader<Clock>::reload_once(const std::string& why,
   if (hooks_.reloaded) {
     hooks_.reloaded(ok);
   }
-  return ok;
+  co_return ok;
 }
 
 template <class Clock>

@@ -128,6 +128,11 @@ class ConfigReloader : public ::testing::Test {
       if (pred()) {
         return true;
       }
+      // A reloaded file is parsed on a thread of its own (docs/DAEMON.md "Reload"): its
+      // result may take a moment of real time to come back (1 ms at most per step, less when
+      // it comes).
+      ioc_.restart();
+      ioc_.run_one_for(1ms);
       mock_clock::advance(10ms);
     }
     poll_bounded();

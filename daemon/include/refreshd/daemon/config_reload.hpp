@@ -17,8 +17,10 @@
 
 #include <boost/asio/basic_waitable_timer.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include <refreshd/config/config.hpp>
+#include <refreshd/config/loader.hpp>
 #include <refreshd/net/asio.hpp>
 #include <refreshd/runtime/clock.hpp>
 
@@ -97,7 +99,10 @@ class basic_config_reloader : public std::enable_shared_from_this<basic_config_r
   awaitable<void> check_loop();
   void add_watches();
   /// `hashes`: content_hashes() as the caller just read them.
-  bool reload_once(const std::string& why, std::vector<std::size_t> hashes);
+  awaitable<bool> reload_once(std::string why, std::vector<std::size_t> hashes);
+  /// load_daemon_config(file_) on a thread of its own, the loop free meanwhile (docs/DAEMON.md
+  /// "Reload": parsing takes a second or more at 100,000 collections).
+  awaitable<config::load_result> load_off_the_loop();
   /// A hash of the content of the config file, then of each of named_, in that order; for a
   /// file that cannot be read (missing, a FIFO, a device, over the size cap), of why: an
   /// unreadable file is reported once, not on every file event.
@@ -114,6 +119,9 @@ class basic_config_reloader : public std::enable_shared_from_this<basic_config_r
   timer_type settle_;
   timer_type check_timer_;
   std::optional<net::posix::stream_descriptor> inotify_;
+  /// The one thread that parses reloaded files, made at the first reload (an idle daemon has
+  /// none).
+  std::unique_ptr<net::thread_pool> parser_;
   /// Watched directory -> its inotify watch. Kept across reloads: removing and re-adding a
   /// watch queues an IN_IGNORED event, which must not start another round (docs/DAEMON.md
   /// "Reload").
