@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
@@ -205,6 +206,10 @@ std::shared_ptr<config_reloader> start_reloader(net::io_context& ioc,
     f.add_number("unchanged", static_cast<std::int64_t>(s.unchanged));
     f.add_number("clusters_replaced", static_cast<std::int64_t>(s.clusters_replaced));
     f.add_number("tokens_changed", static_cast<std::int64_t>(s.tokens_changed));
+    if (std::max({s.added, s.removed, s.changed}) > reload_lines_at_info) {
+      f.add("per_collection_lines", "the first " + std::to_string(reload_lines_at_info) +
+                                        " of each kind; the others at debug level");
+    }
     log_event(config::log_level::info, "reload applied", f);
     if (!tls_kept) {
       s.needs_restart.push_back(std::string("listen_tls: ") +
@@ -270,8 +275,8 @@ int run_daemon(net::io_context& ioc, const std::shared_ptr<runtime>& rt, const r
   // stop accepting HTTP connections; then shutdown_control stops the runtime and drains.
   // Freed heap pages go back to the system twice a minute (docs/DAEMON.md "Memory").
   net::steady_timer trim_timer(ioc);
-  spawn_task(ioc.get_executor(), trim_heap_every(trim_timer, std::chrono::seconds(30)),
-             "heap trim", nullptr);
+  spawn_task(ioc.get_executor(), trim_heap_every(trim_timer, std::chrono::seconds(30)), "heap trim",
+             nullptr);
   control.on_shutdown = [notifier, reloader, &hangups, &trim_timer, server = http.get()] {
     notifier->stopping();
     reloader->stop();

@@ -14,13 +14,24 @@ double seconds(const std::optional<wall_time>& t) {
   return t ? static_cast<double>(t->time_since_epoch().count()) / 1000.0 : 0.0;
 }
 
+/// Printable ASCII without a backslash or a double quote: written as it is (every name the
+/// config validates is), with no temporary string; a scrape writes 12 label blocks a collection.
+bool plain_label(std::string_view value) {
+  return std::all_of(value.begin(), value.end(),
+                     [](char c) { return c >= 0x20 && c < 0x7f && c != '\\' && c != '"'; });
+}
+
 void append_label(std::string& out, std::string_view name, std::string_view value) {
   if (!out.empty()) {
     out += ',';
   }
   out += name;
   out += "=\"";
-  out += escape_label(safe_text(value));
+  if (plain_label(value)) {
+    out += value;
+  } else {
+    out += escape_label(safe_text(value));
+  }
   out += '"';
 }
 
@@ -73,11 +84,14 @@ std::string escape_label(std::string_view value) {
 }
 
 void make_label_block(label_block& b, const config::cluster& cluster,
-                      const config::collection& collection) {
+                      const config::collection& collection, bool with_info) {
   b.base.clear();
   append_label(b.base, "cluster", cluster.name);
   append_label(b.base, "database", collection.database);
   append_label(b.base, "collection", collection.name);
+  if (!with_info) {
+    return;
+  }
   b.info = b.base;
   append_label(b.info, "schedule", collection.settings->schedule);
   append_label(b.info, "timezone", collection.settings->timezone);

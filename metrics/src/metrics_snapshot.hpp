@@ -22,9 +22,9 @@ struct label_block {
   std::string info;
 };
 
-/// Makes `b` for a collection of cluster `cluster`.
+/// Makes `b` for a collection of cluster `cluster` (`info` only `with_info`).
 void make_label_block(label_block& b, const config::cluster& cluster,
-                      const config::collection& collection);
+                      const config::collection& collection, bool with_info);
 
 /// One collection's values at the start of a scrape (about 150 bytes; no strings).
 struct collection_values {

@@ -1,6 +1,6 @@
 // One scrape written in parts (docs/METRICS.md "Serving a scrape"): the per-collection families
-// straight from a snapshot of values, each row's label block made as it is written, then the per-cluster and
-// daemon-wide families rendered when the scrape began.
+// straight from a snapshot of values, each row's label block made as it is written, then the
+// per-cluster and daemon-wide families rendered when the scrape began.
 #include "metrics_stream.hpp"
 
 #include <utility>
@@ -207,9 +207,11 @@ std::size_t scrape_stream_impl::row(std::string& out, std::size_t i) {
 }
 
 const label_block& scrape_stream_impl::labels_of(std::size_t i) {
-  if (labels_row_ != i) {
-    make_label_block(labels_, *rows_[i].cluster, *rows_[i].collection);
+  if (labels_row_ != i || labels_stage_ != stage_) {
+    make_label_block(labels_, *rows_[i].cluster, *rows_[i].collection,
+                     stages_[stage_] == stage::info);
     labels_row_ = i;
+    labels_stage_ = stage_;
   }
   return labels_;
 }

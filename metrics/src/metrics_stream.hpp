@@ -17,7 +17,8 @@ class scrape_stream_impl final : public scrape_stream {
   /// only; empty otherwise). `tail`: the per-cluster and daemon-wide families, already rendered.
   /// `last_series` receives the number of sample lines once the last part was written.
   /// `config` keeps the configuration the rows point to alive.
-  scrape_stream_impl(std::shared_ptr<const void> config, std::vector<collection_values> rows, const config::metrics_settings& settings,
+  scrape_stream_impl(std::shared_ptr<const void> config, std::vector<collection_values> rows,
+                     const config::metrics_settings& settings,
                      std::vector<job_histogram> histograms, std::string tail,
                      std::shared_ptr<std::size_t> last_series);
 
@@ -47,6 +48,7 @@ class scrape_stream_impl final : public scrape_stream {
   std::shared_ptr<const void> config_;
   label_block labels_;
   std::size_t labels_row_ = static_cast<std::size_t>(-1);
+  std::size_t labels_stage_ = 0;  ///< the family labels_ was made for
   std::vector<collection_values> rows_;
   std::vector<job_histogram> histograms_;
   std::string tail_;

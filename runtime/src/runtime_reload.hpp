@@ -121,7 +121,8 @@ collection_list::storage basic_runtime<Clock>::reload_collections(const config::
       ++summary.added;
       collections.push_back(
           std::make_shared<collection_runtime>(p.cluster, *p.cfg, std::move(*p.plan), rng_()));
-      log_event(config::log_level::info, "reload: collection added", collection_fields(nc, *p.cfg));
+      log_event(reload_line_level(summary.added), "reload: collection added",
+                collection_fields(nc, *p.cfg));
     } else {
       auto c = std::move(collections_[*p.reuse]);
       if (p.settings_changed) {
@@ -135,7 +136,7 @@ collection_list::storage basic_runtime<Clock>::reload_collections(const config::
       c->cluster = p.cluster;
       if (p.changed) {
         ++summary.changed;
-        log_event(config::log_level::info, "reload: collection changed",
+        log_event(reload_line_level(summary.changed), "reload: collection changed",
                   collection_fields(nc, *p.cfg));
       } else {
         ++summary.unchanged;
@@ -160,7 +161,7 @@ void basic_runtime<Clock>::remove_collections(const reload_plan& plan, reload_su
     f.database = c->cfg->database;
     f.collection = c->cfg->name;
     if (c->running) {
-      log_event(config::log_level::info,
+      log_event(reload_line_level(summary.removed),
                 "reload: collection removed; its running job is followed to its end", f);
       c->retired_config = config_;
       c->index = collection_runtime::retired_index;
@@ -168,7 +169,7 @@ void basic_runtime<Clock>::remove_collections(const reload_plan& plan, reload_su
       ++c->generation;
       retired_.push_back(std::move(c));
     } else {
-      log_event(config::log_level::info, "reload: collection removed", f);
+      log_event(reload_line_level(summary.removed), "reload: collection removed", f);
       admin_requests_.resolve(*c, make_admin_result(admin_refresh_result::kind::failed,
                                                     "the collection was removed by a reload"));
     }

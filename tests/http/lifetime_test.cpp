@@ -6,10 +6,9 @@
 #include <random>
 #include <sstream>
 
-#include <spdlog/sinks/ostream_sink.h>
-
 #include <refreshd/http/http_api.hpp>
 #include <refreshd/runtime/runtime_mock.hpp>
+#include <refreshd/test/quiet_logger.hpp>
 
 #include "http_fixture.hpp"
 
@@ -18,24 +17,7 @@ namespace {
 
 using kind = admin_refresh_result::kind;
 
-/// Captures the log (info and up) for the lifetime of the object.
-class captured_log {
- public:
-  captured_log() : previous_(spdlog::default_logger()) {
-    auto logger = std::make_shared<spdlog::logger>(
-        "capture", std::make_shared<spdlog::sinks::ostream_sink_st>(out_));
-    logger->set_level(spdlog::level::info);
-    spdlog::set_default_logger(logger);
-  }
-  ~captured_log() { spdlog::set_default_logger(previous_); }
-  captured_log(const captured_log&) = delete;
-  captured_log& operator=(const captured_log&) = delete;
-  std::string text() const { return out_.str(); }
-
- private:
-  std::ostringstream out_;
-  std::shared_ptr<spdlog::logger> previous_;
-};
+using test::captured_log;
 
 class Lifetime : public runtime_fixture {
  protected:

@@ -125,6 +125,14 @@ struct cluster_runtime {
 };
 
 /// What basic_runtime::apply_config changed (docs/DAEMON.md "Reload").
+/// Per-collection reload lines ("reload: collection added/changed/removed"): the first ones of
+/// each kind at info, the rest at debug, so that a reload changing 100,000 collections does not
+/// write as many lines on the loop (docs/DAEMON.md "Reload"). "reload applied" counts them all.
+inline constexpr std::size_t reload_lines_at_info = 20;
+inline config::log_level reload_line_level(std::size_t nth) noexcept {
+  return nth <= reload_lines_at_info ? config::log_level::info : config::log_level::debug;
+}
+
 struct reload_summary {
   std::size_t added = 0;      ///< new collections (startup reconciliation runs for them)
   std::size_t removed = 0;    ///< no longer scheduled (a running job is followed to its end)
