@@ -13,11 +13,11 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <gtest/gtest.h>
-#include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
 #include <refreshd/client/http_client.hpp>
 #include <refreshd/test/child_process.hpp>
+#include <refreshd/test/quiet_logger.hpp>
 
 #include "loopback_server.hpp"
 
@@ -40,22 +40,7 @@ void generate_certs(const fs::path& dir) {
   }
 }
 
-// Captures what the default spdlog logger prints while alive.
-class log_capture {
- public:
-  log_capture() : previous_(spdlog::default_logger()) {
-    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out_);
-    spdlog::set_default_logger(std::make_shared<spdlog::logger>("capture", sink));
-  }
-  ~log_capture() { spdlog::set_default_logger(previous_); }
-  log_capture(const log_capture&) = delete;
-  log_capture& operator=(const log_capture&) = delete;
-  std::string text() const { return out_.str(); }
-
- private:
-  std::ostringstream out_;
-  std::shared_ptr<spdlog::logger> previous_;
-};
+using log_capture = refreshd::test::captured_log;
 
 std::size_t count(const std::string& text, const std::string& needle) {
   std::size_t n = 0;

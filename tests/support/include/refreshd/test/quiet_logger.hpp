@@ -28,12 +28,12 @@ class quiet_logger {
 };
 
 /// Captures the log (info and up; text lines, whatever the format) for the lifetime of the
-/// object.
+/// object. Thread-safe sink: some tests log from a server thread too.
 class captured_log {
  public:
   captured_log() : previous_(spdlog::default_logger()) {
     auto logger = std::make_shared<spdlog::logger>(
-        "capture", std::make_shared<spdlog::sinks::ostream_sink_st>(out_));
+        "capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(out_));
     logger->set_level(spdlog::level::info);
     spdlog::set_default_logger(logger);
   }
