@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""milvus-refreshd against the vendor docs' loop on the same collections (SPEC §15).
+"""milvus-refreshd against the vendor docs' loop on the same collections (bench/RESULTS.md
+section 12).
 
 The peer is vendor_loop.py: one thread per collection, trigger, then describe every 2 s until
 the job ends (the loop of the vendor docs, written as a user would with Python's standard
