@@ -10,7 +10,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <fmt/format.h>
 
 #include <refreshd/cli/duration_arg.hpp>
 #include <refreshd/cli/exit_codes.hpp>
