@@ -159,6 +159,9 @@ def main() -> None:
     p.add_argument("--scrape-every", type=float, default=0.0,
                    help="also GET /metrics every S seconds during the window, like Prometheus "
                         "(default 0: no scrapes in the window)")
+    p.add_argument("--max-running-jobs", type=int, default=8,
+                   help="per cluster (default 8, the daemon's default): raise it to separate the "
+                        "daemon's own lateness from waits for a job slot")
     p.add_argument("--scrape-gzip", action="store_true",
                    help="the window's scrapes accept gzip, as Prometheus always does (default: "
                         "plain text, as the runs recorded before it)")
@@ -166,7 +169,8 @@ def main() -> None:
     b = bl.Binaries.find(a.build)
     jitter_ms = PERIOD_MS
     fleet = bl.Fleet(clusters=a.clusters, per_cluster=a.per_cluster, schedule="every 10m",
-                     jitter="10m", jitter_mode="fixed", catch_up=False)
+                     jitter="10m", jitter_mode="fixed", catch_up=False,
+                     max_running_jobs=a.max_running_jobs)
     result = {"bench": "steady", "machine": bl.machine_info(b.build),
               "params": {"collections": a.clusters * a.per_cluster, "clusters": a.clusters,
                          "sims": a.sims, "schedule": "every 10m", "jitter": "10m fixed",
