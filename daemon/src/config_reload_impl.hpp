@@ -182,6 +182,13 @@ void basic_config_reloader<Clock>::stop() {
 }
 
 template <class Clock>
+void basic_config_reloader<Clock>::join_parser() {
+  if (parser_) {
+    parser_->join();
+  }
+}
+
+template <class Clock>
 awaitable<void> basic_config_reloader<Clock>::worker() {
   auto self = this->shared_from_this();
   while (!stopped_) {

@@ -285,6 +285,9 @@ int run_daemon(net::io_context& ioc, const std::shared_ptr<runtime>& rt, const r
   };
   rt->start();
   ioc.run();
+  // A file still being parsed when the drain deadline stopped the loop: its thread posts the
+  // result to the io_context, which must still exist then (docs/DAEMON.md "Reload").
+  reloader->join_parser();
   return exit_ok;
 }
 

@@ -86,6 +86,9 @@ class basic_config_reloader : public std::enable_shared_from_this<basic_config_r
   void request(std::string why, bool force);
   /// Stops watching; a reload in progress finishes its current step. Idempotent.
   void stop();
+  /// Waits for a file being parsed off the loop (if any): call it after the io_context stopped
+  /// and before it is destroyed, since the parser posts its result to it.
+  void join_parser();
 
   std::uint64_t reloads() const noexcept { return reloads_; }
   std::uint64_t failures() const noexcept { return failures_; }
