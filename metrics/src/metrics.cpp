@@ -143,9 +143,9 @@ std::unique_ptr<scrape_stream> metrics_core::begin_scrape(
   w.write(single_gauge("milvus_refresh_scrape_series",
                        "Series (sample lines) in the previous scrape of this endpoint.",
                        static_cast<double>(*im.last_series)));
-  return std::make_unique<metrics_detail::scrape_stream_impl>(
-      std::move(keepalive), std::move(rows), settings, std::move(histograms),
-      std::move(tail), im.last_series);
+  return std::make_unique<metrics_detail::scrape_stream_impl>(std::move(keepalive), std::move(rows),
+                                                              settings, std::move(histograms),
+                                                              std::move(tail), im.last_series);
 }
 
 std::string metrics_core::scrape(const config::metrics_settings& settings,

@@ -170,8 +170,8 @@ void basic_runtime<Clock>::unblock_cluster(std::size_t cluster) {
   run_spreader spread = spreader(cluster, wall_now());
   for (std::size_t i = 0; i < collections_.size(); ++i) {
     auto& c = *collections_[i];
-    const bool held = c.last_kind == outcome_kind::auth_failed ||
-                      c.last_kind == outcome_kind::unsupported;
+    const bool held =
+        c.last_kind == outcome_kind::auth_failed || c.last_kind == outcome_kind::unsupported;
     if (c.cluster != cluster || c.running || !c.slot || !held) {
       continue;
     }
