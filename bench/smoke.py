@@ -39,7 +39,8 @@ def main() -> None:
         d = Path(tmp)
         r = run("startup.py", d / "startup.json", *common, "--clusters", "2", "--per-cluster",
                 "100", "--runs", "1", "--settle", "0.2")
-        assert r["runs"][0]["readyz_s"] > 0 and r["sim_list_requests"] >= 200, r
+        # One list per database at startup (2 clusters of one database each).
+        assert r["runs"][0]["readyz_s"] > 0 and r["sim_list_requests"] == 2, r
 
         r = run("steady.py", d / "steady.json", *common, "--clusters", "2", "--per-cluster",
                 "200", "--warmup", "0.5", "--duration", "2", "--scrapes", "1",
@@ -54,8 +55,15 @@ def main() -> None:
         r = run("scrape.py", d / "scrape.json", *common, "--sizes", "40", "--scrapes", "1")
         first = r["rows"][0]["scrapes"][0]
         assert first["gzip_answered"] and first["samples"] > 40 * 12, r
+        others = {x["path"]: x for x in r["rows"][0]["status_page_reload"]}
+        assert set(others) == {"/status", "/", "reload"}, r
         r = run("memory.py", d / "memory.json", *common, "--sizes", "1,20", "--settle", "2")
-        assert len(r["rows"]) == 2, r
+        assert len(r["rows"]) == 2 and "after_scrape" in r["rows"][1]["ready"], r
+
+        r = run("vendor.py", d / "vendor.json", *common, "--collections", "4", "--running-ms",
+                "1000")
+        assert r["ours"]["describes"] > 0 and r["peer"]["describes"] > 0, r
+        assert r["ours"]["overlapping_triggers"] == 0 and r["peer"]["refreshes"] == 4, r
 
         extra = ["--poll-economy", a.poll_economy] if a.poll_economy else []
         r = run("economy.py", d / "economy.json", *common, "--durations", "2",
