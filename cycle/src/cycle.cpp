@@ -323,7 +323,7 @@ cycle_action refresh_cycle::on_terminal(const instant& now) {
     events_.push_back(events::completed{j, now.wall, duration});
     return finish(now, outcome_kind::completed, std::nullopt, {});
   }
-  std::string reason = j.reason.value_or(std::string{});
+  std::string reason = j.reason.str();
   events_.push_back(events::failed{j, reason, now.wall, duration});
   ++failed_jobs_;
   return retry_job(now, std::move(reason), retry_cause::job_failed);

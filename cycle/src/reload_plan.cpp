@@ -5,6 +5,7 @@
 
 #include <refreshd/cycle/collection.hpp>
 #include <refreshd/cycle/reload_plan.hpp>
+#include <refreshd/cycle/slot_plan.hpp>
 
 namespace refreshd::daemon {
 namespace {
@@ -17,11 +18,7 @@ bool same_connection(const config::cluster& a, const config::cluster& b) {
 
 /// The settings a collection's slot plan is built from.
 bool same_plan(const config::collection& a, const config::collection& b) {
-  const config::collection_settings& x = a.settings;
-  const config::collection_settings& y = b.settings;
-  return x.schedule == y.schedule && x.timezone == y.timezone && x.jitter == y.jitter &&
-         x.jitter_mode == y.jitter_mode && x.catch_up == y.catch_up &&
-         x.starting_deadline == y.starting_deadline;
+  return timing_of(a.settings) == timing_of(b.settings);
 }
 
 void plan_clusters(const config::config& old, const config::config& next,

@@ -3,6 +3,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 
 #include <refreshd/cycle/slot_plan.hpp>
 #include <refreshd/schedule/jitter.hpp>
@@ -41,27 +42,15 @@ due_slot with_jitter(const slot_plan& p, wall_time nominal, std::uint64_t random
   return due_slot{nominal, nominal + firing_jitter(p, random_bits)};
 }
 
-/// Slot rules by their settings, shared by the plans made from them (make_slot_plan). Expired
-/// entries are pruned whenever the table has doubled since the last pruning, so a config with
-/// many distinct settings costs amortised O(1) per plan.
+/// Slot rules by their timing settings, shared by the plans made from them (make_slot_plan).
+/// Expired entries are pruned whenever the table has doubled since the last pruning, so a
+/// config with many distinct settings costs amortised O(1) per plan.
 struct rules_table {
-  std::map<std::string, std::weak_ptr<const slot_rules>, std::less<>> by_key;
+  using key =
+      std::tuple<std::string, std::string, milliseconds, config::jitter_kind, bool, milliseconds>;
+  std::map<key, std::weak_ptr<const slot_rules>, std::less<>> by_key;
   std::size_t pruned_size = 0;
 };
-
-/// What a slot_rules is made from, as one text.
-std::string rules_key(const config::collection_settings& s) {
-  std::string key = s.schedule;
-  key += '\0';
-  key += s.timezone;
-  key += '\0';
-  for (const auto d : {s.jitter.count(), s.starting_deadline.count(),
-                       static_cast<std::int64_t>(s.jitter_mode), std::int64_t{s.catch_up}}) {
-    key += std::to_string(d);
-    key += ',';
-  }
-  return key;
-}
 
 std::shared_ptr<const slot_rules> make_rules(const config::collection& c) {
   auto parsed = schedule::parse_schedule(c.settings->schedule);
@@ -85,8 +74,8 @@ std::shared_ptr<const slot_rules> make_rules(const config::collection& c) {
 
 std::shared_ptr<const slot_rules> shared_rules(const config::collection& c) {
   thread_local rules_table table;
-  std::string key = rules_key(c.settings);
-  if (const auto it = table.by_key.find(key); it != table.by_key.end()) {
+  const timing_settings timing = timing_of(c.settings);
+  if (const auto it = table.by_key.find(timing); it != table.by_key.end()) {
     if (auto r = it->second.lock()) {
       return r;
     }
@@ -96,7 +85,7 @@ std::shared_ptr<const slot_rules> shared_rules(const config::collection& c) {
     table.pruned_size = table.by_key.size();
   }
   auto r = make_rules(c);
-  table.by_key.insert_or_assign(std::move(key), r);
+  table.by_key.insert_or_assign(rules_table::key(timing), r);
   return r;
 }
 
@@ -107,6 +96,10 @@ wall_time after_nominal(const slot_plan& p, std::optional<wall_time> last_end, w
 }
 
 }  // namespace
+
+timing_settings timing_of(const config::collection_settings& s) noexcept {
+  return {s.schedule, s.timezone, s.jitter, s.jitter_mode, s.catch_up, s.starting_deadline};
+}
 
 slot_plan make_slot_plan(std::string_view cluster, const config::collection& c) {
   slot_plan p;

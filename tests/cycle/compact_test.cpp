@@ -21,12 +21,10 @@ TEST(MaybeTime, StartsEmptyAndHoldsATime) {
   EXPECT_FALSE(m.has_value());
   EXPECT_EQ(m, std::nullopt);
   EXPECT_EQ(m.value_or(t1), t1);
-  EXPECT_THROW((void)m.value(), std::bad_optional_access);
   m = t1;
   ASSERT_TRUE(m);
   EXPECT_EQ(*m, t1);
   EXPECT_EQ(m->time_since_epoch().count(), 1'795'341'601'500);
-  EXPECT_EQ(m.value(), t1);
   m.reset();
   EXPECT_FALSE(m);
 }
@@ -72,8 +70,6 @@ TEST(MaybeText, CopiesAreDeepAndCompareByText) {
   b = maybe_text("other");
   EXPECT_EQ(*a, "connection reset");
   EXPECT_NE(a, b);
-  EXPECT_EQ(a.value_or("x"), "connection reset");
-  EXPECT_EQ(maybe_text().value_or("x"), "x");
   const std::optional<std::string> o = a;
   EXPECT_EQ(o, std::optional<std::string>("connection reset"));
   EXPECT_EQ(a, o);

@@ -13,11 +13,9 @@ class shared_value {
   /// A default T, shared by every default-made value.
   shared_value() : p_(default_value()) {}
   explicit shared_value(T v) : p_(std::make_shared<T>(std::move(v))) {}
-  explicit shared_value(std::shared_ptr<T> p) : p_(p ? std::move(p) : default_value()) {}
 
   const T& operator*() const noexcept { return *p_; }
   const T* operator->() const noexcept { return p_.get(); }
-  [[nodiscard]] const T& get() const noexcept { return *p_; }
   operator const T&() const noexcept { return *p_; }  // NOLINT(google-explicit-constructor)
   /// A copy of its own to change, made when the value is shared.
   T& edit() {

@@ -3,7 +3,6 @@
 // std::optional<wall_time> takes 16 bytes and std::optional<std::string> 40, and most of these
 // are empty or shared by 100,000 collections. Both read like the std::optional they replace.
 
-#include <compare>
 #include <memory>
 #include <optional>
 #include <string>
@@ -28,12 +27,6 @@ class maybe_time {
   constexpr explicit operator bool() const noexcept { return has_value(); }
   constexpr const wall_time& operator*() const noexcept { return t_; }
   constexpr const wall_time* operator->() const noexcept { return &t_; }
-  [[nodiscard]] wall_time value() const {
-    if (!has_value()) {
-      throw std::bad_optional_access();
-    }
-    return t_;
-  }
   [[nodiscard]] constexpr wall_time value_or(wall_time fallback) const noexcept {
     return has_value() ? t_ : fallback;
   }
@@ -82,9 +75,6 @@ class maybe_text {
   explicit operator bool() const noexcept { return has_value(); }
   const std::string& operator*() const noexcept { return *p_; }
   const std::string* operator->() const noexcept { return p_.get(); }
-  [[nodiscard]] std::string value_or(std::string_view fallback) const {
-    return p_ ? *p_ : std::string(fallback);
-  }
   void reset() noexcept { p_.reset(); }
   /// The text, or "" when there is none.
   [[nodiscard]] const std::string& str() const noexcept {

@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string_view>
+#include <tuple>
 
 #include <refreshd/config/config.hpp>
 #include <refreshd/cycle/time.hpp>
@@ -31,6 +32,13 @@ struct slot_rules {
   schedule::catch_up_policy catch_up;
 };
 
+/// The settings a slot_rules is made from (schedule, timezone, jitter, jitter_mode, catch_up,
+/// starting_deadline), as one comparable value: equal ones share their rules, and a reload makes
+/// a new plan only when they changed (reload_plan).
+using timing_settings = std::tuple<std::string_view, std::string_view, std::chrono::milliseconds,
+                                   config::jitter_kind, bool, std::chrono::milliseconds>;
+timing_settings timing_of(const config::collection_settings& s) noexcept;
+
 /// Everything about one collection's timing, resolved once from the config.
 struct slot_plan {
   std::shared_ptr<const slot_rules> rules;    ///< never null
@@ -47,9 +55,8 @@ struct slot_plan {
 
 /// Resolves a collection's schedule and zone. Throws std::invalid_argument with the config's
 /// message when the schedule or zone is invalid (the loader has validated both already).
-/// Plans made from equal timing settings (schedule, timezone, jitter, jitter_mode, catch_up,
-/// starting_deadline) share one slot_rules while any of them lives (a per-thread table of weak
-/// references, pruned as entries expire).
+/// Plans made from equal timing_settings share one slot_rules while any of them lives (a
+/// per-thread table of weak references, pruned as entries expire).
 slot_plan make_slot_plan(std::string_view cluster, const config::collection& c);
 
 struct due_slot {
