@@ -6,6 +6,7 @@ milvus-refreshd, over loopback sockets, and read the daemon's own numbers from /
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import os
@@ -30,6 +31,14 @@ PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024
 
 
 # ---- command line -------------------------------------------------------------------------
+
+
+def parser(doc: str | None) -> argparse.ArgumentParser:
+    """A driver's command line: its docstring as the help text, and the common options."""
+    p = argparse.ArgumentParser(description=doc,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_common_args(p)
+    return p
 
 
 def add_common_args(p) -> None:

@@ -19,7 +19,6 @@ on a model of the same job (see poll_economy.cpp), if its binary is given or fou
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import shutil
@@ -114,9 +113,7 @@ def summarize(rows: list[dict]) -> list[dict]:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    bl.add_common_args(p)
+    p = bl.parser(__doc__)
     p.add_argument("--durations", default="10,60", help="job durations in seconds (real run)")
     p.add_argument("--long", action="store_true", help="add a 600 s job to the real run")
     p.add_argument("--per-duration", type=int, default=5, help="jobs per duration")

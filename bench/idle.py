@@ -11,7 +11,6 @@ a second window of the same length (the blocking epoll_wait/timer calls show the
 
 from __future__ import annotations
 
-import argparse
 import re
 import signal
 import subprocess
@@ -35,9 +34,7 @@ def strace_window(pid: int, seconds: float) -> dict:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    bl.add_common_args(p)
+    p = bl.parser(__doc__)
     p.add_argument("--clusters", type=int, default=5)
     p.add_argument("--per-cluster", type=int, default=20)
     p.add_argument("--settle", type=float, default=5.0, help="seconds after ready, not measured")

@@ -14,7 +14,6 @@ itself (code, libraries, the event loop).
 
 from __future__ import annotations
 
-import argparse
 import time
 
 import benchlib as bl
@@ -62,9 +61,7 @@ def measure(b: bl.Binaries, work, n: int, run_jobs: bool, settle: float) -> dict
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    bl.add_common_args(p)
+    p = bl.parser(__doc__)
     p.add_argument("--sizes", default="1,2500,5000,10000,20000")
     p.add_argument("--settle", type=float, default=32.0,
                    help="seconds to wait before each reading (default: 32)")

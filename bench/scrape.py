@@ -13,7 +13,6 @@ collection's freshness_target changed in the file; until the "configuration relo
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import multiprocessing
 import os
@@ -67,37 +66,37 @@ class HealthProbe:
         return max(rtts) if rtts else None  # shorter than the gap between two probes
 
 
-def scrape_once(d: bl.Daemon, probe: HealthProbe, use_gzip: bool) -> dict:
+def timed(d: bl.Daemon, what: str, action) -> tuple[object, dict]:
+    """Runs `action()` and returns its result with what it cost: wall time, the daemon's CPU, RSS
+    after, and the window (for the probe: HealthProbe.worst_between)."""
     before = bl.sample(d.pid)
     t0 = time.monotonic()
-    status, body = bl.http("GET", d.url, "/metrics", timeout=120,
-                           headers={"Accept-Encoding": "gzip"} if use_gzip else None)
+    result = action()
     t1 = time.monotonic()
     after = bl.sample(d.pid)
-    assert status == 200, status
-    text = body
-    if body[:2] == b"\x1f\x8b":
-        text = gzip.decompress(body)
-    samples = sum(1 for line in text.split(b"\n") if line and not line.startswith(b"#"))
     time.sleep(0.05)  # let the probe finish the round trip that overlapped the end
-    return {"gzip_asked": use_gzip, "gzip_answered": body[:2] == b"\x1f\x8b",
-            "seconds": round(t1 - t0, 4), "wire_bytes": len(body), "text_bytes": len(text),
-            "samples": samples,
-            "daemon_cpu_s": round((after.cpu_ticks - before.cpu_ticks) / bl.CLK_TCK, 3),
-            "window": (t0, t1), "rss_mib_after": round(after.rss_kib / 1024, 1)}
+    return result, {"path": what, "seconds": round(t1 - t0, 4),
+                    "daemon_cpu_s": round((after.cpu_ticks - before.cpu_ticks) / bl.CLK_TCK, 3),
+                    "window": (t0, t1), "rss_mib_after": round(after.rss_kib / 1024, 1)}
 
 
-def request_once(d: bl.Daemon, path: str) -> dict:
-    before = bl.sample(d.pid)
-    t0 = time.monotonic()
-    status, body = bl.http("GET", d.url, path, timeout=120, headers={"Accept-Encoding": "gzip"})
-    t1 = time.monotonic()
-    after = bl.sample(d.pid)
+def get(d: bl.Daemon, path: str, use_gzip: bool = True) -> tuple[bytes, dict]:
+    (status, body), info = timed(d, path, lambda: bl.http(
+        "GET", d.url, path, timeout=120,
+        headers={"Accept-Encoding": "gzip"} if use_gzip else None))
     assert status == 200, (path, status)
-    time.sleep(0.05)
-    return {"path": path, "seconds": round(t1 - t0, 4), "wire_bytes": len(body),
-            "daemon_cpu_s": round((after.cpu_ticks - before.cpu_ticks) / bl.CLK_TCK, 3),
-            "window": (t0, t1)}
+    info["wire_bytes"] = len(body)
+    return body, info
+
+
+def scrape_once(d: bl.Daemon, use_gzip: bool) -> dict:
+    body, info = get(d, "/metrics", use_gzip)
+    text = gzip.decompress(body) if body[:2] == b"\x1f\x8b" else body
+    info.update({"gzip_asked": use_gzip, "gzip_answered": body[:2] == b"\x1f\x8b",
+                 "text_bytes": len(text),
+                 "samples": sum(1 for line in text.split(b"\n")
+                                if line and not line.startswith(b"#"))})
+    return info
 
 
 def reload_once(d: bl.Daemon, config) -> dict:
@@ -105,17 +104,13 @@ def reload_once(d: bl.Daemon, config) -> dict:
     text = config.read_text()
     config.write_text(text.replace("defaults:\n", "defaults:\n  freshness_target: 3h\n", 1))
     d.new_lines()
-    before = bl.sample(d.pid)
-    t0 = time.monotonic()
-    os.kill(d.pid, signal.SIGHUP)
-    bl.wait_until(lambda: any(x.get("msg") == "configuration reloaded" for x in d.new_lines()),
-                  120, step=0.01, what="configuration reloaded")
-    t1 = time.monotonic()
-    after = bl.sample(d.pid)
-    time.sleep(0.05)
-    return {"path": "reload", "seconds": round(t1 - t0, 4),
-            "daemon_cpu_s": round((after.cpu_ticks - before.cpu_ticks) / bl.CLK_TCK, 3),
-            "window": (t0, t1)}
+
+    def reload() -> None:
+        os.kill(d.pid, signal.SIGHUP)
+        bl.wait_until(lambda: any(x.get("msg") == "configuration reloaded"
+                                  for x in d.new_lines()),
+                      120, step=0.01, what="configuration reloaded")
+    return timed(d, "reload", reload)[1]
 
 
 def measure(b: bl.Binaries, work, n: int, scrapes: int) -> dict:
@@ -130,9 +125,9 @@ def measure(b: bl.Binaries, work, n: int, scrapes: int) -> dict:
         probe.start()
         time.sleep(0.5)
         idle_window = (0.0, time.monotonic())
-        rows = [scrape_once(d, probe, True) for _ in range(scrapes)]
-        rows.append(scrape_once(d, probe, False))
-        others = [request_once(d, "/status"), request_once(d, "/"),
+        rows = [scrape_once(d, True) for _ in range(scrapes)]
+        rows.append(scrape_once(d, False))
+        others = [get(d, "/status")[1], get(d, "/")[1],
                   reload_once(d, work / f"config{n}.yaml")]
         probe.finish()
         idle = probe.worst_between(*idle_window)
@@ -150,9 +145,7 @@ def measure(b: bl.Binaries, work, n: int, scrapes: int) -> dict:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    bl.add_common_args(p)
+    p = bl.parser(__doc__)
     p.add_argument("--sizes", default="10000", help="comma-separated collection counts")
     p.add_argument("--scrapes", type=int, default=3, help="gzip scrapes per size (then one plain)")
     a = p.parse_args()

@@ -18,7 +18,6 @@ than 5 % above the median of its first fifth.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import random
@@ -101,9 +100,7 @@ def faketime_env(binary: Path, offset_file: Path) -> dict[str, str]:
 
 
 def main() -> int:
-    p = argparse.ArgumentParser(description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    bl.add_common_args(p)
+    p = bl.parser(__doc__)
     p.add_argument("--duration", type=float, default=60, help="seconds (default 60)")
     p.add_argument("--seed", type=int, default=1)
     args = p.parse_args()

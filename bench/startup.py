@@ -12,7 +12,6 @@ peak / post-ready RSS.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import subprocess
 import time
@@ -55,9 +54,7 @@ def one_run(b: bl.Binaries, cfg, work, run: int, settle: float) -> dict:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    bl.add_common_args(p)
+    p = bl.parser(__doc__)
     p.add_argument("--clusters", type=int, default=20)
     p.add_argument("--per-cluster", type=int, default=500)
     p.add_argument("--sims", type=int, default=1,

@@ -18,7 +18,6 @@ After the window: GET /metrics timed N times (bench/RESULTS.md "scrape", bench b
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
 import statistics
@@ -144,9 +143,7 @@ class Scraper:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    bl.add_common_args(p)
+    p = bl.parser(__doc__)
     p.add_argument("--clusters", type=int, default=20)
     p.add_argument("--per-cluster", type=int, default=500)
     p.add_argument("--sims", type=int, default=1)

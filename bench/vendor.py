@@ -18,7 +18,6 @@ fewer describes for 10-minute jobs.
 
 from __future__ import annotations
 
-import argparse
 import select
 import statistics
 import subprocess
@@ -30,9 +29,7 @@ import benchlib as bl
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    bl.add_common_args(p)
+    p = bl.parser(__doc__)
     p.add_argument("--collections", type=int, default=1000)
     p.add_argument("--pending-ms", type=int, default=100)
     p.add_argument("--running-ms", type=int, default=600_000)
