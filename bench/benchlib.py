@@ -351,6 +351,22 @@ class Fleet:
                 s.control("collections", cols)
 
 
+def heap_in_use(d: "Daemon") -> int | None:
+    """Bytes of heap in use in the daemon (glibc's malloc_stats(), called through gdb, writes
+    them to its stderr: the log file), or None without gdb. Pauses the daemon for ~1 s."""
+    if shutil.which("gdb") is None:
+        return None
+    before = d.log_path.stat().st_size
+    subprocess.run(["gdb", "-p", str(d.pid), "-batch", "-ex", "call (void)malloc_stats()"],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60, check=False)
+    with open(d.log_path, "rb") as f:
+        f.seek(before)
+        text = f.read().decode(errors="replace")
+    # The last "in use bytes" is the total over every arena (incl. mmap).
+    found = re.findall(r"in use bytes\s*=\s*(\d+)", text)
+    return int(found[-1]) if found else None
+
+
 class Daemon:
     """milvus-refreshd run with JSON logs on stderr, redirected to a file."""
 

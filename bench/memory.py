@@ -6,7 +6,8 @@ simulator, read VmRSS / RssAnon / RssFile SETTLE s after READY (every collection
 run yet), then let every collection run exactly one short job (`after 24h`: a collection that
 never ran is due at startup, spread over at most a minute) and read them again once every job
 completed, and once more after a `/metrics` scrape (as Prometheus sends it, with gzip) and a
-`/status`, SETTLE s after both. SETTLE (`--settle`, default 32 s) lets the daemon's heap
+`/status`, SETTLE s after both. With gdb, the heap in use (glibc's `malloc_stats()`) is read
+beside the first RSS reading. SETTLE (`--settle`, default 32 s) lets the daemon's heap
 trim (every 30 s, docs/DAEMON.md "Memory") hand back what the burst freed. The slope between sizes is the cost of one collection, before and
 after its first job (and what serving scrapes leaves behind); the intercept is the program
 itself (code, libraries, the event loop).
@@ -42,6 +43,7 @@ def measure(b: bl.Binaries, work, n: int, run_jobs: bool, settle: float) -> dict
             bl.wait_until(completed, 240, step=1.0, what="every job to complete")
         time.sleep(settle)
         s = bl.sample(d.pid)
+        heap = bl.heap_in_use(d)
         status, _ = bl.http("GET", d.url, "/metrics", timeout=120,
                             headers={"Accept-Encoding": "gzip"})
         assert status == 200, status
@@ -57,6 +59,7 @@ def measure(b: bl.Binaries, work, n: int, run_jobs: bool, settle: float) -> dict
     def mib(k: int) -> float:
         return round(k / 1024, 2)
     return {"rss": mib(s.rss_kib), "anon": mib(s.rss_anon_kib), "file": mib(s.rss_file_kib),
+            "heap_in_use_bytes": heap,
             "after_scrape": {"rss": mib(scraped.rss_kib), "anon": mib(scraped.rss_anon_kib)}}
 
 
@@ -83,6 +86,9 @@ def main() -> None:
             result[f"bytes_per_collection_{phase}_scraped"] = round(
                 (hi[phase]["after_scrape"]["rss"] - lo[phase]["after_scrape"]["rss"]) * 1024 *
                 1024 / dn)
+            heaps = (lo[phase].get("heap_in_use_bytes"), hi[phase].get("heap_in_use_bytes"))
+            if None not in heaps:
+                result[f"heap_bytes_per_collection_{phase}"] = round((heaps[1] - heaps[0]) / dn)
     bl.write_result(a.out, result)
 
 

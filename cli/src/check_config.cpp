@@ -74,7 +74,7 @@ void print_text(std::ostream& out, const config::config& cfg,
   for (const auto& r : all) {
     const auto& co = *r.collection;
     out << '\n'
-        << r.cluster->name << '/' << co.database << '/' << co.name
+        << r.cluster->name << '/' << *co.database << '/' << co.name
         << (co.suspend ? "  [suspended]" : "") << '\n'
         << "  schedule: " << co.settings->schedule << "  (" << co.settings->timezone << ")\n";
     if (r.after) {
@@ -170,7 +170,7 @@ int run_check_config(const check_config_args& args, std::ostream& out, std::ostr
       runs.push_back(schedule::format_rfc3339(s.at, r.zone));
     }
     collections.push_back({{"cluster", r.cluster->name},
-                           {"database", r.collection->database},
+                           {"database", *r.collection->database},
                            {"collection", r.collection->name},
                            {"schedule", r.collection->settings->schedule},
                            {"timezone", r.collection->settings->timezone},

@@ -64,7 +64,7 @@ cluster_target from_config(const target_options& o, const std::string& collectio
       std::chrono::duration_cast<std::chrono::milliseconds>(cl->request_timeout);
   if (!collection.empty()) {
     for (const auto& co : cl->collections) {
-      if (co.name == collection && (o.database.empty() || co.database == o.database)) {
+      if (co.name == collection && (o.database.empty() || *co.database == o.database)) {
         c.database = co.database;
         c.external_source = co.external->source;
         c.external_spec = co.external->spec.reveal();

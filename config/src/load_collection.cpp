@@ -66,7 +66,7 @@ void read_key(reader& r, const entry& e, raw_collection& c, external_state& ext)
         r.error(e.value_pos, e.path, *problem);
         c.valid = false;
       } else {
-        c.model.database = std::move(*db);
+        c.model.database = shared_value<std::string>(std::move(*db));
       }
     } else {
       c.valid = false;

@@ -71,7 +71,7 @@ const cluster* find_cluster(const config& c, std::string_view name) noexcept {
 const collection* find_collection(const cluster& c, std::string_view database,
                                   std::string_view name) noexcept {
   for (const collection& col : c.collections) {
-    if (col.database == database && col.name == name) {
+    if (*col.database == database && col.name == name) {
       return &col;
     }
   }

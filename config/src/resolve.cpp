@@ -55,6 +55,14 @@ class settings_pool {
 void resolve_collections(reader& r, raw_cluster& c, const effective_settings& cluster_settings,
                          settings_pool& pool) {
   std::map<std::pair<std::string, std::string>, position> seen;
+  std::map<std::string, shared_value<std::string>, std::less<>> databases;
+  const auto shared_database = [&databases](const std::string& name) {
+    auto it = databases.find(name);
+    if (it == databases.end()) {
+      it = databases.emplace(name, shared_value<std::string>(name)).first;
+    }
+    return it->second;
+  };
   for (raw_collection& col : c.collections) {
     effective_settings s = cluster_settings;
     apply(col.layer, s);
@@ -65,15 +73,13 @@ void resolve_collections(reader& r, raw_cluster& c, const effective_settings& cl
     }
     collection& m = col.model;
     m.settings = pool.get(s.values);
-    if (!col.has_database) {
-      m.database = c.model.database;
-    }
+    m.database = shared_database(col.has_database ? *m.database : c.model.database);
     m.suspend = col.suspend.value_or(c.model.suspend);
     if (col.valid) {
-      auto [it, inserted] = seen.try_emplace({m.database, m.name}, col.name_pos);
+      auto [it, inserted] = seen.try_emplace({*m.database, m.name}, col.name_pos);
       if (!inserted) {
         r.error(col.name_pos, join_path(col.path, "name"),
-                "duplicate collection " + m.database + "/" + m.name + " in cluster " +
+                "duplicate collection " + *m.database + "/" + m.name + " in cluster " +
                     quote(c.model.name) + " (" + first_defined(it->second) + ")");
       }
     }

@@ -55,7 +55,7 @@ void plan_collections(const config::config& old, const config::config& next, rel
   std::map<std::string, std::size_t, std::less<>> old_by_key;
   for (const auto& cl : old.clusters) {
     for (const auto& c : cl.collections) {
-      old_by_key.emplace(collection_key(cl.name, c.database, c.name), old_collections.size());
+      old_by_key.emplace(collection_key(cl.name, *c.database, c.name), old_collections.size());
       old_collections.push_back(&c);
     }
   }
@@ -67,7 +67,7 @@ void plan_collections(const config::config& old, const config::config& next, rel
       collection_change p;
       p.cluster = ci;
       p.cfg = &col;
-      const auto it = old_by_key.find(collection_key(nc.name, col.database, col.name));
+      const auto it = old_by_key.find(collection_key(nc.name, *col.database, col.name));
       if (it == old_by_key.end()) {
         p.plan = make_slot_plan(nc.name, col);
         p.queue = collection_change::queueing::reconcile;

@@ -104,7 +104,7 @@ timing_settings timing_of(const config::collection_settings& s) noexcept {
 slot_plan make_slot_plan(std::string_view cluster, const config::collection& c) {
   slot_plan p;
   p.rules = shared_rules(c);
-  p.fixed_offset = schedule::fixed_jitter(cluster, c.database, c.name, c.settings->jitter);
+  p.fixed_offset = schedule::fixed_jitter(cluster, *c.database, c.name, c.settings->jitter);
   return p;
 }
 

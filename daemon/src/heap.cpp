@@ -1,6 +1,7 @@
-#include "heap.hpp"
-
 #include <malloc.h>
+#include <utility>
+
+#include <refreshd/daemon/heap.hpp>
 
 namespace refreshd::daemon {
 
@@ -10,15 +11,46 @@ void set_heap_policy() {
   ::mallopt(M_TRIM_THRESHOLD, threshold);
 }
 
-awaitable<void> trim_heap_every(net::steady_timer& timer, std::chrono::seconds period) {
-  for (;;) {
-    timer.expires_after(period);
-    auto [ec] = co_await timer.async_wait(use_nothrow);
-    if (ec) {
+heap_trimmer::heap_trimmer(const executor& ex, std::chrono::seconds period,
+                           std::chrono::milliseconds delay, std::function<void()> trim)
+    : timer_(ex), period_(period), delay_(delay), trim_(std::move(trim)) {
+  if (!trim_) {
+    trim_ = [] { ::malloc_trim(0); };
+  }
+}
+
+awaitable<void> heap_trimmer::run() {
+  bool armed_soon = false;
+  while (!stopped_) {
+    if (soon_ && !armed_soon) {
+      timer_.expires_after(delay_);
+      armed_soon = true;
+    } else if (!armed_soon) {
+      timer_.expires_after(period_);
+    }
+    auto [ec] = co_await timer_.async_wait(use_nothrow);
+    if (stopped_) {
       co_return;
     }
-    ::malloc_trim(0);
+    if (ec) {
+      continue;  // soon(): re-armed for `delay`
+    }
+    soon_ = false;
+    armed_soon = false;
+    trim_();
   }
+}
+
+void heap_trimmer::soon() {
+  if (!soon_ && !stopped_) {
+    soon_ = true;
+    timer_.cancel();
+  }
+}
+
+void heap_trimmer::stop() {
+  stopped_ = true;
+  timer_.cancel();
 }
 
 }  // namespace refreshd::daemon

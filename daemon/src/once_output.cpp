@@ -41,7 +41,7 @@ std::string once_summary(const std::vector<once_result>& results) {
   int completed = 0;
   for (const auto& r : results) {
     completed += r.outcome.kind == outcome_kind::completed ? 1 : 0;
-    rows.push_back({safe_text(r.cluster->name), safe_text(r.collection->database),
+    rows.push_back({safe_text(r.cluster->name), safe_text(*r.collection->database),
                     safe_text(r.collection->name), std::string(to_string(r.outcome.kind)),
                     r.outcome.job ? std::to_string(r.outcome.job->id.value) : "-", job_duration(r),
                     safe_text(r.outcome.message)});

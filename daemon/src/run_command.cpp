@@ -17,6 +17,7 @@
 #include <refreshd/config/safe_text.hpp>
 #include <refreshd/config/token.hpp>
 #include <refreshd/daemon/config_reload.hpp>
+#include <refreshd/daemon/heap.hpp>
 #include <refreshd/daemon/run_command.hpp>
 #include <refreshd/daemon/runtime_metrics.hpp>
 #include <refreshd/http/http_listener.hpp>
@@ -26,8 +27,6 @@
 #include <refreshd/runtime/runtime_log.hpp>
 #include <refreshd/runtime/spawn.hpp>
 #include <refreshd/systemd/systemd_notify.hpp>
-
-#include "heap.hpp"
 
 namespace refreshd::daemon {
 namespace {
@@ -243,18 +242,26 @@ int run_daemon(net::io_context& ioc, const std::shared_ptr<runtime>& rt, const r
   // The metrics (docs/METRICS.md) are scraped through /metrics.
   auto metrics = std::make_shared<runtime_metrics>(*rt);
   metrics->attach();
+  // Freed heap pages go back to the system twice a minute and after each scrape
+  // (docs/DAEMON.md "Memory").
+  auto trimmer = std::make_shared<heap_trimmer>(ioc.get_executor(), std::chrono::seconds(30));
   std::unique_ptr<http_listener> http;
   try {
     // One scrape: the values of this moment, written about a thousand lines at a time.
-    http = start_http_listener(ioc.get_executor(), rt, [metrics]() -> body_parts {
-      return [stream = std::shared_ptr<scrape_stream>(metrics->begin_scrape())] {
-        return stream->next(1000);
+    http = start_http_listener(ioc.get_executor(), rt, [metrics, trimmer]() -> body_parts {
+      return [stream = std::shared_ptr<scrape_stream>(metrics->begin_scrape()), trimmer] {
+        auto part = stream->next(1000);
+        if (part.empty()) {
+          trimmer->soon();
+        }
+        return part;
       };
     });
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << '\n';
     return exit_usage;
   }
+  spawn_task(ioc.get_executor(), trimmer->run(), "heap trim", trimmer);
   // sd_notify (READY=1 when the runtime is ready): docs/SYSTEMD.md.
   auto notifier =
       systemd_notifier::create(ioc.get_executor(), rt, notify_options_from_environment());
@@ -272,15 +279,11 @@ int run_daemon(net::io_context& ioc, const std::shared_ptr<runtime>& rt, const r
   spawn_task(ioc.get_executor(), watch_hangups(hangups, reloader), "SIGHUP watch", reloader);
   // The first signal, in this order (docs/DAEMON.md "Shutdown"): tell systemd, stop reloading,
   // stop accepting HTTP connections; then shutdown_control stops the runtime and drains.
-  // Freed heap pages go back to the system twice a minute (docs/DAEMON.md "Memory").
-  net::steady_timer trim_timer(ioc);
-  spawn_task(ioc.get_executor(), trim_heap_every(trim_timer, std::chrono::seconds(30)), "heap trim",
-             nullptr);
-  control.on_shutdown = [notifier, reloader, &hangups, &trim_timer, server = http.get()] {
+  control.on_shutdown = [notifier, reloader, &hangups, trimmer, server = http.get()] {
     notifier->stopping();
     reloader->stop();
     hangups.cancel();
-    trim_timer.cancel();
+    trimmer->stop();
     server->stop();
   };
   rt->start();

@@ -107,7 +107,7 @@ namespace {
 using name_triple = std::tuple<std::string_view, std::string_view, std::string_view>;
 
 name_triple names_of(const runtime_view& rt, const collection_runtime& c) {
-  return {rt.cluster_config(c.cluster).name, c.cfg->database, c.cfg->name};
+  return {rt.cluster_config(c.cluster).name, *c.cfg->database, c.cfg->name};
 }
 
 }  // namespace

@@ -60,7 +60,7 @@ std::string row_html(const status_row& r, wall_time now) {
     out += "</td>";
   };
   cell(r.cluster->name);
-  cell(r.collection->database);
+  cell(*r.collection->database);
   cell(r.collection->name);
   cell(r.collection->settings->schedule);
   cell(to_string(s.current), "status");
@@ -160,7 +160,7 @@ std::string status_json(const status_view& v) {
     const auto& s = *r.state;
     json c = json::object();
     c["cluster"] = r.cluster->name;
-    c["database"] = r.collection->database;
+    c["database"] = *r.collection->database;
     c["collection"] = r.collection->name;
     c["schedule"] = r.collection->settings->schedule;
     c["status"] = std::string(to_string(s.current));

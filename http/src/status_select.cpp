@@ -82,7 +82,7 @@ std::variant<status_view, std::string> select_status(const runtime_view& rt, con
   for (const auto& c : cols) {
     const auto& cluster = rt.cluster_config(c.cluster);
     if ((!q.cluster.empty() && cluster.name != q.cluster) ||
-        (!q.database.empty() && c.cfg->database != q.database) ||
+        (!q.database.empty() && *c.cfg->database != q.database) ||
         (!statuses.empty() &&
          std::find(statuses.begin(), statuses.end(), c.state.current) == statuses.end())) {
       continue;
@@ -97,7 +97,7 @@ std::variant<status_view, std::string> select_status(const runtime_view& rt, con
                           [](const status_row& r) { return is_problem(r.state->current); });
   }
   const auto key = [](const status_row& r) {
-    return r.cluster->name + "/" + r.collection->database + "/" + r.collection->name;
+    return r.cluster->name + "/" + *r.collection->database + "/" + r.collection->name;
   };
   std::size_t from = 0;
   if (!q.after.empty()) {

@@ -58,7 +58,7 @@ void metrics_core::on_cycle_event(const config::metrics_settings& settings,
     const double v = static_cast<double>(d->count()) / 1000.0;
     impl_->cluster_jobs[cluster.name].observe(v, job_duration_buckets);
     if (settings.per_collection_job_duration) {
-      impl_->collection_jobs[collection_key(cluster.name, collection.database, collection.name)]
+      impl_->collection_jobs[collection_key(cluster.name, *collection.database, collection.name)]
           .observe(v, job_duration_buckets);
     }
   };
@@ -114,7 +114,7 @@ std::unique_ptr<scrape_stream> metrics_core::begin_scrape(
     rows.push_back(metrics_detail::values_of(c, *clusters.at(c.cluster).cfg));
     if (settings.per_collection_job_duration) {
       const auto it = im.collection_jobs.find(
-          collection_key(clusters.at(c.cluster).cfg->name, c.cfg->database, c.cfg->name));
+          collection_key(clusters.at(c.cluster).cfg->name, *c.cfg->database, c.cfg->name));
       histograms.push_back(it == im.collection_jobs.end() ? metrics_detail::job_histogram{}
                                                           : it->second);
     }

@@ -87,7 +87,7 @@ void make_label_block(label_block& b, const config::cluster& cluster,
                       const config::collection& collection, bool with_info) {
   b.base.clear();
   append_label(b.base, "cluster", cluster.name);
-  append_label(b.base, "database", collection.database);
+  append_label(b.base, "database", *collection.database);
   append_label(b.base, "collection", collection.name);
   if (!with_info) {
     return;

@@ -105,7 +105,7 @@ admin_refresh_result basic_runtime<Clock>::cycle_end_answer(
   if (stopping_) {
     return make_admin_result(kind::unavailable, "shutting down");
   }
-  if (c.retired_config) {
+  if (c.retired()) {
     return make_admin_result(kind::failed, "the collection was removed by a reload");
   }
   // The cycle ended before any event (a blocked cluster, a replaced connection).

@@ -65,7 +65,7 @@ awaitable<void> basic_runtime<Clock>::scheduled_cycle(std::shared_ptr<collection
   if (!outcome || stopping_) {
     co_return;  // abandoned at shutdown: the job (if any) keeps running on the server
   }
-  if (c.retired_config) {
+  if (c.retired()) {
     log_event(config::log_level::info, "removed collection: its last job was followed to its end",
               collection_fields(*cl.cfg, *c.cfg));
     co_return;
@@ -88,7 +88,7 @@ void basic_runtime<Clock>::skip_passed_slots(collection_runtime& c,
 template <class Clock>
 bool basic_runtime<Clock>::may_run(collection_runtime& c, cluster_runtime<Clock>& cl,
                                    bool forced_slot, wall_time started) {
-  if (c.retired_config) {
+  if (c.retired()) {
     return false;  // removed by a reload while it waited for a job slot
   }
   if (clusters_[c.cluster].get() != &cl) {
@@ -136,7 +136,7 @@ awaitable<std::optional<cycle_outcome>> basic_runtime<Clock>::perform_cycle(
       apply(c.state, e);
       add_difference(*cl.totals, before, c.state.counters);
       log_cycle_event(*cl.cfg, *c.cfg, e);
-      if (on_cycle_event && !c.retired_config) {
+      if (on_cycle_event && !c.retired()) {
         on_cycle_event(c.index, e);
       }
       admin_requests_.on_event(c, e);
@@ -199,10 +199,10 @@ awaitable<bool> basic_runtime<Clock>::wait_until(steady_time t) {
 }
 
 template <class Clock>
-void basic_runtime<Clock>::remember_outcome(collection_runtime& c, const cycle_outcome& o) const {
+void basic_runtime<Clock>::remember_outcome(collection_runtime& c, const cycle_outcome& o) {
   c.last_kind = o.kind;
-  if (once_) {
-    c.last_outcome = std::make_unique<cycle_outcome>(o);
+  if (once_ && c.index < once_outcomes_.size()) {
+    once_outcomes_[c.index] = o;
   }
 }
 
@@ -269,6 +269,7 @@ void basic_runtime<Clock>::block_cluster(std::size_t cluster, const cycle_outcom
 template <class Clock>
 awaitable<std::vector<once_result>> basic_runtime<Clock>::async_run_once() {
   once_ = true;
+  once_outcomes_.resize(collections_.size());
   once_timer_.expires_at(Clock::time_point::max());
   const wall_time now = wall_now();
   for (std::size_t i = 0; i < collections_.size(); ++i) {
@@ -287,10 +288,10 @@ awaitable<std::vector<once_result>> basic_runtime<Clock>::async_run_once() {
   std::vector<once_result> results;
   for (const auto& cp : collections_) {
     const auto& c = *cp;
-    if (c.cfg->suspend || !c.last_outcome) {
+    if (c.cfg->suspend || c.index >= once_outcomes_.size() || !once_outcomes_[c.index]) {
       continue;
     }
-    results.push_back(once_result{clusters_[c.cluster]->cfg, c.cfg, *c.last_outcome});
+    results.push_back(once_result{clusters_[c.cluster]->cfg, c.cfg, *once_outcomes_[c.index]});
   }
   co_return results;
 }

@@ -163,11 +163,10 @@ void basic_runtime<Clock>::remove_collections(const reload_plan& plan, reload_su
     if (c->running) {
       log_event(reload_line_level(summary.removed),
                 "reload: collection removed; its running job is followed to its end", f);
-      c->retired_config = config_;
       c->index = collection_runtime::retired_index;
       c->slot.reset();
       ++c->generation;
-      retired_.push_back(std::move(c));
+      retired_.push_back({std::move(c), config_});
     } else {
       log_event(reload_line_level(summary.removed), "reload: collection removed", f);
       admin_requests_.resolve(*c, make_admin_result(admin_refresh_result::kind::failed,
@@ -182,6 +181,7 @@ void basic_runtime<Clock>::requeue_after_reload(const reload_plan& plan) {
   const wall_time now = wall_now();
   std::vector<std::size_t> added;
   queue_.clear();
+  queue_.reserve(collections_.size());
   for (std::size_t i = 0; i < collections_.size(); ++i) {
     auto& c = *collections_[i];
     const auto queue = plan.collections[i].queue;
@@ -206,7 +206,7 @@ void basic_runtime<Clock>::requeue_after_reload(const reload_plan& plan) {
 
 template <class Clock>
 void basic_runtime<Clock>::release_retired(collection_runtime& c, cluster_runtime<Clock>& cl) {
-  const bool collection_gone = c.retired_config != nullptr;
+  const bool collection_gone = c.retired();
   const bool cluster_gone = cl.retired_config != nullptr && cl.users == 0;
   if (!collection_gone && !cluster_gone) {
     return;
@@ -220,7 +220,7 @@ void basic_runtime<Clock>::release_retired(collection_runtime& c, cluster_runtim
   net::post(ex_, [self = this->shared_from_this(), pc = collection_gone ? &c : nullptr,
                   pcl = cluster_gone ? &cl : nullptr] {
     if (pc != nullptr) {
-      std::erase_if(self->retired_, [pc](const auto& p) { return p.get() == pc; });
+      std::erase_if(self->retired_, [pc](const auto& r) { return r.c.get() == pc; });
     }
     if (pcl != nullptr && pcl->users == 0) {
       std::erase_if(self->retired_clusters_, [pcl](const auto& p) { return p.get() == pcl; });

@@ -58,6 +58,14 @@ std::shared_ptr<basic_runtime<Clock>> basic_runtime<Clock>::create(
   auto rt = std::make_shared<basic_runtime>(ex, cfg, options, seed);
   rt->connect_ = connect;
   const auto env = config::process_env();
+  // Exactly one entry per collection, here and in the queue (docs/DAEMON.md "Memory"): a
+  // doubling vector leaves up to half of it unused.
+  std::size_t total = 0;
+  for (const auto& c : cfg->clusters) {
+    total += c.collections.size();
+  }
+  rt->collections_.reserve(total);
+  rt->queue_.reserve(total);
   for (std::size_t i = 0; i < cfg->clusters.size(); ++i) {
     const auto& c = cfg->clusters[i];
     auto token = config::read_token(c.token, env);
@@ -117,10 +125,10 @@ auto basic_runtime<Clock>::startup_tasks(const std::vector<std::size_t>& indices
   for (const std::size_t i : indices) {
     const auto& cfg = *collections_[i]->cfg;
     auto it = std::find_if(databases.begin(), databases.end(),
-                           [&](const auto& d) { return d.first == cfg.database; });
+                           [&](const auto& d) { return d.first == *cfg.database; });
     if (cfg.suspend || it == databases.end()) {
       if (!cfg.suspend) {
-        databases.emplace_back(cfg.database, tasks.size());
+        databases.emplace_back(*cfg.database, tasks.size());
       }
       tasks.push_back(startup_task{{i}, false});
     } else {
@@ -254,7 +262,7 @@ template <class Clock>
 bool basic_runtime<Clock>::startup_moot(const collection_runtime& c) const {
   // Stopping; removed by a reload; or a cycle started meanwhile (an admin request): it lists
   // first itself and schedules the next slot when it ends.
-  return stopping_ || c.retired_config || c.index == collection_runtime::retired_index || c.running;
+  return stopping_ || c.retired() || c.running;
 }
 
 template <class Clock>

@@ -1,11 +1,13 @@
-// maybe_time and maybe_text (compact.hpp): 8 bytes each, and they read like the std::optional
-// they replace in the per-collection state.
+// maybe_time, maybe_duration and maybe_text (compact.hpp), maybe_slot (slot_plan.hpp): 8 bytes
+// each (16 for the slot), and they read like the std::optional they replace in the
+// per-collection state.
 #include <optional>
 #include <string>
 
 #include <gtest/gtest.h>
 
 #include <refreshd/cycle/compact.hpp>
+#include <refreshd/cycle/slot_plan.hpp>
 
 namespace refreshd::daemon {
 namespace {
@@ -14,6 +16,35 @@ const wall_time t1{std::chrono::milliseconds(1'795'341'601'500)};
 
 static_assert(sizeof(maybe_time) == 8);
 static_assert(sizeof(maybe_text) == 8);
+static_assert(sizeof(maybe_duration) == 8);
+static_assert(sizeof(maybe_slot) == 16);
+
+TEST(MaybeDuration, ZeroIsADurationNotNone) {
+  using std::chrono::milliseconds;
+  maybe_duration d;
+  EXPECT_FALSE(d);
+  d = milliseconds(0);
+  ASSERT_TRUE(d) << "a job that took 0 ms has a duration";
+  EXPECT_EQ(d->count(), 0);
+  const std::optional<milliseconds> some = milliseconds(1500);
+  d = some;
+  EXPECT_EQ(*d, milliseconds(1500));
+  d = std::optional<milliseconds>();
+  EXPECT_FALSE(d);
+}
+
+TEST(MaybeSlot, StartsEmptyAndHoldsASlot) {
+  maybe_slot s;
+  EXPECT_FALSE(s);
+  s = due_slot{t1, t1 + std::chrono::seconds(30)};
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->nominal, t1);
+  EXPECT_EQ((*s).due, t1 + std::chrono::seconds(30));
+  s = due_slot{wall_time{}, wall_time{}};
+  EXPECT_TRUE(s) << "the epoch is a slot, not none";
+  s.reset();
+  EXPECT_FALSE(s);
+}
 
 TEST(MaybeTime, StartsEmptyAndHoldsATime) {
   maybe_time m;

@@ -89,8 +89,10 @@ struct external_target {
 };
 
 struct collection {
-  std::string name;      ///< Milvus collection name: [A-Za-z_][A-Za-z0-9_]*, at most 255 chars
-  std::string database;  ///< inherited from the cluster when not set
+  std::string name;  ///< Milvus collection name: [A-Za-z_][A-Za-z0-9_]*, at most 255 chars
+  /// Inherited from the cluster when not set; equal names shared, not copied (docs/DAEMON.md
+  /// "Memory"): read with `*` or `->`.
+  shared_value<std::string> database;
   /// Both empty, or both set: the source URL (explicit scheme, no credentials) and the spec
   /// (a JSON object, serialized). Shared while unset, as in most configs (docs/DAEMON.md
   /// "Memory"): read with `->`, set with `edit()`.

@@ -13,6 +13,11 @@ class shared_value {
   /// A default T, shared by every default-made value.
   shared_value() : p_(default_value()) {}
   explicit shared_value(T v) : p_(std::make_shared<T>(std::move(v))) {}
+  /// A new value of its own (shared with nothing).
+  shared_value& operator=(T v) {
+    p_ = std::make_shared<T>(std::move(v));
+    return *this;
+  }
 
   const T& operator*() const noexcept { return *p_; }
   const T* operator->() const noexcept { return p_.get(); }
@@ -28,6 +33,7 @@ class shared_value {
   [[nodiscard]] bool shares_with(const shared_value& o) const noexcept { return p_ == o.p_; }
 
   bool operator==(const shared_value& o) const { return p_ == o.p_ || *p_ == *o.p_; }
+  friend bool operator==(const shared_value& a, const T& b) { return *a.p_ == b; }
 
  private:
   static const std::shared_ptr<T>& default_value() {

@@ -49,25 +49,26 @@ struct collection_runtime {
   // (docs/DAEMON.md "Memory").
   std::uint32_t index = 0;  ///< position in collections(); retired_index once removed
   std::uint32_t cluster;
+  /// Kept valid while a reload's removal waits for the cycle's end: the runtime holds the
+  /// config it points into beside the retired collection.
   const config::collection* cfg;
-  /// Set when a reload removed the collection while its cycle ran: the job is followed to its
-  /// end, then the collection is dropped; keeps `cfg` valid meanwhile.
-  std::shared_ptr<const config::config> retired_config;
   slot_plan plan;
   /// Only while a cycle runs (made by the runtime from `memory` and the config, and dropped
   /// at its end: an idle collection does not pay for one).
   std::unique_ptr<refresh_cycle> cycle;
   cycle_memory memory;  ///< what the next cycle goes on from
   collection_state state;
-  std::optional<due_slot> slot;  ///< queued, or being run
+  maybe_slot slot;               ///< queued, or being run
   maybe_time last_end;           ///< end of the newest finished job ("after D")
-  /// The whole last outcome, kept only by `run --once` (which prints every collection's): a
-  /// daemon needs only its kind (docs/DAEMON.md "Memory").
-  std::unique_ptr<cycle_outcome> last_outcome;
   std::uint32_t generation = 0;  ///< queue entries of older generations are stale
   bool running = false;          ///< a cycle coroutine exists
-  /// The kind of the last cycle's outcome, or of a cluster block; nullopt before either.
+  /// The kind of the last cycle's outcome, or of a cluster block; nullopt before either (the
+  /// whole outcome is kept only by `run --once`, in the runtime: docs/DAEMON.md "Memory").
   std::optional<outcome_kind> last_kind;
+
+  /// A reload removed it while its cycle ran: the job is followed to its end, then it is
+  /// dropped.
+  [[nodiscard]] bool retired() const noexcept { return index == retired_index; }
 };
 
 /// Makes `c.cycle` from its memory and config for as long as it lives; at its end the cycle's

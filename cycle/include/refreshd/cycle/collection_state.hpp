@@ -17,7 +17,7 @@
 namespace refreshd::daemon {
 
 /// The `status` label values of milvus_refresh_collection_status.
-enum class status {
+enum class status : std::uint8_t {
   idle,           ///< nothing running; the last job (if any) completed
   running,        ///< a job is being polled (triggered or adopted)
   stuck,          ///< the polled job is past pending_timeout / timeout, or made no progress
@@ -71,7 +71,7 @@ struct collection_state {
   maybe_text last_failure_reason;   ///< verbatim server reason
   maybe_time last_trigger;          ///< when this daemon last triggered
   /// Start to end of the last finished (completed or failed) job, when both were known.
-  std::optional<std::chrono::milliseconds> last_job_duration;
+  maybe_duration last_job_duration;
   collection_counters counters;
 };
 

@@ -3,6 +3,7 @@
 // std::optional<wall_time> takes 16 bytes and std::optional<std::string> 40, and most of these
 // are empty or shared by 100,000 collections. Both read like the std::optional they replace.
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,41 +14,44 @@
 
 namespace refreshd::daemon {
 
-/// An optional wall_time in 8 bytes: wall_time::min() (which no job timestamp or schedule slot
-/// can be) marks "none".
-class maybe_time {
+/// An optional time point or duration in 8 bytes: T::min() (which no job timestamp, schedule
+/// slot or job duration can be) marks "none".
+template <class T>
+class maybe_chrono {
  public:
-  constexpr maybe_time() noexcept = default;
-  constexpr maybe_time(std::nullopt_t) noexcept {}       // NOLINT(google-explicit-constructor)
-  constexpr maybe_time(wall_time t) noexcept : t_(t) {}  // NOLINT(google-explicit-constructor)
-  constexpr maybe_time(const std::optional<wall_time>& t) noexcept  // NOLINT
+  constexpr maybe_chrono() noexcept = default;
+  constexpr maybe_chrono(std::nullopt_t) noexcept {}          // NOLINT(google-explicit-constructor)
+  constexpr maybe_chrono(T t) noexcept : t_(t) {}             // NOLINT(google-explicit-constructor)
+  constexpr maybe_chrono(const std::optional<T>& t) noexcept  // NOLINT
       : t_(t ? *t : none) {}
 
   [[nodiscard]] constexpr bool has_value() const noexcept { return t_ != none; }
   constexpr explicit operator bool() const noexcept { return has_value(); }
-  constexpr const wall_time& operator*() const noexcept { return t_; }
-  constexpr const wall_time* operator->() const noexcept { return &t_; }
-  [[nodiscard]] constexpr wall_time value_or(wall_time fallback) const noexcept {
+  constexpr const T& operator*() const noexcept { return t_; }
+  constexpr const T* operator->() const noexcept { return &t_; }
+  [[nodiscard]] constexpr T value_or(T fallback) const noexcept {
     return has_value() ? t_ : fallback;
   }
   constexpr void reset() noexcept { t_ = none; }
-  constexpr operator std::optional<wall_time>() const noexcept {  // NOLINT
-    return has_value() ? std::optional<wall_time>(t_) : std::nullopt;
+  constexpr operator std::optional<T>() const noexcept {  // NOLINT
+    return has_value() ? std::optional<T>(t_) : std::nullopt;
   }
 
-  friend constexpr bool operator==(maybe_time a, maybe_time b) noexcept { return a.t_ == b.t_; }
+  friend constexpr bool operator==(maybe_chrono a, maybe_chrono b) noexcept { return a.t_ == b.t_; }
   // Non-templates, so they win over std::optional's comparison templates (which would call an
-  // empty optional unequal to an empty maybe_time).
-  friend constexpr bool operator==(maybe_time a, const std::optional<wall_time>& b) noexcept {
-    return a == maybe_time(b);
+  // empty optional unequal to an empty maybe_chrono).
+  friend constexpr bool operator==(maybe_chrono a, const std::optional<T>& b) noexcept {
+    return a == maybe_chrono(b);
   }
-  friend constexpr bool operator==(maybe_time a, std::nullopt_t) noexcept { return !a; }
-  friend constexpr bool operator==(maybe_time a, wall_time b) noexcept { return a.t_ == b; }
+  friend constexpr bool operator==(maybe_chrono a, std::nullopt_t) noexcept { return !a; }
+  friend constexpr bool operator==(maybe_chrono a, T b) noexcept { return a.t_ == b; }
 
  private:
-  static constexpr wall_time none = wall_time::min();
-  wall_time t_ = none;
+  static constexpr T none = T::min();
+  T t_ = none;
 };
+using maybe_time = maybe_chrono<wall_time>;
+using maybe_duration = maybe_chrono<std::chrono::milliseconds>;
 
 /// An optional string in 8 bytes (none costs no allocation): a server's failure reason, an
 /// unusual state spelling, a status message. Copies are deep.

@@ -27,6 +27,8 @@ class due_queue {
   /// Removes and returns the earliest entry when it is due at or before `t`.
   std::optional<entry> pop_due(wall_time t);
   void clear() noexcept { heap_.clear(); }
+  /// Room for `n` entries (one per collection) without a doubling's spare half.
+  void reserve(std::size_t n) { heap_.reserve(n); }
   bool empty() const noexcept { return heap_.empty(); }
   std::size_t size() const noexcept { return heap_.size(); }
 

@@ -64,6 +64,26 @@ struct due_slot {
   wall_time due;
 };
 
+/// An optional due_slot in 16 bytes (std::optional takes 24; every collection keeps one:
+/// docs/DAEMON.md "Memory"): a nominal time of wall_time::min(), which no slot has, marks
+/// "none". Reads like the std::optional it replaces.
+class maybe_slot {
+ public:
+  constexpr maybe_slot() noexcept = default;
+  constexpr maybe_slot(std::nullopt_t) noexcept {}      // NOLINT(google-explicit-constructor)
+  constexpr maybe_slot(due_slot s) noexcept : s_(s) {}  // NOLINT(google-explicit-constructor)
+
+  [[nodiscard]] constexpr bool has_value() const noexcept { return s_.nominal != none; }
+  constexpr explicit operator bool() const noexcept { return has_value(); }
+  constexpr const due_slot& operator*() const noexcept { return s_; }
+  constexpr const due_slot* operator->() const noexcept { return &s_; }
+  constexpr void reset() noexcept { s_ = {none, none}; }
+
+ private:
+  static constexpr wall_time none = wall_time::min();
+  due_slot s_{none, none};
+};
+
 /// The jitter of one firing: fixed_offset in fixed mode, random_jitter(random_bits) otherwise.
 std::chrono::milliseconds firing_jitter(const slot_plan& p, std::uint64_t random_bits);
 

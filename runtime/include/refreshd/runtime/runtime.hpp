@@ -316,7 +316,7 @@ class basic_runtime final : public runtime_view,
   awaitable<bool> wait_until(steady_time t);
   void after_cycle(std::size_t index, const cycle_outcome& o, wall_time started);
   /// Keeps `o`'s kind, and the whole outcome only under `run --once`.
-  void remember_outcome(collection_runtime& c, const cycle_outcome& o) const;
+  void remember_outcome(collection_runtime& c, const cycle_outcome& o);
   void block_cluster(std::size_t cluster, const cycle_outcome& o);
 
   // runtime_reload.hpp: applying a reload_plan (apply_config)
@@ -344,8 +344,13 @@ class basic_runtime final : public runtime_view,
   client_factory connect_;
   std::uint64_t config_generation_ = 0;
   collection_list::storage collections_;
-  /// Removed by a reload while running (runtime_reload.hpp); dropped when their cycle ends.
-  std::vector<std::shared_ptr<collection_runtime>> retired_;
+  /// Removed by a reload while running (runtime_reload.hpp), with the config their `cfg`
+  /// points into; dropped when their cycle ends.
+  struct retired_collection {
+    std::shared_ptr<collection_runtime> c;
+    std::shared_ptr<const config::config> config;
+  };
+  std::vector<retired_collection> retired_;
   std::vector<std::unique_ptr<cluster_runtime<Clock>>> retired_clusters_;
   due_queue queue_;
   timer_type loop_timer_;
@@ -358,6 +363,7 @@ class basic_runtime final : public runtime_view,
   bool ready_ = false;
   bool once_ = false;
   std::size_t once_pending_ = 0;
+  std::vector<std::optional<cycle_outcome>> once_outcomes_;  // by collection index
   int startup_pending_ = 0;
   std::size_t active_ = 0;
   std::optional<wall_time> last_tick_;
