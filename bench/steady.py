@@ -3,8 +3,8 @@
 
 Targets: RSS <= 32 MiB, CPU <= 5 % of one core averaged, p99 trigger lateness <= 50 ms.
 
-Every collection runs `every 10m` with a *fixed* jitter of up to 10 minutes, so the fleet is
-spread evenly over the interval (~16.7 triggers/s) and the due time of every slot is known
+Every collection runs `every 10m` (`--every-minutes`) with a *fixed* jitter of up to that
+interval, so the fleet is spread evenly over it (~16.7 triggers/s at 10,000) and the due time of every slot is known
 exactly: slot + fixed offset, the offset being schedule::fixed_jitter (re-implemented in
 benchlib and checked against the daemon's /status before the window). Jobs are short (100 ms
 Pending + 1 s InProgress in the simulator), `rate_limit: 0` (so lateness never includes
@@ -26,7 +26,7 @@ import time
 
 import benchlib as bl
 
-PERIOD_MS = 600_000
+DEFAULT_EVERY_MIN = 10
 
 
 def parse_rfc3339(s: str) -> float:
@@ -34,7 +34,7 @@ def parse_rfc3339(s: str) -> float:
 
 
 def check_offsets(d: bl.Daemon, fleet: bl.Fleet, jitter_ms: int) -> dict:
-    """Compares /status next_run with slot + fixed offset computed here."""
+    """Compares /status next_run with slot + fixed offset computed here (period = jitter)."""
     status, body = d.get("/status", timeout=60)
     assert status == 200, status
     doc = json.loads(body)
@@ -44,7 +44,7 @@ def check_offsets(d: bl.Daemon, fleet: bl.Fleet, jitter_ms: int) -> dict:
             continue
         t = parse_rfc3339(c["next_run"]) * 1000
         off = bl.fixed_jitter_ms(c["cluster"], c["database"], c["collection"], jitter_ms)
-        if (t - off) % PERIOD_MS != 0:
+        if (t - off) % jitter_ms != 0:
             bad += 1
         checked += 1
     return {"checked": checked, "mismatched": bad, "status_bytes": len(body)}
@@ -52,9 +52,10 @@ def check_offsets(d: bl.Daemon, fleet: bl.Fleet, jitter_ms: int) -> dict:
 
 def lateness(lines: list[dict], t_from: float, t_to: float,
              jitter_ms: int) -> list[tuple[float, float, str]]:
-    """(due time, lateness in ms, cluster/collection) of every trigger logged in [from, to)."""
+    """(due time, lateness in ms, cluster/collection) of every trigger logged in [from, to);
+    the period is the jitter (both are `--every-minutes`)."""
     out = []
-    period = PERIOD_MS / 1000
+    period = jitter_ms / 1000
     for x in lines:
         if x.get("msg") != "triggered refresh":
             continue
@@ -162,15 +163,19 @@ def main() -> None:
     p.add_argument("--scrape-gzip", action="store_true",
                    help="the window's scrapes accept gzip, as Prometheus always does (default: "
                         "plain text, as the runs recorded before it)")
+    p.add_argument("--every-minutes", type=int, default=DEFAULT_EVERY_MIN,
+                   help="each collection's schedule, `every Nm` with a fixed jitter of N minutes "
+                        f"(default {DEFAULT_EVERY_MIN}: collections / 600 triggers a second)")
     a = p.parse_args()
     b = bl.Binaries.find(a.build)
-    jitter_ms = PERIOD_MS
-    fleet = bl.Fleet(clusters=a.clusters, per_cluster=a.per_cluster, schedule="every 10m",
-                     jitter="10m", jitter_mode="fixed", catch_up=False,
+    jitter_ms = a.every_minutes * 60_000
+    every = f"{a.every_minutes}m"
+    fleet = bl.Fleet(clusters=a.clusters, per_cluster=a.per_cluster, schedule=f"every {every}",
+                     jitter=every, jitter_mode="fixed", catch_up=False,
                      max_running_jobs=a.max_running_jobs)
     result = {"bench": "steady", "machine": bl.machine_info(b.build),
               "params": {"collections": a.clusters * a.per_cluster, "clusters": a.clusters,
-                         "sims": a.sims, "schedule": "every 10m", "jitter": "10m fixed",
+                         "sims": a.sims, "schedule": f"every {every}", "jitter": f"{every} fixed",
                          "job": f"{a.pending_ms} ms pending + {a.running_ms} ms running",
                          "poll": fleet.poll, "rate_limit": 0,
                          "max_running_jobs": fleet.max_running_jobs,

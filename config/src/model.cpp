@@ -5,13 +5,10 @@
 namespace refreshd::config {
 
 source_location::source_location(std::string file, int at_line, int at_column)
-    : line(at_line),
-      column(at_column),
-      file_(std::make_shared<const std::string>(std::move(file))) {}
+    : line(at_line), column(at_column), file_(std::move(file)) {}
 
 const std::string& source_location::file() const noexcept {
-  static const std::string none;
-  return file_ ? *file_ : none;
+  return *file_;
 }
 
 std::string_view to_string(jitter_kind k) noexcept {

@@ -89,7 +89,7 @@ std::string quote_key(std::string_view key) {
 }
 
 reader::reader(std::string file, const load_options& options)
-    : file_(std::make_shared<const std::string>(std::move(file))), options_(options) {}
+    : file_(std::move(file)), options_(options) {}
 
 void reader::error(position at, std::string path, std::string message) {
   errors_.push_back({*file_, at.line, at.column, std::move(path), std::move(message)});

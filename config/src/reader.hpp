@@ -61,9 +61,7 @@ class reader {
   [[nodiscard]] const load_options& options() const noexcept { return options_; }
   [[nodiscard]] const std::string& file() const noexcept { return *file_; }
   /// The file name as the source locations of its entries share it.
-  [[nodiscard]] const std::shared_ptr<const std::string>& shared_file() const noexcept {
-    return file_;
-  }
+  [[nodiscard]] const shared_value<std::string>& shared_file() const noexcept { return file_; }
   [[nodiscard]] bool has_errors() const noexcept { return !errors_.empty(); }
   std::vector<diagnostic> take_errors();
   std::vector<diagnostic> take_warnings();
@@ -90,7 +88,7 @@ class reader {
  private:
   std::string kind_error(const YAML::Node& n, std::string_view expected) const;
 
-  std::shared_ptr<const std::string> file_;
+  shared_value<std::string> file_;
   const load_options& options_;
   std::vector<diagnostic> errors_;
   std::vector<diagnostic> warnings_;

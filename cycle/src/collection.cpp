@@ -43,19 +43,22 @@ client::refresh_request refresh_target(const config::collection& c) {
   return r;
 }
 
-cycle_scope::cycle_scope(collection_runtime& c) : c_(c) {
-  c.cycle = std::make_unique<refresh_cycle>(refresh_target(*c.cfg),
-                                            make_cycle_params(c.cfg->settings), c.memory);
+cycle_scope::cycle_scope(collection_runtime& c)
+    : c_(c),
+      cycle_(std::make_unique<refresh_cycle>(refresh_target(*c.cfg),
+                                             make_cycle_params(c.cfg->settings), c.memory_)) {
+  c.cycle_ = cycle_.get();
+  c.has_cycle_ = true;
 }
 
 cycle_scope::~cycle_scope() {
-  c_.memory = c_.cycle->memory();
-  c_.cycle.reset();
+  c_.has_cycle_ = false;
+  c_.memory_ = cycle_->memory();
 }
 
 collection_runtime::collection_runtime(std::uint32_t cluster_index, const config::collection& c,
                                        slot_plan p, std::uint64_t seed)
-    : cluster(cluster_index), cfg(&c), plan(std::move(p)), memory{seed, 0, 0} {
+    : cluster(cluster_index), cfg(&c), plan(std::move(p)), memory_{seed, 0, 0} {
   set_suspended(state, c.suspend);
 }
 

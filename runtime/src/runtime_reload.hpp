@@ -126,9 +126,9 @@ collection_list::storage basic_runtime<Clock>::reload_collections(const config::
     } else {
       auto c = std::move(collections_[*p.reuse]);
       if (p.settings_changed) {
-        if (c->cycle) {  // a running cycle uses them from its next decision on
-          c->cycle->set_params(make_cycle_params(p.cfg->settings));
-          c->cycle->set_target(refresh_target(*p.cfg));
+        if (c->cycle() != nullptr) {  // a running cycle uses them from its next decision on
+          c->cycle()->set_params(make_cycle_params(p.cfg->settings));
+          c->cycle()->set_target(refresh_target(*p.cfg));
         }
         set_suspended(c->state, p.cfg->suspend);
       }

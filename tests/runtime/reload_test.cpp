@@ -187,8 +187,8 @@ TEST_F(Reload, ChangedSettingsOfARunningCollectionApplyFromItsNextCycle) {
   next->clusters[0].collections[0].settings.edit().retries = 7;
   EXPECT_EQ(rt_->apply_config(next).changed, 1u);
   EXPECT_TRUE(find("a")->running);
-  ASSERT_TRUE(find("a")->cycle) << "a running collection has its cycle";
-  EXPECT_EQ(find("a")->cycle->params().retries, 7);
+  ASSERT_TRUE(find("a")->cycle() != nullptr) << "a running collection has its cycle";
+  EXPECT_EQ(find("a")->cycle()->params().retries, 7);
   ASSERT_TRUE(run_until(10s, [&] { return !find("a")->running; }));
   EXPECT_EQ(model_.triggers, 1);
   EXPECT_EQ(model_.overlapping, 0);

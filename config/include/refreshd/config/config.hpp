@@ -64,7 +64,7 @@ class source_location {
  public:
   source_location() = default;
   source_location(std::string file, int at_line, int at_column);
-  source_location(std::shared_ptr<const std::string> file, int at_line, int at_column)
+  source_location(shared_value<std::string> file, int at_line, int at_column)
       : line(at_line), column(at_column), file_(std::move(file)) {}
 
   [[nodiscard]] const std::string& file() const noexcept;
@@ -77,7 +77,7 @@ class source_location {
   }
 
  private:
-  std::shared_ptr<const std::string> file_;
+  shared_value<std::string> file_;
 };
 
 /// A collection's explicit external source and spec.

@@ -53,10 +53,6 @@ struct collection_runtime {
   /// config it points into beside the retired collection.
   const config::collection* cfg;
   slot_plan plan;
-  /// Only while a cycle runs (made by the runtime from `memory` and the config, and dropped
-  /// at its end: an idle collection does not pay for one).
-  std::unique_ptr<refresh_cycle> cycle;
-  cycle_memory memory;  ///< what the next cycle goes on from
   collection_state state;
   maybe_slot slot;               ///< queued, or being run
   maybe_time last_end;           ///< end of the newest finished job ("after D")
@@ -69,10 +65,24 @@ struct collection_runtime {
   /// A reload removed it while its cycle ran: the job is followed to its end, then it is
   /// dropped.
   [[nodiscard]] bool retired() const noexcept { return index == retired_index; }
+
+  /// The running cycle, or nullptr: it exists only while a cycle_scope lives (an idle
+  /// collection does not pay for one).
+  [[nodiscard]] refresh_cycle* cycle() const noexcept { return has_cycle_ ? cycle_ : nullptr; }
+
+ private:
+  friend class cycle_scope;
+  bool has_cycle_ = false;
+  // What the next cycle goes on from, or, while one runs, that cycle (which holds the memory
+  // meanwhile): one of the two at a time, in 16 bytes (docs/DAEMON.md "Memory").
+  union {
+    cycle_memory memory_;
+    refresh_cycle* cycle_;
+  };
 };
 
-/// Makes `c.cycle` from its memory and config for as long as it lives; at its end the cycle's
-/// memory goes back to `c.memory` and the cycle is dropped.
+/// Makes `c.cycle()` from the collection's memory and config for as long as it lives; at its
+/// end the cycle's memory goes back to the collection and the cycle is dropped.
 class cycle_scope {
  public:
   explicit cycle_scope(collection_runtime& c);
@@ -82,6 +92,7 @@ class cycle_scope {
 
  private:
   collection_runtime& c_;
+  std::unique_ptr<refresh_cycle> cycle_;
 };
 
 /// The refresh request of a collection (database, name, and its external source and spec).
