@@ -5,7 +5,8 @@ Starts the daemon against one simulator with N idle collections (`@yearly`: noth
 clusters from 20 collections on), waits for READY, then scrapes /metrics `--scrapes` times the
 way Prometheus does (`Accept-Encoding: gzip`), and once without gzip. Meanwhile another
 process sends GET /healthz on its own keep-alive connection every 2 ms and records the round
-trips that overlap each scrape: the worst one is how long the loop was not free. Recorded per
+trips that overlap each scrape: the worst one is how long the loop was not free (and, apart, in
+the 1.6 s after it, which hold the heap trim that follows a scrape). Recorded per
 scrape: wall time, bytes on the wire, the uncompressed size, sample lines, daemon CPU seconds.
 Then, under the same probe: GET /status, GET / (the page), and a reload (SIGHUP after every
 collection's freshness_target changed in the file; until the "configuration reloaded" line).
@@ -66,6 +67,9 @@ class HealthProbe:
         return max(rtts) if rtts else None  # shorter than the gap between two probes
 
 
+AFTER_S = 1.6
+
+
 def timed(d: bl.Daemon, what: str, action) -> tuple[object, dict]:
     """Runs `action()` and returns its result with what it cost: wall time, the daemon's CPU, RSS
     after, and the window (for the probe: HealthProbe.worst_between)."""
@@ -74,10 +78,13 @@ def timed(d: bl.Daemon, what: str, action) -> tuple[object, dict]:
     result = action()
     t1 = time.monotonic()
     after = bl.sample(d.pid)
-    time.sleep(0.05)  # let the probe finish the round trip that overlapped the end
+    # The probe goes on for AFTER_S: the heap trim 1 s after a scrape's end (docs/DAEMON.md
+    # "Memory") runs on the loop too.
+    time.sleep(AFTER_S)
     return result, {"path": what, "seconds": round(t1 - t0, 4),
                     "daemon_cpu_s": round((after.cpu_ticks - before.cpu_ticks) / bl.CLK_TCK, 3),
-                    "window": (t0, t1), "rss_mib_after": round(after.rss_kib / 1024, 1)}
+                    "window": (t0, t1), "window_after": (t1, t1 + AFTER_S),
+                    "rss_mib_after": round(after.rss_kib / 1024, 1)}
 
 
 def get(d: bl.Daemon, path: str, use_gzip: bool = True) -> tuple[bytes, dict]:
@@ -134,6 +141,8 @@ def measure(b: bl.Binaries, work, n: int, scrapes: int) -> dict:
         for r in rows + others:
             worst = probe.worst_between(*r.pop("window"))
             r["worst_healthz_ms"] = None if worst is None else round(worst * 1000, 2)
+            worst = probe.worst_between(*r.pop("window_after"))
+            r["worst_healthz_ms_after"] = None if worst is None else round(worst * 1000, 2)
         return {"collections": clusters * (n // clusters), "clusters": clusters,
                 "worst_healthz_ms_idle": None if idle is None else round(idle * 1000, 2),
                 "rss_mib_ready": rows[0]["rss_mib_after"], "scrapes": rows,
