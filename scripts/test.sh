@@ -14,7 +14,8 @@ cd "$(dirname "$0")/.."
 
 # The suites and programs the asan-ubsan test preset runs (its label filter: unit, sim,
 # integration, soak); the other suites (packaging, e2e, deploy, fuzz) run in the ci preset only.
-sanitizer_targets=(milvus-refreshd milvus-refresh-sim client_tests config_tests cycle_tests log_tests
+sanitizer_targets=(milvus-refreshd milvus-refresh-sim client_tests coord_tests coord_etcd_tests
+                   config_tests cycle_tests log_tests
                    runtime_tests metrics_tests http_tests cli_tests daemon_tests
                    schedule_tests net_tests sim_tests systemd_unit_tests systemd_tests integration_tests)
 # The programs and suites of the ci-complement test preset (labels deploy, e2e, packaging, fuzz,

@@ -1,0 +1,90 @@
+#pragma once
+// An etcd v3 client over the JSON gateway (docs/COORDINATION.md), on the project's Beast client:
+// one keep-alive connection per endpoint, a timeout per request, and the endpoints tried in
+// turn. A stopped member makes requests to it hang (etcd 3.4): the request's own timeout ends
+// the wait and the next endpoint is tried. With a user name, the client authenticates and sends
+// the token as `Authorization: <token>` (no "Bearer"), authenticating again when etcd says the
+// token is stale.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <refreshd/client/http_client.hpp>
+#include <refreshd/coord/etcd_wire.hpp>
+#include <refreshd/net/asio.hpp>
+
+namespace refreshd::coord {
+
+struct etcd_options {
+  std::vector<std::string> endpoints;  ///< http[s]://host:port, at least one
+  std::chrono::milliseconds request_timeout{1000};
+  client::tls_options tls;
+  std::string username;  ///< empty: no authentication
+  std::string password;
+};
+
+/// Why a request failed: `transport` (no answer from any endpoint tried: refused, timed out),
+/// or an error answer (`wire`). `maybe_applied`: a write may have reached etcd before the
+/// failure (the caller cannot tell whether it took effect).
+struct etcd_error {
+  bool transport = false;
+  bool maybe_applied = false;
+  wire_error wire;  ///< when !transport
+  std::string message;
+
+  /// etcd's NotFound for a lease: it expired or was revoked.
+  [[nodiscard]] bool lease_gone() const noexcept { return !transport && wire.code == 5; }
+};
+
+template <class T>
+using etcd_result = std::variant<T, etcd_error>;
+
+class etcd_client {
+ public:
+  /// Throws std::invalid_argument for no endpoint or a malformed one.
+  etcd_client(executor ex, etcd_options options);
+  ~etcd_client();
+  etcd_client(const etcd_client&) = delete;
+  etcd_client& operator=(const etcd_client&) = delete;
+
+  awaitable<etcd_result<range_result>> range(range_request r);
+  /// The store's revision after the put.
+  awaitable<etcd_result<std::int64_t>> put(put_request r);
+  awaitable<etcd_result<std::int64_t>> delete_range(delete_request r);
+  awaitable<etcd_result<txn_result>> txn(txn_request r);
+  awaitable<etcd_result<lease_grant_result>> lease_grant(std::chrono::seconds ttl);
+  /// One renewal (one POST, docs/COORDINATION.md): the remaining TTL, or nullopt when the lease
+  /// is gone.
+  awaitable<etcd_result<std::optional<std::int64_t>>> lease_keepalive(std::int64_t id);
+  awaitable<etcd_result<bool>> lease_revoke(std::int64_t id);
+
+  /// The endpoint the next request goes to first (after a failure, the next one).
+  [[nodiscard]] const std::string& current_endpoint() const noexcept;
+
+ private:
+  struct answer {
+    int status = 0;
+    std::string body;
+  };
+  /// POSTs `body` to `path` (under /v3/), trying each endpoint once from the current one.
+  /// `idempotent`: safe to send again to the next endpoint after it may have been applied.
+  awaitable<std::variant<answer, etcd_error>> call(std::string path, std::string body,
+                                                   bool idempotent);
+  awaitable<std::optional<etcd_error>> authenticate(std::size_t endpoint);
+  /// call(), then `read` of the answer's body (malformed_answer: an etcd_error naming `path`).
+  template <class T, class Read>
+  awaitable<etcd_result<T>> request(std::string path, std::string body, bool idempotent, Read read);
+
+  executor ex_;
+  etcd_options options_;
+  std::vector<std::unique_ptr<client::http_client>> clients_;
+  std::size_t current_ = 0;
+  std::string token_;
+};
+
+}  // namespace refreshd::coord

@@ -1,0 +1,340 @@
+#include <charconv>
+
+#include <nlohmann/json.hpp>
+#include <openssl/evp.h>
+
+#include <refreshd/coord/etcd_wire.hpp>
+
+namespace refreshd::coord {
+namespace {
+
+using json = nlohmann::json;
+
+json parse(std::string_view body) {
+  try {
+    return json::parse(body);
+  } catch (const json::exception&) {
+    throw malformed_answer("the answer is not JSON");
+  }
+}
+
+// int64 fields come as strings ("7587"); numbers are taken too. Absent: 0 (proto3 default).
+std::int64_t int_field(const json& j, const char* name) {
+  const auto it = j.find(name);
+  if (it == j.end() || it->is_null()) {
+    return 0;
+  }
+  if (it->is_number_integer()) {
+    return it->get<std::int64_t>();
+  }
+  if (it->is_string()) {
+    const auto& s = it->get_ref<const std::string&>();
+    std::int64_t v = 0;
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec == std::errc() && end == s.data() + s.size()) {
+      return v;
+    }
+  }
+  throw malformed_answer(std::string("field '") + name + "' is not an int64");
+}
+
+bool bool_field(const json& j, const char* name) {
+  const auto it = j.find(name);
+  if (it == j.end() || it->is_null()) {
+    return false;
+  }
+  if (!it->is_boolean()) {
+    throw malformed_answer(std::string("field '") + name + "' is not a boolean");
+  }
+  return it->get<bool>();
+}
+
+std::string bytes_field(const json& j, const char* name) {
+  const auto it = j.find(name);
+  if (it == j.end() || it->is_null()) {
+    return {};
+  }
+  if (!it->is_string()) {
+    throw malformed_answer(std::string("field '") + name + "' is not a string");
+  }
+  auto decoded = base64_decode(it->get_ref<const std::string&>());
+  if (!decoded) {
+    throw malformed_answer(std::string("field '") + name + "' is not base64");
+  }
+  return std::move(*decoded);
+}
+
+const json& object_field(const json& j, const char* name) {
+  static const json empty = json::object();
+  const auto it = j.find(name);
+  if (it == j.end() || it->is_null()) {
+    return empty;
+  }
+  if (!it->is_object()) {
+    throw malformed_answer(std::string("field '") + name + "' is not an object");
+  }
+  return *it;
+}
+
+const json& array_field(const json& j, const char* name) {
+  static const json empty = json::array();
+  const auto it = j.find(name);
+  if (it == j.end() || it->is_null()) {
+    return empty;
+  }
+  if (!it->is_array()) {
+    throw malformed_answer(std::string("field '") + name + "' is not an array");
+  }
+  return *it;
+}
+
+json range_json(const range_request& r) {
+  json j{{"key", base64_encode(r.key)}};
+  if (!r.range_end.empty()) {
+    j["range_end"] = base64_encode(r.range_end);
+  }
+  if (r.limit > 0) {
+    j["limit"] = std::to_string(r.limit);
+  }
+  if (r.keys_only) {
+    j["keys_only"] = true;
+  }
+  if (r.serializable) {
+    j["serializable"] = true;
+  }
+  return j;
+}
+
+json put_json(const put_request& r) {
+  json j{{"key", base64_encode(r.key)}, {"value", base64_encode(r.value)}};
+  if (r.lease != 0) {
+    j["lease"] = std::to_string(r.lease);
+  }
+  return j;
+}
+
+json delete_json(const delete_request& r) {
+  json j{{"key", base64_encode(r.key)}};
+  if (!r.range_end.empty()) {
+    j["range_end"] = base64_encode(r.range_end);
+  }
+  return j;
+}
+
+json compare_json(const compare& c) {
+  static constexpr const char* targets[] = {"VERSION", "CREATE", "MOD", "VALUE", "LEASE"};
+  static constexpr const char* results[] = {"EQUAL", "GREATER", "LESS", "NOT_EQUAL"};
+  static constexpr const char* fields[] = {"version", "create_revision", "mod_revision", "value",
+                                           "lease"};
+  const auto t = static_cast<std::size_t>(c.what);
+  json j{{"key", base64_encode(c.key)},
+         {"target", targets[t]},
+         {"result", results[static_cast<std::size_t>(c.op)]}};
+  if (c.what == compare::target::value) {
+    j["value"] = base64_encode(c.value);
+  } else {
+    j[fields[t]] = std::to_string(c.number);
+  }
+  return j;
+}
+
+json op_json(const txn_op& op) {
+  if (const auto* r = std::get_if<range_request>(&op)) {
+    return json{{"request_range", range_json(*r)}};
+  }
+  if (const auto* p = std::get_if<put_request>(&op)) {
+    return json{{"request_put", put_json(*p)}};
+  }
+  return json{{"request_delete_range", delete_json(std::get<delete_request>(op))}};
+}
+
+range_result range_of(const json& j) {
+  range_result r;
+  for (const auto& kv : array_field(j, "kvs")) {
+    if (!kv.is_object()) {
+      throw malformed_answer("an entry of 'kvs' is not an object");
+    }
+    key_value k;
+    k.key = bytes_field(kv, "key");
+    k.value = bytes_field(kv, "value");
+    k.create_revision = int_field(kv, "create_revision");
+    k.mod_revision = int_field(kv, "mod_revision");
+    k.version = int_field(kv, "version");
+    k.lease = int_field(kv, "lease");
+    r.kvs.push_back(std::move(k));
+  }
+  r.more = bool_field(j, "more");
+  r.count = int_field(j, "count");
+  r.revision = int_field(object_field(j, "header"), "revision");
+  return r;
+}
+
+}  // namespace
+
+std::string base64_encode(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(bytes.data()),
+                                static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
+std::optional<std::string> base64_decode(std::string_view text) {
+  if (text.size() % 4 != 0) {
+    return std::nullopt;
+  }
+  std::string out(3 * (text.size() / 4), '\0');
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(text.data()),
+                                static_cast<int>(text.size()));
+  if (n < 0) {
+    return std::nullopt;
+  }
+  // EVP_DecodeBlock counts the padding as zero bytes.
+  std::size_t len = static_cast<std::size_t>(n);
+  for (std::size_t i = text.size(); i > 0 && text[i - 1] == '=' && len > 0; --i) {
+    --len;
+  }
+  out.resize(len);
+  return out;
+}
+
+std::string prefix_end(std::string_view prefix) {
+  std::string end(prefix);
+  while (!end.empty()) {
+    auto& last = reinterpret_cast<unsigned char&>(end.back());
+    if (last < 0xff) {
+      ++last;
+      return end;
+    }
+    end.pop_back();
+  }
+  return std::string(1, '\0');  // every key (etcd: "\0" as range_end)
+}
+
+range_request key_range(std::string key) {
+  range_request r;
+  r.key = std::move(key);
+  return r;
+}
+
+range_request prefix_range(const std::string& prefix) {
+  range_request r;
+  r.key = prefix;
+  r.range_end = prefix_end(prefix);
+  return r;
+}
+
+std::string range_body(const range_request& r) {
+  return range_json(r).dump();
+}
+std::string put_body(const put_request& r) {
+  return put_json(r).dump();
+}
+std::string delete_body(const delete_request& r) {
+  return delete_json(r).dump();
+}
+
+std::string txn_body(const txn_request& r) {
+  json j = json::object();
+  json& cmp = j["compare"] = json::array();
+  for (const auto& c : r.compares) {
+    cmp.push_back(compare_json(c));
+  }
+  json& ok = j["success"] = json::array();
+  for (const auto& op : r.success) {
+    ok.push_back(op_json(op));
+  }
+  json& fail = j["failure"] = json::array();
+  for (const auto& op : r.failure) {
+    fail.push_back(op_json(op));
+  }
+  return j.dump();
+}
+
+std::string lease_grant_body(std::int64_t ttl_seconds) {
+  return json{{"TTL", std::to_string(ttl_seconds)}}.dump();
+}
+
+std::string lease_id_body(std::int64_t id) {
+  return json{{"ID", std::to_string(id)}}.dump();
+}
+
+range_result read_range(std::string_view body) {
+  return range_of(parse(body));
+}
+
+std::int64_t read_revision(std::string_view body) {
+  return int_field(object_field(parse(body), "header"), "revision");
+}
+
+txn_result read_txn(std::string_view body) {
+  const json j = parse(body);
+  txn_result r;
+  r.succeeded = bool_field(j, "succeeded");
+  r.revision = int_field(object_field(j, "header"), "revision");
+  for (const auto& resp : array_field(j, "responses")) {
+    if (!resp.is_object()) {
+      throw malformed_answer("an entry of 'responses' is not an object");
+    }
+    r.ranges.push_back(range_of(object_field(resp, "response_range")));
+  }
+  return r;
+}
+
+lease_grant_result read_lease_grant(std::string_view body) {
+  const json j = parse(body);
+  lease_grant_result r{int_field(j, "ID"), int_field(j, "TTL")};
+  if (r.id == 0) {
+    throw malformed_answer("lease grant without an 'ID'");
+  }
+  return r;
+}
+
+std::optional<std::int64_t> read_keepalive(std::string_view body) {
+  const json j = parse(body);
+  // The gateway wraps stream replies in {"result": {...}}.
+  const json& r = j.contains("result") ? object_field(j, "result") : j;
+  if (!r.contains("TTL")) {
+    return std::nullopt;
+  }
+  const auto ttl = int_field(r, "TTL");
+  return ttl > 0 ? std::optional<std::int64_t>(ttl) : std::nullopt;
+}
+
+std::string read_token(std::string_view body) {
+  const json j = parse(body);
+  const auto it = j.find("token");
+  if (it == j.end() || !it->is_string() || it->get_ref<const std::string&>().empty()) {
+    throw malformed_answer("authenticate answer without a 'token'");
+  }
+  return it->get<std::string>();
+}
+
+wire_error read_error(int http_status, std::string_view body) {
+  wire_error e;
+  e.http_status = http_status;
+  try {
+    const json j = json::parse(body);
+    if (j.is_object()) {
+      if (const auto it = j.find("code"); it != j.end() && it->is_number_integer()) {
+        e.code = it->get<int>();
+      }
+      for (const char* name : {"message", "error"}) {
+        if (const auto it = j.find(name); it != j.end() && it->is_string()) {
+          e.message = it->get<std::string>();
+          break;
+        }
+      }
+    }
+  } catch (const json::exception&) {
+    e.message = "HTTP " + std::to_string(http_status) + " with a body that is not JSON";
+  }
+  if (e.message.empty()) {
+    e.message = "HTTP " + std::to_string(http_status);
+  }
+  return e;
+}
+
+}  // namespace refreshd::coord
