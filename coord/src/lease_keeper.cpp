@@ -56,7 +56,8 @@ awaitable<void> lease_keeper::renew() {
   }
   if (const auto* ttl = std::get_if<std::optional<std::int64_t>>(&r)) {
     if (!*ttl) {
-      co_await lose("etcd says the lease is gone (expired or revoked)");
+      std::string why = "etcd says the lease is gone (expired or revoked)";
+      co_await lose(std::move(why));
       co_return;
     }
     deadline_ = sent + std::chrono::seconds(**ttl) - margin_;
@@ -67,8 +68,9 @@ awaitable<void> lease_keeper::renew() {
   // request timeout's worth of spacing comes from the request itself).
   const auto now = clock::now();
   if (now >= deadline_) {
-    co_await lose("the lease could not be renewed before its deadline: " +
-                  std::get<etcd_error>(r).message);
+    std::string why =
+        "the lease could not be renewed before its deadline: " + std::get<etcd_error>(r).message;
+    co_await lose(std::move(why));
     co_return;
   }
   next_renewal_ =
@@ -89,7 +91,8 @@ awaitable<void> lease_keeper::run() {
       break;
     }
     if (clock::now() >= deadline_) {
-      co_await lose("the lease could not be renewed before its deadline");
+      std::string why = "the lease could not be renewed before its deadline";
+      co_await lose(std::move(why));
       continue;
     }
     co_await renew();

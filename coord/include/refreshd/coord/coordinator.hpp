@@ -1,0 +1,80 @@
+#pragma once
+// Sharing the collections among replicas through etcd (docs/COORDINATION.md "Ownership"): each
+// replica keeps PREFIX/members/<id> on its lease (lease_keeper), reads the live members, and
+// claims the collections that rendezvous hashing gives it with a transaction on
+// PREFIX/owners/<collection> (create it if absent, on its lease). It releases a claim that
+// hashing now gives another member (a graceful hand-off; the other claims it at its next sync),
+// and a dead replica's claims go with its lease. A replica drives a collection only while
+// owns() says so, and fence() checks the claim in etcd right before a trigger.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/asio/steady_timer.hpp>
+
+#include <refreshd/coord/etcd_client.hpp>
+#include <refreshd/coord/lease_keeper.hpp>
+#include <refreshd/net/asio.hpp>
+
+namespace refreshd::coord {
+
+struct coordinator_options {
+  std::string prefix = "/milvus-refreshd";
+  std::string replica_id;  ///< unique among the replicas; the value of its member key and claims
+  std::chrono::seconds ttl{10};
+  std::chrono::milliseconds margin{1000};
+};
+
+class coordinator {
+ public:
+  using clock = lease_keeper::clock;
+
+  /// Throws std::invalid_argument for an empty replica id or one with '/'.
+  coordinator(executor ex, etcd_client& etcd, coordinator_options options);
+
+  /// The collections to share (keys such as "cluster/database/name"), replaced at a reload.
+  void set_collections(std::vector<std::string> keys);
+
+  /// Keeps the lease, the member key and the claims until stop(); then releases every claim
+  /// and the lease.
+  awaitable<void> run();
+  void stop();
+
+  /// Whether this replica holds the claim on `key` and may act on its lease now.
+  [[nodiscard]] bool owns(std::string_view key, clock::time_point now) const;
+  /// Right before a trigger: a transaction that succeeds only if the claim on `key` is still
+  /// this replica's, on its current lease. False on any doubt (an etcd error included).
+  awaitable<bool> fence(std::string key);
+
+  [[nodiscard]] const std::vector<std::string>& members() const noexcept { return members_; }
+  [[nodiscard]] std::size_t owned() const noexcept { return owned_.size(); }
+  /// Completed syncs (membership read and claims adjusted).
+  [[nodiscard]] int syncs() const noexcept { return syncs_; }
+
+ private:
+  awaitable<bool> sync();
+  awaitable<void> claim(const std::string& key, std::int64_t lease);
+  awaitable<void> release(const std::string& key, std::int64_t lease);
+  [[nodiscard]] std::string owner_key(std::string_view key) const;
+
+  etcd_client& etcd_;
+  coordinator_options options_;
+  lease_keeper keeper_;
+  net::steady_timer timer_;
+  std::shared_ptr<const std::vector<std::string>> collections_ =
+      std::make_shared<const std::vector<std::string>>();
+  std::vector<std::string> members_;
+  std::set<std::string, std::less<>> owned_;
+  std::int64_t member_lease_ = 0;  // the lease the member key was written with
+  int syncs_ = 0;
+  bool stopped_ = false;
+  bool keeper_ended_ = false;
+};
+
+}  // namespace refreshd::coord
