@@ -44,8 +44,7 @@ class EtcdClient : public ::testing::Test {
 
   void SetUp() override {
     if (!cluster_) {
-      GTEST_SKIP() << "no etcd binary: install etcd-server (Debian 12) to run the coordination "
-                      "tests";
+      GTEST_SKIP() << etcd_cluster::missing;
     }
   }
 

@@ -28,8 +28,7 @@ class LeaseKeeper : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!etcd_cluster::binary()) {
-      GTEST_SKIP() << "no etcd binary: install etcd-server (Debian 12) to run the coordination "
-                      "tests";
+      GTEST_SKIP() << etcd_cluster::missing;
     }
     cluster_ = std::make_unique<etcd_cluster>(3);
     etcd_options o;

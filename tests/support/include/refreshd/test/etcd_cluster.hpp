@@ -19,6 +19,9 @@ class etcd_cluster {
  public:
   /// The etcd binary ($REFRESHD_ETCD, else etcd on the PATH), or nullopt when there is none.
   static std::optional<std::string> binary();
+  /// Why a test that needs etcd is skipped without it.
+  static constexpr const char* missing =
+      "no etcd binary: install etcd-server (Debian 12) to run the coordination tests";
 
   /// Starts `members` members (1 or 3, usually) and waits until each answers /health and the
   /// cluster has a leader. `extra_args` are given to every member. Throws std::runtime_error
