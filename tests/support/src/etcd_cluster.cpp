@@ -125,9 +125,15 @@ void etcd_cluster::start(int i, bool new_cluster) {
       // Fast elections: tests kill leaders and wait for the next.
       "--heartbeat-interval", "50", "--election-timeout", "500"};
   argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
-  // ETCD_UNSUPPORTED_ARCH: etcd 3.4 refuses to start on some architectures without it.
-  m.proc = std::make_unique<child_process>(std::move(argv),
-                                           std::vector<std::string>{"ETCD_UNSUPPORTED_ARCH="});
+  // ETCD_* variables of the caller's environment would override the flags: none pass.
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (std::string_view(*e).starts_with("ETCD_")) {
+      env.push_back(
+          std::string(std::string_view(*e).substr(0, std::string_view(*e).find('=') + 1)));
+    }
+  }
+  m.proc = std::make_unique<child_process>(std::move(argv), std::move(env));
 }
 
 bool etcd_cluster::healthy(int i) const {
