@@ -1,5 +1,4 @@
 #include <algorithm>
-#include <map>
 #include <stdexcept>
 #include <utility>
 
@@ -32,7 +31,9 @@ std::string coordinator::owner_key(std::string_view key) const {
 }
 
 bool coordinator::owns(std::string_view key, clock::time_point now) const {
-  return keeper_.valid_lease(now) != 0 && owned_.find(key) != owned_.end();
+  // Claims made with an earlier lease do not count: they went (or go) with it.
+  const std::int64_t lease = keeper_.valid_lease(now);
+  return lease != 0 && lease == owned_lease_ && owned_.find(key) != owned_.end();
 }
 
 awaitable<void> coordinator::run() {
@@ -85,9 +86,7 @@ awaitable<bool> coordinator::sync() {
   }
   range_request members_range = prefix_range(options_.prefix + "/members/");
   auto members = co_await etcd_.range(std::move(members_range));
-  range_request owners_range = prefix_range(options_.prefix + "/owners/");
-  auto owners = co_await etcd_.range(std::move(owners_range));
-  if (std::holds_alternative<etcd_error>(members) || std::holds_alternative<etcd_error>(owners)) {
+  if (std::holds_alternative<etcd_error>(members)) {
     co_return false;
   }
   members_.clear();
@@ -95,44 +94,34 @@ awaitable<bool> coordinator::sync() {
     members_.push_back(kv.value);
   }
   std::sort(members_.begin(), members_.end());
-  // Who holds what: owner key -> (replica, lease).
-  std::map<std::string, std::pair<std::string, std::int64_t>, std::less<>> held;
-  for (auto& kv : std::get<range_result>(owners).kvs) {
-    held.emplace(std::move(kv.key), std::make_pair(std::move(kv.value), kv.lease));
+  // Claims live on the lease they were made with: after a new lease there are none.
+  if (owned_lease_ != lease) {
+    owned_.clear();
+    owned_lease_ = lease;
   }
-  const auto mine = [&](const std::string& okey) {
-    const auto it = held.find(okey);
-    return it != held.end() && it->second.first == me && it->second.second == lease;
-  };
-  std::set<std::string, std::less<>> owned;
-  // A reload may replace the list while this sync waits for etcd: it goes on with its own.
+  // Only changes cost requests: nothing at all while the members and the collections stay the
+  // same. A reload may replace the list while this sync waits for etcd: it goes on with its own.
   const auto collections = collections_;
   for (const auto& key : *collections) {
-    const auto okey = owner_key(key);
     const bool should_own = !members_.empty() && members_[rendezvous_owner(members_, key)] == me;
-    if (should_own && mine(okey)) {
-      owned.insert(key);
-    } else if (should_own && held.find(okey) == held.end()) {
-      co_await claim(key, lease);
-      if (owned_.count(key) != 0U) {
-        owned.insert(key);
-      }
-    } else if (!should_own && mine(okey)) {
+    const bool owned = owned_.find(key) != owned_.end();
+    if (should_own && !owned) {
+      co_await claim(key, lease);  // fails while another holds it: tried again next sync
+    } else if (!should_own && owned) {
       co_await release(key, lease);  // another member's now: it claims it at its next sync
     }
-    // Held by another (or by an old lease of ours): it is released or expires first.
   }
   // Claims on collections no longer configured go too.
   const std::set<std::string, std::less<>> wanted(collections->begin(), collections->end());
-  const auto owners_prefix = options_.prefix + "/owners/";
-  for (const auto& [okey, holder] : held) {
-    const auto key = std::string_view(okey).substr(owners_prefix.size());
-    if (holder.first == me && holder.second == lease && wanted.find(key) == wanted.end()) {
-      const std::string gone(key);
-      co_await release(gone, lease);
+  std::vector<std::string> unwanted;
+  for (const auto& key : owned_) {
+    if (wanted.find(key) == wanted.end()) {
+      unwanted.push_back(key);
     }
   }
-  owned_ = std::move(owned);
+  for (const auto& key : unwanted) {
+    co_await release(key, lease);
+  }
   ++syncs_;
   co_return true;
 }
@@ -141,11 +130,21 @@ awaitable<void> coordinator::claim(const std::string& key, std::int64_t lease) {
   txn_request t;
   t.compares.push_back({compare::target::create, compare::result::equal, owner_key(key), 0, {}});
   t.success.push_back(put_request{owner_key(key), options_.replica_id, lease});
+  t.failure.push_back(key_range(owner_key(key)));
   auto r = co_await etcd_.txn(std::move(t));
-  if (const auto* ok = std::get_if<txn_result>(&r); ok != nullptr && ok->succeeded) {
+  const auto* ok = std::get_if<txn_result>(&r);
+  if (ok == nullptr) {
+    co_return;  // an error (maybe applied): the next sync's claim reads who holds it
+  }
+  bool ours = ok->succeeded;
+  if (!ours && !ok->ranges.empty() && !ok->ranges[0].kvs.empty()) {
+    // Held: by us already when an earlier claim's answer was lost, else by another.
+    const auto& holder = ok->ranges[0].kvs[0];
+    ours = holder.value == options_.replica_id && holder.lease == lease;
+  }
+  if (ours && keeper_.valid_lease(clock::now()) == lease) {
     owned_.insert(key);
   }
-  // Lost the race, or an error (maybe applied): the next sync reads what etcd holds.
 }
 
 awaitable<void> coordinator::release(const std::string& key, std::int64_t lease) {

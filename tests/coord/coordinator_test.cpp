@@ -5,6 +5,7 @@
 // over at once and a frozen replica's collections are taken over after its lease, and that the
 // fence refuses a replica that lost its claim.
 #include <chrono>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -206,6 +207,72 @@ TEST_F(Coordinator, TheOwnersFencePassesAndAnotherReplicasDoesNot) {
     ASSERT_TRUE(run_until([&] { return done; }, 5s));
     EXPECT_EQ(result, r->coord->owns(key, now));
   }
+}
+
+// What owns() says always holds in etcd: a claim of this replica on its current lease, also
+// while a lease is being replaced (the claims of the old one went with it).
+TEST_F(Coordinator, OwnsOnlyWhatIsClaimedOnTheCurrentLease) {
+  ASSERT_TRUE(run_until([this] { return partitioned(all()); }, 15s));
+  auto& r = *replicas_[0];
+  etcd_options o;
+  o.endpoints = cluster_->client_urls();
+  o.request_timeout = 1s;
+  net::io_context observer_ioc;
+  etcd_client observer(observer_ioc.get_executor(), o);
+  const auto claims_hold = [&] {
+    range_request all_owners = prefix_range("/t/owners/");
+    const auto owners =
+        std::get<range_result>(test::run_task(observer_ioc, observer.range(all_owners)));
+    std::map<std::string, std::pair<std::string, std::int64_t>> held;
+    for (const auto& kv : owners.kvs) {
+      held[kv.key] = {kv.value, kv.lease};
+    }
+    const auto now = clock::now();
+    for (const auto& k : keys_) {
+      if (!r.coord->owns(k, now)) {
+        continue;
+      }
+      const auto it = held.find("/t/owners/" + k);
+      if (it == held.end() || it->second.first != "r1") {
+        ADD_FAILURE() << k << " owned by r1 but held in etcd by "
+                      << (it == held.end() ? std::string("nobody") : it->second.first);
+        return false;
+      }
+    }
+    return true;
+  };
+  EXPECT_TRUE(claims_hold());
+  // Its lease revoked behind its back: the keeper finds it gone and takes a new one.
+  range_request member = key_range("/t/members/r1");
+  const auto lease =
+      std::get<range_result>(test::run_task(observer_ioc, observer.range(member))).kvs.at(0).lease;
+  ASSERT_TRUE(
+      std::holds_alternative<bool>(test::run_task(observer_ioc, observer.lease_revoke(lease))));
+  // Until its keeper learns of it (the next renewal), it still believes it owns them: that is
+  // what the fence before each trigger is for.
+  const auto some_key = [&] {
+    const auto now = clock::now();
+    for (const auto& k : keys_) {
+      if (r.coord->owns(k, now)) {
+        return k;
+      }
+    }
+    return std::string();
+  }();
+  ASSERT_FALSE(some_key.empty());
+  bool fenced = true;
+  bool done = false;
+  net::co_spawn(r.ioc, r.coord->fence(some_key), [&](const std::exception_ptr&, bool ok) {
+    fenced = ok;
+    done = true;
+  });
+  ASSERT_TRUE(run_until([&] { return done; }, 5s));
+  EXPECT_FALSE(fenced) << "the claim went with the lease: the fence refuses";
+  ASSERT_TRUE(run_until([&] { return r.coord->lease() != 0 && r.coord->lease() != lease; }, 10s))
+      << "its keeper found the lease gone and took a new one";
+  ASSERT_TRUE(run_until([this] { return partitioned(all()); }, 15s))
+      << "claimed again: " << r.coord->owned() << " " << r.coord->members().size();
+  EXPECT_TRUE(claims_hold());
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 #pragma once
 // Sharing the collections among replicas through etcd (docs/COORDINATION.md "Ownership"): each
-// replica keeps PREFIX/members/<id> on its lease (lease_keeper), reads the live members, and
-// claims the collections that rendezvous hashing gives it with a transaction on
+// replica keeps PREFIX/members/<id> on its lease (lease_keeper), reads the live members every
+// TTL/3, and claims the collections that rendezvous hashing gives it with a transaction on
 // PREFIX/owners/<collection> (create it if absent, on its lease). It releases a claim that
 // hashing now gives another member (a graceful hand-off; the other claims it at its next sync),
 // and a dead replica's claims go with its lease. A replica drives a collection only while
@@ -53,6 +53,8 @@ class coordinator {
   awaitable<bool> fence(std::string key);
 
   [[nodiscard]] const std::vector<std::string>& members() const noexcept { return members_; }
+  /// The replica's current lease (0 while it has none).
+  [[nodiscard]] std::int64_t lease() const noexcept { return keeper_.lease(); }
   [[nodiscard]] std::size_t owned() const noexcept { return owned_.size(); }
   /// Completed syncs (membership read and claims adjusted).
   [[nodiscard]] int syncs() const noexcept { return syncs_; }
@@ -72,6 +74,7 @@ class coordinator {
   std::vector<std::string> members_;
   std::set<std::string, std::less<>> owned_;
   std::int64_t member_lease_ = 0;  // the lease the member key was written with
+  std::int64_t owned_lease_ = 0;   // the lease the claims in owned_ were made with
   int syncs_ = 0;
   bool stopped_ = false;
   bool keeper_ended_ = false;
