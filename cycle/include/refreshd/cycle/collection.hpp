@@ -42,6 +42,9 @@ struct api_counters {
 struct collection_runtime {
   collection_runtime(std::uint32_t cluster_index, const config::collection& c, slot_plan p,
                      std::uint64_t seed);
+  // Never copied: a copy would share the running cycle its union may point to.
+  collection_runtime(const collection_runtime&) = delete;
+  collection_runtime& operator=(const collection_runtime&) = delete;
 
   static constexpr std::uint32_t retired_index = static_cast<std::uint32_t>(-1);
 
