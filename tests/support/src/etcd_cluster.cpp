@@ -3,6 +3,8 @@
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <netinet/in.h>
 #include <stdexcept>
 #include <sys/socket.h>
@@ -71,6 +73,30 @@ etcd_cluster::etcd_cluster(int members, std::vector<std::string> extra_args)
     throw std::runtime_error("etcd_cluster: cannot make a temporary directory");
   }
   dir_ = tmpl;
+  // A port picked free may be taken before etcd binds it: the member then exits at once, and
+  // the cluster is started again on other ports.
+  std::string failure;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    failure = try_start(members);
+    if (failure.empty()) {
+      return;
+    }
+    for (auto& m : members_) {
+      m.proc.reset();
+    }
+    members_.clear();
+    initial_cluster_.clear();
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+      fs::remove_all(entry.path(), ec);
+    }
+  }
+  std::error_code ec;
+  fs::remove_all(dir_, ec);
+  throw std::runtime_error("etcd_cluster: " + failure);
+}
+
+std::string etcd_cluster::try_start(int members) {
   const auto ports = free_loopback_ports(static_cast<std::size_t>(members) * 2);
   members_.resize(static_cast<std::size_t>(members));
   for (int i = 0; i < members; ++i) {
@@ -83,8 +109,15 @@ etcd_cluster::etcd_cluster(int members, std::vector<std::string> extra_args)
   for (int i = 0; i < members; ++i) {
     start(i, true);
   }
+  bool exited = false;
   const bool up = poll_until(
-      [this] {
+      [this, &exited] {
+        for (auto& m : members_) {
+          if (m.proc->wait(std::chrono::milliseconds(5))) {  // (0 ms would not read the pipes)
+            exited = true;
+            return true;
+          }
+        }
         for (int i = 0; i < size(); ++i) {
           if (!healthy(i)) {
             return false;
@@ -93,13 +126,16 @@ etcd_cluster::etcd_cluster(int members, std::vector<std::string> extra_args)
         return leader() >= 0;
       },
       30s, 50ms);
-  if (!up) {
-    std::string logs;
-    for (const auto& m : members_) {
-      logs += "\n--- " + m.name + ":\n" + m.proc->err();
-    }
-    throw std::runtime_error("etcd_cluster: the cluster did not come up within 30 s" + logs);
+  if (up && !exited) {
+    return {};
   }
+  std::string logs;
+  for (int i = 0; i < size(); ++i) {
+    logs += "\n--- " + members_[static_cast<std::size_t>(i)].name + ":\n" + read_log(i);
+  }
+  return (exited ? std::string("a member exited at start")
+                 : "the cluster did not come up within 30 s") +
+         logs;
 }
 
 etcd_cluster::~etcd_cluster() {
@@ -113,6 +149,15 @@ etcd_cluster::~etcd_cluster() {
   fs::remove_all(dir_, ec);
 }
 
+std::string etcd_cluster::log_file(int i) const {
+  return dir_ + "/m" + std::to_string(i) + ".log";
+}
+
+std::string etcd_cluster::read_log(int i) const {
+  std::ifstream in(log_file(i));
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
 void etcd_cluster::start(int i, bool new_cluster) {
   auto& m = members_.at(static_cast<std::size_t>(i));
   std::vector<std::string> argv{
@@ -122,6 +167,9 @@ void etcd_cluster::start(int i, bool new_cluster) {
       loopback(m.peer_port), "--initial-cluster", initial_cluster_, "--initial-cluster-state",
       new_cluster ? "new" : "existing", "--initial-cluster-token", "refreshd-test", "--logger",
       "zap", "--log-level", "warn",
+      // To a file: nobody reads a pipe once the cluster is up, and a member that filled one
+      // would hang.
+      "--log-outputs", log_file(i),
       // Fast elections: tests kill leaders and wait for the next.
       "--heartbeat-interval", "50", "--election-timeout", "500"};
   argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
@@ -211,8 +259,8 @@ void etcd_cluster::restart(int i) {
   kill(i);
   start(i, false);
   if (!poll_until([this, i] { return healthy(i); }, 30s, 50ms)) {
-    throw std::runtime_error("etcd_cluster: member " + std::to_string(i) + " did not come back: " +
-                             members_.at(static_cast<std::size_t>(i)).proc->err());
+    throw std::runtime_error("etcd_cluster: member " + std::to_string(i) +
+                             " did not come back: " + read_log(i));
   }
 }
 

@@ -60,6 +60,11 @@ class etcd_cluster {
     std::unique_ptr<child_process> proc;
   };
   void start(int i, bool new_cluster);
+  /// Starts `members` on fresh ports and waits for them; "" when up, else why not (with logs).
+  std::string try_start(int members);
+  /// Member `i`'s log file (in the data directory), and its text.
+  [[nodiscard]] std::string log_file(int i) const;
+  [[nodiscard]] std::string read_log(int i) const;
   [[nodiscard]] bool healthy(int i) const;
 
   std::string dir_;
