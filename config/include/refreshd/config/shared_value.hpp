@@ -16,7 +16,7 @@ template <class T>
 class shared_value {
  public:
   /// A default T, shared by every default-made value.
-  shared_value() noexcept : p_(default_node()) { p_->acquire(); }
+  shared_value() : p_(default_node()) { p_->acquire(); }
   explicit shared_value(T v) : p_(new node(std::move(v))) {}
   shared_value(const shared_value& o) noexcept : p_(o.p_) { p_->acquire(); }
   shared_value(shared_value&& o) noexcept : p_(std::exchange(o.p_, default_node())) {
