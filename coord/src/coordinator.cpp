@@ -69,10 +69,10 @@ void coordinator::stop() {
   timer_.cancel();
 }
 
-awaitable<bool> coordinator::sync() {
+awaitable<void> coordinator::sync() {
   const std::int64_t lease = keeper_.valid_lease(clock::now());
   if (lease == 0) {
-    co_return false;
+    co_return;
   }
   const std::string& me = options_.replica_id;
   if (member_lease_ != lease) {
@@ -80,14 +80,14 @@ awaitable<bool> coordinator::sync() {
     put_request member{options_.prefix + "/members/" + me, me, lease};
     auto put = co_await etcd_.put(std::move(member));
     if (std::holds_alternative<etcd_error>(put)) {
-      co_return false;
+      co_return;
     }
     member_lease_ = lease;
   }
   range_request members_range = prefix_range(options_.prefix + "/members/");
   auto members = co_await etcd_.range(std::move(members_range));
   if (std::holds_alternative<etcd_error>(members)) {
-    co_return false;
+    co_return;
   }
   members_.clear();
   for (const auto& kv : std::get<range_result>(members).kvs) {
@@ -98,39 +98,50 @@ awaitable<bool> coordinator::sync() {
   if (owned_lease_ != lease) {
     owned_.clear();
     owned_lease_ = lease;
+    settled_collections_.reset();
   }
-  // Only changes cost requests: nothing at all while the members and the collections stay the
-  // same. A reload may replace the list while this sync waits for etcd: it goes on with its own.
+  // A reload may replace the list while this sync waits for etcd: it goes on with its own.
   const auto collections = collections_;
+  if (collections == settled_collections_ && members_ == settled_members_) {
+    co_return;  // nothing changed since everything was claimed: no hashing, no request
+  }
+  // Only changes cost requests: a claim for what it should own and does not hold, a release
+  // for what it holds and should not.
+  bool pending = false;
   for (const auto& key : *collections) {
     const bool should_own = !members_.empty() && members_[rendezvous_owner(members_, key)] == me;
     const bool owned = owned_.find(key) != owned_.end();
     if (should_own && !owned) {
       co_await claim(key, lease);  // fails while another holds it: tried again next sync
+      pending = pending || owned_.find(key) == owned_.end();
     } else if (!should_own && owned) {
       co_await release(key, lease);  // another member's now: it claims it at its next sync
     }
   }
-  // Claims on collections no longer configured go too.
-  const std::set<std::string, std::less<>> wanted(collections->begin(), collections->end());
+  // Claims on collections no longer configured go too (the list is sorted).
   std::vector<std::string> unwanted;
   for (const auto& key : owned_) {
-    if (wanted.find(key) == wanted.end()) {
+    if (!std::binary_search(collections->begin(), collections->end(), key)) {
       unwanted.push_back(key);
     }
   }
   for (const auto& key : unwanted) {
     co_await release(key, lease);
   }
-  ++syncs_;
-  co_return true;
+  if (!pending && owned_lease_ == lease) {
+    settled_members_ = members_;
+    settled_collections_ = collections;
+  } else {
+    settled_collections_.reset();
+  }
 }
 
 awaitable<void> coordinator::claim(const std::string& key, std::int64_t lease) {
+  const std::string okey = owner_key(key);
   txn_request t;
-  t.compares.push_back({compare::target::create, compare::result::equal, owner_key(key), 0, {}});
-  t.success.push_back(put_request{owner_key(key), options_.replica_id, lease});
-  t.failure.push_back(key_range(owner_key(key)));
+  t.compares.push_back({compare::target::create, compare::result::equal, okey, 0, {}});
+  t.success.push_back(put_request{okey, options_.replica_id, lease});
+  t.failure.push_back(key_range(okey));
   auto r = co_await etcd_.txn(std::move(t));
   const auto* ok = std::get_if<txn_result>(&r);
   if (ok == nullptr) {
@@ -169,7 +180,7 @@ awaitable<bool> coordinator::fence(std::string key) {
   auto r = co_await etcd_.txn(std::move(t));
   const auto* ok = std::get_if<txn_result>(&r);
   // The lease must still be valid once the answer is here: the trigger follows at once.
-  co_return ok != nullptr && ok->succeeded&& keeper_.valid_lease(clock::now()) == lease;
+  co_return ok != nullptr && ok->succeeded && (keeper_.valid_lease(clock::now()) == lease);
 }
 
 }  // namespace refreshd::coord

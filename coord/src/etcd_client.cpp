@@ -18,8 +18,7 @@ bool stale_token(const wire_error& w) {
 
 }  // namespace
 
-etcd_client::etcd_client(executor ex, etcd_options options)
-    : ex_(std::move(ex)), options_(std::move(options)) {
+etcd_client::etcd_client(executor ex, etcd_options options) : options_(std::move(options)) {
   if (options_.endpoints.empty()) {
     throw std::invalid_argument("etcd: no endpoint");
   }
@@ -29,7 +28,7 @@ etcd_client::etcd_client(executor ex, etcd_options options)
   o.request_timeout = options_.request_timeout;
   o.tls = options_.tls;
   for (const auto& e : options_.endpoints) {
-    clients_.push_back(std::make_unique<client::http_client>(ex_, e, o));
+    clients_.push_back(std::make_unique<client::http_client>(ex, e, o));
   }
 }
 
@@ -61,9 +60,10 @@ awaitable<std::optional<etcd_error>> etcd_client::authenticate(std::size_t endpo
   co_return std::nullopt;
 }
 
-awaitable<std::variant<etcd_client::answer, etcd_error>> etcd_client::call(std::string path,
-                                                                           std::string body,
-                                                                           bool idempotent) {
+awaitable<std::variant<std::string, etcd_error>> etcd_client::call(std::string path,
+                                                                   std::string body,
+                                                                   bool idempotent) {
+  const std::string target = "/v3/" + path;  // named: it must outlive each co_await
   etcd_error last{true, false, {}, "no endpoint answered"};
   bool maybe_applied = false;
   for (std::size_t tried = 0; tried < clients_.size(); ++tried) {
@@ -84,8 +84,7 @@ awaitable<std::variant<etcd_client::answer, etcd_error>> etcd_client::call(std::
       if (!token_.empty()) {
         headers.push_back({"Authorization", token_});
       }
-      auto r =
-          co_await clients_[i]->async_post("/v3/" + path, body, std::move(headers), idempotent);
+      auto r = co_await clients_[i]->async_post(target, body, std::move(headers), idempotent);
       if (auto* t = std::get_if<client::transport_error>(&r)) {
         maybe_applied = maybe_applied || t->maybe_sent;
         last = etcd_error{true, maybe_applied, {}, current_endpoint() + ": " + t->message};
@@ -97,7 +96,7 @@ awaitable<std::variant<etcd_client::answer, etcd_error>> etcd_client::call(std::
       }
       auto& resp = std::get<client::http_response>(r);
       if (resp.status == 200) {
-        co_return answer{resp.status, std::move(resp.body)};
+        co_return std::move(resp.body);
       }
       auto w = read_error(resp.status, resp.body);
       if (attempt == 0 && !options_.username.empty() && stale_token(w)) {
@@ -130,7 +129,7 @@ awaitable<etcd_result<T>> etcd_client::request(std::string path, std::string bod
     co_return std::move(*e);
   }
   try {
-    co_return T(read(std::get<answer>(r).body));
+    co_return T(read(std::get<std::string>(r)));
   } catch (const malformed_answer& ex) {
     co_return etcd_error{false, false, {}, path + ": " + ex.what()};
   }

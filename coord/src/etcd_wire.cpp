@@ -1,9 +1,9 @@
 #include <charconv>
 
 #include <nlohmann/json.hpp>
-#include <openssl/evp.h>
 
 #include <refreshd/coord/etcd_wire.hpp>
+#include <refreshd/net/base64.hpp>
 
 namespace refreshd::coord {
 namespace {
@@ -18,74 +18,80 @@ json parse(std::string_view body) {
   }
 }
 
-// int64 fields come as strings ("7587"); numbers are taken too. Absent: 0 (proto3 default).
-std::int64_t int_field(const json& j, const char* name) {
+// A field that is there: absent and null are proto3's default, left out.
+const json* present(const json& j, const char* name) {
   const auto it = j.find(name);
-  if (it == j.end() || it->is_null()) {
+  return it == j.end() || it->is_null() ? nullptr : &*it;
+}
+
+[[noreturn]] void wrong_type(const char* name, const char* expected) {
+  throw malformed_answer(std::string("field '") + name + "' is not " + expected);
+}
+
+// int64 fields come as strings ("7587"); numbers are taken too. Absent: 0.
+std::int64_t int_field(const json& j, const char* name) {
+  const json* f = present(j, name);
+  if (f == nullptr) {
     return 0;
   }
-  if (it->is_number_integer()) {
-    return it->get<std::int64_t>();
+  if (f->is_number_integer()) {
+    return f->get<std::int64_t>();
   }
-  if (it->is_string()) {
-    const auto& s = it->get_ref<const std::string&>();
+  if (f->is_string()) {
+    const auto& s = f->get_ref<const std::string&>();
     std::int64_t v = 0;
     const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
     if (ec == std::errc() && end == s.data() + s.size()) {
       return v;
     }
   }
-  throw malformed_answer(std::string("field '") + name + "' is not an int64");
+  wrong_type(name, "an int64");
 }
 
 bool bool_field(const json& j, const char* name) {
-  const auto it = j.find(name);
-  if (it == j.end() || it->is_null()) {
-    return false;
+  const json* f = present(j, name);
+  if (f != nullptr && !f->is_boolean()) {
+    wrong_type(name, "a boolean");
   }
-  if (!it->is_boolean()) {
-    throw malformed_answer(std::string("field '") + name + "' is not a boolean");
-  }
-  return it->get<bool>();
+  return f != nullptr && f->get<bool>();
 }
 
 std::string bytes_field(const json& j, const char* name) {
-  const auto it = j.find(name);
-  if (it == j.end() || it->is_null()) {
+  const json* f = present(j, name);
+  if (f == nullptr) {
     return {};
   }
-  if (!it->is_string()) {
-    throw malformed_answer(std::string("field '") + name + "' is not a string");
+  if (!f->is_string()) {
+    wrong_type(name, "a string");
   }
-  auto decoded = base64_decode(it->get_ref<const std::string&>());
+  auto decoded = base64_decode(f->get_ref<const std::string&>(), base64_padding::required);
   if (!decoded) {
-    throw malformed_answer(std::string("field '") + name + "' is not base64");
+    wrong_type(name, "base64");
   }
   return std::move(*decoded);
 }
 
+// An object or array field; absent: an empty one.
+const json& nested_field(const json& j, const char* name, json::value_t type) {
+  static const json empty_object = json::object();
+  static const json empty_array = json::array();
+  const bool array = type == json::value_t::array;
+  const json* f = present(j, name);
+  if (f == nullptr) {
+    return array ? empty_array : empty_object;
+  }
+  if (f->type() != type) {
+    wrong_type(name, array ? "an array" : "an object");
+  }
+  return *f;
+}
+
 const json& object_field(const json& j, const char* name) {
-  static const json empty = json::object();
-  const auto it = j.find(name);
-  if (it == j.end() || it->is_null()) {
-    return empty;
-  }
-  if (!it->is_object()) {
-    throw malformed_answer(std::string("field '") + name + "' is not an object");
-  }
-  return *it;
+  return nested_field(j, name, json::value_t::object);
 }
 
 const json& array_field(const json& j, const char* name) {
-  static const json empty = json::array();
-  const auto it = j.find(name);
-  if (it == j.end() || it->is_null()) {
-    return empty;
-  }
-  if (!it->is_array()) {
-    throw malformed_answer(std::string("field '") + name + "' is not an array");
-  }
-  return *it;
+  return nested_field(j, name, json::value_t::array);
 }
 
 json range_json(const range_request& r) {
@@ -170,35 +176,6 @@ range_result range_of(const json& j) {
 }
 
 }  // namespace
-
-std::string base64_encode(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(bytes.data()),
-                                static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
-
-std::optional<std::string> base64_decode(std::string_view text) {
-  if (text.size() % 4 != 0) {
-    return std::nullopt;
-  }
-  std::string out(3 * (text.size() / 4), '\0');
-  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(text.data()),
-                                static_cast<int>(text.size()));
-  if (n < 0) {
-    return std::nullopt;
-  }
-  // EVP_DecodeBlock counts the padding as zero bytes.
-  std::size_t len = static_cast<std::size_t>(n);
-  for (std::size_t i = text.size(); i > 0 && text[i - 1] == '=' && len > 0; --i) {
-    --len;
-  }
-  out.resize(len);
-  return out;
-}
 
 std::string prefix_end(std::string_view prefix) {
   std::string end(prefix);

@@ -20,14 +20,9 @@ heap_trimmer::heap_trimmer(const executor& ex, std::chrono::seconds period,
 }
 
 awaitable<void> heap_trimmer::run() {
-  bool armed_soon = false;
   while (!stopped_) {
-    if (soon_ && !armed_soon) {
-      timer_.expires_after(delay_);
-      armed_soon = true;
-    } else if (!armed_soon) {
-      timer_.expires_after(period_);
-    }
+    // soon() cancels the wait once; later calls find soon_ set and leave this wait alone.
+    timer_.expires_after(soon_ ? std::chrono::milliseconds(delay_) : period_);
     auto [ec] = co_await timer_.async_wait(use_nothrow);
     if (stopped_) {
       co_return;
@@ -36,7 +31,6 @@ awaitable<void> heap_trimmer::run() {
       continue;  // soon(): re-armed for `delay`
     }
     soon_ = false;
-    armed_soon = false;
     trim_();
   }
 }

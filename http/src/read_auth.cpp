@@ -7,51 +7,10 @@
 #include <refreshd/config/token.hpp>
 #include <refreshd/http/http_route.hpp>
 #include <refreshd/http/read_auth.hpp>
+#include <refreshd/net/base64.hpp>
 
 namespace refreshd::daemon {
 namespace {
-
-int base64_value(char c) {
-  if (c >= 'A' && c <= 'Z') {
-    return c - 'A';
-  }
-  if (c >= 'a' && c <= 'z') {
-    return c - 'a' + 26;
-  }
-  if (c >= '0' && c <= '9') {
-    return c - '0' + 52;
-  }
-  if (c == '+') {
-    return 62;
-  }
-  if (c == '/') {
-    return 63;
-  }
-  return -1;
-}
-
-// Standard base64 with optional padding; nullopt on any other character.
-std::optional<std::string> base64_decode(std::string_view in) {
-  while (!in.empty() && in.back() == '=') {
-    in.remove_suffix(1);
-  }
-  std::string out;
-  unsigned bits = 0;
-  int count = 0;
-  for (char c : in) {
-    const int v = base64_value(c);
-    if (v < 0) {
-      return std::nullopt;
-    }
-    bits = (bits << 6U) | static_cast<unsigned>(v);
-    count += 6;
-    if (count >= 8) {
-      count -= 8;
-      out += static_cast<char>((bits >> static_cast<unsigned>(count)) & 0xFFU);
-    }
-  }
-  return out;
-}
 
 // The credentials of "<scheme> <value>" when the scheme matches (case-insensitive).
 std::optional<std::string_view> scheme_value(std::string_view h, std::string_view scheme) {
@@ -119,7 +78,7 @@ read_verdict read_credentials::check(std::optional<std::string_view> authorizati
 }
 
 read_verdict read_credentials::check_basic(std::string_view credentials) {
-  const auto decoded = base64_decode(credentials);
+  const auto decoded = base64_decode(credentials, base64_padding::optional);
   if (!decoded) {
     return read_verdict::wrong;
   }

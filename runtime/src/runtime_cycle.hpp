@@ -128,8 +128,9 @@ template <class Clock>
 awaitable<std::optional<cycle_outcome>> basic_runtime<Clock>::perform_cycle(
     collection_runtime& c, cluster_runtime<Clock>& cl, cycle_mode mode,
     std::optional<steady_time> deadline) {
-  const cycle_scope scope(c);  // c.cycle() exists until this coroutine ends, whichever way
-  cycle_step step = c.cycle()->start(now(), deadline, mode);
+  const cycle_scope scope(c);  // the cycle exists until this coroutine ends, whichever way
+  refresh_cycle& cycle = scope.cycle();
+  cycle_step step = cycle.start(now(), deadline, mode);
   for (;;) {
     for (const auto& e : step.events) {
       const collection_counters before = c.state.counters;
@@ -150,26 +151,26 @@ awaitable<std::optional<cycle_outcome>> basic_runtime<Clock>::perform_cycle(
       if (stopping_ && !r) {
         co_return std::nullopt;
       }
-      step = c.cycle()->on_list(r, now());
+      step = cycle.on_list(r, now());
     } else if (auto* refresh = std::get_if<refresh_action>(&step.next)) {
       auto request = refresh->request;
       auto r = co_await cl.api.async_refresh(std::move(request));
       if (stopping_ && !r) {
         co_return std::nullopt;
       }
-      step = c.cycle()->on_refresh(r, now());
+      step = cycle.on_refresh(r, now());
     } else if (auto* describe = std::get_if<describe_action>(&step.next)) {
       const client::job_id id = describe->id;
       auto r = co_await cl.api.async_describe(id);
       if (stopping_ && !r) {
         co_return std::nullopt;
       }
-      step = c.cycle()->on_describe(r, now());
+      step = cycle.on_describe(r, now());
     } else if (auto* wait = std::get_if<wait_action>(&step.next)) {
       if (!co_await wait_until(wait->until)) {
         co_return std::nullopt;
       }
-      step = c.cycle()->on_timer(now());
+      step = cycle.on_timer(now());
     } else {
       cycle_outcome outcome = std::get<finish_action>(std::move(step.next)).outcome;
       apply(c.state, outcome);

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include <refreshd/coord/etcd_client.hpp>
+#include <refreshd/net/base64.hpp>
 #include <refreshd/test/etcd_cluster.hpp>
 #include <refreshd/test/http.hpp>
 

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <refreshd/coord/etcd_wire.hpp>
+#include <refreshd/net/base64.hpp>
 
 namespace refreshd::coord {
 namespace {
@@ -17,13 +18,13 @@ TEST(EtcdBase64, RoundTripsAnyBytes) {
         std::string("/milvus-refreshd/owners/x"), std::string("\0\xff\x01", 3)}) {
     const auto e = base64_encode(s);
     EXPECT_EQ(e.size() % 4, 0U);
-    EXPECT_EQ(base64_decode(e), s) << e;
+    EXPECT_EQ(base64_decode(e, base64_padding::required), s) << e;
   }
   EXPECT_EQ(base64_encode("foo"), "Zm9v");
-  EXPECT_EQ(base64_decode("Zm8="), "fo");
-  EXPECT_EQ(base64_decode("Zg=="), "f");
-  EXPECT_FALSE(base64_decode("Zm9")) << "not a multiple of 4";
-  EXPECT_FALSE(base64_decode("Zm9*")) << "not base64";
+  EXPECT_EQ(base64_decode("Zm8=", base64_padding::required), "fo");
+  EXPECT_EQ(base64_decode("Zg==", base64_padding::required), "f");
+  EXPECT_FALSE(base64_decode("Zm9", base64_padding::required)) << "not a multiple of 4";
+  EXPECT_FALSE(base64_decode("Zm9*", base64_padding::required)) << "not base64";
 }
 
 TEST(EtcdWire, PrefixEndIsThePrefixWithItsLastByteIncremented) {

@@ -56,11 +56,9 @@ class coordinator {
   /// The replica's current lease (0 while it has none).
   [[nodiscard]] std::int64_t lease() const noexcept { return keeper_.lease(); }
   [[nodiscard]] std::size_t owned() const noexcept { return owned_.size(); }
-  /// Completed syncs (membership read and claims adjusted).
-  [[nodiscard]] int syncs() const noexcept { return syncs_; }
 
  private:
-  awaitable<bool> sync();
+  awaitable<void> sync();
   awaitable<void> claim(const std::string& key, std::int64_t lease);
   awaitable<void> release(const std::string& key, std::int64_t lease);
   [[nodiscard]] std::string owner_key(std::string_view key) const;
@@ -75,7 +73,10 @@ class coordinator {
   std::set<std::string, std::less<>> owned_;
   std::int64_t member_lease_ = 0;  // the lease the member key was written with
   std::int64_t owned_lease_ = 0;   // the lease the claims in owned_ were made with
-  int syncs_ = 0;
+  // The members and collections of the last sync that left nothing to claim: the next sync
+  // with the same ones has nothing to compute either.
+  std::vector<std::string> settled_members_;
+  std::shared_ptr<const std::vector<std::string>> settled_collections_;
   bool stopped_ = false;
   bool keeper_ended_ = false;
 };

@@ -67,20 +67,16 @@ class etcd_client {
   [[nodiscard]] const std::string& current_endpoint() const noexcept;
 
  private:
-  struct answer {
-    int status = 0;
-    std::string body;
-  };
-  /// POSTs `body` to `path` (under /v3/), trying each endpoint once from the current one.
-  /// `idempotent`: safe to send again to the next endpoint after it may have been applied.
-  awaitable<std::variant<answer, etcd_error>> call(std::string path, std::string body,
-                                                   bool idempotent);
+  /// POSTs `body` to `path` (under /v3/), trying each endpoint once from the current one; the
+  /// body of the 200 answer. `idempotent`: safe to send again to the next endpoint after it
+  /// may have been applied.
+  awaitable<std::variant<std::string, etcd_error>> call(std::string path, std::string body,
+                                                        bool idempotent);
   awaitable<std::optional<etcd_error>> authenticate(std::size_t endpoint);
   /// call(), then `read` of the answer's body (malformed_answer: an etcd_error naming `path`).
   template <class T, class Read>
   awaitable<etcd_result<T>> request(std::string path, std::string body, bool idempotent, Read read);
 
-  executor ex_;
   etcd_options options_;
   std::vector<std::unique_ptr<client::http_client>> clients_;
   std::size_t current_ = 0;

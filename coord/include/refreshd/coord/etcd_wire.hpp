@@ -15,11 +15,6 @@
 
 namespace refreshd::coord {
 
-/// Standard base64 (with padding), as the gateway's bytes fields.
-std::string base64_encode(std::string_view bytes);
-/// nullopt when `text` is not base64.
-std::optional<std::string> base64_decode(std::string_view text);
-
 /// The end of the range of every key that starts with `prefix` (etcd's "prefix" range_end).
 std::string prefix_end(std::string_view prefix);
 

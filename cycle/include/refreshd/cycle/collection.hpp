@@ -92,6 +92,7 @@ class cycle_scope {
   ~cycle_scope();
   cycle_scope(const cycle_scope&) = delete;
   cycle_scope& operator=(const cycle_scope&) = delete;
+  [[nodiscard]] refresh_cycle& cycle() const noexcept { return *cycle_; }
 
  private:
   collection_runtime& c_;
