@@ -28,6 +28,35 @@ void load_ca_file(ssl::context& ctx, const std::string& path) {
   }
 }
 
+std::string read_pem(const std::string& path, std::size_t cap, const char* what) {
+  try {
+    return config::read_bounded_regular_file(path, cap, what);
+  } catch (const config::file_read_error& e) {
+    throw std::invalid_argument(e.what());
+  }
+}
+
+// A client certificate (mutual TLS), from memory like the CA file. Never quotes the key.
+void load_client_certificate(ssl::context& ctx, const tls_options& o) {
+  const std::string chain = read_pem(o.cert_file, config::max_cert_file_size, "cert_file");
+  boost::system::error_code ec;
+  ctx.use_certificate_chain(net::buffer(chain), ec);
+  if (ec) {
+    throw std::invalid_argument(fmt::format(
+        "cert_file '{}' holds no usable PEM certificate chain ({})", o.cert_file, ec.message()));
+  }
+  const std::string key = read_pem(o.key_file, config::max_key_file_size, "key_file");
+  ctx.use_private_key(net::buffer(key), ssl::context::pem, ec);
+  if (ec) {
+    throw std::invalid_argument(
+        fmt::format("key_file '{}' holds no usable PEM private key", o.key_file));
+  }
+  if (SSL_CTX_check_private_key(ctx.native_handle()) != 1) {
+    throw std::invalid_argument(fmt::format(
+        "key_file '{}': the key does not match the certificate in {}", o.key_file, o.cert_file));
+  }
+}
+
 }  // namespace
 
 ssl::context make_tls_context(const tls_options& options, const std::string& authority) {
@@ -40,6 +69,9 @@ ssl::context make_tls_context(const tls_options& options, const std::string& aut
   }
   if (!options.ca_file.empty()) {
     load_ca_file(ctx, options.ca_file);
+  }
+  if (!options.cert_file.empty() || !options.key_file.empty()) {
+    load_client_certificate(ctx, options);
   }
   if (options.insecure_skip_verify) {
     ctx.set_verify_mode(ssl::verify_none);

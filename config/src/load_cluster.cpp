@@ -59,6 +59,8 @@ bool valid_cluster_name(std::string_view name) noexcept {
   return true;
 }
 
+}  // namespace
+
 bool valid_env_name(std::string_view name) noexcept {
   if (name.empty() || (name.front() >= '0' && name.front() <= '9')) {
     return false;
@@ -82,6 +84,8 @@ void check_token_env(reader& r, const entry& e, const std::string& name) {
     r.error(e.value_pos, e.path, "environment variable " + name + " is empty");
   }
 }
+
+namespace {
 
 struct cluster_state {
   const entry* first_token = nullptr;

@@ -15,36 +15,6 @@ constexpr std::array<std::string_view, 3> listen_tls_keys{"cert_file", "key_file
                                                           "client_ca_file"};
 constexpr std::array<std::string_view, 2> read_auth_keys{"token_file", "basic_auth_users"};
 
-// A path key of listen_tls: resolved, and (when files are checked) a bounded regular file.
-std::string tls_file(reader& r, const entry& e, std::size_t cap, std::string_view what) {
-  auto file = r.string(e);
-  if (!file || file->empty()) {
-    if (file) {
-      r.error(e.value_pos, e.path, "expected a file path, got an empty string");
-    }
-    return {};
-  }
-  std::string path = resolve_path(r.options().base_directory, *file);
-  if (!r.options().check_files) {
-    return path;
-  }
-  try {
-    (void)read_bounded_regular_file(path, cap, what);
-  } catch (const file_read_error& err) {
-    r.error(e.value_pos, e.path, err.what());
-    return path;
-  }
-  struct stat st {};
-  if (e.key == "key_file" && ::stat(path.c_str(), &st) == 0 &&
-      (st.st_mode & (S_IRGRP | S_IROTH)) != 0) {
-    r.warning(e.value_pos, e.path,
-              "key file " + path + " is readable by group or others (mode " +
-                  format_mode(static_cast<unsigned>(st.st_mode) & 07777U) +
-                  "); restrict it, e.g. chmod 600");
-  }
-  return path;
-}
-
 bool bcrypt_char(char c) noexcept {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
          c == '/';
@@ -121,6 +91,35 @@ bool read_users(reader& r, const entry& e, config& c) {
 
 }  // namespace
 
+std::string read_tls_file(reader& r, const entry& e, std::size_t cap, std::string_view what) {
+  auto file = r.string(e);
+  if (!file || file->empty()) {
+    if (file) {
+      r.error(e.value_pos, e.path, "expected a file path, got an empty string");
+    }
+    return {};
+  }
+  std::string path = resolve_path(r.options().base_directory, *file);
+  if (!r.options().check_files) {
+    return path;
+  }
+  try {
+    (void)read_bounded_regular_file(path, cap, what);
+  } catch (const file_read_error& err) {
+    r.error(e.value_pos, e.path, err.what());
+    return path;
+  }
+  struct stat st {};
+  if (e.key == "key_file" && ::stat(path.c_str(), &st) == 0 &&
+      (st.st_mode & (S_IRGRP | S_IROTH)) != 0) {
+    r.warning(e.value_pos, e.path,
+              "key file " + path + " is readable by group or others (mode " +
+                  format_mode(static_cast<unsigned>(st.st_mode) & 07777U) +
+                  "); restrict it, e.g. chmod 600");
+  }
+  return path;
+}
+
 void read_listen_tls(reader& r, const entry& e, config& c) {
   listen_tls_settings& t = c.listen_tls;
   bool has_cert = false;
@@ -128,12 +127,12 @@ void read_listen_tls(reader& r, const entry& e, config& c) {
   for (const entry& k : r.entries(e.value, e.value_pos, e.path, listen_tls_keys)) {
     if (k.key == "cert_file") {
       has_cert = true;
-      t.cert_file = tls_file(r, k, max_cert_file_size, "certificate file");
+      t.cert_file = read_tls_file(r, k, max_cert_file_size, "certificate file");
     } else if (k.key == "key_file") {
       has_key = true;
-      t.key_file = tls_file(r, k, max_key_file_size, "key file");
+      t.key_file = read_tls_file(r, k, max_key_file_size, "key file");
     } else {
-      t.client_ca_file = tls_file(r, k, max_ca_file_size, "client CA file");
+      t.client_ca_file = read_tls_file(r, k, max_ca_file_size, "client CA file");
     }
   }
   if (!e.value.IsDefined() || (!e.value.IsNull() && !e.value.IsMap())) {

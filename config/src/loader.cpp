@@ -122,6 +122,8 @@ void read_top_key(reader& r, const entry& e, raw_config& raw) {
     read_log(r, e, c);
   } else if (e.key == "metrics") {
     read_metrics(r, e, c);
+  } else if (e.key == "coordination") {
+    read_coordination(r, e, c);
   } else if (e.key == "defaults") {
     for (const entry& d : r.entries(e.value, e.value_pos, e.path, settings_keys, defaults_hint)) {
       read_setting(r, d, raw.defaults);

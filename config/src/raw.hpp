@@ -52,6 +52,20 @@ std::optional<std::string> check_milvus_name(std::string_view what, std::string_
 /// reports a missing/unreadable/empty file (error) or one readable by others (warning).
 std::string token_file_path(reader& r, const entry& e, const std::string& file);
 
+/// A TLS file key (listen_tls, coordination.etcd): the path resolved against the base
+/// directory and, when files are checked, a bounded regular file (`cap` bytes); a key file
+/// readable by group or others is a warning.
+std::string read_tls_file(reader& r, const entry& e, std::size_t cap, std::string_view what);
+
+/// Reads `coordination` (docs/COORDINATION.md "Configuration").
+void read_coordination(reader& r, const entry& e, config& c);
+
+/// `token_env`-style names: [A-Za-z_][A-Za-z0-9_]*.
+bool valid_env_name(std::string_view name) noexcept;
+
+/// When files are checked: an error when the variable `name` is unset or empty.
+void check_token_env(reader& r, const entry& e, const std::string& name);
+
 /// Reads `admin` (token_file only).
 void read_admin(reader& r, const entry& e, config& c);
 

@@ -47,9 +47,9 @@ inline constexpr std::array<std::string_view, 12> settings_keys{
     "pending_timeout", "timeout",  "retries", "retry_backoff", "poll",     "freshness_target"};
 
 /// The top-level keys of a config file (one list for the loader and the cluster's hints).
-inline constexpr std::array<std::string_view, 9> top_keys{"version", "listen",    "listen_tls",
-                                                          "admin",   "read_auth", "log",
-                                                          "metrics", "defaults",  "clusters"};
+inline constexpr std::array<std::string_view, 10> top_keys{
+    "version", "listen",  "listen_tls", "admin",    "read_auth",
+    "log",     "metrics", "defaults",   "clusters", "coordination"};
 
 inline constexpr std::array<std::string_view, 2> poll_keys{"initial", "max"};
 

@@ -15,6 +15,16 @@ coordinator::coordinator(executor ex, etcd_client& etcd, coordinator_options opt
       options_(std::move(options)),
       keeper_(ex, etcd, options_.ttl, options_.margin),
       timer_(ex) {
+  keeper_.on_granted = [this](std::int64_t id) {
+    if (on_lease_granted) {
+      on_lease_granted(id);
+    }
+  };
+  keeper_.on_lost = [this](std::int64_t id, const std::string& why) {
+    if (on_lease_lost) {
+      on_lease_lost(id, why);
+    }
+  };
   if (options_.replica_id.empty() || options_.replica_id.find('/') != std::string::npos) {
     throw std::invalid_argument("coordination: the replica id must be non-empty, without '/'");
   }
@@ -45,6 +55,7 @@ awaitable<void> coordinator::run() {
   while (!stopped_) {
     if (keeper_.valid_lease(clock::now()) != 0) {
       co_await sync();
+      report();
     } else {
       owned_.clear();  // nothing may be driven without a valid lease
     }
@@ -153,13 +164,17 @@ awaitable<void> coordinator::claim(const std::string& key, std::int64_t lease) {
     const auto& holder = ok->ranges[0].kvs[0];
     ours = holder.value == options_.replica_id && holder.lease == lease;
   }
-  if (ours && keeper_.valid_lease(clock::now()) == lease) {
-    owned_.insert(key);
+  if (ours && keeper_.valid_lease(clock::now()) == lease && owned_.insert(key).second) {
+    ++claims_;
+    claimed_now_.push_back(key);
   }
 }
 
 awaitable<void> coordinator::release(const std::string& key, std::int64_t lease) {
-  owned_.erase(key);  // stop driving it before etcd hears of it
+  if (owned_.erase(key) != 0) {  // stop driving it before etcd hears of it
+    ++releases_;
+    released_now_.push_back(key);
+  }
   txn_request t;
   t.compares.push_back(
       {compare::target::value, compare::result::equal, owner_key(key), 0, options_.replica_id});
@@ -171,6 +186,7 @@ awaitable<void> coordinator::release(const std::string& key, std::int64_t lease)
 awaitable<bool> coordinator::fence(std::string key) {
   const std::int64_t lease = keeper_.valid_lease(clock::now());
   if (lease == 0 || owned_.find(key) == owned_.end()) {
+    ++fence_refusals_;
     co_return false;
   }
   txn_request t;
@@ -180,7 +196,20 @@ awaitable<bool> coordinator::fence(std::string key) {
   auto r = co_await etcd_.txn(std::move(t));
   const auto* ok = std::get_if<txn_result>(&r);
   // The lease must still be valid once the answer is here: the trigger follows at once.
-  co_return ok != nullptr && ok->succeeded && (keeper_.valid_lease(clock::now()) == lease);
+  const bool held = ok != nullptr && ok->succeeded && keeper_.valid_lease(clock::now()) == lease;
+  fence_refusals_ += held ? 0 : 1;
+  co_return held;
+}
+
+void coordinator::report() {
+  if (!claimed_now_.empty() && on_claimed) {
+    on_claimed(claimed_now_);
+  }
+  if (!released_now_.empty() && on_released) {
+    on_released(released_now_);
+  }
+  claimed_now_.clear();
+  released_now_.clear();
 }
 
 }  // namespace refreshd::coord

@@ -56,14 +56,17 @@ awaitable<void> lease_keeper::renew() {
   }
   if (const auto* ttl = std::get_if<std::optional<std::int64_t>>(&r)) {
     if (!*ttl) {
+      ++renewal_failures_;
       std::string why = "etcd says the lease is gone (expired or revoked)";
       co_await lose(std::move(why));
       co_return;
     }
+    ++renewals_;
     deadline_ = sent + std::chrono::seconds(**ttl) - margin_;
     next_renewal_ = sent + ttl_ / 3;
     co_return;
   }
+  ++renewal_failures_;
   // Not renewed: the deadline stands; try again soon (a third of what is left, at least the
   // request timeout's worth of spacing comes from the request itself).
   const auto now = clock::now();

@@ -107,6 +107,9 @@ reload_plan plan_reload(const config::config& old, const config::config& next,
     plan.needs_restart.push_back("listen: " + config::to_string(old.listen) + " -> " +
                                  config::to_string(next.listen) + " (kept until a restart)");
   }
+  if (next.coordination != old.coordination) {
+    plan.needs_restart.push_back("coordination: changed (kept until a restart)");
+  }
   return plan;
 }
 

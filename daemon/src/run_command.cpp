@@ -18,6 +18,7 @@
 #include <refreshd/config/token.hpp>
 #include <refreshd/daemon/config_reload.hpp>
 #include <refreshd/daemon/heap.hpp>
+#include <refreshd/daemon/replica_coordination.hpp>
 #include <refreshd/daemon/run_command.hpp>
 #include <refreshd/daemon/runtime_metrics.hpp>
 #include <refreshd/http/http_listener.hpp>
@@ -27,6 +28,8 @@
 #include <refreshd/runtime/runtime_log.hpp>
 #include <refreshd/runtime/spawn.hpp>
 #include <refreshd/systemd/systemd_notify.hpp>
+
+#include "shutdown_control.hpp"
 
 namespace refreshd::daemon {
 namespace {
@@ -97,58 +100,6 @@ std::shared_ptr<const config::config> load(const run_options& o) {
   return cfg;
 }
 
-/// Stops the runtime on the first SIGINT/SIGTERM and the io_context once drained or at the
-/// deadline. The second signal meets the default disposition: the process ends at once.
-class shutdown_control {
- public:
-  shutdown_control(net::io_context& ioc, runtime& rt, std::chrono::milliseconds deadline)
-      : ioc_(ioc), rt_(rt), signals_(ioc, SIGINT, SIGTERM), drain_(ioc), deadline_(deadline) {
-    rt_.on_drained = [this] { drain_.cancel(); };
-    signals_.async_wait([this](boost::system::error_code ec, int sig) {
-      if (!ec) {
-        on_signal(sig);
-      }
-    });
-  }
-  int signal() const noexcept { return signal_; }
-  /// Stops waiting for signals (the work is done) so the io_context can run out of work.
-  void release() { signals_.cancel(); }
-  /// Called on the first signal, before the runtime stops (sd_notify STOPPING=1).
-  std::function<void()> on_shutdown;
-
- private:
-  void on_signal(int sig) {
-    signal_ = sig;
-    signals_.clear();  // back to SIG_DFL: a second signal terminates the process at once
-    log_fields f;
-    f.add("signal", sig == SIGINT ? "SIGINT" : "SIGTERM");
-    f.add("drain_deadline", schedule::format_duration(deadline_));
-    log_event(config::log_level::info, "shutting down: scheduling stopped, draining requests", f);
-    if (on_shutdown) {
-      on_shutdown();
-    }
-    rt_.stop();
-    drain_.expires_after(deadline_);
-    drain_.async_wait([this](boost::system::error_code ec) {
-      if (!ec && rt_.active() > 0) {
-        log_fields g;
-        g.add_number("abandoned", static_cast<std::int64_t>(rt_.active()));
-        log_event(config::log_level::warn, "drain deadline passed; abandoning requests in flight",
-                  g);
-      }
-      log_event(config::log_level::info, "stopped; running jobs keep running on the server");
-      ioc_.stop();
-    });
-  }
-
-  net::io_context& ioc_;
-  runtime& rt_;
-  net::signal_set signals_;
-  net::steady_timer drain_;
-  std::chrono::milliseconds deadline_;
-  int signal_ = 0;
-};
-
 /// The reload of `run`: validates, applies per collection, re-reads the admin token, the
 /// read_auth credentials and the listen_tls files, switches logging, re-attaches the metrics to
 /// new clusters and reports to systemd and the metrics.
@@ -156,7 +107,8 @@ std::shared_ptr<config_reloader> start_reloader(net::io_context& ioc,
                                                 const std::shared_ptr<runtime>& rt,
                                                 const run_options& o, runtime_metrics& metrics,
                                                 http_listener& http,
-                                                const std::shared_ptr<systemd_notifier>& notifier) {
+                                                const std::shared_ptr<systemd_notifier>& notifier,
+                                                const std::shared_ptr<replica_coordination>& co) {
   config_reloader::hooks h;
   h.can_apply = [rt] { return rt->can_apply_config(); };
   h.reloading = [notifier] { notifier->reloading(); };
@@ -165,8 +117,8 @@ std::shared_ptr<config_reloader> start_reloader(net::io_context& ioc,
     metrics.set_reload_result(
         ok, std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now()));
   };
-  h.apply = [rt, &o, &metrics,
-             &http](std::shared_ptr<const config::config> next) -> std::optional<std::string> {
+  h.apply = [rt, &o, &metrics, &http,
+             co](std::shared_ptr<const config::config> next) -> std::optional<std::string> {
     std::optional<config::secret_string> admin;
     std::shared_ptr<read_credentials> read_auth;
     std::shared_ptr<ssl::context> tls;
@@ -189,6 +141,9 @@ std::shared_ptr<config_reloader> start_reloader(net::io_context& ioc,
       return std::string(e.what());
     } catch (const std::invalid_argument& e) {
       return std::string(e.what());
+    }
+    if (co) {
+      co->set_collections(*next);  // the claims follow at the next sync
     }
     http.set_admin_token(std::move(admin));
     http.set_read_auth(std::move(read_auth));
@@ -236,8 +191,18 @@ awaitable<void> watch_hangups(net::signal_set& hangups, std::shared_ptr<config_r
 }
 
 int run_daemon(net::io_context& ioc, const std::shared_ptr<runtime>& rt, const run_options& o,
-               net::signal_set& hangups) {
+               net::signal_set& hangups, const std::shared_ptr<replica_coordination>& co) {
   shutdown_control control(ioc, *rt, o.drain_timeout);
+  if (co) {
+    // docs/COORDINATION.md: claims are released once nothing is driven here any more.
+    rt->set_ownership(co.get());
+    co->start([weak = std::weak_ptr<runtime>(rt)](const std::vector<std::string>& keys) {
+      if (auto r = weak.lock()) {
+        r->ownership_gained(keys);
+      }
+    });
+    control.after_drain = [co](std::function<void()> done) { co->stop(std::move(done)); };
+  }
   // The HTTP endpoints (docs/HTTP.md); a listen failure is a startup error (exit 2).
   // The metrics (docs/METRICS.md) are scraped through /metrics.
   auto metrics = std::make_shared<runtime_metrics>(*rt);
@@ -275,7 +240,7 @@ int run_daemon(net::io_context& ioc, const std::shared_ptr<runtime>& rt, const r
     }
   };
   // Live reload (docs/DAEMON.md "Reload"): SIGHUP, inotify, a periodic check.
-  auto reloader = start_reloader(ioc, rt, o, *metrics, *http, notifier);
+  auto reloader = start_reloader(ioc, rt, o, *metrics, *http, notifier, co);
   spawn_task(ioc.get_executor(), watch_hangups(hangups, reloader), "SIGHUP watch", reloader);
   // The first signal, in this order (docs/DAEMON.md "Shutdown"): tell systemd, stop reloading,
   // stop accepting HTTP connections; then shutdown_control stops the runtime and drains.
@@ -352,8 +317,12 @@ int run_command(const run_options& o) {
   if (!cfg) {
     return exit_usage;
   }
+  std::shared_ptr<replica_coordination> co;  // outlives the runtime that points to it
   std::shared_ptr<runtime> rt;
   try {
+    if (!o.once) {  // run --once drives every collection (docs/COORDINATION.md)
+      co = replica_coordination::create(ioc.get_executor(), *cfg);
+    }
     rt = runtime::create(ioc.get_executor(), cfg, make_http_client);
   } catch (const config::token_error& e) {
     std::cerr << "error: " << e.what() << '\n';
@@ -368,7 +337,7 @@ int run_command(const run_options& o) {
   f.add("config", cfg->file).add("mode", o.once ? "once" : "daemon");
   f.add_number("collections", static_cast<std::int64_t>(rt->collections().size()));
   log_event(config::log_level::info, "milvus-refreshd starting", f);
-  const int rc = o.once ? run_once(ioc, rt, o) : run_daemon(ioc, rt, o, *hangups);
+  const int rc = o.once ? run_once(ioc, rt, o) : run_daemon(ioc, rt, o, *hangups, co);
   // Coroutines abandoned at the drain deadline hold the runtime; they go with the io_context.
   rt.reset();
   return rc;

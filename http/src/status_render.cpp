@@ -27,6 +27,37 @@ json job_json(const std::optional<job_snapshot>& j) {
   return o;
 }
 
+json coordination_json(const coordination_status& c) {
+  json o = json::object();
+  o["backend"] = c.backend;
+  o["replica_id"] = c.replica_id;
+  o["lease"] = c.lease != 0 ? json(std::to_string(c.lease)) : json(nullptr);
+  o["lease_valid"] = c.lease_valid;
+  o["members"] = c.members;
+  o["owned_collections"] = c.owned;
+  o["lease_grants"] = c.lease_grants;
+  o["lease_renewals"] = c.renewals;
+  o["lease_renewal_failures"] = c.renewal_failures;
+  o["claims"] = c.claims;
+  o["handoffs"] = c.releases;
+  o["fence_refusals"] = c.fence_refusals;
+  o["last_handoff"] = time_or_null(c.last_handoff);
+  return o;
+}
+
+std::string coordination_line(const coordination_status& c) {
+  std::string out = "<p>replica " + html_escape(c.replica_id) + " &middot; " +
+                    html_escape(c.backend) + " lease " +
+                    (c.lease_valid ? "valid" : "<strong>not valid: driving nothing</strong>") +
+                    " &middot; " + std::to_string(c.members) + " replicas &middot; drives " +
+                    std::to_string(c.owned) + " collections &middot; " +
+                    std::to_string(c.releases) + " hand-offs";
+  if (c.last_handoff) {
+    out += " (last " + html_escape(schedule::format_utc(*c.last_handoff)) + ")";
+  }
+  return out + "</p>\n";
+}
+
 std::string text_or_dash(const std::optional<wall_time>& t) {
   return t ? schedule::format_utc(*t) : std::string("-");
 }
@@ -63,7 +94,9 @@ std::string row_html(const status_row& r, wall_time now) {
   cell(*r.collection->database);
   cell(r.collection->name);
   cell(r.collection->settings->schedule);
-  cell(to_string(s.current), "status");
+  cell(r.driven ? std::string(to_string(s.current))
+                 : std::string(to_string(s.current)) + " (another replica drives it)",
+       "status");
   out += "<td>";
   if (s.job) {
     const int p = std::clamp(s.job->progress, 0, 100);
@@ -170,11 +203,17 @@ std::string status_json(const status_view& v) {
     c["last_failure"] = time_or_null(s.last_failure);
     c["last_failure_reason"] = s.last_failure_reason ? json(*s.last_failure_reason) : json(nullptr);
     c["consecutive_failures"] = s.consecutive_failures;
+    if (v.coordination) {
+      c["driven_here"] = r.driven;
+    }
     collections.push_back(std::move(c));
   }
   json out = json::object();
   out["version"] = std::string(v.version);
   out["ready"] = v.ready;
+  if (v.coordination) {
+    out["coordination"] = coordination_json(*v.coordination);
+  }
   out["collections"] = std::move(collections);
   out["next"] = v.next ? json(*v.next) : json(nullptr);
   out["matched"] = v.matched;
@@ -194,6 +233,9 @@ std::string status_page(const status_view& v) {
   out += " &middot; " + std::to_string(v.running) + " running &middot; " +
          std::to_string(v.problems) + " with problems (listed first) &middot; " +
          html_escape(schedule::format_utc(v.now)) + "</p>\n";
+  if (v.coordination) {
+    out += coordination_line(*v.coordination);
+  }
   out +=
       "<table>\n<tr><th>cluster</th><th>database</th><th>collection</th><th>schedule</th>"
       "<th>status</th><th>job</th><th>last success</th><th>next run</th>"

@@ -89,7 +89,7 @@ std::variant<status_view, std::string> select_status(const runtime_view& rt, con
     }
     view.problems += is_problem(c.state.current) ? 1 : 0;
     view.running += c.state.current == status::running ? 1 : 0;
-    matched.push_back(status_row{&cluster, c.cfg, &c.state, c.running});
+    matched.push_back(status_row{&cluster, c.cfg, &c.state, c.running, c.index, true});
   }
   view.matched = matched.size();
   if (problems_first) {
@@ -114,6 +114,12 @@ std::variant<status_view, std::string> select_status(const runtime_view& rt, con
                    matched.begin() + static_cast<std::ptrdiff_t>(to));
   if (to < matched.size() && !view.rows.empty()) {
     view.next = key(view.rows.back());
+  }
+  if (const auto* co = rt.coordination()) {
+    view.coordination = co->status();
+    for (auto& r : view.rows) {
+      r.driven = rt.drives(r.index);
+    }
   }
   return view;
 }

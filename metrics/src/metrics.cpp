@@ -111,6 +111,9 @@ std::unique_ptr<scrape_stream> metrics_core::begin_scrape(
     histograms.reserve(collections.size());
   }
   for (const auto& c : collections) {
+    if (drives && !drives(c.index)) {
+      continue;  // another replica's: its series come from that replica
+    }
     rows.push_back(metrics_detail::values_of(c, *clusters.at(c.cluster).cfg));
     if (settings.per_collection_job_duration) {
       const auto it = im.collection_jobs.find(
@@ -140,6 +143,11 @@ std::unique_ptr<scrape_stream> metrics_core::begin_scrape(
       {{"version", std::string(version())}, {"revision", std::string(git_revision())}}, 1));
   w.write(std::move(build));
   metrics_detail::write_process_families(w, read_process_sample());
+  if (coordination) {
+    if (const auto co = coordination()) {
+      metrics_detail::write_coordination_families(w, *co);
+    }
+  }
   w.write(single_gauge("milvus_refresh_scrape_series",
                        "Series (sample lines) in the previous scrape of this endpoint.",
                        static_cast<double>(*im.last_series)));

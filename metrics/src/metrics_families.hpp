@@ -109,4 +109,7 @@ std::size_t count_samples(std::string_view exposition);
 /// process_* (families whose value is unknown are left out).
 void write_process_families(family_writer& w, const process_sample& s);
 
+/// milvus_refresh_coordination_* (docs/METRICS.md "Coordination").
+void write_coordination_families(family_writer& w, const coordination_status& c);
+
 }  // namespace refreshd::daemon::metrics_detail

@@ -26,6 +26,10 @@ std::optional<admin_refresh_result> basic_runtime<Clock>::admin_precheck(std::si
   if (!ready_) {
     return make_result(kind::unavailable, "starting: startup reconciliation in progress");
   }
+  if (!drives(index)) {
+    return make_result(kind::unavailable,
+                       "another replica drives this collection (coordination): ask it");
+  }
   if (c.cfg->suspend) {
     return make_result(kind::suspended, "collection is suspended (suspend: true)");
   }

@@ -120,6 +120,11 @@ void basic_runtime<Clock>::dispatch(std::size_t index) {
   const wall_time previous = c.slot ? c.slot->nominal : now;
   // A skipped slot produced no job: an "after D" schedule waits D from now (its old last end
   // may be long past, which would make it due again at once).
+  if (!drives(index)) {
+    // Another replica's (docs/COORDINATION.md): it counts the slot; this one waits for the next.
+    enqueue(index, next_slot(c.plan, previous, now, std::nullopt, random_bits()));
+    return;
+  }
   if (c.cfg->suspend) {
     record_skip(c.state, skip_reason::suspended);
     count_skip(*clusters_[c.cluster]->totals, skip_reason::suspended);

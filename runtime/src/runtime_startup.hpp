@@ -8,6 +8,7 @@
 #include <random>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include <refreshd/config/token.hpp>
@@ -86,11 +87,50 @@ std::shared_ptr<basic_runtime<Clock>> basic_runtime<Clock>::create(
 template <class Clock>
 void basic_runtime<Clock>::start() {
   spawn(scheduler_loop(), "scheduler loop");
+  if (ownership_ != nullptr) {
+    // Under coordination nothing is listed before it is claimed (ownership_gained): every
+    // collection waits for its first slot, and is driven only if owned by then.
+    for (const auto& c : collections_) {
+      schedule_unlisted(*c);
+    }
+    mark_ready();
+    return;
+  }
   std::vector<std::size_t> all(collections_.size());
   for (std::size_t i = 0; i < all.size(); ++i) {
     all[i] = i;
   }
   reconcile_collections(all);
+}
+
+template <class Clock>
+void basic_runtime<Clock>::ownership_gained(const std::vector<std::string>& keys) {
+  if (stopping_ || !ready_ || once_) {
+    return;
+  }
+  const std::unordered_set<std::string_view> gained(keys.begin(), keys.end());
+  std::vector<std::size_t> indices;
+  for (const auto& cp : collections_) {
+    const auto& c = *cp;
+    if (!c.running &&
+        gained.contains(ownership_key(clusters_[c.cluster]->cfg->name, *c.cfg->database,
+                                      c.cfg->name))) {
+      indices.push_back(c.index);
+    }
+  }
+  if (!indices.empty()) {
+    reconcile_collections(indices);
+  }
+}
+
+template <class Clock>
+bool basic_runtime<Clock>::drives(std::size_t index) const {
+  if (ownership_ == nullptr) {
+    return true;
+  }
+  const auto& c = *collections_[index];
+  return ownership_->owns(
+      ownership_key(clusters_[c.cluster]->cfg->name, *c.cfg->database, c.cfg->name));
 }
 
 template <class Clock>

@@ -34,6 +34,8 @@ namespace refreshd::client {
 struct tls_options {
   std::string ca_file;                ///< extra trust anchor (PEM); the system store is always used
   bool insecure_skip_verify = false;  ///< no certificate or host name check; logs a warning
+  std::string cert_file;  ///< client certificate chain (PEM), with key_file; empty: none
+  std::string key_file;   ///< its private key (PEM)
 };
 
 struct http_client_options {

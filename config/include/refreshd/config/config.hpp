@@ -202,6 +202,30 @@ struct metrics_settings {
   bool operator==(const metrics_settings&) const = default;
 };
 
+/// `coordination.etcd` (docs/COORDINATION.md "Configuration").
+struct etcd_settings {
+  std::vector<std::string> endpoints;  ///< http[s]://host:port, at least one
+  std::string prefix = "/milvus-refreshd";  ///< starts with '/', no trailing '/'
+  duration lease_ttl = std::chrono::seconds(10);       ///< whole seconds, 2..300
+  duration request_timeout = std::chrono::seconds(1);  ///< per request, at most lease_ttl/3
+  std::string ca_file;    ///< extra trust anchor for https endpoints (absolute after loading)
+  std::string cert_file;  ///< client certificate (set with key_file)
+  std::string key_file;
+  std::string username;   ///< empty: no authentication
+  token_source password;  ///< file or env; set exactly when username is
+
+  bool operator==(const etcd_settings&) const = default;
+};
+
+/// `coordination` (docs/COORDINATION.md): replicas share the collections through etcd.
+struct coordination_settings {
+  bool enabled = false;    ///< the section is present (etcd is its one backend)
+  std::string replica_id;  ///< empty: the daemon uses host name + "-" + pid
+  etcd_settings etcd;
+
+  bool operator==(const coordination_settings&) const = default;
+};
+
 struct config {
   int version = 1;
   std::string file;  ///< the file name given to the loader
@@ -211,6 +235,7 @@ struct config {
   read_auth_settings read_auth;
   log_settings log;
   metrics_settings metrics;
+  coordination_settings coordination;
   collection_settings defaults;  ///< built-in defaults merged with the `defaults` section
   std::vector<cluster> clusters;
 

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -56,9 +57,24 @@ class coordinator {
   /// The replica's current lease (0 while it has none).
   [[nodiscard]] std::int64_t lease() const noexcept { return keeper_.lease(); }
   [[nodiscard]] std::size_t owned() const noexcept { return owned_.size(); }
+  [[nodiscard]] const lease_keeper& keeper() const noexcept { return keeper_; }
+  /// Claims won and claims released (hand-offs) since the start; fences that refused.
+  [[nodiscard]] std::uint64_t claims() const noexcept { return claims_; }
+  [[nodiscard]] std::uint64_t releases() const noexcept { return releases_; }
+  [[nodiscard]] std::uint64_t fence_refusals() const noexcept { return fence_refusals_; }
+
+  /// After a sync that claimed collections: their keys (the runtime reconciles them).
+  std::function<void(const std::vector<std::string>&)> on_claimed;
+  /// After a sync that released collections (hand-offs, or no longer configured).
+  std::function<void(const std::vector<std::string>&)> on_released;
+  /// The lease's life (lease_keeper::on_granted / on_lost).
+  std::function<void(std::int64_t)> on_lease_granted;
+  std::function<void(std::int64_t, const std::string&)> on_lease_lost;
 
  private:
   awaitable<void> sync();
+  /// Hands the sync's claims and releases to on_claimed / on_released.
+  void report();
   awaitable<void> claim(const std::string& key, std::int64_t lease);
   awaitable<void> release(const std::string& key, std::int64_t lease);
   [[nodiscard]] std::string owner_key(std::string_view key) const;
@@ -77,6 +93,11 @@ class coordinator {
   // with the same ones has nothing to compute either.
   std::vector<std::string> settled_members_;
   std::shared_ptr<const std::vector<std::string>> settled_collections_;
+  std::vector<std::string> claimed_now_;   // by the sync running now
+  std::vector<std::string> released_now_;
+  std::uint64_t claims_ = 0;
+  std::uint64_t releases_ = 0;
+  std::uint64_t fence_refusals_ = 0;
   bool stopped_ = false;
   bool keeper_ended_ = false;
 };

@@ -40,6 +40,9 @@ class lease_keeper {
   [[nodiscard]] clock::time_point deadline() const noexcept { return deadline_; }
   /// Leases granted so far (a new one after every loss).
   [[nodiscard]] int grants() const noexcept { return grants_; }
+  /// Renewals etcd confirmed, and renewals that failed (no answer, an error, the lease gone).
+  [[nodiscard]] std::uint64_t renewals() const noexcept { return renewals_; }
+  [[nodiscard]] std::uint64_t renewal_failures() const noexcept { return renewal_failures_; }
 
   /// Called with the new lease's id after each grant.
   std::function<void(std::int64_t)> on_granted;
@@ -62,6 +65,8 @@ class lease_keeper {
   clock::time_point deadline_{};
   clock::time_point next_renewal_{};
   int grants_ = 0;
+  std::uint64_t renewals_ = 0;
+  std::uint64_t renewal_failures_ = 0;
   bool stopped_ = false;
 };
 

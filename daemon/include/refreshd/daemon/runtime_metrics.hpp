@@ -34,6 +34,13 @@ class basic_runtime_metrics {
       const auto& c = rt->collections()[index];
       core->on_cycle_event(rt->configuration().metrics, *rt->clusters()[c.cluster]->cfg, *c.cfg, e);
     };
+    core_->coordination = [rt]() -> std::optional<coordination_status> {
+      const ownership* o = rt->coordination();
+      return o != nullptr ? std::optional(o->status()) : std::nullopt;
+    };
+    if (rt_.coordination() != nullptr) {
+      core_->drives = [rt](std::size_t index) { return rt->drives(index); };
+    }
     for (const auto& cluster : rt_.clusters()) {
       cluster->on_api_call = [core = core_, name = cluster->cfg->name](
                                  client::operation op, std::string_view,

@@ -10,6 +10,7 @@
 
 #include <refreshd/config/config.hpp>
 #include <refreshd/cycle/collection_state.hpp>
+#include <refreshd/runtime/ownership.hpp>
 
 namespace refreshd::daemon {
 
@@ -19,6 +20,8 @@ struct status_row {
   const config::collection* collection = nullptr;
   const collection_state* state = nullptr;
   bool running = false;  ///< a cycle of the collection exists (its next_run is not known yet)
+  std::size_t index = 0;  ///< in runtime_view::collections()
+  bool driven = true;     ///< this replica drives it (always, without coordination)
 };
 
 struct status_view {
@@ -33,6 +36,9 @@ struct status_view {
   std::size_t problems = 0;  ///< of the matched ones: failing, stuck, misconfigured, ...
   std::size_t running = 0;   ///< of the matched ones
   std::string query;         ///< the filters as a query string for the page's links ("cluster=a&")
+  /// With `coordination:` (docs/COORDINATION.md): the replica's role, lease and claims; each
+  /// row then says whether this replica drives it ("driven_here").
+  std::optional<coordination_status> coordination;
 };
 
 /// failing, misconfigured, unsupported, auth_failed or stuck.

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,6 +26,7 @@
 #include <refreshd/client/types.hpp>
 #include <refreshd/config/config.hpp>
 #include <refreshd/cycle/collection.hpp>
+#include <refreshd/cycle/coordination_status.hpp>
 #include <refreshd/cycle/collection_state.hpp>
 #include <refreshd/cycle/cycle.hpp>
 
@@ -77,6 +79,11 @@ class metrics_core {
                       const config::collection& collection, const cycle_event& e);
   void on_api_call(const std::string& cluster, client::operation op, std::chrono::nanoseconds took);
   void set_reload_result(bool ok, wall_time at);
+  /// With `coordination:`: the replica's state at each scrape (milvus_refresh_coordination_*).
+  std::function<std::optional<coordination_status>()> coordination;
+  /// With `coordination:`: whether this replica drives collections()[index]; the scrape then
+  /// has per-collection series only for those (docs/METRICS.md "Coordination").
+  std::function<bool(std::size_t index)> drives;
 
   /// A scrape that begins now. `collections[i].cluster` indexes `clusters`; `keepalive` holds the
   /// configuration the collections point to for as long as the scrape is written (a reload

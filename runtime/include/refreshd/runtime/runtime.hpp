@@ -37,6 +37,7 @@
 #include <refreshd/net/asio.hpp>
 #include <refreshd/runtime/clock.hpp>
 #include <refreshd/runtime/job_slots.hpp>
+#include <refreshd/runtime/ownership.hpp>
 #include <refreshd/runtime/rate_limited_api.hpp>
 #include <refreshd/runtime/rate_limiter.hpp>
 #include <refreshd/runtime/runtime_view.hpp>
@@ -227,6 +228,15 @@ class basic_runtime final : public runtime_view,
   /// unavailable; a blocked cluster → failed with the cluster's error. Never throws for API
   /// errors. Call on the executor's thread; `index` must be < collections().size().
   awaitable<admin_refresh_result> async_refresh_now(std::size_t index) override;
+  /// Under coordination (before start()): only what `o` owns is driven, every trigger is
+  /// fenced, and startup lists nothing until a claim (docs/COORDINATION.md). Outlives the runtime.
+  void set_ownership(ownership* o) noexcept { ownership_ = o; }
+  /// Collections this replica just claimed ("cluster/database/name"): reconciled like at startup
+  /// (an active job is adopted, a missed slot caught up).
+  void ownership_gained(const std::vector<std::string>& keys);
+  /// Whether this replica drives collections()[index] now (always without coordination).
+  bool drives(std::size_t index) const override;
+  const ownership* coordination() const noexcept override { return ownership_; }
   /// The wall clock the runtime schedules by (Clock::system_now() in milliseconds).
   wall_time wall_now() const override;
 
@@ -314,6 +324,9 @@ class basic_runtime final : public runtime_view,
                                                         cluster_runtime<Clock>& cl, cycle_mode mode,
                                                         std::optional<steady_time> deadline);
   awaitable<bool> wait_until(steady_time t);
+  /// False when ownership moved away: the cycle stops here (its job, if any, goes on).
+  bool still_owned(const collection_runtime& c, const cluster_runtime<Clock>& cl,
+                   const cycle_step& step);
   void after_cycle(std::size_t index, const cycle_outcome& o, wall_time started);
   /// Keeps `o`'s kind, and the whole outcome only under `run --once`.
   void remember_outcome(collection_runtime& c, const cycle_outcome& o);
@@ -356,6 +369,7 @@ class basic_runtime final : public runtime_view,
   timer_type loop_timer_;
   std::optional<wall_time> armed_for_;  // what loop_timer_ waits for
   std::list<timer_type*> waits_;        // cycle waits, cancelled by stop()
+  ownership* ownership_ = nullptr;      // set_ownership()
   timer_type once_timer_;               // run --once: wakes when the last cycle ends
   schedule::clock_jump_detector jumps_;
   std::mt19937_64 rng_;

@@ -15,6 +15,7 @@
 #include <refreshd/cycle/cycle.hpp>
 #include <refreshd/cycle/time.hpp>
 #include <refreshd/net/asio.hpp>
+#include <refreshd/runtime/ownership.hpp>
 
 namespace refreshd::daemon {
 
@@ -38,6 +39,10 @@ class runtime_view {
   virtual std::uint64_t config_generation() const noexcept = 0;
   virtual const config::config& configuration() const noexcept = 0;
   /// The admin "run now" of collections()[index] (see basic_runtime::async_refresh_now).
+  /// Whether this replica drives collections()[index] (always true without coordination).
+  virtual bool drives(std::size_t index) const = 0;
+  /// The replica's coordination (docs/COORDINATION.md), nullptr without `coordination:`.
+  virtual const ownership* coordination() const noexcept = 0;
   virtual awaitable<admin_refresh_result> async_refresh_now(std::size_t index) = 0;
 };
 

@@ -1,0 +1,187 @@
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <climits>
+
+#include <refreshd/config/token.hpp>
+#include <refreshd/daemon/replica_coordination.hpp>
+#include <refreshd/log/logging.hpp>
+#include <refreshd/runtime/spawn.hpp>
+
+namespace refreshd::daemon {
+namespace {
+
+coord::etcd_options etcd_options(const config::etcd_settings& s, std::string password) {
+  coord::etcd_options o;
+  o.endpoints = s.endpoints;
+  o.request_timeout = s.request_timeout;
+  o.tls.ca_file = s.ca_file;
+  o.tls.cert_file = s.cert_file;
+  o.tls.key_file = s.key_file;
+  o.username = s.username;
+  o.password = std::move(password);
+  return o;
+}
+
+coord::coordinator_options coordinator_options(const config::coordination_settings& s) {
+  coord::coordinator_options o;
+  o.prefix = s.etcd.prefix;
+  o.replica_id = s.replica_id.empty() ? default_replica_id() : s.replica_id;
+  o.ttl = std::chrono::duration_cast<std::chrono::seconds>(s.etcd.lease_ttl);
+  // The lease's deadline (docs/COORDINATION.md "The lease"): a second before etcd could expire
+  // it, or a third of the TTL when that is shorter.
+  o.margin = std::min<std::chrono::milliseconds>(std::chrono::seconds(1), s.etcd.lease_ttl / 3);
+  return o;
+}
+
+// One info line per sync for claims or releases, naming the first few; every key at debug.
+void log_keys(const char* what, const std::vector<std::string>& keys) {
+  constexpr std::size_t named = 5;
+  log_fields f;
+  f.add_number("collections", static_cast<std::int64_t>(keys.size()));
+  std::string first;
+  for (std::size_t i = 0; i < keys.size() && i < named; ++i) {
+    first += (i == 0 ? "" : ", ") + keys[i];
+  }
+  f.add(keys.size() > named ? "first" : "keys", first);
+  log_event(config::log_level::info, what, f);
+  for (const auto& k : keys) {
+    log_fields one;
+    one.add("key", k);
+    log_event(config::log_level::debug, what, one);
+  }
+}
+
+}  // namespace
+
+std::string default_replica_id() {
+  std::array<char, HOST_NAME_MAX + 1> host{};
+  if (::gethostname(host.data(), host.size() - 1) != 0 || host[0] == '\0') {
+    std::copy_n("replica", 7, host.begin());
+  }
+  std::string id(host.data());
+  // The id names an etcd key: keep it to the characters the config allows.
+  std::replace_if(
+      id.begin(), id.end(),
+      [](char c) {
+        return !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '.' || c == '_' || c == '-');
+      },
+      '_');
+  return id + "-" + std::to_string(::getpid());
+}
+
+std::shared_ptr<replica_coordination> replica_coordination::create(executor ex,
+                                                                   const config::config& cfg) {
+  if (!cfg.coordination.enabled) {
+    return nullptr;
+  }
+  std::string password;
+  if (cfg.coordination.etcd.password.kind != config::token_kind::none) {
+    password = config::read_token(cfg.coordination.etcd.password, config::process_env());
+  }
+  auto c = std::make_shared<replica_coordination>(std::move(ex), cfg.coordination,
+                                                  std::move(password));
+  c->set_collections(cfg);
+  return c;
+}
+
+replica_coordination::replica_coordination(executor ex, const config::coordination_settings& s,
+                                           std::string password)
+    : ex_(ex),
+      replica_id_(coordinator_options(s).replica_id),
+      etcd_(ex, etcd_options(s.etcd, std::move(password))),
+      coordinator_(ex, etcd_, [&] {
+        auto o = coordinator_options(s);
+        o.replica_id = replica_id_;
+        return o;
+      }()) {}
+
+bool replica_coordination::owns(std::string_view key) const {
+  return coordinator_.owns(key, coord::coordinator::clock::now());
+}
+
+awaitable<bool> replica_coordination::fence(std::string key) {
+  auto self = shared_from_this();  // the frame may outlive the caller's reference
+  co_return co_await coordinator_.fence(std::move(key));
+}
+
+coordination_status replica_coordination::status() const {
+  coordination_status s;
+  s.backend = "etcd";
+  s.replica_id = replica_id_;
+  const auto& keeper = coordinator_.keeper();
+  s.lease = keeper.lease();
+  s.lease_valid = keeper.valid_lease(coord::coordinator::clock::now()) != 0;
+  s.members = coordinator_.members().size();
+  s.owned = s.lease_valid ? coordinator_.owned() : 0;
+  s.lease_grants = static_cast<std::uint64_t>(keeper.grants());
+  s.renewals = keeper.renewals();
+  s.renewal_failures = keeper.renewal_failures();
+  s.claims = coordinator_.claims();
+  s.releases = coordinator_.releases();
+  s.fence_refusals = coordinator_.fence_refusals();
+  s.last_handoff = last_handoff_;
+  return s;
+}
+
+void replica_coordination::set_collections(const config::config& cfg) {
+  std::vector<std::string> keys;
+  for (const auto& cl : cfg.clusters) {
+    for (const auto& c : cl.collections) {
+      keys.push_back(ownership_key(cl.name, *c.database, c.name));
+    }
+  }
+  coordinator_.set_collections(std::move(keys));
+}
+
+void replica_coordination::note_handoff() {
+  last_handoff_ = std::chrono::time_point_cast<std::chrono::milliseconds>(
+      std::chrono::system_clock::now());
+}
+
+void replica_coordination::start(std::function<void(const std::vector<std::string>&)> gained) {
+  log_fields f;
+  f.add("replica_id", replica_id_).add("etcd", etcd_.current_endpoint());
+  log_event(config::log_level::info, "coordination: joining the replicas through etcd", f);
+  coordinator_.on_claimed = [this, gained = std::move(gained)](const auto& keys) {
+    note_handoff();
+    log_keys("coordination: claimed collections", keys);
+    gained(keys);
+  };
+  coordinator_.on_released = [this](const auto& keys) {
+    note_handoff();
+    log_keys("coordination: released collections (handed off)", keys);
+  };
+  coordinator_.on_lease_granted = [](std::int64_t id) {
+    log_fields g;
+    g.add("lease", std::to_string(id));
+    log_event(config::log_level::info, "coordination: lease granted", g);
+  };
+  coordinator_.on_lease_lost = [this](std::int64_t id, const std::string& why) {
+    log_fields g;
+    g.add("lease", std::to_string(id)).add("reason", why);
+    g.add_number("collections", static_cast<std::int64_t>(coordinator_.owned()));
+    log_event(config::log_level::warn,
+              "coordination: lease lost; its collections are no longer driven here", g);
+  };
+  started_ = true;
+  spawn_task(ex_, coordinator_.run(), "coordination", shared_from_this(), [this] {
+    finished_ = true;
+    if (done_) {
+      std::exchange(done_, {})();
+    }
+  });
+}
+
+void replica_coordination::stop(std::function<void()> done) {
+  if (!started_ || finished_) {
+    done();
+    return;
+  }
+  done_ = std::move(done);
+  coordinator_.stop();
+}
+
+}  // namespace refreshd::daemon

@@ -1,0 +1,273 @@
+// Three real daemons sharing 30 collections through a real 3-member etcd cluster, against the
+// simulator (docs/COORDINATION.md): every collection is driven by exactly one replica, the
+// replicas together trigger once per slot, a replica killed with SIGKILL hands its collections
+// to the others within TTL + 3 s, and a stopped one hands them over at once. Skipped, saying
+// why, only where the etcd binary is absent.
+#include <csignal>
+#include <map>
+#include <set>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <refreshd/test/child_process.hpp>
+#include <refreshd/test/etcd_cluster.hpp>
+#include <refreshd/test/http.hpp>
+#include <refreshd/test/sim_process.hpp>
+
+#include "daemon_support.hpp"
+
+namespace refreshd::test {
+namespace {
+
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+
+constexpr int collections = 30;
+constexpr auto ttl = 3s;
+
+/// What one replica's JSON log said so far.
+struct replica_log {
+  std::map<std::string, int> triggers;  // by collection
+  int claimed = 0;                      // collections, summed over the claim lines
+  int released = 0;
+  std::vector<std::chrono::steady_clock::time_point> claim_times;
+
+  void add(std::string_view line) {
+    auto j = json::parse(line, nullptr, false);
+    if (!j.is_object()) {
+      return;
+    }
+    const auto msg = j.value("msg", "");
+    if (msg == "triggered refresh" || msg == "re-triggered refresh") {
+      ++triggers[j.value("collection", "")];
+    } else if (msg == "coordination: claimed collections") {
+      claimed += j.value("collections", 0);
+      claim_times.push_back(std::chrono::steady_clock::now());
+    } else if (msg == "coordination: released collections (handed off)") {
+      released += j.value("collections", 0);
+    }
+  }
+};
+
+struct replica {
+  std::unique_ptr<child_process> proc;
+  unsigned short port = 0;
+  replica_log log;
+
+  void drain(std::chrono::milliseconds d) {
+    proc->wait_for_err_line(
+        [this](std::string_view line) {
+          log.add(line);
+          return false;
+        },
+        d);
+  }
+  json status() const {
+    const auto r = http_request("GET", "127.0.0.1", port, "/status?limit=1000");
+    return r.status == 200 ? json::parse(r.body, nullptr, false) : json();
+  }
+  /// Collections owned, when this replica sees `members` live replicas (else -1).
+  int owned(int members) const {
+    const auto s = status();
+    if (!s.is_object() || !s.contains("coordination") ||
+        s["coordination"]["members"].get<int>() != members) {
+      return -1;
+    }
+    return s["coordination"]["owned_collections"].get<int>();
+  }
+  int owned() const {
+    const auto s = status();
+    return s.is_object() && s.contains("coordination")
+               ? s["coordination"]["owned_collections"].get<int>()
+               : -1;
+  }
+};
+
+class DaemonCoordination : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!etcd_cluster::binary()) {
+      GTEST_SKIP() << etcd_cluster::missing;
+    }
+    etcd_ = std::make_unique<etcd_cluster>(3);
+    sim_.reset();
+    json list = json::array();
+    for (int i = 0; i < collections; ++i) {
+      list.push_back({{"name", "ext_" + std::to_string(i)},
+                      {"job", {{"pending_ms", 50}, {"running_ms", 300}}}});
+      entries_ += "      - name: ext_" + std::to_string(i) + "\n";
+    }
+    sim_.add_collection(list);
+  }
+
+  /// Replica `id` with its own token (the simulator tells clients apart by token).
+  replica start(const std::string& id) {
+    std::string endpoints;
+    for (const auto& u : etcd_->client_urls()) {
+      endpoints += (endpoints.empty() ? "" : ", ") + u;
+    }
+    const std::string config = daemon_config(sim_,
+                                             "  schedule: every 2s\n"
+                                             "  poll: {initial: 100ms, max: 500ms}\n"
+                                             "  retries: 0\n",
+                                             "    token: \"" + id +
+                                                 "\"\n"
+                                                 "    rate_limit: 0\n"
+                                                 "    max_running_jobs: 64\n",
+                                             entries_) +
+                               "coordination:\n"
+                               "  replica_id: " +
+                               id +
+                               "\n"
+                               "  etcd:\n"
+                               "    endpoints: [" +
+                               endpoints +
+                               "]\n"
+                               "    lease_ttl: 3s\n"
+                               "    request_timeout: 1s\n";
+    replica r;
+    r.proc = std::make_unique<child_process>(daemon_argv(dir_.write(id + ".yaml", config)));
+    r.port = wait_for_listen_port(*r.proc, 10s);
+    return r;
+  }
+
+  /// Until the replicas see each other and own every collection between them (claims are
+  /// exclusive, so the sum is the number of collections only once the hand-offs are done).
+  bool settle(std::vector<replica*> rs, std::chrono::milliseconds timeout) {
+    return poll_until(
+        [&] {
+          int sum = 0;
+          for (auto* r : rs) {
+            r->drain(20ms);
+            const int n = r->owned(static_cast<int>(rs.size()));
+            if (n < 0) {
+              return false;
+            }
+            sum += n;
+          }
+          return sum == collections;
+        },
+        timeout, 50ms);
+  }
+
+  std::unique_ptr<etcd_cluster> etcd_;
+  sim_process sim_;
+  temp_dir dir_;
+  std::string entries_;
+};
+
+TEST_F(DaemonCoordination, ThreeReplicasDriveEachCollectionFromExactlyOneOfThem) {
+  replica a = start("replica-a");
+  replica b = start("replica-b");
+  replica c = start("replica-c");
+  ASSERT_TRUE(settle({&a, &b, &c}, 20s));
+  for (auto* r : {&a, &b, &c}) {
+    EXPECT_GT(r->owned(), 0) << "rendezvous hashing gives every replica a share";
+  }
+  // Watch several slots once settled: each collection triggered by one replica only.
+  for (auto* r : {&a, &b, &c}) {
+    r->log.triggers.clear();
+  }
+  for (int i = 0; i < 40; ++i) {
+    for (auto* r : {&a, &b, &c}) {
+      r->drain(50ms);
+    }
+  }
+  std::map<std::string, std::set<std::string>> drivers;
+  int total = 0;
+  for (auto [r, name] : {std::pair{&a, "a"}, {&b, "b"}, {&c, "c"}}) {
+    for (const auto& [col, n] : r->log.triggers) {
+      drivers[col].insert(name);
+      total += n;
+    }
+  }
+  EXPECT_EQ(drivers.size(), static_cast<std::size_t>(collections)) << "every collection driven";
+  for (const auto& [col, who] : drivers) {
+    EXPECT_EQ(who.size(), 1u) << col << " triggered by more than one replica";
+  }
+  // About one trigger per collection per 2 s slot in the 6 s window (three replicas, not 3x).
+  EXPECT_LE(total, collections * 4) << "the replicas share the slots instead of repeating them";
+  const auto after = sim_.stats();
+  EXPECT_EQ(after["informed_overlapping_triggers"], 0) << after.dump();
+  const auto status = a.status();
+  ASSERT_TRUE(status.contains("coordination")) << status.dump();
+  EXPECT_EQ(status["coordination"]["replica_id"], "replica-a");
+  EXPECT_EQ(status["coordination"]["members"], 3);
+  EXPECT_TRUE(status["coordination"]["lease_valid"].get<bool>());
+  int driven_here = 0;
+  for (const auto& col : status["collections"]) {
+    driven_here += col["driven_here"].get<bool>() ? 1 : 0;
+  }
+  EXPECT_EQ(driven_here, status["coordination"]["owned_collections"].get<int>());
+  const auto metrics = http_request("GET", "127.0.0.1", a.port, "/metrics");
+  EXPECT_NE(metrics.body.find("milvus_refresh_coordination_owned_collections " +
+                              std::to_string(driven_here)),
+            std::string::npos);
+  EXPECT_NE(metrics.body.find("milvus_refresh_coordination_members 3"), std::string::npos);
+  for (auto* r : {&a, &b, &c}) {
+    expect_clean_stop(*r->proc);
+  }
+}
+
+TEST_F(DaemonCoordination, AKilledReplicasCollectionsAreDrivenAgainWithinTheTtlPlusThreeSeconds) {
+  replica a = start("replica-a");
+  replica b = start("replica-b");
+  replica c = start("replica-c");
+  ASSERT_TRUE(settle({&a, &b, &c}, 20s));
+  const int orphaned = c.owned();
+  ASSERT_GT(orphaned, 0);
+  const int claimed_before = a.log.claimed + b.log.claimed;
+  c.proc->send_signal(SIGKILL);
+  const auto killed = std::chrono::steady_clock::now();
+  (void)c.proc->wait(5s);
+  ASSERT_TRUE(settle({&a, &b}, ttl + 10s)) << "the survivors never owned everything";
+  const int taken = a.log.claimed + b.log.claimed - claimed_before;
+  EXPECT_EQ(taken, orphaned) << "exactly the dead replica's collections changed hands";
+  auto last_claim = killed;
+  for (auto* r : {&a, &b}) {
+    for (auto t : r->log.claim_times) {
+      last_claim = std::max(last_claim, t);
+    }
+  }
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(last_claim - killed);
+  EXPECT_LE(took, ttl + 3s) << "taken over in " << took.count() << " ms";
+  RecordProperty("takeover_ms", static_cast<int>(took.count()));
+  // The new owners trigger them.
+  for (auto* r : {&a, &b}) {
+    r->log.triggers.clear();
+  }
+  for (int i = 0; i < 30; ++i) {
+    a.drain(50ms);
+    b.drain(50ms);
+  }
+  std::set<std::string> driven;
+  for (auto* r : {&a, &b}) {
+    for (const auto& [col, n] : r->log.triggers) {
+      driven.insert(col);
+    }
+  }
+  EXPECT_EQ(driven.size(), static_cast<std::size_t>(collections));
+  EXPECT_EQ(sim_.stats()["informed_overlapping_triggers"], 0);
+  expect_clean_stop(*a.proc);
+  expect_clean_stop(*b.proc);
+}
+
+TEST_F(DaemonCoordination, AStoppedReplicaHandsItsCollectionsOverAtOnce) {
+  replica a = start("replica-a");
+  replica b = start("replica-b");
+  ASSERT_TRUE(settle({&a, &b}, 20s));
+  const int held = b.owned();
+  ASSERT_GT(held, 0);
+  const auto stopped = std::chrono::steady_clock::now();
+  expect_clean_stop(*b.proc);  // revokes its lease: its claims go at once
+  ASSERT_TRUE(settle({&a}, 10s));
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - stopped);
+  EXPECT_LT(took, ttl) << "a graceful stop does not wait for the lease to expire";
+  EXPECT_EQ(a.owned(), collections);
+  expect_clean_stop(*a.proc);
+}
+
+}  // namespace
+}  // namespace refreshd::test
