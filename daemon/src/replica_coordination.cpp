@@ -1,8 +1,7 @@
-#include <unistd.h>
-
 #include <algorithm>
 #include <array>
 #include <climits>
+#include <unistd.h>
 
 #include <refreshd/config/token.hpp>
 #include <refreshd/daemon/replica_coordination.hpp>
@@ -81,8 +80,8 @@ std::shared_ptr<replica_coordination> replica_coordination::create(executor ex,
   if (cfg.coordination.etcd.password.kind != config::token_kind::none) {
     password = config::read_token(cfg.coordination.etcd.password, config::process_env());
   }
-  auto c = std::make_shared<replica_coordination>(std::move(ex), cfg.coordination,
-                                                  std::move(password));
+  auto c =
+      std::make_shared<replica_coordination>(std::move(ex), cfg.coordination, std::move(password));
   c->set_collections(cfg);
   return c;
 }
@@ -137,8 +136,8 @@ void replica_coordination::set_collections(const config::config& cfg) {
 }
 
 void replica_coordination::note_handoff() {
-  last_handoff_ = std::chrono::time_point_cast<std::chrono::milliseconds>(
-      std::chrono::system_clock::now());
+  last_handoff_ =
+      std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
 }
 
 void replica_coordination::start(std::function<void(const std::vector<std::string>&)> gained) {

@@ -95,7 +95,7 @@ std::string row_html(const status_row& r, wall_time now) {
   cell(r.collection->name);
   cell(r.collection->settings->schedule);
   cell(r.driven ? std::string(to_string(s.current))
-                 : std::string(to_string(s.current)) + " (another replica drives it)",
+                : std::string(to_string(s.current)) + " (another replica drives it)",
        "status");
   out += "<td>";
   if (s.job) {

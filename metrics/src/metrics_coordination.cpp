@@ -14,14 +14,16 @@ void one(family_writer& w, const char* name, const char* help, MetricType type, 
   w.write(std::move(f));
 }
 
-double count(std::uint64_t n) { return static_cast<double>(n); }
+double count(std::uint64_t n) {
+  return static_cast<double>(n);
+}
 
 }  // namespace
 
 void write_coordination_families(family_writer& w, const coordination_status& c) {
-  auto info = make_family("milvus_refresh_coordination_info",
-                          "This replica's coordination backend and id (value 1).",
-                          MetricType::Gauge);
+  auto info =
+      make_family("milvus_refresh_coordination_info",
+                  "This replica's coordination backend and id (value 1).", MetricType::Gauge);
   info.metric.push_back(gauge_metric({{"backend", c.backend}, {"replica_id", c.replica_id}}, 1));
   w.write(std::move(info));
   one(w, "milvus_refresh_coordination_lease_valid",
@@ -30,8 +32,7 @@ void write_coordination_families(family_writer& w, const coordination_status& c)
   one(w, "milvus_refresh_coordination_members", "Live replicas seen at the last membership read.",
       MetricType::Gauge, count(c.members));
   one(w, "milvus_refresh_coordination_owned_collections",
-      "Collections this replica holds a claim on (and drives).", MetricType::Gauge,
-      count(c.owned));
+      "Collections this replica holds a claim on (and drives).", MetricType::Gauge, count(c.owned));
   one(w, "milvus_refresh_coordination_lease_grants_total",
       "Leases granted to this replica (a new one after each loss).", MetricType::Counter,
       count(c.lease_grants));

@@ -62,16 +62,8 @@ awaitable<void> basic_runtime<Clock>::scheduled_cycle(std::shared_ptr<collection
   }
   auto outcome = co_await perform_cycle(c, cl, mode, cycle_deadline(c));
   slot.release();
-  if (!outcome && !stopping_ && !once_ && !c.retired()) {
-    // Ownership moved away (docs/COORDINATION.md): the new owner follows the job; this replica
-    // keeps the schedule in case the collection comes back.
-    const wall_time now = wall_now();
-    enqueue(c.index, next_slot(c.plan, c.slot ? c.slot->nominal : now, now, std::nullopt,
-                               random_bits()));
-    co_return;
-  }
   if (!outcome || stopping_) {
-    co_return;  // abandoned at shutdown: the job (if any) keeps running on the server
+    co_return after_handoff(c);  // at shutdown the job keeps running on the server; or handed off
   }
   if (c.retired()) {
     log_event(config::log_level::info, "removed collection: its last job was followed to its end",
@@ -150,11 +142,7 @@ awaitable<std::optional<cycle_outcome>> basic_runtime<Clock>::perform_cycle(
       }
       admin_requests_.on_event(c, e);
     }
-    if (stopping_) {
-      co_return std::nullopt;
-    }
-    if (!std::holds_alternative<wait_action>(step.next) &&
-        !std::holds_alternative<finish_action>(step.next) && !still_owned(c, cl, step)) {
+    if (stopping_ || !still_owned(c, cl, step)) {
       co_return std::nullopt;
     }
     if (auto* list = std::get_if<list_action>(&step.next)) {
@@ -166,20 +154,8 @@ awaitable<std::optional<cycle_outcome>> basic_runtime<Clock>::perform_cycle(
       step = cycle.on_list(r, now());
     } else if (auto* refresh = std::get_if<refresh_action>(&step.next)) {
       auto request = refresh->request;
-      if (ownership_ != nullptr && !once_) {
-        // The fence (docs/COORDINATION.md): the claim still holds in etcd, right before the
-        // trigger. The server's job list, read just before, is the second fence.
-        auto key = ownership_key(cl.cfg->name, *c.cfg->database, c.cfg->name);
-        const bool fenced = co_await ownership_->fence(std::move(key));
-        if (!fenced) {
-          log_event(config::log_level::warn,
-                    "fence refused: this replica no longer holds the collection; not triggering",
-                    collection_fields(*cl.cfg, *c.cfg));
-          co_return std::nullopt;
-        }
-        if (stopping_) {
-          co_return std::nullopt;
-        }
+      if (!co_await fence(c, cl) || stopping_) {
+        co_return std::nullopt;
       }
       auto r = co_await cl.api.async_refresh(std::move(request));
       if (stopping_ && !r) {
@@ -211,11 +187,43 @@ awaitable<std::optional<cycle_outcome>> basic_runtime<Clock>::perform_cycle(
 }
 
 template <class Clock>
-bool basic_runtime<Clock>::still_owned(const collection_runtime& c, const cluster_runtime<Clock>& cl,
-                                       const cycle_step& step) {
+void basic_runtime<Clock>::after_handoff(collection_runtime& c) {
+  // Ownership moved away (docs/COORDINATION.md): the new owner follows the job; this replica
+  // keeps the schedule in case the collection comes back. Nothing at shutdown.
+  if (stopping_ || once_ || c.retired()) {
+    return;
+  }
+  const wall_time now = wall_now();
+  enqueue(c.index,
+          next_slot(c.plan, c.slot ? c.slot->nominal : now, now, std::nullopt, random_bits()));
+}
+
+template <class Clock>
+awaitable<bool> basic_runtime<Clock>::fence(const collection_runtime& c,
+                                            const cluster_runtime<Clock>& cl) {
+  if (ownership_ == nullptr || once_) {
+    co_return true;
+  }
+  // The fence (docs/COORDINATION.md): the claim still holds in etcd, right before the trigger.
+  // The server's job list, read just before, is the second fence.
+  auto key = ownership_key(cl.cfg->name, *c.cfg->database, c.cfg->name);
+  const bool held = co_await ownership_->fence(std::move(key));
+  if (!held) {
+    log_event(config::log_level::warn,
+              "fence refused: this replica no longer holds the collection; not triggering",
+              collection_fields(*cl.cfg, *c.cfg));
+  }
+  co_return held;
+}
+
+template <class Clock>
+bool basic_runtime<Clock>::still_owned(const collection_runtime& c,
+                                       const cluster_runtime<Clock>& cl, const cycle_step& step) {
   // A removed collection's last job is followed by whoever was following it; run --once does
-  // not coordinate.
+  // not coordinate. Waits and the end send nothing.
   if (ownership_ == nullptr || once_ || c.retired() ||
+      std::holds_alternative<wait_action>(step.next) ||
+      std::holds_alternative<finish_action>(step.next) ||
       ownership_->owns(ownership_key(cl.cfg->name, *c.cfg->database, c.cfg->name))) {
     return true;
   }

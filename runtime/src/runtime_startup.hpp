@@ -112,9 +112,8 @@ void basic_runtime<Clock>::ownership_gained(const std::vector<std::string>& keys
   std::vector<std::size_t> indices;
   for (const auto& cp : collections_) {
     const auto& c = *cp;
-    if (!c.running &&
-        gained.contains(ownership_key(clusters_[c.cluster]->cfg->name, *c.cfg->database,
-                                      c.cfg->name))) {
+    if (!c.running && gained.contains(ownership_key(clusters_[c.cluster]->cfg->name,
+                                                    *c.cfg->database, c.cfg->name))) {
       indices.push_back(c.index);
     }
   }

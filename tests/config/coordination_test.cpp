@@ -139,19 +139,19 @@ TEST(Coordination, TlsFilesOnPlainHttpEndpointsAreAWarning) {
 }
 
 TEST(Coordination, ThePasswordNeverAppearsInAMessage) {
-  const load_result r = test::load(
-      test::with_top("coordination:\n  etcd: {endpoints: [\"http://e:1\"], username: u, "
-                     "password_env: \"hunter2 secret\"}\n"));
+  const load_result r =
+      test::load(test::with_top("coordination:\n  etcd: {endpoints: [\"http://e:1\"], username: u, "
+                                "password_env: \"hunter2 secret\"}\n"));
   EXPECT_FALSE(r.ok());
   EXPECT_NE(messages(r).find("invalid environment variable name"), std::string::npos);
-  const load_result unset = test::load(
-      test::with_top("coordination:\n  etcd: {endpoints: [\"http://e:1\"], username: u, "
-                     "password_env: PW}\n"),
-      [] {
-        load_options o = test::test_options();
-        o.check_files = true;
-        return o;
-      }());
+  const load_result unset =
+      test::load(test::with_top("coordination:\n  etcd: {endpoints: [\"http://e:1\"], username: u, "
+                                "password_env: PW}\n"),
+                 [] {
+                   load_options o = test::test_options();
+                   o.check_files = true;
+                   return o;
+                 }());
   EXPECT_NE(messages(unset).find("environment variable PW is not set"), std::string::npos)
       << messages(unset);
 }

@@ -27,7 +27,7 @@ class fake_ownership final : public ownership {
   [[nodiscard]] bool owns(std::string_view key) const override { return owned.contains(key); }
   awaitable<bool> fence(std::string key) override {
     ++fences;
-    co_return fence_holds && owned.contains(key);
+    co_return fence_holds&& owned.contains(key);
   }
   [[nodiscard]] coordination_status status() const override {
     coordination_status s;

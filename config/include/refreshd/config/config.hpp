@@ -204,8 +204,8 @@ struct metrics_settings {
 
 /// `coordination.etcd` (docs/COORDINATION.md "Configuration").
 struct etcd_settings {
-  std::vector<std::string> endpoints;  ///< http[s]://host:port, at least one
-  std::string prefix = "/milvus-refreshd";  ///< starts with '/', no trailing '/'
+  std::vector<std::string> endpoints;                  ///< http[s]://host:port, at least one
+  std::string prefix = "/milvus-refreshd";             ///< starts with '/', no trailing '/'
   duration lease_ttl = std::chrono::seconds(10);       ///< whole seconds, 2..300
   duration request_timeout = std::chrono::seconds(1);  ///< per request, at most lease_ttl/3
   std::string ca_file;    ///< extra trust anchor for https endpoints (absolute after loading)

@@ -93,7 +93,7 @@ class coordinator {
   // with the same ones has nothing to compute either.
   std::vector<std::string> settled_members_;
   std::shared_ptr<const std::vector<std::string>> settled_collections_;
-  std::vector<std::string> claimed_now_;   // by the sync running now
+  std::vector<std::string> claimed_now_;  // by the sync running now
   std::vector<std::string> released_now_;
   std::uint64_t claims_ = 0;
   std::uint64_t releases_ = 0;

@@ -12,9 +12,9 @@ namespace refreshd::daemon {
 
 /// What /status, the page and the metrics show of a replica's coordination.
 struct coordination_status {
-  std::string backend;     ///< "etcd"
+  std::string backend;  ///< "etcd"
   std::string replica_id;
-  std::int64_t lease = 0;  ///< the lease in use, 0 while it has none
+  std::int64_t lease = 0;    ///< the lease in use, 0 while it has none
   bool lease_valid = false;  ///< the lease may be acted on now (before its deadline)
   std::size_t members = 0;   ///< live replicas at the last sync (this one included)
   std::size_t owned = 0;     ///< collections this replica holds a claim on

@@ -19,7 +19,7 @@ struct status_row {
   const config::cluster* cluster = nullptr;
   const config::collection* collection = nullptr;
   const collection_state* state = nullptr;
-  bool running = false;  ///< a cycle of the collection exists (its next_run is not known yet)
+  bool running = false;   ///< a cycle of the collection exists (its next_run is not known yet)
   std::size_t index = 0;  ///< in runtime_view::collections()
   bool driven = true;     ///< this replica drives it (always, without coordination)
 };

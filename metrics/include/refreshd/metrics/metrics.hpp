@@ -26,8 +26,8 @@
 #include <refreshd/client/types.hpp>
 #include <refreshd/config/config.hpp>
 #include <refreshd/cycle/collection.hpp>
-#include <refreshd/cycle/coordination_status.hpp>
 #include <refreshd/cycle/collection_state.hpp>
+#include <refreshd/cycle/coordination_status.hpp>
 #include <refreshd/cycle/cycle.hpp>
 
 namespace refreshd::daemon {

@@ -324,6 +324,11 @@ class basic_runtime final : public runtime_view,
                                                         cluster_runtime<Clock>& cl, cycle_mode mode,
                                                         std::optional<steady_time> deadline);
   awaitable<bool> wait_until(steady_time t);
+  /// Before a trigger under coordination: the claim still holds (logs a refusal).
+  awaitable<bool> fence(const collection_runtime& c, const cluster_runtime<Clock>& cl);
+  /// A cycle that ended without an outcome: handed off (the collection waits for its next
+  /// slot), or stopped by shutdown (nothing).
+  void after_handoff(collection_runtime& c);
   /// False when ownership moved away: the cycle stops here (its job, if any, goes on).
   bool still_owned(const collection_runtime& c, const cluster_runtime<Clock>& cl,
                    const cycle_step& step);
