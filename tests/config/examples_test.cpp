@@ -31,6 +31,19 @@ TEST(Examples, MinimalLoads) {
   EXPECT_EQ(c.collections[0].settings->timezone, "UTC");
 }
 
+TEST(Examples, CoordinatedSharesFourCollectionsThroughEtcd) {
+  const load_result r =
+      load_example("coordinated.yaml", {{"ZILLIZ_TOKEN", "t"}, {"HOSTNAME", "refreshd-7f9c-x2"}});
+  ASSERT_TRUE(r.ok()) << test::dump(r);
+  EXPECT_TRUE(r.warnings.empty()) << test::dump(r);
+  const auto& co = r.value->coordination;
+  EXPECT_TRUE(co.enabled);
+  EXPECT_EQ(co.replica_id, "refreshd-7f9c-x2");
+  EXPECT_EQ(co.etcd.endpoints.size(), 3u);
+  EXPECT_EQ(co.etcd.lease_ttl, 10s);
+  EXPECT_EQ(r.value->clusters[0].collections.size(), 4u);
+}
+
 TEST(Examples, MultiClusterLoadsWithItsOverrides) {
   const load_result r = load_example("multi-cluster.yaml", {{"ZILLIZ_EU_TOKEN", "t"}});
   ASSERT_TRUE(r.ok()) << test::dump(r);
