@@ -3,6 +3,7 @@
 // replicas together trigger once per slot, a replica killed with SIGKILL hands its collections
 // to the others within TTL + 3 s, and a stopped one hands them over at once. Skipped, saying
 // why, only where the etcd binary is absent.
+#include <algorithm>
 #include <csignal>
 #include <map>
 #include <set>
@@ -32,6 +33,7 @@ struct replica_log {
   int claimed = 0;                      // collections, summed over the claim lines
   int released = 0;
   std::vector<std::chrono::steady_clock::time_point> claim_times;
+  std::vector<std::string> messages;  // every line's msg, in order
 
   void add(std::string_view line) {
     auto j = json::parse(line, nullptr, false);
@@ -39,6 +41,7 @@ struct replica_log {
       return;
     }
     const auto msg = j.value("msg", "");
+    messages.push_back(msg);
     if (msg == "triggered refresh" || msg == "re-triggered refresh") {
       ++triggers[j.value("collection", "")];
     } else if (msg == "coordination: claimed collections") {
@@ -267,6 +270,48 @@ TEST_F(DaemonCoordination, AStoppedReplicaHandsItsCollectionsOverAtOnce) {
   EXPECT_LT(took, ttl) << "a graceful stop does not wait for the lease to expire";
   EXPECT_EQ(a.owned(), collections);
   expect_clean_stop(*a.proc);
+}
+
+// A replica frozen (SIGSTOP) longer than the TTL loses its share to the other; thawed, it must
+// not act on what it held: it stops at its own deadline, takes a new lease and claims again
+// before any trigger, and no collection ever has two jobs at once.
+TEST_F(DaemonCoordination, AFrozenReplicaNeverTriggersOnTheClaimsItLostWhileFrozen) {
+  replica a = start("replica-a");
+  replica b = start("replica-b");
+  ASSERT_TRUE(settle({&a, &b}, 20s));
+  ASSERT_GT(b.owned(), 0);
+  b.drain(300ms);  // what it wrote before the freeze
+  b.log.messages.clear();
+  b.proc->send_signal(SIGSTOP);
+  ASSERT_TRUE(poll_until(
+      [&] {
+        a.drain(20ms);
+        return a.owned(1) == collections;
+      },
+      ttl + 10s, 50ms))
+      << "the other replica never took the frozen one's share";
+  for (int i = 0; i < 20; ++i) {
+    a.drain(50ms);  // its new share runs a few slots
+  }
+  b.proc->send_signal(SIGCONT);
+  ASSERT_TRUE(settle({&a, &b}, 20s)) << "the thawed replica never rejoined";
+  for (int i = 0; i < 20; ++i) {
+    a.drain(50ms);
+    b.drain(50ms);
+  }
+  // The thawed replica's first acts: its lease is gone, a new one, new claims, then triggers.
+  const auto& m = b.log.messages;
+  const auto first = [&](std::string_view msg) {
+    return std::find(m.begin(), m.end(), msg) - m.begin();
+  };
+  const auto trigger = first("triggered refresh");
+  ASSERT_LT(trigger, static_cast<long>(m.size())) << "it never drove its share again";
+  EXPECT_LT(first("coordination: lease granted"), trigger);
+  EXPECT_LT(first("coordination: claimed collections"), trigger);
+  const auto stats = sim_.stats();
+  EXPECT_EQ(stats["informed_overlapping_triggers"], 0) << stats.dump();
+  expect_clean_stop(*a.proc);
+  expect_clean_stop(*b.proc);
 }
 
 }  // namespace
