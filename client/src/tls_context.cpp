@@ -3,10 +3,13 @@
 #include <stdexcept>
 
 #include <fmt/format.h>
+#include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <spdlog/spdlog.h>
 
 #include <refreshd/config/file_read.hpp>
+#include <refreshd/net/wiped_string.hpp>
 
 namespace refreshd::client::detail {
 namespace {
@@ -45,13 +48,15 @@ void load_client_certificate(ssl::context& ctx, const tls_options& o) {
     throw std::invalid_argument(fmt::format(
         "cert_file '{}' holds no usable PEM certificate chain ({})", o.cert_file, ec.message()));
   }
-  const std::string key = read_pem(o.key_file, config::max_key_file_size, "key_file");
-  ctx.use_private_key(net::buffer(key), ssl::context::pem, ec);
-  if (ec) {
+  const wiped_string key(read_pem(o.key_file, config::max_key_file_size, "key_file"));
+  ctx.use_private_key(net::buffer(key.text), ssl::context::pem, ec);
+  const bool mismatch =
+      ec && ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == X509_R_KEY_VALUES_MISMATCH;
+  if (ec && !mismatch) {
     throw std::invalid_argument(
         fmt::format("key_file '{}' holds no usable PEM private key", o.key_file));
   }
-  if (SSL_CTX_check_private_key(ctx.native_handle()) != 1) {
+  if (mismatch || SSL_CTX_check_private_key(ctx.native_handle()) != 1) {
     throw std::invalid_argument(fmt::format(
         "key_file '{}': the key does not match the certificate in {}", o.key_file, o.cert_file));
   }

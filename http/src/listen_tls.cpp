@@ -6,19 +6,12 @@
 
 #include <refreshd/config/file_read.hpp>
 #include <refreshd/http/listen_tls.hpp>
+#include <refreshd/net/wiped_string.hpp>
 
 namespace refreshd::daemon {
 namespace {
 
-// Wipes a private key's bytes when it goes out of scope.
-struct wiped_string {
-  std::string text;
-  ~wiped_string() {
-    if (!text.empty()) {
-      OPENSSL_cleanse(text.data(), text.size());
-    }
-  }
-};
+using refreshd::wiped_string;
 
 std::string read_file(const std::string& path, std::size_t cap, std::string_view key) {
   try {
@@ -52,7 +45,7 @@ std::shared_ptr<ssl::context> make_listen_tls_context(const config::listen_tls_s
     fail("cert_file", t.cert_file, "holds no usable PEM certificate chain", ec);
   }
   {
-    wiped_string key{read_file(t.key_file, config::max_key_file_size, "key_file")};
+    wiped_string key(read_file(t.key_file, config::max_key_file_size, "key_file"));
     ctx->use_private_key(net::buffer(key.text), ssl::context::pem, ec);
   }
   const bool mismatch =

@@ -5,6 +5,7 @@
 #   OUTDIR/wrong.pem, wrong.key      leaf signed by the CA, SAN DNS:wrong.example only
 #   OUTDIR/other-ca.pem              an unrelated CA (for "unknown issuer" tests)
 #   OUTDIR/client.pem, client.key    client certificate signed by the CA (mutual TLS tests)
+#   OUTDIR/etcd-server.pem, .key     leaf for both server and client use (etcd's gateway)
 # Usage: gen_test_certs.sh OUTDIR      (created if missing; files are overwritten)
 # Needs only the openssl CLI. EC P-256 keys, valid for 2 days.
 set -euo pipefail
@@ -42,5 +43,8 @@ rm -f other-ca.key
 make_leaf server localhost "DNS:localhost,IP:127.0.0.1"
 make_leaf wrong wrong.example "DNS:wrong.example"
 make_leaf client prometheus "DNS:prometheus" clientAuth
+# etcd with --client-cert-auth: its gRPC gateway dials the server with the server's own
+# certificate, so that one needs both uses (docs/COORDINATION.md "TLS").
+make_leaf etcd-server localhost "DNS:localhost,IP:127.0.0.1" "serverAuth,clientAuth"
 rm -f ca.srl
 chmod 600 ./*.key

@@ -50,6 +50,10 @@ std::string loopback(unsigned short port) {
 
 }  // namespace
 
+std::vector<unsigned short> etcd_cluster::free_ports(std::size_t n) {
+  return free_loopback_ports(n);
+}
+
 std::optional<std::string> etcd_cluster::binary() {
   if (const char* env = std::getenv("REFRESHD_ETCD"); env != nullptr && *env != '\0') {
     return fs::exists(env) ? std::optional<std::string>(env) : std::nullopt;

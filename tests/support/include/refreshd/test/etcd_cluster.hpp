@@ -19,6 +19,8 @@ class etcd_cluster {
  public:
   /// The etcd binary ($REFRESHD_ETCD, else etcd on the PATH), or nullopt when there is none.
   static std::optional<std::string> binary();
+  /// `n` distinct loopback ports, free when picked (for a member a test starts itself).
+  static std::vector<unsigned short> free_ports(std::size_t n);
   /// Why a test that needs etcd is skipped without it.
   static constexpr const char* missing =
       "no etcd binary: install etcd-server (Debian 12) to run the coordination tests";
