@@ -193,12 +193,28 @@ awaitable<bool> coordinator::fence(std::string key) {
   t.compares.push_back(
       {compare::target::value, compare::result::equal, owner_key(key), 0, options_.replica_id});
   t.compares.push_back({compare::target::lease, compare::result::equal, owner_key(key), lease, {}});
-  auto r = co_await etcd_.txn(std::move(t));
-  const auto* ok = std::get_if<txn_result>(&r);
-  // The lease must still be valid once the answer is here: the trigger follows at once.
-  const bool held = ok != nullptr && ok->succeeded && keeper_.valid_lease(clock::now()) == lease;
-  fence_refusals_ += held ? 0 : 1;
-  co_return held;
+  // A transaction of compares alone is answered from the member's own store, like a
+  // serializable read: a member cut off from the others would say yes. A linearizable range in
+  // it makes etcd confirm its leadership with a quorum first (docs/COORDINATION.md "The fence").
+  t.success.push_back(key_range(owner_key(key)));
+  // etcd unreachable (a leader election, a member down) is not a refusal: ask again while the
+  // lease is valid, so the trigger is late rather than lost (docs/COORDINATION.md "The fence").
+  auto ex = co_await net::this_coro::executor;
+  net::steady_timer pause(ex);
+  for (;;) {
+    txn_request attempt = t;
+    auto r = co_await etcd_.txn(std::move(attempt));
+    const auto* ok = std::get_if<txn_result>(&r);
+    // The lease must still be valid once the answer is here: the trigger follows at once.
+    const bool valid = keeper_.valid_lease(clock::now()) == lease;
+    if (ok != nullptr || !valid || stopped_) {
+      const bool held = ok != nullptr && ok->succeeded && valid;
+      fence_refusals_ += held ? 0 : 1;
+      co_return held;
+    }
+    pause.expires_after(fence_retry);
+    (void)co_await pause.async_wait(use_nothrow);
+  }
 }
 
 void coordinator::report() {

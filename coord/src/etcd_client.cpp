@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <stdexcept>
 #include <utility>
 
@@ -148,7 +149,13 @@ awaitable<etcd_result<std::int64_t>> etcd_client::delete_range(delete_request r)
 }
 
 awaitable<etcd_result<txn_result>> etcd_client::txn(txn_request r) {
-  return request<txn_result>("kv/txn", txn_body(r), false, read_txn);
+  // A transaction that only compares and reads (a fence) changes nothing: safe to send again.
+  const auto reads = [](const std::vector<txn_op>& ops) {
+    return std::all_of(ops.begin(), ops.end(),
+                       [](const txn_op& op) { return std::holds_alternative<range_request>(op); });
+  };
+  const bool idempotent = reads(r.success) && reads(r.failure);
+  return request<txn_result>("kv/txn", txn_body(r), idempotent, read_txn);
 }
 
 awaitable<etcd_result<lease_grant_result>> etcd_client::lease_grant(std::chrono::seconds ttl) {

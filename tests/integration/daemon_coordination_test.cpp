@@ -314,5 +314,88 @@ TEST_F(DaemonCoordination, AFrozenReplicaNeverTriggersOnTheClaimsItLostWhileFroz
   expect_clean_stop(*b.proc);
 }
 
+int total(const replica_log& l) {
+  int n = 0;
+  for (const auto& [col, t] : l.triggers) {
+    n += t;
+  }
+  return n;
+}
+
+// etcd's leader killed (SIGKILL): the election takes the fences of that moment a little
+// longer, nothing more. No collection is driven twice and every one keeps being refreshed.
+TEST_F(DaemonCoordination, AnEtcdLeaderKillLosesNoTriggerAndDoublesNone) {
+  replica a = start("replica-a");
+  replica b = start("replica-b");
+  ASSERT_TRUE(settle({&a, &b}, 20s));
+  const int leader = etcd_->leader();
+  ASSERT_GE(leader, 0);
+  a.log.triggers.clear();
+  b.log.triggers.clear();
+  const int released_before = a.log.released + b.log.released;
+  etcd_->kill(leader);
+  for (int i = 0; i < 60; ++i) {  // three seconds: an election, then slots as usual
+    a.drain(25ms);
+    b.drain(25ms);
+  }
+  std::set<std::string> driven;
+  for (auto* r : {&a, &b}) {
+    for (const auto& [col, n] : r->log.triggers) {
+      EXPECT_TRUE(driven.insert(col).second) << col << " triggered by both replicas";
+    }
+  }
+  EXPECT_EQ(driven.size(), static_cast<std::size_t>(collections)) << "every collection driven";
+  const auto lost = [](const replica_log& l) {
+    return std::count(l.messages.begin(), l.messages.end(),
+                      "coordination: lease lost; its collections are no longer driven here");
+  };
+  EXPECT_EQ(a.log.released + b.log.released, released_before)
+      << "no ownership moved; leases lost: " << lost(a.log) << " + " << lost(b.log);
+  const auto stats = sim_.stats();
+  EXPECT_EQ(stats["informed_overlapping_triggers"], 0) << stats.dump();
+  etcd_->restart(leader);
+  expect_clean_stop(*a.proc);
+  expect_clean_stop(*b.proc);
+}
+
+// Two of three etcd members stopped (no quorum) for longer than the TTL: from the cut on no
+// replica triggers anything (every trigger needs a fence etcd cannot give), then a clean resume.
+TEST_F(DaemonCoordination, WithoutAnEtcdQuorumNothingIsTriggeredThenEverythingResumes) {
+  replica a = start("replica-a");
+  replica b = start("replica-b");
+  ASSERT_TRUE(settle({&a, &b}, 20s));
+  const int keep = etcd_->leader() >= 0 ? etcd_->leader() : 0;
+  std::vector<int> stopped;
+  for (int i = 0; i < etcd_->size(); ++i) {
+    if (i != keep) {
+      etcd_->pause(i);
+      stopped.push_back(i);
+    }
+  }
+  a.drain(300ms);  // a trigger whose fence passed just before the cut may still be logged
+  b.drain(300ms);
+  const int before = total(a.log) + total(b.log);
+  for (int i = 0; i < 2 * static_cast<int>(ttl / 50ms); ++i) {  // twice the TTL
+    a.drain(25ms);
+    b.drain(25ms);
+  }
+  EXPECT_EQ(total(a.log) + total(b.log), before) << "a trigger without an etcd quorum";
+  EXPECT_EQ(a.owned(), 0) << "past its deadline a replica drives nothing";
+  for (const int i : stopped) {
+    etcd_->resume(i);
+  }
+  ASSERT_TRUE(settle({&a, &b}, 30s)) << "no clean resume";
+  a.log.triggers.clear();
+  b.log.triggers.clear();
+  for (int i = 0; i < 60; ++i) {
+    a.drain(25ms);
+    b.drain(25ms);
+  }
+  EXPECT_GE(total(a.log) + total(b.log), collections) << "refreshing again";
+  EXPECT_EQ(sim_.stats()["informed_overlapping_triggers"], 0);
+  expect_clean_stop(*a.proc);
+  expect_clean_stop(*b.proc);
+}
+
 }  // namespace
 }  // namespace refreshd::test

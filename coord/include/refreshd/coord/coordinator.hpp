@@ -34,6 +34,7 @@ struct coordinator_options {
 
 class coordinator {
  public:
+  static constexpr std::chrono::milliseconds fence_retry{200};
   using clock = lease_keeper::clock;
 
   /// Throws std::invalid_argument for an empty replica id or one with '/'.
@@ -50,7 +51,8 @@ class coordinator {
   /// Whether this replica holds the claim on `key` and may act on its lease now.
   [[nodiscard]] bool owns(std::string_view key, clock::time_point now) const;
   /// Right before a trigger: a transaction that succeeds only if the claim on `key` is still
-  /// this replica's, on its current lease. False on any doubt (an etcd error included).
+  /// this replica's, on its current lease. While etcd cannot answer, asked again every
+  /// `fence_retry` until the lease's deadline; false then, and when the claim is not ours.
   awaitable<bool> fence(std::string key);
 
   [[nodiscard]] const std::vector<std::string>& members() const noexcept { return members_; }
