@@ -83,12 +83,12 @@ void http_client::impl::close() noexcept {
 // ---------------------------------------------------------------------------------------------
 // request
 
-awaitable<http_result> http_client::impl::run(std::shared_ptr<impl> self, std::string path,
-                                              std::string body, std::vector<http_header> headers,
-                                              bool replayable) {
+awaitable<http_result> http_client::impl::run(std::shared_ptr<impl> self, http_method method,
+                                              std::string path, std::string body,
+                                              std::vector<http_header> headers, bool replayable) {
   request_state st{detail::clock::now() + self->options_.request_timeout, false, replayable};
   detail::request req;
-  if (auto err = self->build(req, path, std::move(body), headers)) {
+  if (auto err = self->build(req, method, path, std::move(body), headers)) {
     co_return *err;
   }
   if (auto err = co_await self->acquire(st)) {
@@ -99,7 +99,7 @@ awaitable<http_result> http_client::impl::run(std::shared_ptr<impl> self, std::s
 }
 
 std::optional<transport_error> http_client::impl::build(
-    detail::request& req, const std::string& path, std::string body,
+    detail::request& req, http_method method, const std::string& path, std::string body,
     const std::vector<http_header>& headers) const {
   auto reject = [](std::string message) {
     return transport_error{transport_stage::url, std::move(message), false, false, false};
@@ -116,7 +116,9 @@ std::optional<transport_error> http_client::impl::build(
                         : fmt::format("request header {} contains a line break; not sent", h.name));
     }
   }
-  req.method(http::verb::post);
+  req.method(method == http_method::get   ? http::verb::get
+             : method == http_method::put ? http::verb::put
+                                          : http::verb::post);
   req.target(endpoint_.prefix + path);
   req.version(11);
   req.set(http::field::host, endpoint_.host_header);
@@ -220,7 +222,16 @@ http_client::~http_client() {
 awaitable<http_result> http_client::async_post(std::string_view path, std::string body,
                                                std::vector<http_header> headers, bool replayable) {
   // Not a coroutine itself: the frame owns a reference to the state, not to *this.
-  return impl::run(impl_, std::string(path), std::move(body), std::move(headers), replayable);
+  return impl::run(impl_, http_method::post, std::string(path), std::move(body), std::move(headers),
+                   replayable);
+}
+
+awaitable<http_result> http_client::async_request(http_method method, std::string_view path,
+                                                  std::string body,
+                                                  std::vector<http_header> headers,
+                                                  bool replayable) {
+  return impl::run(impl_, method, std::string(path), std::move(body), std::move(headers),
+                   replayable);
 }
 
 const http_client_options& http_client::options() const noexcept {

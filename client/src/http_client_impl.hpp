@@ -49,7 +49,8 @@ struct http_client::impl {
 
   impl(executor ex, std::string_view endpoint, http_client_options options);
 
-  static awaitable<http_result> run(std::shared_ptr<impl> self, std::string path, std::string body,
+  static awaitable<http_result> run(std::shared_ptr<impl> self, http_method method,
+                                    std::string path, std::string body,
                                     std::vector<http_header> headers, bool replayable);
   /// Aborts the connection and wakes every queued request; later requests fail at once.
   void close() noexcept;
@@ -72,8 +73,8 @@ struct http_client::impl {
   awaitable<std::optional<transport_error>> acquire(const request_state& st);
   void release() noexcept;
 
-  std::optional<transport_error> build(detail::request& req, const std::string& path,
-                                       std::string body,
+  std::optional<transport_error> build(detail::request& req, http_method method,
+                                       const std::string& path, std::string body,
                                        const std::vector<http_header>& headers) const;
   awaitable<http_result> exchange(const detail::request& req, request_state& st);
   struct attempt_outcome {

@@ -6,6 +6,7 @@
 #include <refreshd/config/file_read.hpp>
 
 #include "address.hpp"
+#include "files.hpp"
 #include "raw.hpp"
 
 namespace refreshd::config::detail {
@@ -16,6 +17,10 @@ constexpr std::array<std::string_view, 3> coordination_keys{"replica_id", "etcd"
 constexpr std::array<std::string_view, 10> etcd_keys{
     "endpoints", "prefix",   "lease_ttl", "request_timeout", "ca_file",
     "cert_file", "key_file", "username",  "password_file",   "password_env"};
+
+constexpr std::array<std::string_view, 7> lease_keys{
+    "name",         "namespace",  "lease_duration",     "renew_deadline",
+    "retry_period", "api_server", "service_account_dir"};
 
 constexpr std::chrono::seconds min_lease_ttl{2};
 constexpr std::chrono::seconds max_lease_ttl{300};
@@ -213,6 +218,61 @@ void read_etcd(reader& r, const entry& e, etcd_settings& s) {
   }
 }
 
+// A Kubernetes object name (RFC 1123 subdomain, as Lease names are).
+bool kube_name(std::string_view n) noexcept {
+  return !n.empty() && n.size() <= 253 && n.front() != '-' && n.front() != '.' && n.back() != '-' &&
+         n.back() != '.' && std::all_of(n.begin(), n.end(), [](char c) {
+           return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
+         });
+}
+
+void read_lease_key(reader& r, const entry& k, kubernetes_lease_settings& s) {
+  if (k.key == "name" || k.key == "namespace") {
+    auto v = r.string(k);
+    if (v && !kube_name(*v)) {
+      r.error(k.value_pos, k.path,
+              "a Kubernetes name is lower-case letters, digits, '-' and '.', 1..253 characters");
+    } else if (v) {
+      (k.key == "name" ? s.name : s.lease_namespace) = std::move(*v);
+    }
+  } else if (k.key == "api_server") {
+    auto v = r.string(k);
+    if (!v) {
+      return;
+    }
+    const url_result u = parse_endpoint(*v);
+    if (!u.url || !u.url->https || !u.url->path.empty()) {
+      r.error(k.value_pos, k.path, "the API server is https://host[:port], without a path");
+    } else {
+      s.api_server = std::move(*v);
+    }
+  } else if (k.key == "service_account_dir") {
+    if (auto v = r.string(k); v && !v->empty()) {
+      s.service_account_dir = resolve_path(r.options().base_directory, *v);
+    }
+  } else if (auto d = r.duration_value(k, std::chrono::milliseconds(100))) {
+    (k.key == "lease_duration"   ? s.lease_duration
+     : k.key == "renew_deadline" ? s.renew_deadline
+                                 : s.retry_period) = *d;
+  }
+}
+
+void read_kubernetes_lease(reader& r, const entry& e, kubernetes_lease_settings& s) {
+  for (const entry& k : r.entries(e.value, e.value_pos, e.path, lease_keys)) {
+    read_lease_key(r, k, s);
+  }
+  // client-go's rule: leaseDuration > renewDeadline > retryPeriod * 1.2 (its jitter).
+  if (s.lease_duration <= s.renew_deadline || s.renew_deadline * 5 <= s.retry_period * 6) {
+    r.error(e.value_pos, e.path,
+            "lease_duration must exceed renew_deadline, and renew_deadline 1.2 x retry_period "
+            "(a leader must give up before a standby may take over)");
+  }
+  if (s.lease_duration % std::chrono::seconds(1) != duration::zero()) {
+    r.error(e.value_pos, join_path(e.path, "lease_duration"),
+            "a Lease's duration is whole seconds (leaseDurationSeconds)");
+  }
+}
+
 }  // namespace
 
 void read_coordination(reader& r, const entry& e, config& c) {
@@ -225,17 +285,18 @@ void read_coordination(reader& r, const entry& e, config& c) {
       has_etcd = true;
       read_etcd(r, k, co.etcd);
     } else {
-      // Parsed by name so that the error is precise; docs/COORDINATION.md "Kubernetes Lease".
-      r.error(k.key_pos, k.path,
-              "kubernetes_lease is not available in this version; use coordination.etcd");
+      read_kubernetes_lease(r, k, co.kubernetes_lease.emplace());
     }
   }
   if (!e.value.IsNull() && !e.value.IsMap()) {
     return;
   }
-  if (!has_etcd) {
+  if (has_etcd && co.kubernetes_lease) {
+    r.error(e.value_pos, e.path, "coordination takes etcd or kubernetes_lease, not both");
+  } else if (!has_etcd && !co.kubernetes_lease) {
     r.error(e.value_pos, join_path(e.path, "etcd"),
-            "coordination needs an etcd section (remove coordination to run without it)");
+            "coordination needs an etcd or a kubernetes_lease section (remove coordination to "
+            "run without it)");
   }
   co.enabled = true;
 }

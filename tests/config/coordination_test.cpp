@@ -85,7 +85,8 @@ struct bad_case {
 
 TEST(Coordination, BadValuesNameTheKeyAndWhy) {
   const bad_case cases[] = {
-      {"coordination: {}\n", "9:15: coordination.etcd: coordination needs an etcd section"},
+      {"coordination: {}\n",
+       "9:15: coordination.etcd: coordination needs an etcd or a kubernetes_lease section"},
       {"coordination:\n  etcd: {}\n",
        "10:9: coordination.etcd.endpoints: missing required key 'endpoints'"},
       {"coordination:\n  etcd: {endpoints: []}\n", "at least one etcd endpoint is required"},
@@ -115,7 +116,17 @@ TEST(Coordination, BadValuesNameTheKeyAndWhy) {
       {"coordination:\n  replica_id: a/b\n  etcd: {endpoints: [\"http://e:1\"]}\n",
        "10:15: coordination.replica_id: a replica id is 1..128 letters"},
       {"coordination:\n  etcd: {endpoints: [\"http://e:1\"]}\n  kubernetes_lease: {}\n",
-       "coordination.kubernetes_lease: kubernetes_lease is not available in this version"},
+       "coordination takes etcd or kubernetes_lease, not both"},
+      {"coordination:\n  kubernetes_lease: {name: My_Lease}\n",
+       "coordination.kubernetes_lease.name: a Kubernetes name is lower-case"},
+      {"coordination:\n  kubernetes_lease: {lease_duration: 10s}\n",
+       "lease_duration must exceed renew_deadline"},
+      {"coordination:\n  kubernetes_lease: {retry_period: 9s}\n",
+       "renew_deadline 1.2 x retry_period"},
+      {"coordination:\n  kubernetes_lease: {lease_duration: 15500ms}\n",
+       "a Lease's duration is whole seconds"},
+      {"coordination:\n  kubernetes_lease: {api_server: \"http://k:6443\"}\n",
+       "the API server is https://host[:port]"},
       {"coordination:\n  etcd: {endpoints: [\"http://e:1\"], endpoint: x}\n",
        "coordination.etcd.endpoint: unknown key"},
       {"coordination: [a]\n", "coordination: expected a mapping"},
@@ -127,6 +138,30 @@ TEST(Coordination, BadValuesNameTheKeyAndWhy) {
         << c.section << "\nwanted: " << c.expected << "\ngot:\n"
         << messages(r);
   }
+}
+
+TEST(Coordination, KubernetesLeaseWithClientGoDefaults) {
+  const load_result r = with("coordination:\n  kubernetes_lease: {}\n");
+  ASSERT_TRUE(r.ok()) << test::dump(r);
+  ASSERT_TRUE(r.value->coordination.kubernetes_lease.has_value());
+  const auto& l = *r.value->coordination.kubernetes_lease;
+  EXPECT_EQ(l.name, "milvus-refreshd");
+  EXPECT_EQ(l.lease_namespace, "");
+  EXPECT_EQ(l.lease_duration, std::chrono::seconds(15));
+  EXPECT_EQ(l.renew_deadline, std::chrono::seconds(10));
+  EXPECT_EQ(l.retry_period, std::chrono::seconds(2));
+  EXPECT_EQ(l.service_account_dir, "/var/run/secrets/kubernetes.io/serviceaccount");
+  const load_result set = with(
+      "coordination:\n  kubernetes_lease: {name: refreshd-leader, namespace: team-a, "
+      "lease_duration: 4s, renew_deadline: 3s, retry_period: 500ms, api_server: "
+      "\"https://127.0.0.1:6443\", service_account_dir: /tmp/sa}\n");
+  ASSERT_TRUE(set.ok()) << test::dump(set);
+  const auto& s = *set.value->coordination.kubernetes_lease;
+  EXPECT_EQ(s.name, "refreshd-leader");
+  EXPECT_EQ(s.lease_namespace, "team-a");
+  EXPECT_EQ(s.retry_period, std::chrono::milliseconds(500));
+  EXPECT_EQ(s.api_server, "https://127.0.0.1:6443");
+  EXPECT_EQ(s.service_account_dir, "/tmp/sa");
 }
 
 TEST(Coordination, TlsFilesOnPlainHttpEndpointsAreAWarning) {

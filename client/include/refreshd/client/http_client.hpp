@@ -81,6 +81,8 @@ struct transport_error {
 
 using http_result = std::variant<http_response, transport_error>;
 
+enum class http_method { get, post, put };
+
 class http_client {
  public:
   /// `endpoint` is a base URL: http[s]://host[:port][/prefix] (default ports 80 and 443).
@@ -101,6 +103,12 @@ class http_client {
   /// may have acted on it, and the failure is returned with maybe_sent=true.
   awaitable<http_result> async_post(std::string_view path, std::string body,
                                     std::vector<http_header> headers = {}, bool replayable = true);
+
+  /// Like async_post with another method (GET sends the body only when it is not empty; a
+  /// PUT, like a POST, is replayable only when the caller says so).
+  awaitable<http_result> async_request(http_method method, std::string_view path,
+                                       std::string body = {}, std::vector<http_header> headers = {},
+                                       bool replayable = true);
 
   const http_client_options& options() const noexcept;
   /// host:port for logs (never contains credentials).

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -217,11 +218,29 @@ struct etcd_settings {
   bool operator==(const etcd_settings&) const = default;
 };
 
-/// `coordination` (docs/COORDINATION.md): replicas share the collections through etcd.
+/// `coordination.kubernetes_lease` (docs/COORDINATION.md "Kubernetes Lease"): leader election
+/// with a coordination.k8s.io/v1 Lease; client-go's timings by default.
+struct kubernetes_lease_settings {
+  std::string name = "milvus-refreshd";  ///< the Lease object
+  std::string lease_namespace;           ///< empty: the service account's namespace
+  duration lease_duration = std::chrono::seconds(15);
+  duration renew_deadline = std::chrono::seconds(10);
+  duration retry_period = std::chrono::seconds(2);
+  /// https://host:port; empty: https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT.
+  std::string api_server;
+  /// token, ca.crt and namespace (the token is re-read: it rotates).
+  std::string service_account_dir = "/var/run/secrets/kubernetes.io/serviceaccount";
+
+  bool operator==(const kubernetes_lease_settings&) const = default;
+};
+
+/// `coordination` (docs/COORDINATION.md): replicas share the collections through etcd, or elect
+/// one leader with a Kubernetes Lease.
 struct coordination_settings {
-  bool enabled = false;    ///< the section is present (etcd is its one backend)
+  bool enabled = false;    ///< the section is present
   std::string replica_id;  ///< empty: the daemon uses host name + "-" + pid
-  etcd_settings etcd;
+  etcd_settings etcd;      ///< the backend unless kubernetes_lease is set
+  std::optional<kubernetes_lease_settings> kubernetes_lease;
 
   bool operator==(const coordination_settings&) const = default;
 };

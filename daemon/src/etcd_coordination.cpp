@@ -4,12 +4,43 @@
 #include <unistd.h>
 
 #include <refreshd/config/token.hpp>
+#include <refreshd/coord/coordinator.hpp>
+#include <refreshd/coord/etcd_client.hpp>
 #include <refreshd/daemon/replica_coordination.hpp>
+
+#include "lease_coordination.hpp"
 #include <refreshd/log/logging.hpp>
 #include <refreshd/runtime/spawn.hpp>
 
 namespace refreshd::daemon {
 namespace {
+
+/// Through etcd (docs/COORDINATION.md "Membership and ownership").
+class etcd_coordination final : public replica_coordination,
+                                public std::enable_shared_from_this<etcd_coordination> {
+ public:
+  etcd_coordination(executor ex, const config::coordination_settings& s, std::string password);
+
+  [[nodiscard]] bool owns(std::string_view key) const override;
+  awaitable<bool> fence(std::string key) override;
+  [[nodiscard]] coordination_status status() const override;
+  void set_collections(const config::config& cfg) override;
+  void start(std::function<void(const std::vector<std::string>&)> gained) override;
+  void stop(std::function<void()> done) override;
+
+ private:
+  void note_handoff();
+
+  executor ex_;
+  std::string replica_id_;
+  coord::etcd_client etcd_;
+  coord::coordinator coordinator_;
+  std::optional<wall_time> last_handoff_;
+  std::function<void()> done_;
+  bool started_ = false;
+  bool finished_ = false;
+};
+
 
 coord::etcd_options etcd_options(const config::etcd_settings& s, std::string password) {
   coord::etcd_options o;
@@ -71,23 +102,37 @@ std::string default_replica_id() {
   return id + "-" + std::to_string(::getpid());
 }
 
+std::vector<std::string> collection_keys(const config::config& cfg) {
+  std::vector<std::string> keys;
+  for (const auto& cl : cfg.clusters) {
+    for (const auto& c : cl.collections) {
+      keys.push_back(ownership_key(cl.name, *c.database, c.name));
+    }
+  }
+  return keys;
+}
+
 std::shared_ptr<replica_coordination> replica_coordination::create(executor ex,
                                                                    const config::config& cfg) {
   if (!cfg.coordination.enabled) {
     return nullptr;
   }
-  std::string password;
-  if (cfg.coordination.etcd.password.kind != config::token_kind::none) {
-    password = config::read_token(cfg.coordination.etcd.password, config::process_env());
+  std::shared_ptr<replica_coordination> c;
+  if (cfg.coordination.kubernetes_lease) {
+    c = make_lease_coordination(std::move(ex), cfg.coordination);
+  } else {
+    std::string password;
+    if (cfg.coordination.etcd.password.kind != config::token_kind::none) {
+      password = config::read_token(cfg.coordination.etcd.password, config::process_env());
+    }
+    c = std::make_shared<etcd_coordination>(std::move(ex), cfg.coordination, std::move(password));
   }
-  auto c =
-      std::make_shared<replica_coordination>(std::move(ex), cfg.coordination, std::move(password));
   c->set_collections(cfg);
   return c;
 }
 
-replica_coordination::replica_coordination(executor ex, const config::coordination_settings& s,
-                                           std::string password)
+etcd_coordination::etcd_coordination(executor ex, const config::coordination_settings& s,
+                                     std::string password)
     : ex_(ex),
       replica_id_(coordinator_options(s).replica_id),
       etcd_(ex, etcd_options(s.etcd, std::move(password))),
@@ -97,16 +142,16 @@ replica_coordination::replica_coordination(executor ex, const config::coordinati
         return o;
       }()) {}
 
-bool replica_coordination::owns(std::string_view key) const {
+bool etcd_coordination::owns(std::string_view key) const {
   return coordinator_.owns(key, coord::coordinator::clock::now());
 }
 
-awaitable<bool> replica_coordination::fence(std::string key) {
+awaitable<bool> etcd_coordination::fence(std::string key) {
   auto self = shared_from_this();  // the frame may outlive the caller's reference
   co_return co_await coordinator_.fence(std::move(key));
 }
 
-coordination_status replica_coordination::status() const {
+coordination_status etcd_coordination::status() const {
   coordination_status s;
   s.backend = "etcd";
   s.replica_id = replica_id_;
@@ -125,22 +170,16 @@ coordination_status replica_coordination::status() const {
   return s;
 }
 
-void replica_coordination::set_collections(const config::config& cfg) {
-  std::vector<std::string> keys;
-  for (const auto& cl : cfg.clusters) {
-    for (const auto& c : cl.collections) {
-      keys.push_back(ownership_key(cl.name, *c.database, c.name));
-    }
-  }
-  coordinator_.set_collections(std::move(keys));
+void etcd_coordination::set_collections(const config::config& cfg) {
+  coordinator_.set_collections(collection_keys(cfg));
 }
 
-void replica_coordination::note_handoff() {
+void etcd_coordination::note_handoff() {
   last_handoff_ =
       std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
 }
 
-void replica_coordination::start(std::function<void(const std::vector<std::string>&)> gained) {
+void etcd_coordination::start(std::function<void(const std::vector<std::string>&)> gained) {
   log_fields f;
   f.add("replica_id", replica_id_).add("etcd", etcd_.current_endpoint());
   log_event(config::log_level::info, "coordination: joining the replicas through etcd", f);
@@ -174,7 +213,7 @@ void replica_coordination::start(std::function<void(const std::vector<std::strin
   });
 }
 
-void replica_coordination::stop(std::function<void()> done) {
+void etcd_coordination::stop(std::function<void()> done) {
   if (!started_ || finished_) {
     done();
     return;
