@@ -5,6 +5,7 @@
 // why, only where the etcd binary is absent.
 #include <algorithm>
 #include <csignal>
+#include <filesystem>
 #include <map>
 #include <set>
 
@@ -394,6 +395,83 @@ TEST_F(DaemonCoordination, WithoutAnEtcdQuorumNothingIsTriggeredThenEverythingRe
   EXPECT_GE(total(a.log) + total(b.log), collections) << "refreshing again";
   EXPECT_EQ(sim_.stats()["informed_overlapping_triggers"], 0);
   expect_clean_stop(*a.proc);
+  expect_clean_stop(*b.proc);
+}
+
+// The Kubernetes Lease backend: two real daemons electing a leader through fake-kube-api (the
+// Lease endpoints of an API server over TLS, tests/support; no real API server can be installed
+// here). Only the leader drives; after its kill -9 the standby drives every collection within the
+// lease duration and a retry period.
+TEST(DaemonLeaseElection, TheStandbyDrivesWithinTheLeaseDurationOfTheLeadersDeath) {
+  sim_process sim;
+  temp_dir dir;
+  const auto made = run({"/bin/bash", REFRESHD_CERT_SCRIPT, (dir.path() / "certs").string()});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  const auto sa = dir.path() / "serviceaccount";
+  std::filesystem::create_directories(sa);
+  std::filesystem::copy_file(dir.path() / "certs" / "ca.pem", sa / "ca.crt");
+  dir.write("serviceaccount/token", "sa-token\n");
+  dir.write("serviceaccount/namespace", "team-a\n");
+  child_process api({REFRESHD_FAKE_KUBE_API_BINARY, (dir.path() / "certs" / "server.pem").string(),
+                     (dir.path() / "certs" / "server.key").string(), (sa / "token").string()});
+  const auto listening =
+      api.wait_for_err_line([](std::string_view l) { return l.starts_with("listening on "); }, 10s);
+  ASSERT_TRUE(listening) << api.err();
+  const std::string api_url = listening->substr(std::string_view("listening on ").size());
+  sim.reset();
+  json list = json::array();
+  std::string entries;
+  for (int i = 0; i < 10; ++i) {
+    list.push_back(
+        {{"name", "ext_" + std::to_string(i)}, {"job", {{"pending_ms", 50}, {"running_ms", 300}}}});
+    entries += "      - name: ext_" + std::to_string(i) + "\n";
+  }
+  sim.add_collection(list);
+  const auto start = [&](const std::string& id) {
+    const std::string config =
+        daemon_config(sim, "  schedule: every 1s\n  poll: {initial: 100ms, max: 500ms}\n",
+                      "    token: \"" + id + "\"\n    rate_limit: 0\n", entries) +
+        "coordination:\n  replica_id: " + id +
+        "\n  kubernetes_lease:\n    lease_duration: 3s\n    renew_deadline: 2s\n"
+        "    retry_period: 500ms\n    api_server: " +
+        api_url + "\n    service_account_dir: " + sa.string() + "\n";
+    replica r;
+    r.proc = std::make_unique<child_process>(daemon_argv(dir.write(id + ".yaml", config)));
+    r.port = wait_for_listen_port(*r.proc, 10s);
+    return r;
+  };
+  const auto leads = [](const replica& r) {
+    const auto s = r.status();
+    return s.is_object() && s.contains("coordination") &&
+           s["coordination"]["lease_valid"].get<bool>();
+  };
+  replica a = start("replica-a");
+  ASSERT_TRUE(poll_until([&] { return leads(a); }, 10s, 50ms)) << "alone, a leads";
+  replica b = start("replica-b");
+  for (int i = 0; i < 40; ++i) {
+    a.drain(25ms);
+    b.drain(25ms);
+    ASSERT_FALSE(leads(b)) << "two leaders";
+  }
+  EXPECT_GE(total(a.log), 10) << "the leader drives";
+  EXPECT_EQ(total(b.log), 0) << "a standby triggers nothing";
+  const auto status = b.status();
+  EXPECT_EQ(status["coordination"]["backend"], "kubernetes_lease");
+  EXPECT_EQ(status["coordination"]["owned_collections"], 0);
+  a.proc->send_signal(SIGKILL);
+  const auto killed = std::chrono::steady_clock::now();
+  ASSERT_TRUE(poll_until([&] { return leads(b); }, 10s, 20ms)) << "the standby never led";
+  const auto took = std::chrono::steady_clock::now() - killed;
+  EXPECT_LE(took, 3s + 500ms + 1s) << "the lease duration and a retry period (+1 s of slack)";
+  RecordProperty(
+      "takeover_ms",
+      static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(took).count()));
+  b.log.triggers.clear();
+  for (int i = 0; i < 60; ++i) {
+    b.drain(25ms);
+  }
+  EXPECT_EQ(b.log.triggers.size(), 10u) << "the new leader drives every collection";
+  EXPECT_EQ(sim.stats()["informed_overlapping_triggers"], 0);
   expect_clean_stop(*b.proc);
 }
 
