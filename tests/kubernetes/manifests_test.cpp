@@ -24,6 +24,10 @@ const std::map<std::string, std::vector<std::string>>& expected_objects() {
       {"deployment.yaml",
        {"v1 ServiceAccount", "v1 ConfigMap", "v1 Secret", "v1 Secret", "v1 Secret",
         "apps/v1 Deployment"}},
+      {"sidecar-leader-election.yaml",
+       {"v1 ServiceAccount", "rbac.authorization.k8s.io/v1 Role",
+        "rbac.authorization.k8s.io/v1 RoleBinding", "v1 ConfigMap", "v1 Secret", "v1 Secret",
+        "v1 Secret", "apps/v1 Deployment"}},
       {"service.yaml", {"v1 Service"}},
       {"podmonitor.yaml", {"monitoring.coreos.com/v1 PodMonitor"}},
       {"prometheusrule.yaml", {"monitoring.coreos.com/v1 PrometheusRule"}},
@@ -159,6 +163,30 @@ TEST(KubernetesManifests, StandaloneRunsOneReplicaWithoutAKubernetesApiToken) {
   EXPECT_FALSE(account["automountServiceAccountToken"].as<bool>(true));
   // SIGTERM drains within 5 s (docs/DAEMON.md); the kubelet must wait at least that long.
   EXPECT_GT(pod["terminationGracePeriodSeconds"].as<int>(30), 5);
+}
+
+// Leader election needs get, create and update on leases, for the account the pods run as, and
+// nothing more (docs/COORDINATION.md "Kubernetes Lease").
+TEST(KubernetesManifests, LeaderElectionGrantsExactlyTheLeaseVerbsToThePodsAccount) {
+  const auto docs = load_documents("sidecar-leader-election.yaml");
+  const auto role = find_object(docs, "Role");
+  ASSERT_TRUE(role.IsMap());
+  ASSERT_EQ(role["rules"].size(), 1u);
+  const auto rule = role["rules"][0];
+  EXPECT_EQ(rule["apiGroups"].as<std::vector<std::string>>(),
+            std::vector<std::string>{"coordination.k8s.io"});
+  EXPECT_EQ(rule["resources"].as<std::vector<std::string>>(), std::vector<std::string>{"leases"});
+  auto verbs = rule["verbs"].as<std::vector<std::string>>();
+  std::sort(verbs.begin(), verbs.end());
+  EXPECT_EQ(verbs, (std::vector<std::string>{"create", "get", "update"}));
+  const auto binding = find_object(docs, "RoleBinding");
+  EXPECT_EQ(binding["roleRef"]["name"].as<std::string>(), role["metadata"]["name"].as<std::string>());
+  const auto pod = find_object(docs, "Deployment")["spec"]["template"]["spec"];
+  const auto account = pod["serviceAccountName"].as<std::string>("");
+  EXPECT_EQ(binding["subjects"][0]["name"].as<std::string>(), account);
+  EXPECT_TRUE(find_object(docs, "ServiceAccount", account).IsMap());
+  EXPECT_TRUE(pod["automountServiceAccountToken"].as<bool>(false)) << "the Lease API needs it";
+  EXPECT_GT(find_object(docs, "Deployment")["spec"]["replicas"].as<int>(), 1);
 }
 
 TEST(KubernetesManifests, KustomizationListsExistingManifestsOnce) {

@@ -235,6 +235,8 @@ TEST_P(Workload, RunsTheImageOfThisVersion) {
 
 INSTANTIATE_TEST_SUITE_P(KubernetesManifests, Workload,
                          ::testing::Values(workload_case{"sidecar.yaml", "search-api", "Sidecar"},
+                                           workload_case{"sidecar-leader-election.yaml",
+                                                         "search-api", "SidecarLeaderElection"},
                                            workload_case{"deployment.yaml", "milvus-refreshd",
                                                          "Standalone"}),
                          [](const ::testing::TestParamInfo<workload_case>& p) {
