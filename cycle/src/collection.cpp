@@ -6,10 +6,10 @@
 namespace refreshd::daemon {
 
 std::string collection_key(std::string_view cluster, std::string_view database,
-                           std::string_view name) {
+                           std::string_view name, char separator) {
   std::string k;
   k.reserve(cluster.size() + database.size() + name.size() + 2);
-  k.append(cluster).append(1, '\0').append(database).append(1, '\0').append(name);
+  k.append(cluster).append(1, separator).append(database).append(1, separator).append(name);
   return k;
 }
 

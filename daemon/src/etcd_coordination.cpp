@@ -7,10 +7,10 @@
 #include <refreshd/coord/coordinator.hpp>
 #include <refreshd/coord/etcd_client.hpp>
 #include <refreshd/daemon/replica_coordination.hpp>
-
-#include "lease_coordination.hpp"
 #include <refreshd/log/logging.hpp>
 #include <refreshd/runtime/spawn.hpp>
+
+#include "lease_coordination.hpp"
 
 namespace refreshd::daemon {
 namespace {
@@ -26,21 +26,13 @@ class etcd_coordination final : public replica_coordination,
   [[nodiscard]] coordination_status status() const override;
   void set_collections(const config::config& cfg) override;
   void start(std::function<void(const std::vector<std::string>&)> gained) override;
-  void stop(std::function<void()> done) override;
 
  private:
-  void note_handoff();
-
   executor ex_;
   std::string replica_id_;
   coord::etcd_client etcd_;
   coord::coordinator coordinator_;
-  std::optional<wall_time> last_handoff_;
-  std::function<void()> done_;
-  bool started_ = false;
-  bool finished_ = false;
 };
-
 
 coord::etcd_options etcd_options(const config::etcd_settings& s, std::string password) {
   coord::etcd_options o;
@@ -166,7 +158,7 @@ coordination_status etcd_coordination::status() const {
   s.claims = coordinator_.claims();
   s.releases = coordinator_.releases();
   s.fence_refusals = coordinator_.fence_refusals();
-  s.last_handoff = last_handoff_;
+  s.last_handoff = last_handoff();
   return s;
 }
 
@@ -174,9 +166,25 @@ void etcd_coordination::set_collections(const config::config& cfg) {
   coordinator_.set_collections(collection_keys(cfg));
 }
 
-void etcd_coordination::note_handoff() {
+void replica_coordination::note_handoff() {
   last_handoff_ =
       std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+
+void replica_coordination::loop_ended() {
+  finished_ = true;
+  if (done_) {
+    std::exchange(done_, {})();
+  }
+}
+
+void replica_coordination::stop(std::function<void()> done) {
+  if (!started_ || finished_) {
+    done();
+    return;
+  }
+  done_ = std::move(done);
+  end_();
 }
 
 void etcd_coordination::start(std::function<void(const std::vector<std::string>&)> gained) {
@@ -204,22 +212,8 @@ void etcd_coordination::start(std::function<void(const std::vector<std::string>&
     log_event(config::log_level::warn,
               "coordination: lease lost; its collections are no longer driven here", g);
   };
-  started_ = true;
-  spawn_task(ex_, coordinator_.run(), "coordination", shared_from_this(), [this] {
-    finished_ = true;
-    if (done_) {
-      std::exchange(done_, {})();
-    }
-  });
-}
-
-void etcd_coordination::stop(std::function<void()> done) {
-  if (!started_ || finished_) {
-    done();
-    return;
-  }
-  done_ = std::move(done);
-  coordinator_.stop();
+  run_loop(ex_, coordinator_.run(), "coordination", shared_from_this(),
+           [this] { coordinator_.stop(); });
 }
 
 }  // namespace refreshd::daemon

@@ -85,7 +85,7 @@ class lease_coordination final : public replica_coordination,
     s.claims = elector_.acquired();
     s.releases = elector_.lost();
     s.fence_refusals = elector_.refusals();
-    s.last_handoff = last_handoff_;
+    s.last_handoff = last_handoff();
     return s;
   }
   void set_collections(const config::config& cfg) override { keys_ = collection_keys(cfg); }
@@ -109,38 +109,16 @@ class lease_coordination final : public replica_coordination,
       g.add("reason", why);
       log_event(config::log_level::warn, "coordination: no longer leading; standing by", g);
     };
-    started_ = true;
-    spawn_task(ex_, elector_.run(), "leader election", shared_from_this(), [this] {
-      finished_ = true;
-      if (done_) {
-        std::exchange(done_, {})();
-      }
-    });
-  }
-  void stop(std::function<void()> done) override {
-    if (!started_ || finished_) {
-      done();
-      return;
-    }
-    done_ = std::move(done);
-    elector_.stop();
+    run_loop(ex_, elector_.run(), "leader election", shared_from_this(),
+             [this] { elector_.stop(); });
   }
 
  private:
-  void note_handoff() {
-    last_handoff_ =
-        std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
-  }
-
   executor ex_;
   std::string identity_;
   coord::kube_lease_client api_;
   coord::lease_elector elector_;
   std::vector<std::string> keys_;
-  std::optional<wall_time> last_handoff_;
-  std::function<void()> done_;
-  bool started_ = false;
-  bool finished_ = false;
 };
 
 }  // namespace

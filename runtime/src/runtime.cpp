@@ -45,10 +45,7 @@ cluster_client make_http_client(executor ex, const config::cluster& c, std::stri
 
 std::string ownership_key(std::string_view cluster, std::string_view database,
                           std::string_view name) {
-  std::string k;
-  k.reserve(cluster.size() + database.size() + name.size() + 2);
-  k.append(cluster).append(1, '/').append(database).append(1, '/').append(name);
-  return k;
+  return collection_key(cluster, database, name, '/');
 }
 
 template struct cluster_runtime<real_clock>;

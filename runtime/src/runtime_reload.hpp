@@ -199,8 +199,18 @@ void basic_runtime<Clock>::requeue_after_reload(const reload_plan& plan) {
     }
   }
   loop_timer_.cancel();  // re-arm for the new queue
-  if (!added.empty()) {
-    reconcile_collections(added);
+  // Under coordination only what this replica drives now is listed; the others wait for a claim
+  // (ownership_gained) like at startup.
+  std::vector<std::size_t> listed;
+  for (const std::size_t i : added) {
+    if (drives(i)) {
+      listed.push_back(i);
+    } else {
+      schedule_unlisted(*collections_[i]);
+    }
+  }
+  if (!listed.empty()) {
+    reconcile_collections(listed);
   }
 }
 

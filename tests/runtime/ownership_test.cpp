@@ -130,6 +130,28 @@ TEST_F(Ownership, ARefusedFenceSendsNoTrigger) {
   EXPECT_EQ(model_.triggers, 1);
 }
 
+TEST_F(Ownership, ACollectionAddedByAReloadIsListedOnlyWhenThisReplicaDrivesIt) {
+  cluster(1, "every 1h").collections[0].settings.edit().catch_up = false;  // lists alone
+  start_owned({"prod/default/ext_0", "prod/default/ext_2"});
+  run_for(100ms);
+  auto next = std::make_shared<config::config>(*cfg_);
+  for (const char* name : {"ext_1", "ext_2"}) {
+    auto& added = next->clusters[0].collections.emplace_back(next->clusters[0].collections[0]);
+    added.name = name;
+    model_.collections[name] = model_cluster::behaviour{};
+  }
+  ASSERT_TRUE(rt_->can_apply_config());
+  const reload_summary summary = rt_->apply_config(next);
+  EXPECT_EQ(summary.added, 2u);
+  run_for(1s);
+  EXPECT_EQ(model_.database_lists, 0);
+  EXPECT_EQ(model_.collection_lists, 1) << "ext_2 (driven here) is listed; ext_1 waits for a claim";
+  owner_.owned.insert("prod/default/ext_1");
+  rt_->ownership_gained({"prod/default/ext_1"});
+  run_for(1s);
+  EXPECT_EQ(model_.collection_lists, 2) << "claimed: reconciled";
+}
+
 TEST_F(Ownership, TheAdminTriggerOfAnotherReplicasCollectionIsRefused) {
   cluster(2, "every 1h");
   start_owned({"prod/default/ext_0"});

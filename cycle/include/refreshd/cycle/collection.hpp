@@ -23,9 +23,9 @@
 namespace refreshd::daemon {
 
 /// A collection's identity across reloads and in lookups: cluster name, database and name
-/// joined by NUL (none of them can hold one).
+/// joined by NUL (none of them can hold one), or by `separator` (coordination's keys use '/').
 std::string collection_key(std::string_view cluster, std::string_view database,
-                           std::string_view name);
+                           std::string_view name, char separator = '\0');
 
 /// API request counters of one cluster, by operation and result ("ok" or an error class).
 struct api_counters {

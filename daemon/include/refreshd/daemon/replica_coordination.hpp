@@ -4,12 +4,14 @@
 // drives everything), with their log lines.
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <refreshd/config/config.hpp>
 #include <refreshd/net/asio.hpp>
 #include <refreshd/runtime/ownership.hpp>
+#include <refreshd/runtime/spawn.hpp>
 
 namespace refreshd::daemon {
 
@@ -28,7 +30,31 @@ class replica_coordination : public ownership {
   virtual void start(std::function<void(const std::vector<std::string>&)> gained) = 0;
   /// Gives up what it holds (the others take over at once); `done` runs when that was said, or
   /// could not be.
-  virtual void stop(std::function<void()> done) = 0;
+  void stop(std::function<void()> done);
+
+ protected:
+  /// Runs the backend's loop as a task holding `keep`; stop() asks it to end with `end`.
+  template <class Keep>
+  void run_loop(executor ex, awaitable<void> loop, const char* what, Keep keep,
+                std::function<void()> end) {
+    end_ = std::move(end);
+    started_ = true;
+    spawn_task(std::move(ex), std::move(loop), what, std::move(keep), [this] { loop_ended(); });
+  }
+  /// A claim or a release (or the lead gained or lost): /status shows when.
+  void note_handoff();
+  [[nodiscard]] const std::optional<wall_time>& last_handoff() const noexcept {
+    return last_handoff_;
+  }
+
+ private:
+  void loop_ended();
+
+  std::function<void()> end_;
+  std::function<void()> done_;
+  std::optional<wall_time> last_handoff_;
+  bool started_ = false;
+  bool finished_ = false;
 };
 
 /// Every configured collection's key ("cluster/database/name").
