@@ -398,6 +398,65 @@ TEST_F(DaemonCoordination, WithoutAnEtcdQuorumNothingIsTriggeredThenEverythingRe
   expect_clean_stop(*b.proc);
 }
 
+// Scaling 1 -> 3 -> 2: rendezvous hashing moves only what changes hands, about 1/N of the
+// collections each time, and every collection stays owned exactly once.
+TEST_F(DaemonCoordination, ScalingOneToThreeToTwoMovesAboutAThirdEachTime) {
+  replica a = start("replica-a");
+  ASSERT_TRUE(settle({&a}, 20s));
+  EXPECT_EQ(a.owned(), collections);
+  const int released_alone = a.log.released;
+  replica b = start("replica-b");
+  replica c = start("replica-c");
+  ASSERT_TRUE(settle({&a, &b, &c}, 20s));
+  a.drain(200ms);
+  const int moved_up = a.log.released - released_alone;  // a held everything before
+  EXPECT_EQ(moved_up, b.owned() + c.owned());
+  EXPECT_GE(moved_up, collections / 3) << "about two thirds move to the two new replicas";
+  EXPECT_LE(moved_up, collections * 5 / 6);
+  const int a_before = a.owned();
+  const int b_before = b.owned();
+  const int held_by_c = c.owned();
+  expect_clean_stop(*c.proc);
+  ASSERT_TRUE(settle({&a, &b}, 20s));
+  // Only c's collections moved: a and b kept theirs and took c's between them.
+  EXPECT_EQ(a.owned() + b.owned(), collections);
+  EXPECT_GE(a.owned(), a_before);
+  EXPECT_GE(b.owned(), b_before);
+  EXPECT_EQ(a.owned() - a_before + b.owned() - b_before, held_by_c);
+  EXPECT_EQ(sim_.stats()["informed_overlapping_triggers"], 0);
+  expect_clean_stop(*a.proc);
+  expect_clean_stop(*b.proc);
+}
+
+// The etcd leader frozen (SIGSTOP) rather than killed: its connections stay open and never
+// answer; requests time out and go to the other members. No collection is driven twice and
+// every one keeps being refreshed.
+TEST_F(DaemonCoordination, AFrozenEtcdLeaderDoublesNothingAndLosesNothing) {
+  replica a = start("replica-a");
+  replica b = start("replica-b");
+  ASSERT_TRUE(settle({&a, &b}, 20s));
+  const int leader = etcd_->leader();
+  ASSERT_GE(leader, 0);
+  a.log.triggers.clear();
+  b.log.triggers.clear();
+  etcd_->pause(leader);
+  for (int i = 0; i < 100; ++i) {  // five seconds: an election, timeouts, then slots as usual
+    a.drain(25ms);
+    b.drain(25ms);
+  }
+  std::set<std::string> driven;
+  for (auto* r : {&a, &b}) {
+    for (const auto& [col, n] : r->log.triggers) {
+      EXPECT_TRUE(driven.insert(col).second) << col << " triggered by both replicas";
+    }
+  }
+  EXPECT_EQ(driven.size(), static_cast<std::size_t>(collections)) << "every collection driven";
+  EXPECT_EQ(sim_.stats()["informed_overlapping_triggers"], 0);
+  etcd_->resume(leader);
+  expect_clean_stop(*a.proc);
+  expect_clean_stop(*b.proc);
+}
+
 // The Kubernetes Lease backend: two real daemons electing a leader through fake-kube-api (the
 // Lease endpoints of an API server over TLS, tests/support; no real API server can be installed
 // here). Only the leader drives; after its kill -9 the standby drives every collection within the
