@@ -154,10 +154,11 @@ awaitable<std::optional<cycle_outcome>> basic_runtime<Clock>::perform_cycle(
       step = cycle.on_list(r, now());
     } else if (auto* refresh = std::get_if<refresh_action>(&step.next)) {
       auto request = refresh->request;
-      if (!co_await fence(c, cl) || stopping_) {
+      auto fenced = co_await cl.api.async_refresh_fenced(std::move(request), fence_of(c, cl));
+      if (!fenced) {
         co_return std::nullopt;
       }
-      auto r = co_await cl.api.async_refresh(std::move(request));
+      auto r = std::move(*fenced);
       if (stopping_ && !r) {
         co_return std::nullopt;
       }
@@ -199,21 +200,29 @@ void basic_runtime<Clock>::after_handoff(collection_runtime& c) {
 }
 
 template <class Clock>
-awaitable<bool> basic_runtime<Clock>::fence(const collection_runtime& c,
-                                            const cluster_runtime<Clock>& cl) {
+std::function<awaitable<bool>()> basic_runtime<Clock>::fence_of(const collection_runtime& c,
+                                                                const cluster_runtime<Clock>& cl) {
   if (ownership_ == nullptr || once_) {
-    co_return true;
+    return {};
   }
-  // The fence (docs/COORDINATION.md): the claim still holds in etcd, right before the trigger.
-  // The server's job list, read just before, is the second fence.
-  auto key = ownership_key(cl.cfg->name, *c.cfg->database, c.cfg->name);
-  const bool held = co_await ownership_->fence(std::move(key));
-  if (!held) {
-    log_event(config::log_level::warn,
-              "fence refused: this replica no longer holds the collection; not triggering",
-              collection_fields(*cl.cfg, *c.cfg));
-  }
-  co_return held;
+  // The fence (docs/COORDINATION.md): the claim still holds, asked after the rate-limit token,
+  // right before the trigger is sent. The server's job list, read just before, is the second.
+  return [this, &c, &cl]() -> awaitable<bool> {
+    if (stopping_) {
+      co_return false;
+    }
+    auto key = ownership_key(cl.cfg->name, *c.cfg->database, c.cfg->name);
+    const bool held = co_await ownership_->fence(std::move(key));  // not inside && (g++ 12)
+    if (stopping_) {
+      co_return false;
+    }
+    if (!held) {
+      log_event(config::log_level::warn,
+                "fence refused: this replica no longer holds the collection; not triggering",
+                collection_fields(*cl.cfg, *c.cfg));
+    }
+    co_return held;
+  };
 }
 
 template <class Clock>

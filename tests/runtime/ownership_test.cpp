@@ -9,6 +9,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include <boost/asio/co_spawn.hpp>
 #include <gtest/gtest.h>
@@ -23,11 +24,14 @@ class fake_ownership final : public ownership {
   std::set<std::string, std::less<>> owned;
   bool fence_holds = true;
   int fences = 0;
+  std::vector<mock_clock::time_point> fence_times;
 
   [[nodiscard]] bool owns(std::string_view key) const override { return owned.contains(key); }
   awaitable<bool> fence(std::string key) override {
     ++fences;
-    co_return fence_holds&& owned.contains(key);
+    fence_times.push_back(mock_clock::now());
+    const bool held = fence_holds && owned.contains(key);
+    co_return held;
   }
   [[nodiscard]] coordination_status status() const override {
     coordination_status s;
@@ -150,6 +154,19 @@ TEST_F(Ownership, ACollectionAddedByAReloadIsListedOnlyWhenThisReplicaDrivesIt) 
   rt_->ownership_gained({"prod/default/ext_1"});
   run_for(1s);
   EXPECT_EQ(model_.collection_lists, 2) << "claimed: reconciled";
+}
+
+TEST_F(Ownership, TheFenceIsAskedAfterTheRateLimitTokenRightBeforeTheTrigger) {
+  cluster(1, "every 1m", 0.5);  // one request every 2 s: the refresh waits for its token
+  start_owned({"prod/default/ext_0"});
+  run_for(70s);
+  ASSERT_EQ(model_.triggers, 1) << model_.request_times.size() << " requests";
+  ASSERT_EQ(owner_.fence_times.size(), 1u);
+  ASSERT_GE(model_.request_times.size(), 2u);
+  const auto list = model_.request_times[0];
+  const auto refresh = model_.request_times[1];
+  EXPECT_GE(refresh - list, 1500ms) << "the refresh waited for a token";
+  EXPECT_GE(owner_.fence_times[0], refresh - 10ms) << "fenced after the wait, not before it";
 }
 
 TEST_F(Ownership, TheAdminTriggerOfAnotherReplicasCollectionIsRefused) {

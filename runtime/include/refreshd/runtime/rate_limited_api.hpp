@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -43,9 +44,23 @@ class basic_rate_limited_api final : public client::refresh_api {
 
   awaitable<client::api_result<client::job_id>> async_refresh(
       client::refresh_request request) override {
+    auto r = co_await async_refresh_fenced(std::move(request), {});
+    co_return std::move(*r);
+  }
+
+  /// A refresh whose `fence` is asked after each rate-limit token and right before the request
+  /// is sent (docs/COORDINATION.md "The fence"): nullopt, nothing sent, when it says no.
+  awaitable<std::optional<client::api_result<client::job_id>>> async_refresh_fenced(
+      client::refresh_request request, std::function<awaitable<bool>()> fence) {
     for (int attempt = 0;; ++attempt) {
       if (!co_await limiter_.async_acquire()) {
         co_return shutting_down_error();
+      }
+      if (fence) {
+        const bool held = co_await fence();
+        if (!held) {
+          co_return std::nullopt;
+        }
       }
       const auto sent = Clock::now();
       auto copy = request;  // named: g++ 12 and temporaries in co_await

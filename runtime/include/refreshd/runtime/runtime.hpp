@@ -204,15 +204,15 @@ class basic_runtime final : public runtime_view,
   /// A reload can be applied now: ready, not stopping, no reconciliation of collections added
   /// by an earlier reload still running. (Callers wait and retry; SIGHUPs meanwhile coalesce.)
   bool can_apply_config() const noexcept { return ready_ && !stopping_ && startup_pending_ == 0; }
-  /// Applies a new, validated configuration per collection (docs/DAEMON.md "Reload", docs/DAEMON.md
-  /// "Reload"): unchanged collections keep their state, queue position and in-flight poll; changed
-  /// ones take the new settings from their next decision on (a changed schedule reschedules an idle
-  /// collection); removed ones are no longer scheduled but a running job is followed to its end;
-  /// added ones go through startup reconciliation. Clusters are matched by name: limits change
-  /// in place, a changed endpoint, TLS setting, request timeout or token source builds a new
-  /// connection, and every token is re-read. All-or-nothing: throws (config::token_error,
-  /// std::invalid_argument) before changing anything when a token cannot be read or a
-  /// connection cannot be built. Requires can_apply_config().
+  /// Applies a new, validated configuration per collection (docs/DAEMON.md "Reload"): unchanged
+  /// collections keep their state, queue position and in-flight poll; changed ones take the new
+  /// settings from their next decision on (a changed schedule reschedules an idle collection);
+  /// removed ones are no longer scheduled but a running job is followed to its end; added ones go
+  /// through startup reconciliation. Clusters are matched by name: limits change in place, a
+  /// changed endpoint, TLS setting, request timeout or token source builds a new connection, and
+  /// every token is re-read. All-or-nothing: throws (config::token_error, std::invalid_argument)
+  /// before changing anything when a token cannot be read or a connection cannot be built. Requires
+  /// can_apply_config().
   reload_summary apply_config(std::shared_ptr<const config::config> next);
   const config::config& configuration() const noexcept override { return *config_; }
   /// The configuration in use, shared: holding it keeps every collections()[i].cfg valid
@@ -324,8 +324,10 @@ class basic_runtime final : public runtime_view,
                                                         cluster_runtime<Clock>& cl, cycle_mode mode,
                                                         std::optional<steady_time> deadline);
   awaitable<bool> wait_until(steady_time t);
-  /// Before a trigger under coordination: the claim still holds (logs a refusal).
-  awaitable<bool> fence(const collection_runtime& c, const cluster_runtime<Clock>& cl);
+  /// Under coordination, the fence of a trigger: the claim still holds (logs a refusal);
+  /// empty without coordination.
+  std::function<awaitable<bool>()> fence_of(const collection_runtime& c,
+                                            const cluster_runtime<Clock>& cl);
   /// A cycle that ended without an outcome: handed off (the collection waits for its next
   /// slot), or stopped by shutdown (nothing).
   void after_handoff(collection_runtime& c);
