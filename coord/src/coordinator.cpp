@@ -20,6 +20,11 @@ coordinator::coordinator(executor ex, etcd_client& etcd, coordinator_options opt
       on_lease_granted(id);
     }
   };
+  keeper_.on_grant_failed = [this](const std::string& why) {
+    if (on_lease_grant_failed) {
+      on_lease_grant_failed(why);
+    }
+  };
   keeper_.on_lost = [this](std::int64_t id, const std::string& why) {
     if (on_lease_lost) {
       on_lease_lost(id, why);
@@ -57,7 +62,12 @@ awaitable<void> coordinator::run() {
       co_await sync();
       report();
     } else {
-      owned_.clear();  // nothing may be driven without a valid lease
+      // Nothing may be driven without a valid lease. The lease may come back (a renewal sent
+      // before its deadline answered after it): its claims are then still in etcd, so they
+      // become doubtful, to be claimed again or released, and the sync is no longer settled.
+      doubtful_.insert(owned_.begin(), owned_.end());
+      owned_.clear();
+      settled_collections_.reset();
     }
     if (stopped_) {
       break;
@@ -73,6 +83,10 @@ awaitable<void> coordinator::run() {
     timer_.expires_at(net::steady_timer::time_point::max());
     (void)co_await timer_.async_wait(use_nothrow);
   }
+}
+
+void coordinator::cancel_fences() noexcept {
+  fences_cancelled_ = true;
 }
 
 void coordinator::stop() {
@@ -108,6 +122,7 @@ awaitable<void> coordinator::sync() {
   // Claims live on the lease they were made with: after a new lease there are none.
   if (owned_lease_ != lease) {
     owned_.clear();
+    doubtful_.clear();
     owned_lease_ = lease;
     settled_collections_.reset();
   }
@@ -129,17 +144,24 @@ awaitable<void> coordinator::sync() {
       co_await release(key, lease);  // another member's now: it claims it at its next sync
     }
   }
-  // Claims on collections no longer configured go too (the list is sorted).
+  // Claims on collections no longer configured go too (the list is sorted), and claims that
+  // may be in etcd without being tracked (a claim or release whose answer was lost) unless this
+  // replica should own them (then the loop above claimed them again).
   std::vector<std::string> unwanted;
   for (const auto& key : owned_) {
     if (!std::binary_search(collections->begin(), collections->end(), key)) {
       unwanted.push_back(key);
     }
   }
+  for (const auto& key : doubtful_) {
+    if (owned_.find(key) == owned_.end()) {
+      unwanted.push_back(key);
+    }
+  }
   for (const auto& key : unwanted) {
     co_await release(key, lease);
   }
-  if (!pending && owned_lease_ == lease) {
+  if (!pending && doubtful_.empty() && owned_lease_ == lease) {
     settled_members_ = members_;
     settled_collections_ = collections;
   } else {
@@ -156,8 +178,11 @@ awaitable<void> coordinator::claim(const std::string& key, std::int64_t lease) {
   auto r = co_await etcd_.txn(std::move(t));
   const auto* ok = std::get_if<txn_result>(&r);
   if (ok == nullptr) {
-    co_return;  // an error (maybe applied): the next sync's claim reads who holds it
+    // An error (maybe applied): claimed again or released at the next sync.
+    doubtful_.insert(key);
+    co_return;
   }
+  doubtful_.erase(key);
   bool ours = ok->succeeded;
   if (!ours && !ok->ranges.empty() && !ok->ranges[0].kvs.empty()) {
     // Held: by us already when an earlier claim's answer was lost, else by another.
@@ -180,7 +205,12 @@ awaitable<void> coordinator::release(const std::string& key, std::int64_t lease)
       {compare::target::value, compare::result::equal, owner_key(key), 0, options_.replica_id});
   t.compares.push_back({compare::target::lease, compare::result::equal, owner_key(key), lease, {}});
   t.success.push_back(delete_request{owner_key(key), {}});
-  (void)co_await etcd_.txn(std::move(t));
+  auto r = co_await etcd_.txn(std::move(t));
+  if (std::holds_alternative<txn_result>(r)) {
+    doubtful_.erase(key);  // deleted, or not ours (any more): either way settled
+  } else {
+    doubtful_.insert(key);  // still held in etcd perhaps: released again at the next sync
+  }
 }
 
 awaitable<bool> coordinator::fence(std::string key) {
@@ -205,9 +235,15 @@ awaitable<bool> coordinator::fence(std::string key) {
     txn_request attempt = t;
     auto r = co_await etcd_.txn(std::move(attempt));
     const auto* ok = std::get_if<txn_result>(&r);
-    // The lease must still be valid once the answer is here: the trigger follows at once.
-    const bool valid = keeper_.valid_lease(clock::now()) == lease;
-    if (ok != nullptr || !valid || stopped_) {
+    // The lease must still be valid once the answer is here, and the claim still ours (a
+    // release may have run meanwhile): the trigger follows at once.
+    const bool valid = keeper_.valid_lease(clock::now()) == lease && owned_.contains(key);
+    if (ok != nullptr && !ok->succeeded && owned_.erase(key) != 0) {
+      // etcd says the claim is not ours (deleted behind our back): stop driving it, and let
+      // the next sync claim it again.
+      settled_collections_.reset();
+    }
+    if (ok != nullptr || !valid || stopped_ || fences_cancelled_) {
       const bool held = ok != nullptr && ok->succeeded && valid;
       fence_refusals_ += held ? 0 : 1;
       co_return held;

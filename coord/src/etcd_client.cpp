@@ -169,7 +169,9 @@ awaitable<etcd_result<std::optional<std::int64_t>>> etcd_client::lease_keepalive
 }
 
 awaitable<etcd_result<bool>> etcd_client::lease_revoke(std::int64_t id) {
-  auto r = co_await call("lease/revoke", lease_id_body(id), true);
+  std::string path = "lease/revoke";  // named: g++ 12 and temporaries in co_await
+  std::string body = lease_id_body(id);
+  auto r = co_await call(std::move(path), std::move(body), true);
   if (auto* e = std::get_if<etcd_error>(&r)) {
     if (e->lease_gone()) {
       co_return false;  // already gone

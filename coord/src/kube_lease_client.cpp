@@ -13,7 +13,7 @@ namespace {
 
 using json = nlohmann::json;
 
-client::http_client_options http_options(const kube_lease_options& o) {
+client::http_client_options kube_http_options(const kube_lease_options& o) {
   client::http_client_options h;
   h.request_timeout = o.request_timeout;
   h.io_timeout = o.request_timeout;
@@ -24,7 +24,7 @@ client::http_client_options http_options(const kube_lease_options& o) {
 }
 
 // The token as the kubelet last wrote it (a projected token is replaced about hourly).
-std::string read_token(const std::string& file) {
+std::string read_service_account_token(const std::string& file) {
   std::string t = config::read_bounded_regular_file(file, 64 * 1024, "service account token");
   while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) {
     t.pop_back();
@@ -32,7 +32,7 @@ std::string read_token(const std::string& file) {
   return t;
 }
 
-kube_error error_of(const client::http_result& r, std::string_view what) {
+kube_error kube_error_of(const client::http_result& r, std::string_view what) {
   if (const auto* t = std::get_if<client::transport_error>(&r)) {
     return kube_error{0, fmt::format("{}: {}", what, t->message)};
   }
@@ -46,11 +46,11 @@ kube_error error_of(const client::http_result& r, std::string_view what) {
                     fmt::format("{}: HTTP {}: {}", what, resp.status, message.substr(0, 300))};
 }
 
-std::string text_or_empty(const json& o, const char* key) {
+std::string lease_text(const json& o, const char* key) {
   return o.contains(key) && o[key].is_string() ? o[key].get<std::string>() : std::string();
 }
 
-std::int64_t int_or_zero(const json& o, const char* key) {
+std::int64_t lease_int(const json& o, const char* key) {
   return o.contains(key) && o[key].is_number_integer() ? o[key].get<std::int64_t>() : 0;
 }
 
@@ -62,14 +62,14 @@ std::optional<kube_lease> parse_lease(std::string_view text) {
     return std::nullopt;
   }
   kube_lease l;
-  l.resource_version = text_or_empty(o["metadata"], "resourceVersion");
+  l.resource_version = lease_text(o["metadata"], "resourceVersion");
   if (o.contains("spec") && o["spec"].is_object()) {
     const json& s = o["spec"];
-    l.spec.holder = text_or_empty(s, "holderIdentity");
-    l.spec.duration_seconds = int_or_zero(s, "leaseDurationSeconds");
-    l.spec.acquire_time = text_or_empty(s, "acquireTime");
-    l.spec.renew_time = text_or_empty(s, "renewTime");
-    l.spec.transitions = int_or_zero(s, "leaseTransitions");
+    l.spec.holder = lease_text(s, "holderIdentity");
+    l.spec.duration_seconds = lease_int(s, "leaseDurationSeconds");
+    l.spec.acquire_time = lease_text(s, "acquireTime");
+    l.spec.renew_time = lease_text(s, "renewTime");
+    l.spec.transitions = lease_int(s, "leaseTransitions");
   }
   return l;
 }
@@ -85,7 +85,7 @@ std::string micro_time_now() {
 
 kube_lease_client::kube_lease_client(executor ex, kube_lease_options options)
     : options_(std::move(options)),
-      http_(std::move(ex), options_.api_server, http_options(options_)) {}
+      http_(std::move(ex), options_.api_server, kube_http_options(options_)) {}
 
 std::string kube_lease_client::object_path() const {
   return "/apis/coordination.k8s.io/v1/namespaces/" + options_.lease_namespace + "/leases/" +
@@ -119,12 +119,15 @@ std::string kube_lease_client::body(const lease_spec& spec, const std::string& r
 awaitable<kube_result<std::optional<kube_lease>>> kube_lease_client::get() {
   std::vector<client::http_header> headers;
   try {
-    headers.push_back({"Authorization", "Bearer " + read_token(options_.token_file)});
+    headers.push_back(
+        {"Authorization", "Bearer " + read_service_account_token(options_.token_file)});
   } catch (const config::file_read_error& e) {
     co_return kube_error{0, e.what()};
   }
   const std::string path = object_path();
-  auto r = co_await http_.async_request(client::http_method::get, path, {}, std::move(headers));
+  std::string no_body;  // named: g++ 12 and temporaries in co_await
+  auto r = co_await http_.async_request(client::http_method::get, path, std::move(no_body),
+                                        std::move(headers));
   if (const auto* resp = std::get_if<client::http_response>(&r)) {
     if (resp->status == 404) {
       co_return std::optional<kube_lease>();
@@ -136,25 +139,29 @@ awaitable<kube_result<std::optional<kube_lease>>> kube_lease_client::get() {
       co_return kube_error{200, "GET lease: the answer is not a Lease object"};
     }
   }
-  co_return error_of(r, "GET lease");
+  co_return kube_error_of(r, "GET lease");
 }
 
 awaitable<kube_result<kube_lease>> kube_lease_client::create(lease_spec spec) {
   std::string path =
       "/apis/coordination.k8s.io/v1/namespaces/" + options_.lease_namespace + "/leases";
-  co_return co_await write(client::http_method::post, std::move(path), body(spec, {}));
+  std::string text = body(spec, {});  // named: g++ 12 and temporaries in co_await
+  co_return co_await write(client::http_method::post, std::move(path), std::move(text));
 }
 
 awaitable<kube_result<kube_lease>> kube_lease_client::update(lease_spec spec,
                                                              std::string resource_version) {
-  co_return co_await write(client::http_method::put, object_path(), body(spec, resource_version));
+  std::string path = object_path();  // named: g++ 12 and temporaries in co_await
+  std::string text = body(spec, resource_version);
+  co_return co_await write(client::http_method::put, std::move(path), std::move(text));
 }
 
 awaitable<kube_result<kube_lease>> kube_lease_client::write(client::http_method method,
                                                             std::string path, std::string b) {
   std::vector<client::http_header> headers;
   try {
-    headers.push_back({"Authorization", "Bearer " + read_token(options_.token_file)});
+    headers.push_back(
+        {"Authorization", "Bearer " + read_service_account_token(options_.token_file)});
   } catch (const config::file_read_error& e) {
     co_return kube_error{0, e.what()};
   }
@@ -169,7 +176,7 @@ awaitable<kube_result<kube_lease>> kube_lease_client::write(client::http_method 
       co_return kube_error{resp->status, std::string(what) + ": the answer is not a Lease"};
     }
   }
-  co_return error_of(r, what);
+  co_return kube_error_of(r, what);
 }
 
 }  // namespace refreshd::coord

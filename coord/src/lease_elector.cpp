@@ -1,5 +1,7 @@
 #include <utility>
 
+#include <boost/asio/this_coro.hpp>
+
 #include <refreshd/coord/lease_elector.hpp>
 
 namespace refreshd::coord {
@@ -62,6 +64,11 @@ awaitable<void> lease_elector::run() {
     }
     if (held) {
       ++renewals_;
+      if (leader_ && !leading(started)) {
+        // The lead lapsed before this renewal was sent (cycles stopped, slots passed): lead
+        // again from scratch, so the collections are reconciled and missed slots caught up.
+        stop_leading("the Lease was renewed only after the renew deadline");
+      }
       renewed_ = started;  // counted from before the request: never later than the API saw it
       if (!leader_) {
         leader_ = true;
@@ -82,7 +89,9 @@ awaitable<void> lease_elector::run() {
   if (leader_) {
     // client-go's ReleaseOnCancel: no holder, so a standby takes it at its next attempt.
     leader_ = false;
-    auto r = co_await api_.update(released(held_.spec, micro_time_now()), held_.resource_version);
+    lease_spec spec = released(held_.spec, micro_time_now());  // named: g++ 12, co_await
+    std::string version = held_.resource_version;
+    auto r = co_await api_.update(std::move(spec), std::move(version));
     (void)r;
   }
 }
@@ -93,17 +102,29 @@ void lease_elector::stop() {
 }
 
 awaitable<bool> lease_elector::confirm() {
-  if (!leading(clock::now())) {
-    ++refusals_;
-    co_return false;
+  // An API server that does not answer is not a refusal: ask again while this replica leads,
+  // so the trigger is late rather than lost (as the etcd fence does).
+  auto ex = co_await net::this_coro::executor;
+  net::steady_timer pause(ex);
+  for (;;) {
+    if (!leading(clock::now()) || stopped_ || confirms_cancelled_) {
+      ++refusals_;
+      co_return false;
+    }
+    auto read = co_await api_.get();
+    if (const auto* l = std::get_if<std::optional<kube_lease>>(&read)) {
+      // Only the holder writes its identity: a standby that took over would have its own.
+      const bool ok = l->has_value() && (*l)->spec.holder == identity_ && leading(clock::now());
+      refusals_ += ok ? 0 : 1;
+      co_return ok;
+    }
+    pause.expires_after(timings_.retry_period / 4);
+    (void)co_await pause.async_wait(use_nothrow);
   }
-  auto read = co_await api_.get();
-  const auto* l = std::get_if<std::optional<kube_lease>>(&read);
-  // Only the holder writes its identity: a standby that took over would have written its own.
-  const bool ok =
-      l != nullptr && l->has_value() && (*l)->spec.holder == identity_ && leading(clock::now());
-  refusals_ += ok ? 0 : 1;
-  co_return ok;
+}
+
+void lease_elector::cancel_confirms() noexcept {
+  confirms_cancelled_ = true;
 }
 
 }  // namespace refreshd::coord

@@ -34,6 +34,9 @@ awaitable<void> lease_keeper::grant() {
     co_return;
   }
   // No lease: try again a renewal period later.
+  if (on_grant_failed) {
+    on_grant_failed(std::get<etcd_error>(r).message);
+  }
   next_renewal_ = clock::now() + ttl_ / 3;
 }
 
@@ -84,8 +87,11 @@ awaitable<void> lease_keeper::run() {
   while (!stopped_) {
     if (id_ == 0) {
       co_await grant();
-      if (id_ == 0 && !co_await wait_until(next_renewal_)) {
-        break;
+      if (id_ == 0) {
+        const bool waited = co_await wait_until(next_renewal_);  // not inside && (g++ 12)
+        if (!waited) {
+          break;
+        }
       }
       continue;
     }

@@ -24,6 +24,7 @@ class etcd_coordination final : public replica_coordination,
   [[nodiscard]] bool owns(std::string_view key) const override;
   awaitable<bool> fence(std::string key) override;
   [[nodiscard]] coordination_status status() const override;
+  void stopping() override { coordinator_.cancel_fences(); }
   void set_collections(const config::config& cfg) override;
   void start(std::function<void(const std::vector<std::string>&)> gained) override;
 
@@ -204,6 +205,18 @@ void etcd_coordination::start(std::function<void(const std::vector<std::string>&
     log_fields g;
     g.add("lease", std::to_string(id));
     log_event(config::log_level::info, "coordination: lease granted", g);
+  };
+  // A replica without a lease drives nothing: say why, once per distinct reason.
+  coordinator_.on_lease_grant_failed = [last = std::string()](const std::string& why) mutable {
+    if (why != last) {
+      last = why;
+      log_fields g;
+      g.add("error", why);
+      log_event(config::log_level::warn,
+                "coordination: no lease from etcd (this replica drives nothing until it gets "
+                "one); retrying every third of the TTL",
+                g);
+    }
   };
   coordinator_.on_lease_lost = [this](std::int64_t id, const std::string& why) {
     log_fields g;

@@ -88,6 +88,7 @@ class lease_coordination final : public replica_coordination,
     s.last_handoff = last_handoff();
     return s;
   }
+  void stopping() override { elector_.cancel_confirms(); }
   void set_collections(const config::config& cfg) override { keys_ = collection_keys(cfg); }
 
   void start(std::function<void(const std::vector<std::string>&)> gained) override {

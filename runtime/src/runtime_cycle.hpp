@@ -154,7 +154,8 @@ awaitable<std::optional<cycle_outcome>> basic_runtime<Clock>::perform_cycle(
       step = cycle.on_list(r, now());
     } else if (auto* refresh = std::get_if<refresh_action>(&step.next)) {
       auto request = refresh->request;
-      auto fenced = co_await cl.api.async_refresh_fenced(std::move(request), fence_of(c, cl));
+      auto fence = fence_of(c, cl);  // named: g++ 12 and temporaries in co_await
+      auto fenced = co_await cl.api.async_refresh_fenced(std::move(request), std::move(fence));
       if (!fenced) {
         co_return std::nullopt;
       }

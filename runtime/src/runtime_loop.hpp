@@ -49,6 +49,9 @@ void basic_runtime<Clock>::stop() {
     return;
   }
   stopping_ = true;
+  if (ownership_ != nullptr) {
+    ownership_->stopping();  // a fence waiting for etcd gives up: no trigger follows
+  }
   loop_timer_.cancel();
   for (timer_type* t : waits_) {
     t->cancel();

@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include <refreshd/coord/coordinator.hpp>
+#include <refreshd/net/base64.hpp>
 #include <refreshd/test/etcd_cluster.hpp>
 
 #include "../client/loopback_server.hpp"
@@ -207,6 +208,33 @@ TEST_F(Coordinator, TheOwnersFencePassesAndAnotherReplicasDoesNot) {
     ASSERT_TRUE(run_until([&] { return done; }, 5s));
     EXPECT_EQ(result, r->coord->owns(key, now));
   }
+}
+
+// A claim deleted behind the owner's back (etcdctl del, a restore) while its lease lives: the
+// fence refuses, the owner stops driving it, and its next sync claims it again.
+TEST_F(Coordinator, AClaimDeletedBehindTheOwnersBackIsRefusedThenClaimedAgain) {
+  ASSERT_TRUE(run_until([this] { return partitioned(all()); }, 15s));
+  const auto& key = keys_[11];
+  replica* owner = nullptr;
+  for (auto& r : replicas_) {
+    if (r->coord->owns(key, clock::now())) {
+      owner = r.get();
+    }
+  }
+  ASSERT_NE(owner, nullptr);
+  cluster_->post(0, "kv/deleterange", {{"key", base64_encode("/t/owners/" + key)}});
+  bool result = true;
+  bool done = false;
+  net::co_spawn(owner->ioc, owner->coord->fence(key), [&](const std::exception_ptr&, bool ok) {
+    result = ok;
+    done = true;
+  });
+  ASSERT_TRUE(run_until([&] { return done; }, 5s));
+  EXPECT_FALSE(result) << "etcd no longer holds the claim";
+  EXPECT_FALSE(owner->coord->owns(key, clock::now())) << "so it is no longer driven";
+  EXPECT_TRUE(run_until([&] { return owner->coord->owns(key, clock::now()); }, 5s))
+      << "claimed again at the next sync (hashing still gives it to this replica)";
+  EXPECT_TRUE(partitioned(all()));
 }
 
 // What owns() says always holds in etcd: a claim of this replica on its current lease, also

@@ -440,7 +440,10 @@ TEST_F(DaemonCoordination, AFrozenEtcdLeaderDoublesNothingAndLosesNothing) {
   a.log.triggers.clear();
   b.log.triggers.clear();
   etcd_->pause(leader);
-  for (int i = 0; i < 100; ++i) {  // five seconds: an election, timeouts, then slots as usual
+  // Eight seconds: requests to the frozen member time out (1 s) before the next is tried, and
+  // with a 3 s TTL a replica may lose its lease meanwhile and claim again: every collection
+  // is still driven within the window, by one replica.
+  for (int i = 0; i < 160; ++i) {
     a.drain(25ms);
     b.drain(25ms);
   }

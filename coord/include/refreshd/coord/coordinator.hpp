@@ -47,6 +47,8 @@ class coordinator {
   /// and the lease.
   awaitable<void> run();
   void stop();
+  /// Fences waiting for etcd give up (the runtime is shutting down: no trigger follows).
+  void cancel_fences() noexcept;
 
   /// Whether this replica holds the claim on `key` and may act on its lease now.
   [[nodiscard]] bool owns(std::string_view key, clock::time_point now) const;
@@ -72,6 +74,7 @@ class coordinator {
   /// The lease's life (lease_keeper::on_granted / on_lost).
   std::function<void(std::int64_t)> on_lease_granted;
   std::function<void(std::int64_t, const std::string&)> on_lease_lost;
+  std::function<void(const std::string&)> on_lease_grant_failed;
 
  private:
   awaitable<void> sync();
@@ -89,6 +92,9 @@ class coordinator {
       std::make_shared<const std::vector<std::string>>();
   std::vector<std::string> members_;
   std::set<std::string, std::less<>> owned_;
+  // Claims that may be in etcd without being in owned_: a claim or a release whose answer was
+  // lost, or claims of a lease that was briefly past its deadline. Claimed again or released.
+  std::set<std::string, std::less<>> doubtful_;
   std::int64_t member_lease_ = 0;  // the lease the member key was written with
   std::int64_t owned_lease_ = 0;   // the lease the claims in owned_ were made with
   // The members and collections of the last sync that left nothing to claim: the next sync
@@ -101,6 +107,7 @@ class coordinator {
   std::uint64_t releases_ = 0;
   std::uint64_t fence_refusals_ = 0;
   bool stopped_ = false;
+  bool fences_cancelled_ = false;
   bool keeper_ended_ = false;
 };
 

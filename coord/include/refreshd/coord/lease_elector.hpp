@@ -35,8 +35,10 @@ class lease_elector {
     return leader_ && now < renewed_ + timings_.renew_deadline;
   }
   /// Right before a trigger: the Lease, read now, still names this candidate, and it still
-  /// leads. False on any doubt.
+  /// leads. Asked again while the API server does not answer and it leads; false otherwise.
   awaitable<bool> confirm();
+  /// Confirmations waiting for the API server give up (shutdown: no trigger follows).
+  void cancel_confirms() noexcept;
   [[nodiscard]] const std::string& identity() const noexcept { return identity_; }
   [[nodiscard]] std::uint64_t renewals() const noexcept { return renewals_; }
   [[nodiscard]] std::uint64_t failures() const noexcept { return failures_; }
@@ -61,6 +63,7 @@ class lease_elector {
   bool leader_ = false;
   clock::time_point renewed_{};
   bool stopped_ = false;
+  bool confirms_cancelled_ = false;
   std::uint64_t renewals_ = 0;
   std::uint64_t failures_ = 0;
   std::uint64_t acquired_ = 0;

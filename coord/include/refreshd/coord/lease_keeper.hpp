@@ -49,6 +49,8 @@ class lease_keeper {
   /// Called when the keeper gives the current lease up, with the reason. Acting on it stops
   /// earlier, at deadline() (valid_lease()): a renewal in flight then may still be failing.
   std::function<void(std::int64_t, const std::string&)> on_lost;
+  /// Called when a grant fails, with etcd's or the transport's message (no secret).
+  std::function<void(const std::string&)> on_grant_failed;
 
  private:
   awaitable<void> grant();

@@ -21,6 +21,8 @@ class ownership {
   /// Right before a trigger: the claim still holds in etcd. False on any doubt.
   virtual awaitable<bool> fence(std::string key) = 0;
   [[nodiscard]] virtual coordination_status status() const = 0;
+  /// The runtime is shutting down: fences still waiting give up (they answer false).
+  virtual void stopping() {}
 };
 
 /// A collection's key among the replicas: "cluster/database/name" (cluster names have no '/',

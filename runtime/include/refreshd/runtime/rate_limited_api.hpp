@@ -44,7 +44,8 @@ class basic_rate_limited_api final : public client::refresh_api {
 
   awaitable<client::api_result<client::job_id>> async_refresh(
       client::refresh_request request) override {
-    auto r = co_await async_refresh_fenced(std::move(request), {});
+    std::function<awaitable<bool>()> no_fence;  // named: g++ 12 and temporaries in co_await
+    auto r = co_await async_refresh_fenced(std::move(request), std::move(no_fence));
     co_return std::move(*r);
   }
 
