@@ -149,10 +149,16 @@ TEST_F(DaemonCoordination, AFrozenReplicaNeverTriggersOnTheClaimsItLostWhileFroz
   }
   b.proc->send_signal(SIGCONT);
   ASSERT_TRUE(settle({&a, &b}, 20s)) << "the thawed replica never rejoined";
-  for (int i = 0; i < 20; ++i) {
-    a.drain(50ms);
-    b.drain(50ms);
-  }
+  // Until it triggers again (its share's next slots: every 2 s), or 10 s.
+  const auto& msgs = b.log.messages;
+  (void)poll_until(
+      [&] {
+        a.drain(25ms);
+        b.drain(25ms);
+        const auto claim = std::find(msgs.begin(), msgs.end(), "coordination: claimed collections");
+        return std::find(claim, msgs.end(), "triggered refresh") != msgs.end();
+      },
+      10s, 1ms);
   // The thawed replica's acts: its lease lost, a new one, new claims, then triggers. A trigger
   // that was in flight at the freeze (sent while it owned the collection) may be logged right
   // after the thaw, before the loss is; none may be logged between the loss and the claims.
