@@ -87,6 +87,17 @@ kube_lease_client::kube_lease_client(executor ex, kube_lease_options options)
     : options_(std::move(options)),
       http_(std::move(ex), options_.api_server, kube_http_options(options_)) {}
 
+std::optional<kube_error> kube_lease_client::authorization(
+    std::vector<client::http_header>& headers) const {
+  try {
+    headers.push_back(
+        {"Authorization", "Bearer " + read_service_account_token(options_.token_file)});
+  } catch (const config::file_read_error& e) {
+    return kube_error{0, e.what()};
+  }
+  return std::nullopt;
+}
+
 std::string kube_lease_client::object_path() const {
   return "/apis/coordination.k8s.io/v1/namespaces/" + options_.lease_namespace + "/leases/" +
          options_.name;
@@ -118,11 +129,8 @@ std::string kube_lease_client::body(const lease_spec& spec, const std::string& r
 
 awaitable<kube_result<std::optional<kube_lease>>> kube_lease_client::get() {
   std::vector<client::http_header> headers;
-  try {
-    headers.push_back(
-        {"Authorization", "Bearer " + read_service_account_token(options_.token_file)});
-  } catch (const config::file_read_error& e) {
-    co_return kube_error{0, e.what()};
+  if (auto e = authorization(headers)) {
+    co_return std::move(*e);
   }
   const std::string path = object_path();
   std::string no_body;  // named: g++ 12 and temporaries in co_await
@@ -159,11 +167,8 @@ awaitable<kube_result<kube_lease>> kube_lease_client::update(lease_spec spec,
 awaitable<kube_result<kube_lease>> kube_lease_client::write(client::http_method method,
                                                             std::string path, std::string b) {
   std::vector<client::http_header> headers;
-  try {
-    headers.push_back(
-        {"Authorization", "Bearer " + read_service_account_token(options_.token_file)});
-  } catch (const config::file_read_error& e) {
-    co_return kube_error{0, e.what()};
+  if (auto e = authorization(headers)) {
+    co_return std::move(*e);
   }
   const char* what = method == client::http_method::post ? "create lease" : "update lease";
   // Never re-sent once written: a write that may have landed is decided by the next read.

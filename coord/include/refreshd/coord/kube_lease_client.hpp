@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include <refreshd/client/http_client.hpp>
 #include <refreshd/coord/lease_election.hpp>
@@ -54,6 +55,8 @@ class kube_lease_client {
  private:
   awaitable<kube_result<kube_lease>> write(client::http_method method, std::string path,
                                            std::string body);
+  /// The bearer token, read now (it rotates); the error when the file cannot be read.
+  std::optional<kube_error> authorization(std::vector<client::http_header>& headers) const;
   [[nodiscard]] std::string object_path() const;
   [[nodiscard]] std::string body(const lease_spec& spec, const std::string& rv) const;
 
