@@ -42,19 +42,38 @@ class EtcdTls : public ::testing::Test {
     };
     const std::string certs = (dir_ / "certs").string();
     // The https listener checks client certificates; a plain one beside it answers /health.
-    member_ = std::make_unique<test::child_process>(std::vector<std::string>{
-        *etcd_cluster::binary(), "--name", "m0", "--data-dir", (dir_ / "m0").string(),
-        "--listen-client-urls", at(ports[0], "https") + "," + at(ports[1], "http"),
-        "--advertise-client-urls", at(ports[0], "https"), "--listen-peer-urls",
-        at(ports[2], "http"), "--initial-advertise-peer-urls", at(ports[2], "http"),
-        "--initial-cluster", "m0=" + at(ports[2], "http"), "--cert-file", certs + "/etcd-server.pem",
-        "--key-file", certs + "/etcd-server.key", "--trusted-ca-file", certs + "/ca.pem",
-        "--client-cert-auth", "--logger", "zap", "--log-outputs", (dir_ / "etcd.log").string()});
+    member_ = std::make_unique<test::child_process>(
+        std::vector<std::string>{*etcd_cluster::binary(),
+                                 "--name",
+                                 "m0",
+                                 "--data-dir",
+                                 (dir_ / "m0").string(),
+                                 "--listen-client-urls",
+                                 at(ports[0], "https") + "," + at(ports[1], "http"),
+                                 "--advertise-client-urls",
+                                 at(ports[0], "https"),
+                                 "--listen-peer-urls",
+                                 at(ports[2], "http"),
+                                 "--initial-advertise-peer-urls",
+                                 at(ports[2], "http"),
+                                 "--initial-cluster",
+                                 "m0=" + at(ports[2], "http"),
+                                 "--cert-file",
+                                 certs + "/etcd-server.pem",
+                                 "--key-file",
+                                 certs + "/etcd-server.key",
+                                 "--trusted-ca-file",
+                                 certs + "/ca.pem",
+                                 "--client-cert-auth",
+                                 "--logger",
+                                 "zap",
+                                 "--log-outputs",
+                                 (dir_ / "etcd.log").string()});
     ASSERT_TRUE(test::poll_until(
         [&] {
           try {
-            return test::http_request("GET", "127.0.0.1", ports[1], "/health", {}, {}, 1s)
-                       .status == 200;
+            return test::http_request("GET", "127.0.0.1", ports[1], "/health", {}, {}, 1s).status ==
+                   200;
           } catch (const std::exception&) {
             return false;
           }
@@ -94,8 +113,7 @@ TEST_F(EtcdTls, AClientCertificateIsAcceptedAndItsAbsenceRefused) {
   auto with = client(true);
   put_request put{"/tls/k", "v", 0};
   const auto stored = run_task(ioc_, with.put(std::move(put)));
-  ASSERT_TRUE(std::holds_alternative<std::int64_t>(stored))
-      << std::get<etcd_error>(stored).message;
+  ASSERT_TRUE(std::holds_alternative<std::int64_t>(stored)) << std::get<etcd_error>(stored).message;
   const auto read = run_task(ioc_, with.range(key_range("/tls/k")));
   ASSERT_TRUE(std::holds_alternative<range_result>(read));
   EXPECT_EQ(std::get<range_result>(read).kvs.at(0).value, "v");

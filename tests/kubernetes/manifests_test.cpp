@@ -180,7 +180,8 @@ TEST(KubernetesManifests, LeaderElectionGrantsExactlyTheLeaseVerbsToThePodsAccou
   std::sort(verbs.begin(), verbs.end());
   EXPECT_EQ(verbs, (std::vector<std::string>{"create", "get", "update"}));
   const auto binding = find_object(docs, "RoleBinding");
-  EXPECT_EQ(binding["roleRef"]["name"].as<std::string>(), role["metadata"]["name"].as<std::string>());
+  EXPECT_EQ(binding["roleRef"]["name"].as<std::string>(),
+            role["metadata"]["name"].as<std::string>());
   const auto pod = find_object(docs, "Deployment")["spec"]["template"]["spec"];
   const auto account = pod["serviceAccountName"].as<std::string>("");
   EXPECT_EQ(binding["subjects"][0]["name"].as<std::string>(), account);
