@@ -5,7 +5,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <refreshd/config/file_read.hpp>
+#include <refreshd/config/env.hpp>
+#include <refreshd/config/token.hpp>
 #include <refreshd/coord/kube_lease_client.hpp>
 
 namespace refreshd::coord {
@@ -21,15 +22,6 @@ client::http_client_options kube_http_options(const kube_lease_options& o) {
   h.tls.ca_file = o.ca_file;
   h.max_body_bytes = 64 * 1024;  // one Lease
   return h;
-}
-
-// The token as the kubelet last wrote it (a projected token is replaced about hourly).
-std::string read_service_account_token(const std::string& file) {
-  std::string t = config::read_bounded_regular_file(file, 64 * 1024, "service account token");
-  while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) {
-    t.pop_back();
-  }
-  return t;
 }
 
 kube_error kube_error_of(const client::http_result& r, std::string_view what) {
@@ -90,9 +82,11 @@ kube_lease_client::kube_lease_client(executor ex, kube_lease_options options)
 std::optional<kube_error> kube_lease_client::authorization(
     std::vector<client::http_header>& headers) const {
   try {
+    // Read again every time: the kubelet replaces a projected token about hourly.
+    const config::token_source token{config::token_kind::file, options_.token_file, {}};
     headers.push_back(
-        {"Authorization", "Bearer " + read_service_account_token(options_.token_file)});
-  } catch (const config::file_read_error& e) {
+        {"Authorization", "Bearer " + config::read_token(token, config::process_env())});
+  } catch (const config::token_error& e) {
     return kube_error{0, e.what()};
   }
   return std::nullopt;

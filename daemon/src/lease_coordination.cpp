@@ -3,7 +3,8 @@
 #include <cstdlib>
 #include <stdexcept>
 
-#include <refreshd/config/file_read.hpp>
+#include <refreshd/config/env.hpp>
+#include <refreshd/config/token.hpp>
 #include <refreshd/coord/lease_elector.hpp>
 #include <refreshd/log/logging.hpp>
 #include <refreshd/runtime/spawn.hpp>
@@ -36,16 +37,17 @@ coord::kube_lease_options lease_options(const config::kubernetes_lease_settings&
   }
   o.lease_namespace = s.lease_namespace;
   try {
+    // Read like tokens (bounded, trailing whitespace dropped); the token is read again before
+    // every request, this only says at startup when it is missing.
+    const auto file = [](std::string path) {
+      return config::token_source{config::token_kind::file, std::move(path), {}};
+    };
     if (o.lease_namespace.empty()) {
-      o.lease_namespace = config::read_bounded_regular_file(s.service_account_dir + "/namespace",
-                                                            256, "service account namespace");
-      while (!o.lease_namespace.empty() &&
-             (o.lease_namespace.back() == '\n' || o.lease_namespace.back() == ' ')) {
-        o.lease_namespace.pop_back();
-      }
+      o.lease_namespace =
+          config::read_token(file(s.service_account_dir + "/namespace"), config::process_env());
     }
-    (void)config::read_bounded_regular_file(o.token_file, 64 * 1024, "service account token");
-  } catch (const config::file_read_error& e) {
+    (void)config::read_token(file(o.token_file), config::process_env());
+  } catch (const config::token_error& e) {
     throw std::invalid_argument(std::string("coordination.kubernetes_lease: ") + e.what());
   }
   o.request_timeout =

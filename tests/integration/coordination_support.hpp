@@ -159,6 +159,18 @@ class DaemonCoordination : public ::testing::Test {
   std::string entries_;
 };
 
+/// The collections the replicas triggered since their triggers were cleared; a collection
+/// triggered by two of them is a failure.
+inline std::set<std::string> driven_by_one(std::initializer_list<const replica*> replicas) {
+  std::set<std::string> driven;
+  for (const auto* r : replicas) {
+    for (const auto& [col, n] : r->log.triggers) {
+      EXPECT_TRUE(driven.insert(col).second) << col << " triggered by two replicas";
+    }
+  }
+  return driven;
+}
+
 inline int total(const replica_log& l) {
   int n = 0;
   for (const auto& [col, t] : l.triggers) {

@@ -21,12 +21,7 @@ TEST_F(DaemonCoordination, AnEtcdLeaderKillLosesNoTriggerAndDoublesNone) {
     a.drain(25ms);
     b.drain(25ms);
   }
-  std::set<std::string> driven;
-  for (auto* r : {&a, &b}) {
-    for (const auto& [col, n] : r->log.triggers) {
-      EXPECT_TRUE(driven.insert(col).second) << col << " triggered by both replicas";
-    }
-  }
+  const auto driven = driven_by_one({&a, &b});
   EXPECT_EQ(driven.size(), static_cast<std::size_t>(collections)) << "every collection driven";
   const auto lost = [](const replica_log& l) {
     return std::count(l.messages.begin(), l.messages.end(),
@@ -40,9 +35,6 @@ TEST_F(DaemonCoordination, AnEtcdLeaderKillLosesNoTriggerAndDoublesNone) {
   expect_clean_stop(*a.proc);
   expect_clean_stop(*b.proc);
 }
-
-// Two of three etcd members stopped (no quorum) for longer than the TTL: from the cut on no
-// replica triggers anything (every trigger needs a fence etcd cannot give), then a clean resume.
 
 // Two of three etcd members stopped (no quorum) for longer than the TTL: from the cut on no
 // replica triggers anything (every trigger needs a fence etcd cannot give), then a clean resume.
@@ -83,9 +75,6 @@ TEST_F(DaemonCoordination, WithoutAnEtcdQuorumNothingIsTriggeredThenEverythingRe
   expect_clean_stop(*b.proc);
 }
 
-// Scaling 1 -> 3 -> 2: rendezvous hashing moves only what changes hands, about 1/N of the
-// collections each time, and every collection stays owned exactly once.
-
 // The etcd leader frozen (SIGSTOP) rather than killed: its connections stay open and never
 // answer; requests time out and go to the other members. No collection is driven twice and
 // every one keeps being refreshed.
@@ -105,23 +94,13 @@ TEST_F(DaemonCoordination, AFrozenEtcdLeaderDoublesNothingAndLosesNothing) {
     a.drain(25ms);
     b.drain(25ms);
   }
-  std::set<std::string> driven;
-  for (auto* r : {&a, &b}) {
-    for (const auto& [col, n] : r->log.triggers) {
-      EXPECT_TRUE(driven.insert(col).second) << col << " triggered by both replicas";
-    }
-  }
+  const auto driven = driven_by_one({&a, &b});
   EXPECT_EQ(driven.size(), static_cast<std::size_t>(collections)) << "every collection driven";
   EXPECT_EQ(sim_.stats()["informed_overlapping_triggers"], 0);
   etcd_->resume(leader);
   expect_clean_stop(*a.proc);
   expect_clean_stop(*b.proc);
 }
-
-// The Kubernetes Lease backend: two real daemons electing a leader through fake-kube-api (the
-// Lease endpoints of an API server over TLS, tests/support; no real API server can be installed
-// here). Only the leader drives; after its kill -9 the standby drives every collection within the
-// lease duration and a retry period.
 
 // The Kubernetes Lease backend: two real daemons electing a leader through fake-kube-api (the
 // Lease endpoints of an API server over TLS, tests/support; no real API server can be installed

@@ -125,10 +125,6 @@ TEST_F(DaemonCoordination, AStoppedReplicaHandsItsCollectionsOverAtOnce) {
 // A replica frozen (SIGSTOP) longer than the TTL loses its share to the other; thawed, it must
 // not act on what it held: it stops at its own deadline, takes a new lease and claims again
 // before any trigger, and no collection ever has two jobs at once.
-
-// A replica frozen (SIGSTOP) longer than the TTL loses its share to the other; thawed, it must
-// not act on what it held: it stops at its own deadline, takes a new lease and claims again
-// before any trigger, and no collection ever has two jobs at once.
 TEST_F(DaemonCoordination, AFrozenReplicaNeverTriggersOnTheClaimsItLostWhileFrozen) {
   replica a = start("replica-a");
   replica b = start("replica-b");
@@ -210,10 +206,6 @@ TEST_F(DaemonCoordination, ScalingOneToThreeToTwoMovesAboutAThirdEachTime) {
   expect_clean_stop(*a.proc);
   expect_clean_stop(*b.proc);
 }
-
-// The etcd leader frozen (SIGSTOP) rather than killed: its connections stay open and never
-// answer; requests time out and go to the other members. No collection is driven twice and
-// every one keeps being refreshed.
 
 }  // namespace
 }  // namespace refreshd::test::coordination
