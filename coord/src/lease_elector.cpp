@@ -22,9 +22,8 @@ void lease_elector::stop_leading(const std::string& why) {
 
 awaitable<bool> lease_elector::try_acquire_or_renew() {
   auto read = co_await api_.get();
-  if (const auto* e = std::get_if<kube_error>(&read)) {
-    (void)e;
-    co_return false;
+  if (std::holds_alternative<kube_error>(read)) {
+    co_return false;  // no answer or an error: not renewed this round
   }
   std::optional<lease_observation> observed;
   if (const auto& l = std::get<std::optional<kube_lease>>(read)) {
