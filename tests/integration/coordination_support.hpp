@@ -171,6 +171,13 @@ inline std::set<std::string> driven_by_one(std::initializer_list<const replica*>
   return driven;
 }
 
+/// How often a replica said it lost its lease (and so its claims).
+inline int lease_losses(const replica_log& l) {
+  return static_cast<int>(
+      std::count(l.messages.begin(), l.messages.end(),
+                 "coordination: lease lost; its collections are no longer driven here"));
+}
+
 inline int total(const replica_log& l) {
   int n = 0;
   for (const auto& [col, t] : l.triggers) {
