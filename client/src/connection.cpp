@@ -106,6 +106,36 @@ awaitable<error_code> connection::async_read(response_parser& parser,
   co_return result;
 }
 
+awaitable<error_code> connection::async_read_header(stream_parser& parser,
+                                                    std::chrono::milliseconds limit) {
+  tcp().expires_after(limit);
+  error_code result;
+  if (tls_) {
+    auto [ec, n] = co_await http::async_read_header(*tls_, buffer_, parser, use_nothrow);
+    result = ec;
+  } else {
+    auto [ec, n] = co_await http::async_read_header(*plain_, buffer_, parser, use_nothrow);
+    result = ec;
+  }
+  tcp().expires_never();
+  co_return result;
+}
+
+awaitable<error_code> connection::async_read_some(stream_parser& parser,
+                                                  std::chrono::milliseconds limit) {
+  tcp().expires_after(limit);
+  error_code result;
+  if (tls_) {
+    auto [ec, n] = co_await http::async_read_some(*tls_, buffer_, parser, use_nothrow);
+    result = ec;
+  } else {
+    auto [ec, n] = co_await http::async_read_some(*plain_, buffer_, parser, use_nothrow);
+    result = ec;
+  }
+  tcp().expires_never();
+  co_return result;
+}
+
 bool connection::reusable() {
   if (buffer_.size() != 0 || !tcp().socket().is_open()) {
     return false;

@@ -13,6 +13,7 @@
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -24,6 +25,8 @@ namespace refreshd::client::detail {
 using error_code = boost::system::error_code;
 using request = http::request<http::string_body>;
 using response_parser = http::response_parser<http::string_body>;
+/// A streaming answer's parser: the body goes into a caller's buffer as it arrives.
+using stream_parser = http::response_parser<http::buffer_body>;
 
 /// An open connection. Every async operation is bounded by the `limit` it is given (the
 /// stream's own timer closes the socket on expiry and the operation fails with
@@ -52,6 +55,11 @@ class connection {
   awaitable<std::pair<error_code, std::size_t>> async_write(const request& req,
                                                             std::chrono::milliseconds limit);
   awaitable<error_code> async_read(response_parser& parser, std::chrono::milliseconds limit);
+  /// A streaming answer: its head, then as much of its body as has arrived (into the buffer the
+  /// parser's body points at; http::error::need_buffer when that is full), each bounded by
+  /// `limit`.
+  awaitable<error_code> async_read_header(stream_parser& parser, std::chrono::milliseconds limit);
+  awaitable<error_code> async_read_some(stream_parser& parser, std::chrono::milliseconds limit);
 
   /// False when the peer closed the idle connection or sent unsolicited bytes.
   bool reusable();

@@ -52,6 +52,14 @@ struct http_client::impl {
   static awaitable<http_result> run(std::shared_ptr<impl> self, http_method method,
                                     std::string path, std::string body,
                                     std::vector<http_header> headers, bool replayable);
+  static awaitable<http_result> stream(std::shared_ptr<impl> self, std::string path,
+                                       std::string body, std::vector<http_header> headers,
+                                       std::chrono::milliseconds idle,
+                                       std::function<bool(std::string_view)> on_data);
+  /// After a streaming answer's head: its body, to on_data (2xx) or into `out` (else).
+  awaitable<std::optional<transport_error>> stream_body(
+      detail::stream_parser& parser, http_response& out, std::chrono::milliseconds idle,
+      const std::function<bool(std::string_view)>& on_data, const request_state& st);
   /// Aborts the connection and wakes every queued request; later requests fail at once.
   void close() noexcept;
 

@@ -20,6 +20,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -109,6 +110,20 @@ class http_client {
   awaitable<http_result> async_request(http_method method, std::string_view path,
                                        std::string body = {}, std::vector<http_header> headers = {},
                                        bool replayable = true);
+
+  /// A streaming answer (etcd's watch): POST `body` like async_post, then hand the answer's
+  /// body to `on_data` piece by piece as it arrives, until the server ends it or `on_data`
+  /// returns false. `request_timeout` bounds the request up to the answer's head; after it,
+  /// each wait for more of the body is bounded by `idle_timeout` (then a `read` error with
+  /// timed_out). Returns the status and headers; the body is empty unless the status is not
+  /// 2xx (then it is collected, up to max_body_bytes, and on_data is not called). A stream has a
+  /// connection of its own, closed at its end; other requests wait for their turn meanwhile.
+  awaitable<http_result> async_stream(std::string_view path, std::string body,
+                                      std::vector<http_header> headers,
+                                      std::chrono::milliseconds idle_timeout,
+                                      std::function<bool(std::string_view)> on_data);
+  /// Ends the request or stream in progress (a `read` or `connect` error) and every later one.
+  void close() noexcept;
 
   const http_client_options& options() const noexcept;
   /// host:port for logs (never contains credentials).
