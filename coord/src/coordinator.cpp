@@ -14,7 +14,8 @@ coordinator::coordinator(executor ex, etcd_client& etcd, coordinator_options opt
     : etcd_(etcd),
       options_(std::move(options)),
       keeper_(ex, etcd, options_.ttl, options_.margin),
-      timer_(ex) {
+      timer_(ex),
+      watch_pause_(ex) {
   keeper_.on_granted = [this](std::int64_t id) {
     if (on_lease_granted) {
       on_lease_granted(id);
@@ -57,7 +58,13 @@ awaitable<void> coordinator::run() {
     keeper_ended_ = true;
     timer_.cancel();
   });
+  watch_ended_ = false;
+  net::co_spawn(ex, watch_members(), [this](const std::exception_ptr&) {
+    watch_ended_ = true;
+    timer_.cancel();
+  });
   while (!stopped_) {
+    wake_ = false;
     if (keeper_.valid_lease(clock::now()) != 0) {
       co_await sync();
       report();
@@ -72,14 +79,18 @@ awaitable<void> coordinator::run() {
     if (stopped_) {
       break;
     }
-    timer_.expires_after(options_.ttl / 3);
-    (void)co_await timer_.async_wait(use_nothrow);
+    if (!wake_) {
+      timer_.expires_after(options_.ttl / 3);
+      (void)co_await timer_.async_wait(use_nothrow);
+    }
   }
   // Revoking the lease (the keeper does at its end) deletes the member key and every claim at
   // once: the others take them over at their next sync.
   owned_.clear();
   keeper_.stop();
-  while (!keeper_ended_) {
+  etcd_.cancel_watch();
+  watch_pause_.cancel();
+  while (!keeper_ended_ || !watch_ended_) {
     timer_.expires_at(net::steady_timer::time_point::max());
     (void)co_await timer_.async_wait(use_nothrow);
   }
@@ -92,6 +103,50 @@ void coordinator::cancel_fences() noexcept {
 void coordinator::stop() {
   stopped_ = true;
   timer_.cancel();
+  etcd_.cancel_watch();
+  watch_pause_.cancel();
+}
+
+void coordinator::wake() noexcept {
+  wake_ = true;
+  timer_.cancel();
+}
+
+awaitable<void> coordinator::watch_members() {
+  std::int64_t seen = 0;  // every change up to this revision was delivered
+  while (!stopped_) {
+    const std::int64_t from = std::max(seen, members_revision_);
+    if (from > 0) {
+      range_request members = prefix_range(options_.prefix + "/members/");
+      // Named, not a temporary in the co_await: g++ 12 destroys such temporaries twice.
+      std::function<bool(const watch_response&)> on_message = [this,
+                                                               &seen](const watch_response& w) {
+        for (const auto& e : w.events) {
+          seen = std::max(seen, e.kv.mod_revision);
+        }
+        if (!w.events.empty()) {
+          ++watched_changes_;
+          wake();
+        } else if (!w.created && !w.canceled) {
+          seen = std::max(seen, w.revision);  // a progress notification: all before it seen
+        }
+        if (w.canceled) {
+          seen = 0;  // compacted away, say: from the next sync's read on
+          wake();
+        }
+        return !stopped_ && !w.canceled;
+      };
+      (void)co_await etcd_.watch(std::move(members), from + 1, watch_idle, std::move(on_message));
+    }
+    if (stopped_) {
+      break;
+    }
+    // Before the first sync, and after a watch ended: again shortly (not in a tight loop when
+    // etcd cannot be reached; the syncs go on meanwhile).
+    watch_pause_.expires_after(
+        std::min<clock::duration>(options_.ttl / 3, std::chrono::seconds(1)));
+    (void)co_await watch_pause_.async_wait(use_nothrow);
+  }
 }
 
 awaitable<void> coordinator::sync() {
@@ -115,6 +170,7 @@ awaitable<void> coordinator::sync() {
     co_return;
   }
   members_.clear();
+  members_revision_ = std::get<range_result>(members).revision;
   for (const auto& kv : std::get<range_result>(members).kvs) {
     members_.push_back(kv.value);
   }
@@ -132,35 +188,35 @@ awaitable<void> coordinator::sync() {
     co_return;  // nothing changed since everything was claimed: no hashing, no request
   }
   // Only changes cost requests: a claim for what it should own and does not hold, a release
-  // for what it holds and should not.
-  bool pending = false;
+  // for what it holds and should not; each batched (docs/COORDINATION.md "Claims").
+  std::vector<std::string> to_claim;
+  std::vector<std::string> to_release;
   for (const auto& key : *collections) {
     const bool should_own = !members_.empty() && members_[rendezvous_owner(members_, key)] == me;
     const bool owned = owned_.find(key) != owned_.end();
     if (should_own && !owned) {
-      co_await claim(key, lease);  // fails while another holds it: tried again next sync
-      pending = pending || owned_.find(key) == owned_.end();
+      to_claim.push_back(key);  // fails while another holds it: tried again next sync
     } else if (!should_own && owned) {
-      co_await release(key, lease);  // another member's now: it claims it at its next sync
+      to_release.push_back(key);  // another member's now: it claims it at its next sync
     }
   }
+  co_await claim(to_claim, lease);
+  const bool pending = std::any_of(to_claim.begin(), to_claim.end(),
+                                   [&](const std::string& k) { return !owned_.contains(k); });
   // Claims on collections no longer configured go too (the list is sorted), and claims that
   // may be in etcd without being tracked (a claim or release whose answer was lost) unless this
-  // replica should own them (then the loop above claimed them again).
-  std::vector<std::string> unwanted;
+  // replica should own them (then the claims above took them again).
   for (const auto& key : owned_) {
     if (!std::binary_search(collections->begin(), collections->end(), key)) {
-      unwanted.push_back(key);
+      to_release.push_back(key);
     }
   }
   for (const auto& key : doubtful_) {
-    if (owned_.find(key) == owned_.end()) {
-      unwanted.push_back(key);
+    if (!owned_.contains(key)) {
+      to_release.push_back(key);
     }
   }
-  for (const auto& key : unwanted) {
-    co_await release(key, lease);
-  }
+  co_await release(to_release, lease);
   if (!pending && doubtful_.empty() && owned_lease_ == lease) {
     settled_members_ = members_;
     settled_collections_ = collections;
@@ -169,47 +225,92 @@ awaitable<void> coordinator::sync() {
   }
 }
 
-awaitable<void> coordinator::claim(const std::string& key, std::int64_t lease) {
-  const std::string okey = owner_key(key);
-  txn_request t;
-  t.compares.push_back({compare::target::create, compare::result::equal, okey, 0, {}});
-  t.success.push_back(put_request{okey, options_.replica_id, lease});
-  t.failure.push_back(key_range(okey));
-  auto r = co_await etcd_.txn(std::move(t));
-  const auto* ok = std::get_if<txn_result>(&r);
-  if (ok == nullptr) {
-    // An error (maybe applied): claimed again or released at the next sync.
-    doubtful_.insert(key);
-    co_return;
+txn_request coordinator::batch_txn(std::span<const std::string> keys, bool claims,
+                                   std::int64_t lease) const {
+  txn_request batch;
+  for (const auto& key : keys) {
+    auto one = std::make_shared<txn_request>();
+    std::string okey = owner_key(key);
+    if (claims) {  // create the key if absent, on our lease; else tell who holds it
+      one->compares.push_back({compare::target::create, compare::result::equal, okey, 0, {}});
+      one->success.push_back(put_request{okey, options_.replica_id, lease});
+      one->failure.push_back(key_range(okey));
+    } else {  // delete it if it is ours, on this lease
+      one->compares.push_back(
+          {compare::target::value, compare::result::equal, okey, 0, options_.replica_id});
+      one->compares.push_back({compare::target::lease, compare::result::equal, okey, lease, {}});
+      one->success.push_back(delete_request{std::move(okey), {}});
+    }
+    batch.success.push_back(nested_txn{std::move(one)});
   }
-  doubtful_.erase(key);
-  bool ours = ok->succeeded;
-  if (!ours && !ok->ranges.empty() && !ok->ranges[0].kvs.empty()) {
-    // Held: by us already when an earlier claim's answer was lost, else by another.
-    const auto& holder = ok->ranges[0].kvs[0];
-    ours = holder.value == options_.replica_id && holder.lease == lease;
+  return batch;
+}
+
+awaitable<const txn_result*> coordinator::send_batch(txn_request batch,
+                                                     std::optional<txn_result>& answer) {
+  const std::size_t n = batch.success.size();
+  auto r = co_await etcd_.txn(std::move(batch));
+  if (auto* ok = std::get_if<txn_result>(&r); ok != nullptr && ok->txns.size() == n) {
+    answer = std::move(*ok);
+    co_return &*answer;
   }
-  if (ours && keeper_.valid_lease(clock::now()) == lease && owned_.insert(key).second) {
-    ++claims_;
-    claimed_now_.push_back(key);
+  if (const auto* e = std::get_if<etcd_error>(&r);
+      e != nullptr && !e->transport && e->wire.code == code_invalid_argument && batch_ > 1) {
+    batch_ /= 2;  // etcd runs with a lower --max-txn-ops: smaller batches from now on
+  }
+  co_return nullptr;
+}
+
+awaitable<void> coordinator::claim(std::span<const std::string> keys, std::int64_t lease) {
+  for (std::size_t at = 0; at < keys.size();) {
+    const auto part = keys.subspan(at, std::min(batch_, keys.size() - at));
+    at += part.size();
+    std::optional<txn_result> answer;
+    txn_request batch = batch_txn(part, true, lease);  // named: g++ 12 and temporaries
+    const txn_result* r = co_await send_batch(std::move(batch), answer);
+    for (std::size_t i = 0; i < part.size(); ++i) {
+      const std::string& key = part[i];
+      if (r == nullptr) {
+        doubtful_.insert(key);  // an error (maybe applied): claimed again or released later
+        continue;
+      }
+      doubtful_.erase(key);
+      const txn_result& one = r->txns[i];
+      bool ours = one.succeeded;
+      if (!ours && !one.ranges.empty() && !one.ranges[0].kvs.empty()) {
+        // Held: by us already when an earlier claim's answer was lost, else by another.
+        const auto& holder = one.ranges[0].kvs[0];
+        ours = holder.value == options_.replica_id && holder.lease == lease;
+      }
+      if (ours && keeper_.valid_lease(clock::now()) == lease && owned_.insert(key).second) {
+        ++claims_;
+        claimed_now_.push_back(key);
+      }
+    }
   }
 }
 
-awaitable<void> coordinator::release(const std::string& key, std::int64_t lease) {
-  if (owned_.erase(key) != 0) {  // stop driving it before etcd hears of it
-    ++releases_;
-    released_now_.push_back(key);
+awaitable<void> coordinator::release(std::span<const std::string> keys, std::int64_t lease) {
+  for (const auto& key : keys) {
+    if (owned_.erase(key) != 0) {  // stop driving it before etcd hears of it
+      ++releases_;
+      released_now_.push_back(key);
+    }
   }
-  txn_request t;
-  t.compares.push_back(
-      {compare::target::value, compare::result::equal, owner_key(key), 0, options_.replica_id});
-  t.compares.push_back({compare::target::lease, compare::result::equal, owner_key(key), lease, {}});
-  t.success.push_back(delete_request{owner_key(key), {}});
-  auto r = co_await etcd_.txn(std::move(t));
-  if (std::holds_alternative<txn_result>(r)) {
-    doubtful_.erase(key);  // deleted, or not ours (any more): either way settled
-  } else {
-    doubtful_.insert(key);  // still held in etcd perhaps: released again at the next sync
+  for (std::size_t at = 0; at < keys.size();) {
+    const auto part = keys.subspan(at, std::min(batch_, keys.size() - at));
+    at += part.size();
+    std::optional<txn_result> answer;
+    txn_request batch = batch_txn(part, false, lease);  // named: g++ 12 and temporaries
+    const txn_result* r = co_await send_batch(std::move(batch), answer);
+    const bool answered = r != nullptr;
+    for (const auto& key : part) {
+      if (answered) {
+        doubtful_.erase(key);  // deleted, or not ours (any more): either way settled
+      } else {
+        doubtful_.insert(key);  // still held in etcd perhaps: released again at the next sync
+      }
+    }
   }
 }
 

@@ -17,19 +17,71 @@ bool stale_token(const wire_error& w) {
   return w.http_status == 401 || w.code == code_unauthenticated;
 }
 
+// A transaction that only compares and reads (a fence) changes nothing: safe to send again.
+bool only_reads(const txn_request& t) {
+  const auto reads = [](const std::vector<txn_op>& ops) {
+    return std::all_of(ops.begin(), ops.end(), [](const txn_op& op) {
+      const auto* nested = std::get_if<nested_txn>(&op);
+      return std::holds_alternative<range_request>(op) ||
+             (nested != nullptr && (!nested->txn || only_reads(*nested->txn)));
+    });
+  };
+  return reads(t.success) && reads(t.failure);
+}
+
+// The watch stream's bytes cut into its newline-delimited messages, each read and handed on.
+class watch_lines {
+ public:
+  watch_lines(std::function<bool(const watch_response&)>& on_message, std::size_t max_bytes)
+      : on_message_(on_message), max_bytes_(max_bytes) {}
+
+  /// False to end the stream: the caller stopped, or the stream cannot be read (broke()).
+  bool feed(std::string_view data) {
+    pending_.append(data);
+    std::size_t start = 0;
+    for (std::size_t nl; (nl = pending_.find('\n', start)) != std::string::npos; start = nl + 1) {
+      const std::string_view line(pending_.data() + start, nl - start);
+      if (line.find_first_not_of(" \r\t") == std::string_view::npos) {
+        continue;
+      }
+      try {
+        if (!on_message_(read_watch(line))) {
+          return false;
+        }
+      } catch (const malformed_answer& e) {
+        broke_ = std::string("watch: ") + e.what();
+        return false;
+      }
+    }
+    pending_.erase(0, start);
+    if (pending_.size() > max_bytes_) {
+      broke_ = "watch: a message is larger than " + std::to_string(max_bytes_) + " bytes";
+      return false;
+    }
+    return true;
+  }
+  [[nodiscard]] const std::optional<std::string>& broke() const noexcept { return broke_; }
+
+ private:
+  std::function<bool(const watch_response&)>& on_message_;
+  std::size_t max_bytes_;
+  std::string pending_;
+  std::optional<std::string> broke_;
+};
+
 }  // namespace
 
-etcd_client::etcd_client(executor ex, etcd_options options) : options_(std::move(options)) {
+etcd_client::etcd_client(executor ex, etcd_options options)
+    : options_(std::move(options)), ex_(std::move(ex)) {
   if (options_.endpoints.empty()) {
     throw std::invalid_argument("etcd: no endpoint");
   }
-  client::http_client_options o;
-  o.connect_timeout = options_.request_timeout;
-  o.io_timeout = options_.request_timeout;
-  o.request_timeout = options_.request_timeout;
-  o.tls = options_.tls;
+  http_options_.connect_timeout = options_.request_timeout;
+  http_options_.io_timeout = options_.request_timeout;
+  http_options_.request_timeout = options_.request_timeout;
+  http_options_.tls = options_.tls;
   for (const auto& e : options_.endpoints) {
-    clients_.push_back(std::make_unique<client::http_client>(ex, e, o));
+    clients_.push_back(std::make_unique<client::http_client>(ex_, e, http_options_));
   }
 }
 
@@ -149,12 +201,7 @@ awaitable<etcd_result<std::int64_t>> etcd_client::delete_range(delete_request r)
 }
 
 awaitable<etcd_result<txn_result>> etcd_client::txn(txn_request r) {
-  // A transaction that only compares and reads (a fence) changes nothing: safe to send again.
-  const auto reads = [](const std::vector<txn_op>& ops) {
-    return std::all_of(ops.begin(), ops.end(),
-                       [](const txn_op& op) { return std::holds_alternative<range_request>(op); });
-  };
-  const bool idempotent = reads(r.success) && reads(r.failure);
+  const bool idempotent = only_reads(r);
   return request<txn_result>("kv/txn", txn_body(r), idempotent, read_txn);
 }
 
@@ -179,6 +226,62 @@ awaitable<etcd_result<bool>> etcd_client::lease_revoke(std::int64_t id) {
     co_return std::move(*e);
   }
   co_return true;
+}
+
+awaitable<etcd_error> etcd_client::watch(range_request r, std::int64_t start_revision,
+                                         std::chrono::milliseconds idle,
+                                         std::function<bool(const watch_response&)> on_message) {
+  const std::size_t i = current_;
+  const std::string endpoint = options_.endpoints[i];
+  const std::string target = "/v3/watch";  // named: it must outlive each co_await
+  const std::string body = watch_create_body(r, start_revision);
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (!options_.username.empty() && token_.empty()) {
+      if (auto e = co_await authenticate(i)) {
+        current_ = e->transport ? (i + 1) % clients_.size() : current_;
+        co_return std::move(*e);
+      }
+    }
+    std::vector<client::http_header> headers;
+    if (!token_.empty()) {
+      headers.push_back({"Authorization", token_});
+    }
+    auto stream = std::make_shared<client::http_client>(ex_, endpoint, http_options_);
+    watch_client_ = stream;
+    watch_lines lines(on_message, http_options_.max_body_bytes);
+    auto res =
+        co_await stream->async_stream(target, body, std::move(headers), idle,
+                                      [&lines](std::string_view data) { return lines.feed(data); });
+    if (watch_client_ == stream) {
+      watch_client_.reset();
+    }
+    if (lines.broke()) {
+      co_return etcd_error{false, false, {}, endpoint + ": " + *lines.broke()};
+    }
+    if (auto* t = std::get_if<client::transport_error>(&res)) {
+      if (t->stage != client::transport_stage::read) {
+        current_ = (i + 1) % clients_.size();  // not even created here: the next member
+      }
+      co_return etcd_error{true, false, {}, endpoint + ": watch: " + t->message};
+    }
+    auto& resp = std::get<client::http_response>(res);
+    if (resp.status == 200) {
+      co_return etcd_error{false, false, {}, endpoint + ": watch: the stream ended"};
+    }
+    auto w = read_error(resp.status, resp.body);
+    if (attempt == 0 && !options_.username.empty() && stale_token(w)) {
+      token_.clear();
+      continue;
+    }
+    co_return etcd_error{false, false, w, endpoint + ": watch: " + w.message};
+  }
+  co_return etcd_error{false, false, {}, endpoint + ": watch: not authenticated"};
+}
+
+void etcd_client::cancel_watch() noexcept {
+  if (watch_client_) {
+    watch_client_->close();
+  }
 }
 
 }  // namespace refreshd::coord

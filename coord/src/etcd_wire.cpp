@@ -144,6 +144,8 @@ json compare_json(const compare& c) {
   return j;
 }
 
+json txn_json(const txn_request& r);
+
 json op_json(const txn_op& op) {
   if (const auto* r = std::get_if<range_request>(&op)) {
     return json{{"request_range", range_json(*r)}};
@@ -151,7 +153,38 @@ json op_json(const txn_op& op) {
   if (const auto* p = std::get_if<put_request>(&op)) {
     return json{{"request_put", put_json(*p)}};
   }
+  if (const auto* t = std::get_if<nested_txn>(&op)) {
+    return json{{"request_txn", t->txn ? txn_json(*t->txn) : json::object()}};
+  }
   return json{{"request_delete_range", delete_json(std::get<delete_request>(op))}};
+}
+
+json txn_json(const txn_request& r) {
+  json j = json::object();
+  json& cmp = j["compare"] = json::array();
+  for (const auto& c : r.compares) {
+    cmp.push_back(compare_json(c));
+  }
+  json& ok = j["success"] = json::array();
+  for (const auto& op : r.success) {
+    ok.push_back(op_json(op));
+  }
+  json& fail = j["failure"] = json::array();
+  for (const auto& op : r.failure) {
+    fail.push_back(op_json(op));
+  }
+  return j;
+}
+
+key_value key_value_of(const json& kv) {
+  key_value k;
+  k.key = bytes_field(kv, "key");
+  k.value = bytes_field(kv, "value");
+  k.create_revision = int_field(kv, "create_revision");
+  k.mod_revision = int_field(kv, "mod_revision");
+  k.version = int_field(kv, "version");
+  k.lease = int_field(kv, "lease");
+  return k;
 }
 
 range_result range_of(const json& j) {
@@ -160,18 +193,27 @@ range_result range_of(const json& j) {
     if (!kv.is_object()) {
       throw malformed_answer("an entry of 'kvs' is not an object");
     }
-    key_value k;
-    k.key = bytes_field(kv, "key");
-    k.value = bytes_field(kv, "value");
-    k.create_revision = int_field(kv, "create_revision");
-    k.mod_revision = int_field(kv, "mod_revision");
-    k.version = int_field(kv, "version");
-    k.lease = int_field(kv, "lease");
-    r.kvs.push_back(std::move(k));
+    r.kvs.push_back(key_value_of(kv));
   }
   r.more = bool_field(j, "more");
   r.count = int_field(j, "count");
   r.revision = int_field(object_field(j, "header"), "revision");
+  return r;
+}
+
+// A transaction's answer; a nested one's has no header of its own (proto3 leaves it out).
+txn_result txn_of(const json& j) {
+  txn_result r;
+  r.succeeded = bool_field(j, "succeeded");
+  r.revision = int_field(object_field(j, "header"), "revision");
+  for (const auto& resp : array_field(j, "responses")) {
+    if (!resp.is_object()) {
+      throw malformed_answer("an entry of 'responses' is not an object");
+    }
+    r.ranges.push_back(range_of(object_field(resp, "response_range")));
+    r.txns.push_back(resp.contains("response_txn") ? txn_of(object_field(resp, "response_txn"))
+                                                   : txn_result{});
+  }
   return r;
 }
 
@@ -214,20 +256,7 @@ std::string delete_body(const delete_request& r) {
 }
 
 std::string txn_body(const txn_request& r) {
-  json j = json::object();
-  json& cmp = j["compare"] = json::array();
-  for (const auto& c : r.compares) {
-    cmp.push_back(compare_json(c));
-  }
-  json& ok = j["success"] = json::array();
-  for (const auto& op : r.success) {
-    ok.push_back(op_json(op));
-  }
-  json& fail = j["failure"] = json::array();
-  for (const auto& op : r.failure) {
-    fail.push_back(op_json(op));
-  }
-  return j.dump();
+  return txn_json(r).dump();
 }
 
 std::string lease_grant_body(std::int64_t ttl_seconds) {
@@ -236,6 +265,52 @@ std::string lease_grant_body(std::int64_t ttl_seconds) {
 
 std::string lease_id_body(std::int64_t id) {
   return json{{"ID", std::to_string(id)}}.dump();
+}
+
+std::string watch_create_body(const range_request& r, std::int64_t start_revision) {
+  json create = range_json(r);
+  create.erase("limit");
+  create.erase("keys_only");
+  create.erase("serializable");
+  if (start_revision > 0) {
+    create["start_revision"] = std::to_string(start_revision);
+  }
+  create["progress_notify"] = true;
+  return json{{"create_request", std::move(create)}}.dump();
+}
+
+watch_response read_watch(std::string_view message) {
+  const json j = parse(message);
+  if (!j.is_object()) {
+    throw malformed_answer("a watch message is not an object");
+  }
+  watch_response w;
+  if (const json* e = present(j, "error")) {
+    w.canceled = true;
+    const json* m = e->is_object() ? present(*e, "message") : nullptr;
+    w.cancel_reason = m != nullptr && m->is_string() ? m->get<std::string>() : "the stream broke";
+    return w;
+  }
+  const json& r = object_field(j, "result");
+  w.created = bool_field(r, "created");
+  w.canceled = bool_field(r, "canceled");
+  w.compact_revision = int_field(r, "compact_revision");
+  if (const json* why = present(r, "cancel_reason"); why != nullptr && why->is_string()) {
+    w.cancel_reason = why->get<std::string>();
+  }
+  w.revision = int_field(object_field(r, "header"), "revision");
+  for (const auto& e : array_field(r, "events")) {
+    if (!e.is_object()) {
+      throw malformed_answer("an entry of 'events' is not an object");
+    }
+    watch_event ev;
+    // proto3 leaves out PUT, the enum's default.
+    const json* type = present(e, "type");
+    ev.deleted = type != nullptr && type->is_string() && type->get<std::string>() == "DELETE";
+    ev.kv = key_value_of(object_field(e, "kv"));
+    w.events.push_back(std::move(ev));
+  }
+  return w;
 }
 
 range_result read_range(std::string_view body) {
@@ -247,17 +322,7 @@ std::int64_t read_revision(std::string_view body) {
 }
 
 txn_result read_txn(std::string_view body) {
-  const json j = parse(body);
-  txn_result r;
-  r.succeeded = bool_field(j, "succeeded");
-  r.revision = int_field(object_field(j, "header"), "revision");
-  for (const auto& resp : array_field(j, "responses")) {
-    if (!resp.is_object()) {
-      throw malformed_answer("an entry of 'responses' is not an object");
-    }
-    r.ranges.push_back(range_of(object_field(resp, "response_range")));
-  }
-  return r;
+  return txn_of(parse(body));
 }
 
 lease_grant_result read_lease_grant(std::string_view body) {

@@ -155,9 +155,11 @@ TEST_F(Coordinator, AGracefulStopHandsOverAtOnce) {
         return partitioned({replicas_[0].get(), replicas_[2].get()});
       },
       10s));
-  // Two syncs (TTL/3 each) and their requests: the stop revoked the lease, nothing waited for
-  // its TTL.
+  // The stop revoked the lease, nothing waited for its TTL; the others' watches of the members
+  // saw its key go and woke their syncs at once (no wait for the next one, TTL/3 later).
   EXPECT_LT(clock::now() - t0, ttl);
+  EXPECT_GT(replicas_[0]->coord->watched_changes(), 0U);
+  EXPECT_GT(replicas_[2]->coord->watched_changes(), 0U);
 }
 
 TEST_F(Coordinator, AFrozenReplicasCollectionsAreTakenOverAfterItsLease) {

@@ -8,7 +8,9 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include <boost/asio/co_spawn.hpp>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -109,6 +111,130 @@ TEST_F(EtcdClient, PutRangeAndAClaimTransaction) {
   EXPECT_FALSE(ok(run_task(ioc_, c->txn(fence))).succeeded);
   ok(run_task(ioc_, c->delete_range({"/t1/", prefix_end("/t1/")})));
   EXPECT_TRUE(ok(run_task(ioc_, c->range(prefix_range("/t1/")))).kvs.empty());
+}
+
+// Claims in batches: one transaction of nested ones (etcd 3.3+), each on its own condition; a
+// held key fails alone and says who holds it. More than --max-txn-ops (128 by default) nested
+// operations are refused as InvalidArgument, which is what makes the coordinator halve its batch.
+TEST_F(EtcdClient, ANestedBatchClaimsEachKeyOnItsOwnCondition) {
+  auto c = make();
+  ok(run_task(ioc_, c->put({"/t4/owners/1", "other", 0})));
+  const auto claims = [](int n) {
+    txn_request batch;
+    for (int i = 0; i < n; ++i) {
+      const std::string key = "/t4/owners/" + std::to_string(i);
+      auto one = std::make_shared<txn_request>();
+      one->compares.push_back({compare::target::create, compare::result::equal, key, 0, {}});
+      one->success.push_back(put_request{key, "me", 0});
+      one->failure.push_back(key_range(key));
+      batch.success.push_back(nested_txn{std::move(one)});
+    }
+    return batch;
+  };
+  const auto r = ok(run_task(ioc_, c->txn(claims(3))));
+  EXPECT_TRUE(r.succeeded) << "no compare in the outer transaction";
+  ASSERT_EQ(r.txns.size(), 3U);
+  EXPECT_TRUE(r.txns[0].succeeded);
+  EXPECT_FALSE(r.txns[1].succeeded);
+  ASSERT_EQ(r.txns[1].ranges.size(), 1U);
+  ASSERT_EQ(r.txns[1].ranges[0].kvs.size(), 1U);
+  EXPECT_EQ(r.txns[1].ranges[0].kvs[0].value, "other");
+  EXPECT_TRUE(r.txns[2].succeeded);
+  const auto held = ok(run_task(ioc_, c->range(prefix_range("/t4/owners/"))));
+  ASSERT_EQ(held.kvs.size(), 3U);
+  EXPECT_EQ(held.kvs[0].value, "me");
+  EXPECT_EQ(held.kvs[1].value, "other");
+  EXPECT_EQ(held.kvs[2].value, "me");
+
+  const auto too_many = run_task(ioc_, c->txn(claims(200)));
+  const auto* e = std::get_if<etcd_error>(&too_many);
+  ASSERT_NE(e, nullptr) << "etcd took 200 operations in one branch";
+  EXPECT_FALSE(e->transport);
+  EXPECT_EQ(e->wire.code, 3) << e->message;
+  EXPECT_EQ(ok(run_task(ioc_, c->range(prefix_range("/t4/owners/")))).kvs.size(), 3U)
+      << "the refused batch changed nothing";
+  ok(run_task(ioc_, c->delete_range({"/t4/", prefix_end("/t4/")})));
+}
+
+// The watch over the gateway: one newline-delimited JSON message per change on a stream that
+// stays open; history from the start revision first; a PUT event without `type`; a start
+// revision compacted away cancels the watch with `compact_revision`; a quiet watch ends after
+// its idle time, and cancel_watch() ends one at once.
+TEST_F(EtcdClient, AWatchStreamsPutsAndDeletesAndIsCanceledPastACompaction) {
+  auto c = make();
+  const auto first = ok(run_task(ioc_, c->put({"/t5/members/a", "a", 0})));
+  bool created = false;
+  std::vector<watch_event> events;
+  std::optional<etcd_error> ended;
+  auto w = make();
+  net::co_spawn(ioc_,
+                w->watch(prefix_range("/t5/members/"), first, 10s,
+                         [&](const watch_response& m) {
+                           created = created || m.created;
+                           events.insert(events.end(), m.events.begin(), m.events.end());
+                           return events.size() < 3;
+                         }),
+                [&](const std::exception_ptr&, etcd_error e) { ended = std::move(e); });
+  const auto run_until = [this](auto pred) {
+    ioc_.restart();  // run_task stopped it
+    const auto give_up = std::chrono::steady_clock::now() + 10s;
+    while (!pred() && std::chrono::steady_clock::now() < give_up) {
+      ioc_.run_one_for(10ms);
+    }
+    return pred();
+  };
+  ASSERT_TRUE(run_until([&] { return created || ended; }));
+  ok(run_task(ioc_, c->put({"/t5/members/b", "b", 0})));
+  ok(run_task(ioc_, c->put({"/t5/other", "x", 0})));
+  ok(run_task(ioc_, c->delete_range({"/t5/members/a", ""})));
+  ASSERT_TRUE(run_until([&] { return ended.has_value(); }));
+  ASSERT_EQ(events.size(), 3U) << ended->message;
+  EXPECT_EQ(events[0].kv.key, "/t5/members/a") << "history from the start revision";
+  EXPECT_EQ(events[0].kv.mod_revision, first);
+  EXPECT_FALSE(events[0].deleted);
+  EXPECT_EQ(events[1].kv.value, "b");
+  EXPECT_TRUE(events[2].deleted);
+  EXPECT_EQ(events[2].kv.key, "/t5/members/a");
+
+  // Compacted past the start: canceled, saying from where history is kept.
+  const auto now = ok(run_task(ioc_, c->put({"/t5/x", "y", 0})));
+  const auto url = cluster_->client_urls()[0];
+  const auto port = static_cast<unsigned short>(std::stoi(url.substr(url.rfind(':') + 1)));
+  const auto compacted = test::http_request("POST", "127.0.0.1", port, "/v3/kv/compaction",
+                                            "{\"revision\":\"" + std::to_string(now) + "\"}");
+  ASSERT_EQ(compacted.status, 200) << compacted.body;
+  std::optional<watch_response> cancel;
+  const auto gone =
+      run_task(ioc_, w->watch(prefix_range("/t5/"), first, 10s, [&](const watch_response& m) {
+        if (m.canceled) {
+          cancel = m;
+        }
+        return !m.canceled;
+      }));
+  ASSERT_TRUE(cancel.has_value()) << gone.message;
+  EXPECT_EQ(cancel->compact_revision, now);
+
+  // Quiet: ends after its idle time, as a transport error that says so.
+  const auto quiet = run_task(ioc_, w->watch(prefix_range("/t5/none/"), now + 1, 300ms,
+                                             [](const watch_response&) { return true; }));
+  EXPECT_TRUE(quiet.transport);
+  EXPECT_NE(quiet.message.find("timed out"), std::string::npos) << quiet.message;
+
+  // cancel_watch() ends a watch that would wait a minute.
+  created = false;
+  ended.reset();
+  net::co_spawn(ioc_,
+                w->watch(prefix_range("/t5/none/"), now + 1, 60s,
+                         [&](const watch_response& m) {
+                           created = created || m.created;
+                           return true;
+                         }),
+                [&](const std::exception_ptr&, etcd_error e) { ended = std::move(e); });
+  ASSERT_TRUE(run_until([&] { return created; }));
+  w->cancel_watch();
+  ASSERT_TRUE(run_until([&] { return ended.has_value(); }));
+  EXPECT_NE(ended->message.find("closed"), std::string::npos) << ended->message;
+  ok(run_task(ioc_, c->delete_range({"/t5/", prefix_end("/t5/")})));
 }
 
 TEST_F(EtcdClient, ARevokedLeaseIsGoneForKeepaliveAndPut) {

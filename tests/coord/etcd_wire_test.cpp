@@ -77,6 +77,67 @@ TEST(EtcdWire, TxnComparesOnRevisionsLeaseOrValue) {
   EXPECT_TRUE(j["failure"][1].contains("request_delete_range"));
 }
 
+TEST(EtcdWire, ANestedTransactionIsAnOperationWithItsOwnBranchesAndAnswer) {
+  auto one = std::make_shared<txn_request>();
+  one->compares.push_back({compare::target::create, compare::result::equal, "/o/a", 0, {}});
+  one->success.push_back(put_request{"/o/a", "me", 7});
+  one->failure.push_back(key_range("/o/a"));
+  txn_request batch;
+  batch.success.push_back(nested_txn{one});
+  batch.success.push_back(nested_txn{one});
+  const auto j = json::parse(txn_body(batch));
+  ASSERT_EQ(j["success"].size(), 2U);
+  const auto& inner = j["success"][1]["request_txn"];
+  EXPECT_EQ(inner["compare"][0]["target"], "CREATE");
+  EXPECT_EQ(inner["success"][0]["request_put"]["lease"], "7");
+  EXPECT_TRUE(inner["failure"][0].contains("request_range"));
+
+  const auto r = read_txn(R"({"header":{"revision":"20"},"succeeded":true,"responses":[
+    {"response_txn":{"succeeded":true,"responses":[{"response_put":{"header":{}}}]}},
+    {"response_txn":{"responses":[{"response_range":{"header":{},
+      "kvs":[{"key":"L28vYQ==","value":"b3RoZXI=","create_revision":"3"}],"count":"1"}}]}},
+    {"response_put":{"header":{}}}]})");
+  EXPECT_TRUE(r.succeeded);
+  ASSERT_EQ(r.txns.size(), 3U) << "one per response";
+  EXPECT_TRUE(r.txns[0].succeeded);
+  EXPECT_FALSE(r.txns[1].succeeded) << "left out: the nested compare failed";
+  EXPECT_EQ(r.txns[1].ranges.at(0).kvs.at(0).value, "other");
+  EXPECT_TRUE(r.txns[2].ranges.empty()) << "not a transaction: a default answer";
+  EXPECT_THROW(read_txn(R"({"responses":[{"response_txn":[]}]})"), malformed_answer);
+}
+
+TEST(EtcdWire, WatchMessagesCarryEventsCancellationsAndErrors) {
+  const auto body = json::parse(watch_create_body(prefix_range("/p/members/"), 12));
+  EXPECT_EQ(body["create_request"]["key"], base64_encode("/p/members/"));
+  EXPECT_EQ(body["create_request"]["range_end"], base64_encode("/p/members0"));
+  EXPECT_EQ(body["create_request"]["start_revision"], "12");
+  EXPECT_EQ(body["create_request"]["progress_notify"], true);
+
+  EXPECT_TRUE(read_watch(R"({"result":{"header":{"revision":"2"},"created":true}})").created);
+  const auto w = read_watch(R"({"result":{"header":{"revision":"9"},"events":[
+    {"kv":{"key":"L3AvbS9h","create_revision":"8","mod_revision":"8","version":"1",
+           "value":"YQ==","lease":"7587887613485245958"}},
+    {"type":"DELETE","kv":{"key":"L3AvbS9i","mod_revision":"9"}}]}})");
+  EXPECT_EQ(w.revision, 9);
+  ASSERT_EQ(w.events.size(), 2U);
+  EXPECT_FALSE(w.events[0].deleted) << "PUT is the enum's default: left out";
+  EXPECT_EQ(w.events[0].kv.key, "/p/m/a");
+  EXPECT_EQ(w.events[0].kv.lease, 7587887613485245958);
+  EXPECT_TRUE(w.events[1].deleted);
+  EXPECT_EQ(w.events[1].kv.mod_revision, 9);
+
+  const auto c = read_watch(
+      R"({"result":{"header":{},"canceled":true,"compact_revision":"40","cancel_reason":"x"}})");
+  EXPECT_TRUE(c.canceled);
+  EXPECT_EQ(c.compact_revision, 40);
+  EXPECT_EQ(c.cancel_reason, "x");
+  const auto e = read_watch(R"({"error":{"grpc_code":14,"http_code":503,"message":"no leader"}})");
+  EXPECT_TRUE(e.canceled);
+  EXPECT_EQ(e.cancel_reason, "no leader");
+  EXPECT_THROW(read_watch("[1]"), malformed_answer);
+  EXPECT_THROW(read_watch(R"({"result":{"events":[1]}})"), malformed_answer);
+}
+
 TEST(EtcdWire, ReadsARangeWithInt64StringsAndLeftOutDefaults) {
   const auto r = read_range(R"({"header":{"cluster_id":"14841639068965178418",
     "member_id":"10276657743932975437","revision":"9","raft_term":"2"},

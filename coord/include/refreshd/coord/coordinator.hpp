@@ -1,11 +1,12 @@
 #pragma once
 // Sharing the collections among replicas through etcd (docs/COORDINATION.md "Ownership"): each
 // replica keeps PREFIX/members/<id> on its lease (lease_keeper), reads the live members every
-// TTL/3, and claims the collections that rendezvous hashing gives it with a transaction on
-// PREFIX/owners/<collection> (create it if absent, on its lease). It releases a claim that
-// hashing now gives another member (a graceful hand-off; the other claims it at its next sync),
-// and a dead replica's claims go with its lease. A replica drives a collection only while
-// owns() says so, and fence() checks the claim in etcd right before a trigger.
+// TTL/3 and at once when its watch of them reports a change, and claims the collections that
+// rendezvous hashing gives it with a transaction on PREFIX/owners/<collection> (create it if
+// absent, on its lease). It releases a claim that hashing now gives another member (a graceful
+// hand-off; the other claims it at its next sync), and a dead replica's claims go with its lease. A
+// replica drives a collection only while owns() says so, and fence() checks the claim in etcd right
+// before a trigger.
 
 #include <chrono>
 #include <cstdint>
@@ -13,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +37,13 @@ struct coordinator_options {
 class coordinator {
  public:
   static constexpr std::chrono::milliseconds fence_retry{200};
+  /// Claims and releases per transaction: half of etcd's default --max-txn-ops (128); halved
+  /// again while etcd refuses a batch as too large (InvalidArgument).
+  static constexpr std::size_t max_batch = 64;
+  static constexpr int code_invalid_argument = 3;
+  /// A watch of the members that says nothing for this long is made again (a quiet etcd sends
+  /// nothing unless it runs with a progress-notify interval; a frozen member neither).
+  static constexpr std::chrono::seconds watch_idle{60};
   using clock = lease_keeper::clock;
 
   /// Throws std::invalid_argument for an empty replica id or one with '/'.
@@ -66,6 +75,8 @@ class coordinator {
   [[nodiscard]] std::uint64_t claims() const noexcept { return claims_; }
   [[nodiscard]] std::uint64_t releases() const noexcept { return releases_; }
   [[nodiscard]] std::uint64_t fence_refusals() const noexcept { return fence_refusals_; }
+  /// Member changes the watch reported (each wakes a sync at once).
+  [[nodiscard]] std::uint64_t watched_changes() const noexcept { return watched_changes_; }
 
   /// After a sync that claimed collections: their keys (the runtime reconciles them).
   std::function<void(const std::vector<std::string>&)> on_claimed;
@@ -78,10 +89,20 @@ class coordinator {
 
  private:
   awaitable<void> sync();
+  /// Watches PREFIX/members/ from the last sync's revision on; a change wakes a sync at once
+  /// (the sync every TTL/3 stays: a watch that broke or stalled only delays a change).
+  awaitable<void> watch_members();
+  void wake() noexcept;
   /// Hands the sync's claims and releases to on_claimed / on_released.
   void report();
-  awaitable<void> claim(const std::string& key, std::int64_t lease);
-  awaitable<void> release(const std::string& key, std::int64_t lease);
+  /// One transaction of nested ones, one per key: claims (create the owner key on `lease`
+  /// where absent) or releases (delete it where it is ours on `lease`).
+  [[nodiscard]] txn_request batch_txn(std::span<const std::string> keys, bool claims,
+                                      std::int64_t lease) const;
+  /// The batch's answer (kept in `answer`), or nullptr when it failed or was malformed.
+  awaitable<const txn_result*> send_batch(txn_request batch, std::optional<txn_result>& answer);
+  awaitable<void> claim(std::span<const std::string> keys, std::int64_t lease);
+  awaitable<void> release(std::span<const std::string> keys, std::int64_t lease);
   [[nodiscard]] std::string owner_key(std::string_view key) const;
 
   etcd_client& etcd_;
@@ -95,6 +116,11 @@ class coordinator {
   // Claims that may be in etcd without being in owned_: a claim or a release whose answer was
   // lost, or claims of a lease that was briefly past its deadline. Claimed again or released.
   std::set<std::string, std::less<>> doubtful_;
+  net::steady_timer watch_pause_;
+  std::int64_t members_revision_ = 0;  // the store's revision of the last members read
+  bool wake_ = false;                  // a sync is due at once (the watch saw a change)
+  bool watch_ended_ = true;
+  std::uint64_t watched_changes_ = 0;
   std::int64_t member_lease_ = 0;  // the lease the member key was written with
   std::int64_t owned_lease_ = 0;   // the lease the claims in owned_ were made with
   // The members and collections of the last sync that left nothing to claim: the next sync
@@ -103,6 +129,7 @@ class coordinator {
   std::shared_ptr<const std::vector<std::string>> settled_collections_;
   std::vector<std::string> claimed_now_;  // by the sync running now
   std::vector<std::string> released_now_;
+  std::size_t batch_ = max_batch;
   std::uint64_t claims_ = 0;
   std::uint64_t releases_ = 0;
   std::uint64_t fence_refusals_ = 0;

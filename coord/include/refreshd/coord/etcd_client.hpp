@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -63,6 +64,18 @@ class etcd_client {
   awaitable<etcd_result<std::optional<std::int64_t>>> lease_keepalive(std::int64_t id);
   awaitable<etcd_result<bool>> lease_revoke(std::int64_t id);
 
+  /// Watches the keys of `r` from `start_revision` on (docs/COORDINATION.md "Watching the
+  /// members"): each message of the stream goes to `on_message` (false: stop). The stream has a
+  /// connection of its own to the current endpoint; `idle` bounds each wait for a message.
+  /// Returns why it ended: the caller stopped it, the stream ended or broke, no message for
+  /// `idle`, cancel_watch(), or the watch could not be created (then the next endpoint is the
+  /// current one).
+  awaitable<etcd_error> watch(range_request r, std::int64_t start_revision,
+                              std::chrono::milliseconds idle,
+                              std::function<bool(const watch_response&)> on_message);
+  /// Ends the watch in progress.
+  void cancel_watch() noexcept;
+
   /// The endpoint the next request goes to first (after a failure, the next one).
   [[nodiscard]] const std::string& current_endpoint() const noexcept;
 
@@ -78,7 +91,10 @@ class etcd_client {
   awaitable<etcd_result<T>> request(std::string path, std::string body, bool idempotent, Read read);
 
   etcd_options options_;
+  executor ex_;
+  client::http_client_options http_options_;
   std::vector<std::unique_ptr<client::http_client>> clients_;
+  std::shared_ptr<client::http_client> watch_client_;  ///< the stream in progress
   std::size_t current_ = 0;
   std::string token_;
 };

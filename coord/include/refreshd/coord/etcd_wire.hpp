@@ -7,6 +7,7 @@
 // are {"error","code","message"} with a gRPC code.
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -69,7 +70,16 @@ struct compare {
   std::string value;
 };
 
-using txn_op = std::variant<range_request, put_request, delete_request>;
+struct txn_request;
+
+/// A transaction run as one operation of another (etcd 3.3 and later): its own compares and
+/// branches, so one request can claim many keys, each on its own condition. etcd refuses more
+/// than --max-txn-ops (128 by default) operations in one branch, nested ones included.
+struct nested_txn {
+  std::shared_ptr<const txn_request> txn;
+};
+
+using txn_op = std::variant<range_request, put_request, delete_request, nested_txn>;
 
 struct txn_request {
   std::vector<compare> compares;
@@ -82,11 +92,31 @@ struct txn_result {
   std::int64_t revision = 0;
   /// The answers of the ops that ran, in order (a range's kvs; others empty).
   std::vector<range_result> ranges;
+  /// In the same order: a nested transaction's answer (others default).
+  std::vector<txn_result> txns;
 };
 
 struct lease_grant_result {
   std::int64_t id = 0;
   std::int64_t ttl = 0;  ///< seconds
+};
+
+/// One change seen by a watch: a put (the key's new value) or a delete (the key only).
+struct watch_event {
+  bool deleted = false;
+  key_value kv;
+};
+
+/// One message of a watch stream. The first says `created`; `canceled` ends the watch (with
+/// `compact_revision` when the start revision was compacted away, or etcd's reason); a message
+/// without events is a progress notification.
+struct watch_response {
+  bool created = false;
+  bool canceled = false;
+  std::int64_t compact_revision = 0;
+  std::string cancel_reason;
+  std::int64_t revision = 0;  ///< the store's revision when it was sent
+  std::vector<watch_event> events;
 };
 
 /// An error answer: the HTTP status, and the gRPC code and message of the gateway's envelope
@@ -110,7 +140,14 @@ std::string txn_body(const txn_request& r);
 std::string lease_grant_body(std::int64_t ttl_seconds);
 std::string lease_id_body(std::int64_t id);  ///< keepalive, revoke, timetolive
 
+/// Creates a watch of the keys of `r` from `start_revision` on, asking for progress
+/// notifications (sent only where etcd runs with a notify interval).
+std::string watch_create_body(const range_request& r, std::int64_t start_revision);
+
 range_result read_range(std::string_view body);
+/// One newline-delimited message of the gateway's watch stream ({"result": …}); an {"error": …}
+/// message (the stream broke on etcd's side) reads as canceled with its message as the reason.
+watch_response read_watch(std::string_view message);
 /// The store's revision after a put or delete.
 std::int64_t read_revision(std::string_view body);
 txn_result read_txn(std::string_view body);
