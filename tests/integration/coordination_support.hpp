@@ -103,8 +103,10 @@ class DaemonCoordination : public ::testing::Test {
     sim_.add_collection(list);
   }
 
-  /// Replica `id` with its own token (the simulator tells clients apart by token).
-  replica start(const std::string& id) {
+  /// Replica `id` with its own token (the simulator tells clients apart by token);
+  /// `cluster_extra`: more keys of its cluster (indented by four spaces).
+  replica start(const std::string& id, const std::string& cluster_extra = {},
+                const std::string* entries = nullptr) {
     std::string endpoints;
     for (const auto& u : etcd_->client_urls()) {
       endpoints += (endpoints.empty() ? "" : ", ") + u;
@@ -116,8 +118,9 @@ class DaemonCoordination : public ::testing::Test {
                                              "    token: \"" + id +
                                                  "\"\n"
                                                  "    rate_limit: 0\n"
-                                                 "    max_running_jobs: 64\n",
-                                             entries_) +
+                                                 "    max_running_jobs: 64\n" +
+                                                 cluster_extra,
+                                             entries != nullptr ? *entries : entries_) +
                                "coordination:\n"
                                "  replica_id: " +
                                id +
@@ -134,9 +137,10 @@ class DaemonCoordination : public ::testing::Test {
     return r;
   }
 
-  /// Until the replicas see each other and own every collection between them (claims are
-  /// exclusive, so the sum is the number of collections only once the hand-offs are done).
-  bool settle(std::vector<replica*> rs, std::chrono::milliseconds timeout) {
+  /// Until the replicas see each other and own every (`expected`) collection between them (claims
+  /// are exclusive, so the sum is the number of collections only once the hand-offs are done).
+  bool settle(std::vector<replica*> rs, std::chrono::milliseconds timeout,
+              int expected = collections) {
     return poll_until(
         [&] {
           int sum = 0;
@@ -148,7 +152,7 @@ class DaemonCoordination : public ::testing::Test {
             }
             sum += n;
           }
-          return sum == collections;
+          return sum == expected;
         },
         timeout, 50ms);
   }
@@ -169,6 +173,19 @@ inline std::set<std::string> driven_by_one(std::initializer_list<const replica*>
     }
   }
   return driven;
+}
+
+/// A replica's distinct log messages, each with its count (for failure messages).
+inline std::string messages_of(const replica_log& l) {
+  std::map<std::string, int> n;
+  for (const auto& m : l.messages) {
+    ++n[m];
+  }
+  std::string out;
+  for (const auto& [m, k] : n) {
+    out += "\n  " + std::to_string(k) + "x " + m;
+  }
+  return out;
 }
 
 /// How often a replica said it lost its lease (and so its claims).

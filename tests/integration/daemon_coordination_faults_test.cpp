@@ -115,6 +115,48 @@ TEST_F(DaemonCoordination, AFrozenEtcdLeaderDoublesNothingAndLosesNothing) {
   expect_clean_stop(*b.proc);
 }
 
+// A cluster slower than the lease to answer: every request takes 4 s, the TTL is 3 s. A replica
+// killed with a trigger or a describe in flight, and the survivor taking its collection over,
+// never make two jobs of one collection at once: the fence passed before the old owner's last
+// trigger was sent, its lease outlived that moment (docs/COORDINATION.md "The fence"), and the
+// new owner's list reaches the cluster after that trigger and adopts its job. Two collections,
+// one each (rendezvous hashing of these names): one client serialises its requests to a
+// cluster, so at 4 s each more would only queue (docs/COORDINATION.md "A slow cluster").
+TEST_F(DaemonCoordination, AClusterSlowerThanTheLeaseDoublesNothingAcrossATakeover) {
+  const std::string slow = "    request_timeout: 30s\n";
+  const std::string two = "      - name: ext_0\n      - name: ext_2\n";
+  replica a = start("replica-a", slow, &two);
+  replica b = start("replica-b", slow, &two);
+  ASSERT_TRUE(settle({&a, &b}, 20s, 2));
+  ASSERT_EQ(b.owned(), 1) << "rendezvous hashing gives each replica one";
+  sim_.configure({{"latency_ms", 4000}});
+  a.drain(3s);  // b's next requests are in flight now, each for 4 s
+  b.drain(10ms);
+  b.proc->send_signal(SIGKILL);
+  const auto killed = std::chrono::steady_clock::now();
+  (void)b.proc->wait(5s);
+  ASSERT_TRUE(poll_until([&] { return a.owned() == 2; }, ttl + 3s, 50ms))
+      << "the survivor did not claim the dead replica's collection within TTL + 3 s";
+  RecordProperty("takeover_ms",
+                 static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      std::chrono::steady_clock::now() - killed)
+                                      .count()));
+  // Listed (4 s), then triggered (4 s more, behind the survivor's own requests).
+  a.log.triggers.clear();
+  ASSERT_TRUE(poll_until(
+      [&] {
+        a.drain(20ms);
+        return a.log.triggers.count("ext_2") != 0;
+      },
+      30s, 10ms))
+      << "the dead replica's collection was not triggered by the survivor" << messages_of(a.log);
+  const auto stats = sim_.stats();
+  EXPECT_EQ(stats["overlapping_triggers"], 0) << "two jobs of one collection at once";
+  EXPECT_EQ(stats["informed_overlapping_triggers"], 0);
+  sim_.configure({{"latency_ms", 0}});
+  expect_clean_stop(*a.proc);
+}
+
 // The Kubernetes Lease backend: two real daemons electing a leader through fake-kube-api (the
 // Lease endpoints of an API server over TLS, tests/support; no real API server can be installed
 // here). Only the leader drives; after its kill -9 the standby drives every collection within the
