@@ -335,6 +335,11 @@ void basic_runtime<Clock>::settle_startup(
   const startup_decision d =
       decide_startup(c.plan, c.cfg->name, *listed, now, cur.spread, random_bits());
   if (d.what == startup_decision::action::adopt) {
+    // The slot queued meanwhile (a collection another replica drove waits for its next one) is
+    // still to come: the adopted job ran for none of this replica's slots. Dropped, as at
+    // startup; the cycle's end schedules the next slot from its own end.
+    c.slot.reset();
+    ++c.generation;
     start_cycle(cp, cycle_mode::observe, true, "adopted cycle");
     return;
   }

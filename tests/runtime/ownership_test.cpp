@@ -94,6 +94,24 @@ TEST_F(Ownership, AClaimedCollectionAdoptsTheJobItsPreviousOwnerStarted) {
   EXPECT_EQ(model_.triggers, 0);
 }
 
+// Found by bench/coordination_faults.py: a collection claimed while its previous owner's job
+// ran skipped its next slot once it had followed that job to its end (the adopted cycle took
+// the upcoming slot, queued while another replica owned it, for the one it had run).
+TEST_F(Ownership, AClaimedCollectionThatAdoptedAJobKeepsItsNextSlot) {
+  cluster(1, "every 1m");
+  model_.collections["ext_0"] = model_cluster::behaviour{100ms, 20s, false};
+  start_owned({});
+  run_for(30s);
+  model_.start_job("ext_0");  // by the replica that owned it
+  owner_.owned.insert("prod/default/ext_0");
+  rt_->ownership_gained({"prod/default/ext_0"});
+  run_for(25s);
+  ASSERT_EQ(col(0).state.counters.finished.completed, 1u) << "adopted and followed to its end";
+  EXPECT_EQ(model_.triggers, 0);
+  run_for(10s);  // past the slot at 1 min
+  EXPECT_EQ(model_.triggers, 1) << "the first slot after the adopted job is triggered";
+}
+
 TEST_F(Ownership, AClaimedCollectionCatchesUpTheSlotMissedWhileNobodyOwnedIt) {
   mock_clock::reset(t10 + 7min);
   cluster(1, "*/15 * * * *");  // 10:00 passed without a job
