@@ -195,6 +195,9 @@ def main() -> None:
                       "all_driven_after_kill":
                           result["kill9"]["collections_triggered_after"] == a.collections}
     bl.write_result(a.out, result)
+    missed = [k for k, ok in result["pass"].items() if not ok]
+    if missed:
+        raise SystemExit(f"bench: targets missed: {', '.join(missed)}")
 
 
 if __name__ == "__main__":

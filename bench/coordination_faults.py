@@ -308,6 +308,9 @@ def main() -> None:
             for k in ("etcd_leader_sigkill", "etcd_leader_sigstop")),
         "no_trigger_without_quorum": s["etcd_no_quorum"]["triggers_during_cut"] == 0}
     bl.write_result(a.out, result)
+    missed = [k for k, ok in result["pass"].items() if not ok]
+    if missed:
+        raise SystemExit(f"bench: targets missed: {', '.join(missed)}")
 
 
 if __name__ == "__main__":
