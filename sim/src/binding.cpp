@@ -21,6 +21,11 @@ std::string_view struct_name(endpoint op) {
       return "GetRefreshExternalCollectionProgressReq";
     case endpoint::list:
       return "ListRefreshExternalCollectionJobsReq";
+    case endpoint::index_list:
+    case endpoint::load_state:
+      return "CollectionNameReq";
+    case endpoint::index_describe:
+      return "IndexReq";
   }
   return "";
 }
@@ -115,6 +120,21 @@ bool read_job_id(const json& doc, bool string_ids, bound_request& b) {
   return false;
 }
 
+// CollectionNameReq / IndexReq: collectionName (and indexName) required.
+void bind_servability(endpoint op, const json& doc, bound_request& b) {
+  if (!read_string(op, doc, "collectionName", b.collection, b)) {
+    return;
+  }
+  if (op == endpoint::index_describe && !read_string(op, doc, "indexName", b.index, b)) {
+    return;
+  }
+  if (b.collection.empty()) {
+    b.error = missing(op, "CollectionName");
+  } else if (op == endpoint::index_describe && b.index.empty()) {
+    b.error = missing(op, "IndexName");
+  }
+}
+
 }  // namespace
 
 bound_request bind_request(endpoint op, std::string_view body, bool string_ids) {
@@ -140,6 +160,10 @@ bound_request bind_request(endpoint op, std::string_view body, bool string_ids) 
     return b;
   }
   if (!read_string(op, doc, "dbName", b.db, b)) {
+    return b;
+  }
+  if (is_servability(op)) {
+    bind_servability(op, doc, b);
     return b;
   }
   if (op == endpoint::describe) {

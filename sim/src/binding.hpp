@@ -1,6 +1,7 @@
 #pragma once
-// Emulates gin's ShouldBindBodyWith + the validator for the three request structs: the JSON
-// body becomes typed fields or a 1801/1802 error with Go-like wording (contract §3.1).
+// Emulates gin's ShouldBindBodyWith + the validator for the request structs (the three job
+// requests, CollectionNameReq and IndexReq): the JSON body becomes typed fields or a 1801/1802
+// error with Go-like wording (contract §3.1).
 
 #include <cstdint>
 #include <optional>
@@ -19,6 +20,7 @@ struct bound_request {
   std::optional<std::string> source;  ///< "externalSource" when non-empty
   std::optional<std::string> spec;    ///< "externalSpec" when non-empty
   std::int64_t job_id = 0;            ///< "jobId"
+  std::string index;                  ///< "indexName" (indexes/describe)
 };
 
 /// `string_ids`: describe also accepts "jobId" as a string of digits.

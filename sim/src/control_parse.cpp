@@ -1,9 +1,11 @@
 #include "control_parse.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace refreshd::sim {
 
@@ -173,6 +175,68 @@ job_profile job_from_json(const json& v, const std::string& path) {
   return job;
 }
 
+index_profile index_from_json(const json& v, const std::string& path) {
+  expect_object(v, path);
+  index_profile index;
+  for (const auto& [key, value] : v.items()) {
+    const auto p = path + "." + key;
+    if (key == "rows_per_s") {
+      index.rows_per_s = as_int(value, p, 0, 1'000'000'000);
+    } else if (key == "outcome") {
+      const auto o = as_string(value, p);
+      if (o != "finished" && o != "failed") {
+        fail(p, "expected \"finished\" or \"failed\", got " + value.dump());
+      }
+      index.fail = o == "failed";
+    } else if (key == "reason") {
+      index.reason = as_string(value, p);
+    } else {
+      fail(p, "unknown key (rows_per_s, outcome, reason)");
+    }
+  }
+  return index;
+}
+
+load_profile load_from_json(const json& v, const std::string& path) {
+  expect_object(v, path);
+  load_profile load;
+  for (const auto& [key, value] : v.items()) {
+    const auto p = path + "." + key;
+    if (key == "loaded") {
+      load.loaded = as_bool(value, p);
+    } else if (key == "load_ms") {
+      load.load_ms = as_int(value, p, 0, max_ms);
+    } else {
+      fail(p, "unknown key (loaded, load_ms)");
+    }
+  }
+  return load;
+}
+
+constexpr std::size_t max_indexes = 16;
+
+std::vector<std::string> indexes_from_json(const json& v, const std::string& path) {
+  if (!v.is_array()) {
+    fail(path, "expected an array of index names, got " + v.dump());
+  }
+  if (v.size() > max_indexes) {
+    fail(path, "at most " + std::to_string(max_indexes) + " indexes");
+  }
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const auto p = path + "[" + std::to_string(i) + "]";
+    auto name = as_string(v[i], p);
+    if (name.empty()) {
+      fail(p, "must not be empty");
+    }
+    if (std::find(names.begin(), names.end(), name) != names.end()) {
+      fail(p, "duplicate index name \"" + name + "\"");
+    }
+    names.push_back(std::move(name));
+  }
+  return names;
+}
+
 }  // namespace
 
 json parse_json(std::string_view text, std::string_view what) {
@@ -194,6 +258,8 @@ void patch_config_json(sim_config& cfg, const json& patch) {
       cfg.duplicates = policy_from(value, p);
     } else if (key == "routes_absent") {
       cfg.routes_absent = as_bool(value, p);
+    } else if (key == "servability_routes_absent") {
+      cfg.servability_routes_absent = as_bool(value, p);
     } else if (key == "rate_limit") {
       patch_rate_limit(cfg.rate_limit, value, p);
     } else if (key == "latency_ms") {
@@ -236,8 +302,18 @@ collection_spec collection_from_json(const json& doc) {
       has_spec = true;
     } else if (key == "job") {
       c.job = job_from_json(value, p);
+    } else if (key == "indexes") {
+      c.indexes = indexes_from_json(value, p);
+    } else if (key == "rows") {
+      c.rows = as_int(value, p, 0, 1'000'000'000'000);
+    } else if (key == "index") {
+      c.index = index_from_json(value, p);
+    } else if (key == "load") {
+      c.load = load_from_json(value, p);
     } else {
-      fail(p, "unknown key (database, name, external, source, spec, job)");
+      fail(p,
+           "unknown key (database, name, external, source, spec, job, indexes, rows, index, "
+           "load)");
     }
   }
   if (c.name.empty()) {
@@ -259,6 +335,7 @@ json config_to_json(const sim_config& cfg) {
   return {{"auth_token", cfg.auth_token.empty() ? "" : "***"},
           {"duplicate_policy", to_string(cfg.duplicates)},
           {"routes_absent", cfg.routes_absent},
+          {"servability_routes_absent", cfg.servability_routes_absent},
           {"rate_limit",
            {{"rps", cfg.rate_limit.rps},
             {"mode", to_string(cfg.rate_limit.mode)},

@@ -1,4 +1,5 @@
-// milvus-refresh-sim: serves the Milvus refresh-job REST endpoints plus the /_sim/ control API.
+// milvus-refresh-sim: serves the Milvus refresh-job and servability REST endpoints plus the
+// /_sim/ control API.
 // stdout carries exactly one line, "listening on http[s]://HOST:PORT"; logs go to stderr.
 #include <csignal>
 #include <fstream>

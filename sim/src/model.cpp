@@ -81,7 +81,7 @@ void model::upsert_collection(collection_spec spec) {
     return;
   }
   ++databases_[spec.database];
-  collections_.emplace(std::move(k), collection{std::move(spec), {}, {}, {}});
+  collections_.emplace(std::move(k), collection{std::move(spec), {}, {}, {}, {}, {}});
 }
 
 bool model::has_collection(std::string_view db, std::string_view name) const {
@@ -241,6 +241,14 @@ std::int64_t model::create_job(collection& c, const std::optional<std::string>& 
   j.fail = p.fail;
   j.reason = p.reason.empty() ? std::string("refresh failed: simulated failure") : p.reason;
   j.pending_reason = p.pending_reason;
+  // The previous job has ended (no job is created while one is active): fold its refresh in.
+  if (c.queued) {
+    c.build = after_refresh(c.build, *c.queued);
+    c.queued.reset();
+  }
+  if (!j.fail) {
+    c.queued = completed_refresh{j.end_ms(), c.spec.rows, c.spec.index, c.spec.load.load_ms};
+  }
   c.jobs.push_back(j.id);
   expiries_.emplace(j.end_ms(), j.id);
   ++stats_.jobs_created;

@@ -22,7 +22,17 @@ namespace {
 constexpr std::string_view job_prefix = "/v2/vectordb/jobs/external_collection/";
 constexpr std::int64_t default_request_timeout_ms = 30'000;
 
-std::optional<endpoint> job_endpoint(std::string_view path) {
+// The simulated REST routes (POST only).
+std::optional<endpoint> api_endpoint(std::string_view path) {
+  if (path == "/v2/vectordb/indexes/list") {
+    return endpoint::index_list;
+  }
+  if (path == "/v2/vectordb/indexes/describe") {
+    return endpoint::index_describe;
+  }
+  if (path == "/v2/vectordb/collections/get_load_state") {
+    return endpoint::load_state;
+  }
   if (!path.starts_with(job_prefix)) {
     return std::nullopt;
   }
@@ -101,7 +111,7 @@ awaitable<http_response> handle(simulator& sim, std::mt19937_64& rng, http_reque
   if (path.starts_with("/_sim/")) {
     co_return to_http(handle_control(sim, req.method_string(), target, req.body()), req);
   }
-  if (auto op = job_endpoint(path); op && req.method() == http::verb::post) {
+  if (auto op = api_endpoint(path); op && req.method() == http::verb::post) {
     auto res = co_await handle_job(sim, rng, req, *op);
     co_return res;
   }

@@ -39,6 +39,12 @@ std::string_view to_string(endpoint e) noexcept {
       return "describe";
     case endpoint::list:
       return "list";
+    case endpoint::index_list:
+      return "index_list";
+    case endpoint::index_describe:
+      return "index_describe";
+    case endpoint::load_state:
+      return "load_state";
   }
   return "refresh";
 }
@@ -142,7 +148,7 @@ reply simulator::handle(endpoint op, const request_meta& meta, std::string_view 
   rec.time_ms = now;
   rec.op = op;
   rec.fault = fault;
-  if (cfg_.routes_absent) {
+  if (cfg_.routes_absent || (is_servability(op) && cfg_.servability_routes_absent)) {
     auto r = detail::gin_not_found(rec);
     remember(std::move(rec));
     return r;
@@ -231,6 +237,9 @@ reply simulator::answer(endpoint op, const request_meta& meta, const bound& req,
 reply simulator::business(endpoint op, const bound& req, const std::string& explicit_db,
                           std::int64_t now, request_record& rec) {
   const std::string db = explicit_db.empty() ? std::string("default") : explicit_db;
+  if (is_servability(op)) {
+    return servability(op, req, db, now, rec);
+  }
   const bool string_ids = cfg_.string_job_ids;
   if (op == endpoint::refresh) {
     if (req.source.has_value() != req.spec.has_value()) {

@@ -16,7 +16,12 @@ std::string simulator::stats_json() const {
   });
   const auto& t = traffic_;
   json doc = {{"requests",
-               {{"refresh", t.requests[0]}, {"describe", t.requests[1]}, {"list", t.requests[2]}}},
+               {{"refresh", t.requests[0]},
+                {"describe", t.requests[1]},
+                {"list", t.requests[2]},
+                {"index_list", t.requests[3]},
+                {"index_describe", t.requests[4]},
+                {"load_state", t.requests[5]}}},
               {"triggers", m.triggers},
               {"jobs_created", m.jobs_created},
               {"overlapping_triggers", m.overlapping_triggers},

@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Starts milvus-refresh-sim on 127.0.0.1:0, runs the contract checker against it, stops it.
 
-Usage: run_sim_contract.py --sim BINARY --checker check_sim.py [--tls --cert-script SCRIPT]
+Usage: run_sim_contract.py --sim BINARY --checker CHECKER.py [--tls --cert-script SCRIPT]
+
+CHECKER is any checker taking the base URL as argv[1] that exits 0 and prints "... 0 failed"
+on success (check_sim.py, check_servability.py).
 
 The port is read from the simulator's single stdout line "listening on http[s]://HOST:PORT".
 With --tls, throw-away certificates are generated (gen_test_certs.sh), the simulator serves

@@ -125,6 +125,82 @@ TEST(Control, BadCollectionIsRejected) {
             std::string::npos);
 }
 
+TEST(Control, ServabilityFieldsDefaultAndAreRead) {
+  auto c = parse_collection(R"({"name":"x"})");
+  EXPECT_EQ(c.indexes, std::vector<std::string>{"vector"});
+  EXPECT_EQ(c.rows, 1000);
+  EXPECT_EQ(c.index.rows_per_s, 1000);
+  EXPECT_FALSE(c.index.fail);
+  EXPECT_TRUE(c.index.reason.empty());
+  EXPECT_TRUE(c.load.loaded);
+  EXPECT_EQ(c.load.load_ms, 0);
+  c = parse_collection(R"({"name":"x","indexes":["a","b"],"rows":5,
+      "index":{"rows_per_s":0,"outcome":"failed","reason":"r"},"load":{"loaded":false,"load_ms":9}})");
+  EXPECT_EQ(c.indexes, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(c.rows, 5);
+  EXPECT_EQ(c.index.rows_per_s, 0);
+  EXPECT_TRUE(c.index.fail);
+  EXPECT_EQ(c.index.reason, "r");
+  EXPECT_FALSE(c.load.loaded);
+  EXPECT_EQ(c.load.load_ms, 9);
+  EXPECT_TRUE(parse_collection(R"({"name":"x","indexes":[]})").indexes.empty());
+  EXPECT_FALSE(parse_collection(R"({"name":"x","index":{"outcome":"finished"}})").index.fail);
+}
+
+TEST(Control, BadServabilityFieldsNameTheKey) {
+  const auto bad = [](const char* text) { return error_of([text] { parse_collection(text); }); };
+  EXPECT_NE(bad(R"({"name":"x","rows":-1})").find("collection.rows: must be between 0"),
+            std::string::npos);
+  EXPECT_NE(bad(R"({"name":"x","rows":"many"})").find("collection.rows: expected an integer"),
+            std::string::npos);
+  EXPECT_NE(bad(R"({"name":"x","index":{"rows_per_s":-5}})").find("collection.index.rows_per_s"),
+            std::string::npos);
+  EXPECT_NE(bad(R"({"name":"x","index":{"rows_per_s":1.5}})").find("expected an integer"),
+            std::string::npos);
+  EXPECT_NE(bad(R"({"name":"x","index":{"outcome":"done"}})").find("collection.index.outcome"),
+            std::string::npos);
+  EXPECT_NE(bad(R"({"name":"x","index":{"reason":3}})").find("collection.index.reason"),
+            std::string::npos);
+  EXPECT_NE(bad(R"({"name":"x","index":{"speed":3}})").find("collection.index.speed"),
+            std::string::npos);
+  EXPECT_NE(bad(R"({"name":"x","index":[]})").find("collection.index: expected a JSON object"),
+            std::string::npos);
+  EXPECT_NE(bad(R"({"name":"x","load":{"loaded":"yes"}})").find("collection.load.loaded"),
+            std::string::npos);
+  EXPECT_NE(bad(R"({"name":"x","load":{"load_ms":-1}})").find("collection.load.load_ms"),
+            std::string::npos);
+  EXPECT_NE(bad(R"({"name":"x","indexes":"vector"})").find("collection.indexes: expected an array"),
+            std::string::npos);
+  EXPECT_NE(bad(R"({"name":"x","indexes":["a",1]})").find("collection.indexes[1]"),
+            std::string::npos);
+  EXPECT_NE(bad(R"({"name":"x","indexes":[""]})").find("collection.indexes[0]: must not be empty"),
+            std::string::npos);
+  EXPECT_NE(bad(R"({"name":"x","indexes":["a","a"]})").find("duplicate index name \"a\""),
+            std::string::npos);
+  EXPECT_NE(bad(R"({"name":"x","indexes":["0","1","2","3","4","5","6","7","8","9","10","11","12",
+                    "13","14","15","16"]})")
+                .find("at most 16"),
+            std::string::npos);
+}
+
+TEST(Control, ServabilityRoutesAbsentSwitch) {
+  EXPECT_FALSE(sim_config{}.servability_routes_absent);
+  const auto cfg = patch_config({}, R"({"servability_routes_absent":true})");
+  EXPECT_TRUE(cfg.servability_routes_absent);
+  EXPECT_FALSE(cfg.routes_absent);
+  EXPECT_EQ(json::parse(config_json(cfg))["servability_routes_absent"], true);
+  EXPECT_NE(error_of([] {
+              patch_config({}, R"({"servability_routes_absent":1})");
+            }).find("config.servability_routes_absent: expected true or false"),
+            std::string::npos);
+  simulator sim;
+  const auto r = handle_control(sim, "POST", "/_sim/collections", R"({"name":"x","rows":-1})");
+  EXPECT_EQ(r.http_status, 400);
+  EXPECT_NE(json::parse(r.body)["error"].get<std::string>().find("collection.rows"),
+            std::string::npos);
+  EXPECT_EQ(sim.state().collection_count(), 0u);
+}
+
 TEST(Control, ScenarioAppliesConfigAndCollections) {
   simulator sim;
   apply_scenario(sim, R"({"config":{"duplicate_policy":"same_id"},

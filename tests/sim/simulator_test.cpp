@@ -266,7 +266,8 @@ TEST_F(Wire, StatsCountRequestsPerEndpoint) {
   call(endpoint::list, json::object());
   call(endpoint::describe, {{"jobId", 1}});
   const auto st = json::parse(sim.stats_json());
-  EXPECT_EQ(st["requests"], json::parse(R"({"refresh":1,"describe":1,"list":1})"));
+  EXPECT_EQ(st["requests"], json::parse(R"({"refresh":1,"describe":1,"list":1,"index_list":0,
+                                               "index_describe":0,"load_state":0})"));
   EXPECT_EQ(st["jobs_created"], 1);
 }
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace refreshd::sim {
 
@@ -46,7 +47,10 @@ struct fault_config {
 struct sim_config {
   std::string auth_token;  ///< non-empty: job requests need "Authorization: Bearer <token>"
   duplicate_policy duplicates = duplicate_policy::reject_in_progress;
-  bool routes_absent = false;  ///< job paths answer gin's plain-text 404
+  bool routes_absent = false;  ///< job and servability paths answer gin's plain-text 404
+  /// Only the three servability paths (indexes/list, indexes/describe,
+  /// collections/get_load_state) answer gin's 404: an "old server" with the refresh API.
+  bool servability_routes_absent = false;
   rate_limit_config rate_limit{};
   std::int64_t latency_ms = 0;  ///< added before every job-endpoint answer
   fault_config faults{};
@@ -67,6 +71,19 @@ struct job_profile {
   std::string pending_reason;      ///< optional `reason` shown while Pending (retriable cause)
 };
 
+/// How the index build started by each later completed refresh behaves (sim/README.md
+/// "Servability model").
+struct index_profile {
+  std::int64_t rows_per_s = 1000;  ///< build speed; 0 = never finishes (stays InProgress)
+  bool fail = false;               ///< outcome "failed": Failed instead of Finished
+  std::string reason;              ///< failReason of a failed build (a default when empty)
+};
+
+struct load_profile {
+  bool loaded = true;        ///< false: always LoadStateNotLoad
+  std::int64_t load_ms = 0;  ///< LoadStateLoading this long once the indexes caught up
+};
+
 struct collection_spec {
   std::string database = "default";
   std::string name;
@@ -74,6 +91,10 @@ struct collection_spec {
   std::string source;  ///< persisted externalSource; empty with `spec` empty = nothing persisted
   std::string spec;    ///< persisted externalSpec (JSON text)
   job_profile job{};
+  std::vector<std::string> indexes{"vector"};  ///< index names (at most 16; empty = none)
+  std::int64_t rows = 1000;  ///< rows each completed refresh adds (a failed one adds none)
+  index_profile index{};
+  load_profile load{};
 };
 
 std::string_view to_string(duplicate_policy p) noexcept;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include <refreshd/sim/config.hpp>
+#include <refreshd/sim/servability.hpp>
 
 namespace refreshd::sim {
 
@@ -115,6 +116,14 @@ class model {
   std::optional<std::int64_t> active_job(std::string_view db, std::string_view name,
                                          std::int64_t now);
 
+  /// Servability (sim/README.md "Servability model"); pure, nothing is swept or changed.
+  /// Errors: unknown database 800, unknown collection 100, unknown index 700.
+  result<std::vector<std::string>> list_indexes(std::string_view db, std::string_view name) const;
+  result<index_progress> describe_index(std::string_view db, std::string_view name,
+                                        std::string_view index_name, std::int64_t now) const;
+  result<load_progress> get_load_state(std::string_view db, std::string_view name,
+                                       std::int64_t now) const;
+
   /// Drops terminal jobs past retention. Called by every operation above; public for tests.
   void sweep(std::int64_t now);
 
@@ -134,6 +143,11 @@ class model {
     collection_stats stats;
     /// (client, sequence number of its newest observation); at most max_observers, LRU.
     std::vector<std::pair<client_id, std::uint64_t>> observed;
+    /// Index build as of the last folded refresh; `queued` is the newest job's refresh when
+    /// that job completes (not failed), folded in when the next job is created. Until then it
+    /// counts from its end time on (servability_at).
+    index_build build;
+    std::optional<completed_refresh> queued;
   };
   static constexpr std::size_t max_observers = 16;
   void observed_by(collection& c, client_id client);
@@ -157,6 +171,8 @@ class model {
   collection* find(std::string_view db, std::string_view name);
   const collection* find(std::string_view db, std::string_view name) const;
   static job_view view(const job& j, std::int64_t now);
+  static index_build servability_at(const collection& c, std::int64_t now);
+  result<const collection*> servable(std::string_view db, std::string_view name) const;
   bool expired(const job& j, std::int64_t now) const noexcept;
   void forget(std::int64_t id);
   std::int64_t create_job(collection& c, const std::optional<std::string>& source,

@@ -1,10 +1,11 @@
 #pragma once
-// The simulator's wire behaviour, without sockets: turns one job-endpoint request (body and
-// the few headers that matter) into the exact reply Milvus would send (contract §1-§3, §9),
-// and serves the control API (sim/README.md). Time and faults are inputs, so all of it is
-// unit-testable; service.hpp adds HTTP, latency and the random fault draw.
+// The simulator's wire behaviour, without sockets: turns one job-endpoint or servability request
+// (body and the few headers that matter) into the exact reply Milvus would send (contract §1-§3,
+// §9, §12), and serves the control API (sim/README.md). Time and faults are inputs, so all of it
+// is unit-testable; service.hpp adds HTTP, latency and the random fault draw.
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <optional>
@@ -24,8 +25,22 @@ namespace detail {
 struct bound_request;
 }
 
-enum class endpoint { refresh = 0, describe = 1, list = 2 };
+/// The job endpoints, then the servability ones (indexes/list, indexes/describe,
+/// collections/get_load_state). to_string gives the names of GET /_sim/stats "requests".
+enum class endpoint {
+  refresh = 0,
+  describe = 1,
+  list = 2,
+  index_list = 3,
+  index_describe = 4,
+  load_state = 5,
+};
+inline constexpr std::size_t endpoint_count = 6;
 std::string_view to_string(endpoint e) noexcept;
+/// index_list, index_describe, load_state.
+constexpr bool is_servability(endpoint e) noexcept {
+  return e == endpoint::index_list || e == endpoint::index_describe || e == endpoint::load_state;
+}
 
 enum class fault_kind { none, http_500, reset, malformed, oversized };
 std::string_view to_string(fault_kind f) noexcept;
@@ -60,7 +75,7 @@ struct request_record {
 };
 
 struct traffic_stats {
-  std::array<std::uint64_t, 3> requests{};  ///< indexed by endpoint
+  std::array<std::uint64_t, endpoint_count> requests{};  ///< indexed by endpoint
   std::uint64_t rate_limited = 0;
   std::uint64_t unauthorized = 0;
   std::uint64_t http_500 = 0;
@@ -107,6 +122,8 @@ class simulator {
                request_record& rec);
   reply business(endpoint op, const bound& req, const std::string& explicit_db, std::int64_t now,
                  request_record& rec);
+  reply servability(endpoint op, const bound& req, const std::string& db, std::int64_t now,
+                    request_record& rec);
   bool authorized(const request_meta& meta) const;
   bool limited(endpoint op, rate_limit_mode mode, std::int64_t now);
   void remember(request_record rec);
@@ -114,7 +131,7 @@ class simulator {
   sim_config base_;
   sim_config cfg_;
   model model_;
-  std::array<rate_limiter, 3> limiters_{};
+  std::array<rate_limiter, endpoint_count> limiters_{};
   traffic_stats traffic_;
   std::deque<request_record> log_;
 };
