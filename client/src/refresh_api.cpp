@@ -111,4 +111,38 @@ awaitable<api_result<std::vector<job_info>>> http_refresh_api::async_list(list_r
   co_return std::move(result).value().jobs;
 }
 
+awaitable<api_result<std::vector<std::string>>> http_refresh_api::async_index_list(
+    collection_ref c) {
+  auto body = wire::build_index_list_body(c);  // named: g++ 12 and temporaries in co_await
+  auto answer = co_await post(operation::index_list, std::move(body));
+  if (auto* e = std::get_if<api_error>(&answer)) {
+    co_return std::move(*e);
+  }
+  const auto& response = std::get<http_response>(answer);
+  co_return scrubbed(wire::parse_index_list_response(response.status, response.body, token_),
+                     token_);
+}
+
+awaitable<api_result<std::vector<index_info>>> http_refresh_api::async_index_describe(
+    collection_ref c, std::string index) {
+  auto body = wire::build_index_describe_body(c, index);
+  auto answer = co_await post(operation::index_describe, std::move(body));
+  if (auto* e = std::get_if<api_error>(&answer)) {
+    co_return std::move(*e);
+  }
+  const auto& response = std::get<http_response>(answer);
+  co_return scrubbed(wire::parse_index_describe_response(response.status, response.body, token_),
+                     token_);
+}
+
+awaitable<api_result<load_info>> http_refresh_api::async_load_state(collection_ref c) {
+  auto body = wire::build_load_state_body(c);
+  auto answer = co_await post(operation::load_state, std::move(body));
+  if (auto* e = std::get_if<api_error>(&answer)) {
+    co_return std::move(*e);
+  }
+  const auto& response = std::get<http_response>(answer);
+  co_return scrubbed(wire::parse_load_state_response(response.status, response.body), token_);
+}
+
 }  // namespace refreshd::client

@@ -83,6 +83,12 @@ std::string_view to_string(operation op) noexcept {
       return "describe";
     case operation::list:
       return "list";
+    case operation::index_list:
+      return "index_list";
+    case operation::index_describe:
+      return "index_describe";
+    case operation::load_state:
+      return "load_state";
   }
   return "unknown";
 }

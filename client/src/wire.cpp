@@ -206,6 +206,10 @@ void scrub_texts(job_info& info, std::string_view token) {
 
 namespace detail {
 
+std::optional<std::int64_t> read_int64(const json& v, bool allow_float) {
+  return read_int(v, allow_float);
+}
+
 api_error bad_response(int http_status, std::string what) {
   return api_error{error_class::bad_response, http_status, 0, std::move(what), false};
 }
@@ -311,6 +315,12 @@ std::string_view path_for(operation op) noexcept {
       return describe_path;
     case operation::list:
       return list_path;
+    case operation::index_list:
+      return index_list_path;
+    case operation::index_describe:
+      return index_describe_path;
+    case operation::load_state:
+      return load_state_path;
   }
   return refresh_path;
 }

@@ -2,6 +2,8 @@
 // Private helpers shared by wire.cpp (envelopes, job info), wire_list.cpp (list answers) and
 // wire_errors.cpp (classification).
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -25,9 +27,18 @@ inline constexpr std::size_t max_message_bytes = 4096;
 std::variant<nlohmann::json, std::string> parse_json(std::string_view body,
                                                      record_sink* records = nullptr);
 
+/// Parses a small whole document (the servability answers, api §12) with the same checks as
+/// parse_json (empty, too deep, malformed) and a size cap, building all of it.
+std::variant<nlohmann::json, std::string> parse_plain_json(std::string_view body,
+                                                           std::size_t max_bytes);
+
 /// The api_error for a non-200 answer: HTTP 404 whatever the body, otherwise the status plus
 /// the Milvus envelope (`code`, `message`) when the body holds one.
 api_error error_from_status(operation op, int http_status, std::string_view body);
+
+/// A JSON integer, or a string of decimal digits, as int64 (floats too when `allow_float`);
+/// nullopt when it is neither or does not fit.
+std::optional<std::int64_t> read_int64(const nlohmann::json& v, bool allow_float);
 
 /// A bad_response error with this description.
 api_error bad_response(int http_status, std::string what);

@@ -174,13 +174,34 @@ std::variant<json, std::string> parse_json(std::string_view body, record_sink* r
   return doc;
 }
 
+std::variant<json, std::string> parse_plain_json(std::string_view body, std::size_t max_bytes) {
+  if (body.empty()) {
+    return std::string("empty response body");
+  }
+  if (body.size() > max_bytes) {
+    return "the response is larger than " + std::to_string(max_bytes) + " bytes";
+  }
+  if (too_deep(body)) {
+    return "the response nests deeper than " + std::to_string(max_nesting) + " levels";
+  }
+  json doc = json::parse(body, nullptr, false);
+  if (doc.is_discarded()) {
+    return std::string("the response is not valid JSON (malformed or truncated)");
+  }
+  return doc;
+}
+
 // Bodies that are not a Milvus envelope (HTML error pages) are never copied into messages:
 // a proxy may echo the request, and the request can carry a secret external spec.
 api_error error_from_status(operation op, int http_status, std::string_view body) {
   if (http_status == 404) {
+    const bool servability = op == operation::index_list || op == operation::index_describe ||
+                             op == operation::load_state;
     return classify(op, http_status, 0,
-                    "the cluster does not support the refresh-job API (HTTP 404): "
-                    "upgrade the cluster");
+                    servability ? "the cluster does not answer " + std::string(path_for(op)) +
+                                      " (HTTP 404): ready_when degrades to completed"
+                                : std::string("the cluster does not support the refresh-job API "
+                                              "(HTTP 404): upgrade the cluster"));
   }
   std::int64_t code = 0;
   std::string message;

@@ -7,7 +7,7 @@
 namespace refreshd::config::detail {
 namespace {
 
-constexpr std::array<std::string_view, 24> cluster_keys{"name",
+constexpr std::array<std::string_view, 25> cluster_keys{"name",
                                                         "endpoint",
                                                         "token_file",
                                                         "token_env",
@@ -30,7 +30,8 @@ constexpr std::array<std::string_view, 24> cluster_keys{"name",
                                                         "retries",
                                                         "retry_backoff",
                                                         "poll",
-                                                        "freshness_target"};
+                                                        "freshness_target",
+                                                        "ready_when"};
 
 constexpr std::array<std::string_view, 2> tls_keys{"ca_file", "insecure_skip_verify"};
 constexpr std::array<std::string_view, 1> admin_keys{"token_file"};

@@ -7,7 +7,7 @@
 namespace refreshd::config::detail {
 namespace {
 
-constexpr std::array<std::string_view, 17> collection_keys{"name",
+constexpr std::array<std::string_view, 18> collection_keys{"name",
                                                            "database",
                                                            "external_source",
                                                            "external_spec",
@@ -23,7 +23,8 @@ constexpr std::array<std::string_view, 17> collection_keys{"name",
                                                            "retries",
                                                            "retry_backoff",
                                                            "poll",
-                                                           "freshness_target"};
+                                                           "freshness_target",
+                                                           "ready_when"};
 
 constexpr std::array<std::string_view, 9> cluster_only_keys{
     "endpoint",        "token_file", "token_env",        "token",      "tls",

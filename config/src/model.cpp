@@ -15,6 +15,18 @@ std::string_view to_string(jitter_kind k) noexcept {
   return k == jitter_kind::fixed ? "fixed" : "random";
 }
 
+std::string_view to_string(ready_condition r) noexcept {
+  switch (r) {
+    case ready_condition::indexed:
+      return "indexed";
+    case ready_condition::loaded:
+      return "loaded";
+    case ready_condition::completed:
+      break;
+  }
+  return "completed";
+}
+
 std::string_view to_string(log_format f) noexcept {
   return f == log_format::json ? "json" : "text";
 }

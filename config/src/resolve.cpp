@@ -46,6 +46,7 @@ class settings_pool {
     }
     mix(static_cast<std::size_t>(v.retries) * 4 + static_cast<std::size_t>(v.jitter_mode) * 2 +
         (v.catch_up ? 1 : 0));
+    mix(static_cast<std::size_t>(v.ready_when));
     return h;
   }
   std::unordered_map<std::size_t, std::vector<shared_value<collection_settings>>> by_hash_;

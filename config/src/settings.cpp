@@ -59,6 +59,7 @@ void read_poll(reader& r, const entry& e, settings_layer& layer) {
 }
 
 constexpr std::array<std::string_view, 2> jitter_modes{"random", "fixed"};
+constexpr std::array<std::string_view, 3> ready_conditions{"completed", "indexed", "loaded"};
 
 }  // namespace
 
@@ -91,6 +92,9 @@ bool read_setting(reader& r, const entry& e, settings_layer& layer) {
     read_poll(r, e, layer);
   } else if (k == "freshness_target") {
     set(layer.freshness_target, e, r.duration_value(e, duration{1}));
+  } else if (k == "ready_when") {
+    const auto i = r.choice(e, ready_conditions);
+    set(layer.ready_when, e, i ? std::optional(static_cast<ready_condition>(*i)) : std::nullopt);
   } else {
     return false;
   }
@@ -111,6 +115,7 @@ void apply(const settings_layer& layer, effective_settings& s) {
   take(layer.retries, v.retries);
   take(layer.retry_backoff, v.retry_backoff);
   take(layer.freshness_target, v.freshness_target);
+  take(layer.ready_when, v.ready_when);
   if (layer.poll_initial.value) {
     v.poll.initial = *layer.poll_initial.value;
     s.poll_initial = &layer.poll_initial;

@@ -34,6 +34,7 @@ struct settings_layer {
   located<duration> poll_initial;
   located<duration> poll_max;
   located<duration> freshness_target;
+  located<ready_condition> ready_when;
 };
 
 inline settings_layer layer_at(int depth) {
@@ -42,9 +43,10 @@ inline settings_layer layer_at(int depth) {
   return layer;
 }
 
-inline constexpr std::array<std::string_view, 12> settings_keys{
+inline constexpr std::array<std::string_view, 13> settings_keys{
     "schedule",        "timezone", "jitter",  "jitter_mode",   "catch_up", "starting_deadline",
-    "pending_timeout", "timeout",  "retries", "retry_backoff", "poll",     "freshness_target"};
+    "pending_timeout", "timeout",  "retries", "retry_backoff", "poll",     "freshness_target",
+    "ready_when"};
 
 /// The top-level keys of a config file (one list for the loader and the cluster's hints).
 inline constexpr std::array<std::string_view, 10> top_keys{

@@ -94,6 +94,43 @@ void on_completed(collection_state& s, const events::completed& c) {
 
 }  // namespace
 
+std::string_view to_string(ready_stage r) noexcept {
+  switch (r) {
+    case ready_stage::indexing:
+      return "indexing";
+    case ready_stage::loading:
+      return "loading";
+    case ready_stage::degraded:
+      return "degraded";
+    case ready_stage::none:
+      break;
+  }
+  return "none";
+}
+
+void hold_for_servability(collection_state& s, maybe_time previous) {
+  s.last_success = previous;
+  s.ready = ready_stage::indexing;
+  s.ready_progress = 0;
+  set_status(s, status::running);
+}
+
+void mark_servable(collection_state& s, wall_time at, bool degraded) {
+  s.last_success = degraded && s.job && s.job->end ? *s.job->end : at;
+  s.ready = degraded ? ready_stage::degraded : ready_stage::none;
+  s.ready_progress = 0;
+  set_status(s, status::idle);
+}
+
+void mark_not_servable(collection_state& s, wall_time at, const std::string& reason) {
+  s.ready = ready_stage::none;
+  s.ready_progress = 0;
+  s.last_failure = at;
+  s.last_failure_reason = reason;
+  ++s.consecutive_failures;
+  set_status(s, status::failing);
+}
+
 void apply(collection_state& s, const cycle_event& e) {
   std::visit(overloaded{
                  [&](const events::triggered& t) {

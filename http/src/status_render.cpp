@@ -58,6 +58,22 @@ std::string coordination_line(const coordination_status& c) {
   return out + "</p>\n";
 }
 
+// ready_when (docs/CYCLE.md): "refreshing" while the job runs, "indexing 73 %" or
+// "loading 40 %" while a completed refresh waits to be servable; nothing when idle.
+std::optional<std::string> ready_phase(const collection_state& s) {
+  if (s.ready == ready_stage::indexing || s.ready == ready_stage::loading) {
+    return std::string(to_string(s.ready)) + " " + std::to_string(s.ready_progress) + " %";
+  }
+  if (s.current == status::running || s.current == status::stuck) {
+    return std::string("refreshing");
+  }
+  return std::nullopt;
+}
+
+constexpr std::string_view degraded_note =
+    "the cluster has no index or load routes (HTTP 404): refreshes count as done when their "
+    "job completes";
+
 std::string text_or_dash(const std::optional<wall_time>& t) {
   return t ? schedule::format_utc(*t) : std::string("-");
 }
@@ -98,14 +114,18 @@ std::string row_html(const status_row& r, wall_time now) {
                 : std::string(to_string(s.current)) + " (another replica drives it)",
        "status");
   out += "<td>";
+  const bool waits = s.ready == ready_stage::indexing || s.ready == ready_stage::loading;
   if (s.job) {
-    const int p = std::clamp(s.job->progress, 0, 100);
-    const auto state = state_name(*s.job);
+    const int p = waits ? s.ready_progress : std::clamp(s.job->progress, 0, 100);
+    const auto state = waits ? std::string(to_string(s.ready)) : state_name(*s.job);
     out += "<progress max=\"100\" value=\"" + std::to_string(p) + "\">" + std::to_string(p) +
            "%</progress> " + std::to_string(p) + "% " + html_escape(state) + "<br>job " +
            std::to_string(s.job->id.value);
   } else {
     out += "-";
+  }
+  if (s.ready == ready_stage::degraded) {
+    out += "<br>ready_when: completed (" + std::string(degraded_note) + ")";
   }
   out += "</td>";
   cell(text_or_dash(s.last_success));
@@ -205,6 +225,15 @@ std::string status_json(const status_view& v) {
     c["consecutive_failures"] = s.consecutive_failures;
     if (v.coordination) {
       c["driven_here"] = r.driven;
+    }
+    if (const auto when = r.collection->settings->ready_when;
+        when != config::ready_condition::completed) {
+      c["ready_when"] = std::string(config::to_string(when));
+      const auto phase = ready_phase(s);
+      c["phase"] = phase ? json(*phase) : json(nullptr);
+      if (s.ready == ready_stage::degraded) {
+        c["ready_when_note"] = std::string(degraded_note);
+      }
     }
     collections.push_back(std::move(c));
   }

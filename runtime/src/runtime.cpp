@@ -9,6 +9,7 @@
 
 #include "runtime_cycle.hpp"
 #include "runtime_reload.hpp"
+#include "runtime_servability.hpp"
 #include "runtime_startup.hpp"
 
 namespace refreshd::daemon {

@@ -134,7 +134,11 @@ awaitable<std::optional<cycle_outcome>> basic_runtime<Clock>::perform_cycle(
   for (;;) {
     for (const auto& e : step.events) {
       const collection_counters before = c.state.counters;
+      const maybe_time success_before = c.state.last_success;
       apply(c.state, e);
+      if (std::holds_alternative<events::completed>(e) && awaits_servability(c, cl)) {
+        hold_for_servability(c.state, success_before);  // done when servable (ready_when)
+      }
       add_difference(*cl.totals, before, c.state.counters);
       log_cycle_event(*cl.cfg, *c.cfg, e);
       if (on_cycle_event && !c.retired()) {
@@ -178,14 +182,29 @@ awaitable<std::optional<cycle_outcome>> basic_runtime<Clock>::perform_cycle(
       step = cycle.on_timer(now());
     } else {
       cycle_outcome outcome = std::get<finish_action>(std::move(step.next)).outcome;
-      apply(c.state, outcome);
-      if (outcome.kind != outcome_kind::completed && outcome.kind != outcome_kind::idle) {
-        log_cycle_outcome(*cl.cfg, *c.cfg, outcome);
-      }
-      admin_requests_.on_outcome(c, outcome);
-      co_return outcome;
+      co_return co_await finish_cycle(c, cl, std::move(outcome));
     }
   }
+}
+
+template <class Clock>
+awaitable<std::optional<cycle_outcome>> basic_runtime<Clock>::finish_cycle(
+    collection_runtime& c, cluster_runtime<Clock>& cl, cycle_outcome outcome) {
+  if (outcome.kind == outcome_kind::completed && awaits_servability(c, cl)) {
+    co_await follow_servability(c, cl, outcome);
+    if (stopping_) {
+      co_return std::nullopt;
+    }
+  } else if (outcome.kind == outcome_kind::completed &&
+             c.cfg->settings->ready_when != config::ready_condition::completed) {
+    c.state.ready = ready_stage::degraded;  // its cluster has no index/load routes
+  }
+  apply(c.state, outcome);
+  if (outcome.kind != outcome_kind::completed && outcome.kind != outcome_kind::idle) {
+    log_cycle_outcome(*cl.cfg, *c.cfg, outcome);
+  }
+  admin_requests_.on_outcome(c, outcome);
+  co_return outcome;
 }
 
 template <class Clock>

@@ -42,6 +42,13 @@ api_error parse_failure(operation op, int status, std::string_view body) {
       EXPECT_FALSE(r.has_value()) << body;
       return r ? api_error{} : r.error();
     }
+    case operation::index_list:
+    case operation::index_describe:
+    case operation::load_state: {
+      auto r = wire::parse_load_state_response(status, body);  // the servability envelope
+      EXPECT_FALSE(r.has_value()) << body;
+      return r ? api_error{} : r.error();
+    }
     case operation::list:
       break;
   }

@@ -39,6 +39,18 @@ outcome run(operation op, int status, std::string_view body) {
       auto r = wire::parse_describe_response(status, body);
       return r ? outcome{true, {}} : outcome{false, r.error()};
     }
+    case operation::index_list: {
+      auto r = wire::parse_index_list_response(status, body);
+      return r ? outcome{true, {}} : outcome{false, r.error()};
+    }
+    case operation::index_describe: {
+      auto r = wire::parse_index_describe_response(status, body);
+      return r ? outcome{true, {}} : outcome{false, r.error()};
+    }
+    case operation::load_state: {
+      auto r = wire::parse_load_state_response(status, body);
+      return r ? outcome{true, {}} : outcome{false, r.error()};
+    }
     case operation::list:
       break;
   }
@@ -46,7 +58,9 @@ outcome run(operation op, int status, std::string_view body) {
   return r ? outcome{true, {}} : outcome{false, r.error()};
 }
 
-constexpr operation all_ops[] = {operation::refresh, operation::describe, operation::list};
+constexpr operation all_ops[] = {operation::refresh,        operation::describe,
+                                 operation::list,           operation::index_list,
+                                 operation::index_describe, operation::load_state};
 
 TEST(WireRobustnessTest, MalformedSuccessEnvelopesAreBadResponses) {
   const std::vector<std::pair<std::string_view, std::string_view>> rows = {

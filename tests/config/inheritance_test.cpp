@@ -67,14 +67,42 @@ TEST_F(Inheritance, DefaultsSectionOverridesBuiltIns) {
 
 TEST_F(Inheritance, ClusterOverridesDefaultsKeyByKey) {
   const collection_settings& s = prod().collections[0].settings;
-  EXPECT_EQ(s.schedule, "every 30m");            // cluster
-  EXPECT_EQ(s.timezone, "America/New_York");     // defaults
-  EXPECT_EQ(s.jitter, 2min);                     // cluster
-  EXPECT_EQ(s.jitter_mode, jitter_kind::fixed);  // cluster
-  EXPECT_EQ(s.retries, 4);                       // defaults
-  EXPECT_EQ(s.freshness_target, 3h);             // defaults
-  EXPECT_EQ(s.pending_timeout, 30min);           // built-in
-  EXPECT_EQ(prod().settings, s);                 // the cluster's own effective settings
+  EXPECT_EQ(s.schedule, "every 30m");                   // cluster
+  EXPECT_EQ(s.timezone, "America/New_York");            // defaults
+  EXPECT_EQ(s.jitter, 2min);                            // cluster
+  EXPECT_EQ(s.jitter_mode, jitter_kind::fixed);         // cluster
+  EXPECT_EQ(s.retries, 4);                              // defaults
+  EXPECT_EQ(s.freshness_target, 3h);                    // defaults
+  EXPECT_EQ(s.ready_when, ready_condition::completed);  // built-in
+  EXPECT_EQ(s.pending_timeout, 30min);                  // built-in
+  EXPECT_EQ(prod().settings, s);                        // the cluster's own effective settings
+}
+
+TEST(InheritanceReadyWhen, ReadyWhenInheritsLikeEveryOtherSetting) {
+  const auto r = test::load(R"(version: 1
+defaults:
+  schedule: "@hourly"
+  ready_when: indexed
+clusters:
+  - name: prod
+    endpoint: https://m.example.com
+    token_env: TOKEN
+    collections:
+      - name: plain
+      - name: own
+        ready_when: loaded
+  - name: other
+    endpoint: https://o.example.com
+    token_env: TOKEN
+    ready_when: completed
+    collections:
+      - name: plain
+)");
+  ASSERT_TRUE(r.ok()) << test::dump(r);
+  EXPECT_EQ(r.value->clusters[0].collections[0].settings->ready_when, ready_condition::indexed);
+  EXPECT_EQ(r.value->clusters[0].collections[1].settings->ready_when, ready_condition::loaded);
+  EXPECT_EQ(r.value->clusters[1].collections[0].settings->ready_when, ready_condition::completed);
+  EXPECT_EQ(to_string(ready_condition::loaded), "loaded");
 }
 
 TEST_F(Inheritance, PollBoundsInheritSeparately) {

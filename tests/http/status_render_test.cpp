@@ -51,6 +51,36 @@ TEST_F(StatusRender, StatusJsonIsNullWhereNothingIsKnown) {
      "last_failure":null,"last_failure_reason":null,"consecutive_failures":0}]})"));
 }
 
+TEST_F(StatusRender, ReadyWhenShowsThePhaseWithItsProgressAndADegradedCluster) {
+  collection_.settings.edit().ready_when = config::ready_condition::loaded;
+  job_snapshot job;
+  job.id = client::job_id{449503829274509311, false};
+  job.state = client::job_state::completed;
+  job.progress = 100;
+  state_.job = job;
+  state_.current = status::running;
+  state_.ready = ready_stage::indexing;
+  state_.ready_progress = 73;
+  auto c = json::parse(status_json(view()))["collections"][0];
+  EXPECT_EQ(c["ready_when"], "loaded");
+  EXPECT_EQ(c["phase"], "indexing 73 %");
+  EXPECT_FALSE(c.contains("ready_when_note"));
+  EXPECT_NE(status_page(view()).find("73% indexing"), std::string::npos);
+  state_.ready = ready_stage::none;
+  state_.job->state = client::job_state::in_progress;
+  c = json::parse(status_json(view()))["collections"][0];
+  EXPECT_EQ(c["phase"], "refreshing");
+  state_.current = status::idle;
+  state_.ready = ready_stage::degraded;
+  c = json::parse(status_json(view()))["collections"][0];
+  EXPECT_EQ(c["phase"], nullptr);
+  EXPECT_NE(c["ready_when_note"].get<std::string>().find("HTTP 404"), std::string::npos);
+  EXPECT_NE(status_page(view()).find("ready_when: completed"), std::string::npos);
+  collection_.settings.edit().ready_when = config::ready_condition::completed;
+  EXPECT_FALSE(json::parse(status_json(view()))["collections"][0].contains("phase"))
+      << "the shape of /status is unchanged without ready_when";
+}
+
 TEST_F(StatusRender, StatusJsonKeepsTheLargestJobIdExactAndFormatsTimes) {
   job_snapshot job;
   job.id.value = std::numeric_limits<std::int64_t>::max();

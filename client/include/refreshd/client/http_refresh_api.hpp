@@ -29,6 +29,10 @@ class http_refresh_api final : public refresh_api {
   awaitable<api_result<job_id>> async_refresh(refresh_request request) override;
   awaitable<api_result<job_info>> async_describe(job_id id) override;
   awaitable<api_result<std::vector<job_info>>> async_list(list_request request) override;
+  awaitable<api_result<std::vector<std::string>>> async_index_list(collection_ref c) override;
+  awaitable<api_result<std::vector<index_info>>> async_index_describe(collection_ref c,
+                                                                      std::string index) override;
+  awaitable<api_result<load_info>> async_load_state(collection_ref c) override;
 
   /// Replace the token (token files are re-read on reload and on authentication failures).
   void set_token(std::string token) { token_ = std::move(token); }

@@ -81,7 +81,43 @@ struct list_request {
   std::vector<std::string> only{};
 };
 
-enum class operation { refresh, describe, list };
+/// The collection a servability request is about (api §12; empty database: the default).
+struct collection_ref {
+  std::string database;
+  std::string collection;
+};
+
+/// An index's build state (api §12), parsed leniently: case-insensitive, an `IndexState` prefix
+/// optional; `IndexStateNone` and `None` are none.
+enum class index_state { none, unissued, in_progress, finished, failed, retry, unknown };
+index_state parse_index_state(std::string_view text) noexcept;
+std::string_view to_string(index_state s) noexcept;
+
+/// One index as indexes/describe reports it. A count the server left out is unknown (nullopt),
+/// never 0.
+struct index_info {
+  std::string name;
+  index_state state = index_state::unknown;
+  std::string state_text;  ///< the server's spelling (capped)
+  std::optional<std::int64_t> total_rows;
+  std::optional<std::int64_t> indexed_rows;
+  std::optional<std::int64_t> pending_rows;
+  std::string fail_reason;  ///< verbatim (scrubbed, capped); empty when none
+};
+
+/// A collection's load state (api §12): `LoadState` prefix optional, case-insensitive.
+enum class load_state { not_exist, not_load, loading, loaded, unknown };
+load_state parse_load_state(std::string_view text) noexcept;
+std::string_view to_string(load_state s) noexcept;
+
+struct load_info {
+  load_state state = load_state::unknown;
+  std::string state_text;
+  std::optional<int> progress;  ///< 0..100, when the server sent it
+};
+
+/// The refresh-job operations, then the servability ones of `ready_when` (api §12).
+enum class operation { refresh, describe, list, index_list, index_describe, load_state };
 std::string_view to_string(operation op) noexcept;
 
 /// Error classes of docs/CYCLE.md. The string forms are metric label values.

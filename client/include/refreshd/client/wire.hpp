@@ -15,6 +15,9 @@ inline constexpr std::string_view refresh_path = "/v2/vectordb/jobs/external_col
 inline constexpr std::string_view describe_path = "/v2/vectordb/jobs/external_collection/describe";
 inline constexpr std::string_view list_path = "/v2/vectordb/jobs/external_collection/list";
 
+inline constexpr std::string_view index_list_path = "/v2/vectordb/indexes/list";
+inline constexpr std::string_view index_describe_path = "/v2/vectordb/indexes/describe";
+inline constexpr std::string_view load_state_path = "/v2/vectordb/collections/get_load_state";
 std::string_view path_for(operation op) noexcept;
 
 /// {"collectionName":..,"dbName":..?,"externalSource":..?,"externalSpec":..?}
@@ -102,5 +105,35 @@ api_result<std::vector<job_info>> parse_list_response(int http_status, std::stri
 /// `maybe_sent` is set for refresh when the class is transient, except codes 1 and 2 on HTTP
 /// 200 (the server refused before doing anything).
 api_error classify(operation op, int http_status, std::int64_t code, std::string_view message);
+
+// ---- servability (api §12; docs/CYCLE.md "ready_when") ------------------------------------
+
+/// Largest servability answer accepted (they are a few hundred bytes; the document is built
+/// whole, so its size is bounded here rather than pruned).
+inline constexpr std::size_t max_servability_bytes = 256 * 1024;
+/// Index names kept from one indexes/list answer; more is bad_response.
+inline constexpr std::size_t max_indexes = 64;
+
+/// {"dbName":..?,"collectionName":..}
+std::string build_index_list_body(const collection_ref& c);
+/// {"dbName":..?,"collectionName":..,"indexName":..}
+std::string build_index_describe_body(const collection_ref& c, std::string_view index);
+std::string build_load_state_body(const collection_ref& c);
+
+/// The envelope and errors as for the job endpoints (classify(), HTTP 404 → unsupported).
+/// indexes/list: `data` an array of strings (index names, scrubbed of `token`, capped);
+/// anything else is bad_response.
+api_result<std::vector<std::string>> parse_index_list_response(int http_status,
+                                                               std::string_view body,
+                                                               std::string_view token = {});
+/// indexes/describe: `data` an array of objects; each needs `indexName` and `indexState`
+/// (a string, read by parse_index_state); the row counts are integers or decimal strings,
+/// absent → unknown; `failReason` verbatim (scrubbed, capped).
+api_result<std::vector<index_info>> parse_index_describe_response(int http_status,
+                                                                  std::string_view body,
+                                                                  std::string_view token = {});
+/// get_load_state: `data.loadState` a string (parse_load_state), `data.loadProgress` optional
+/// (clamped to 0..100).
+api_result<load_info> parse_load_state_response(int http_status, std::string_view body);
 
 }  // namespace refreshd::client::wire

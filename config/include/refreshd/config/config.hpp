@@ -17,6 +17,11 @@
 
 namespace refreshd::config {
 
+/// When a refresh counts as done (docs/CONFIG.md "ready_when"): its job completed, the
+/// collection's indexes caught up too, or it is also loaded (searchable).
+enum class ready_condition : std::uint8_t { completed, indexed, loaded };
+std::string_view to_string(ready_condition r) noexcept;
+
 enum class jitter_kind {
   random,  ///< a new random delay in [0, jitter] for every firing
   fixed,   ///< a stable per-collection delay in [0, jitter] (hash of cluster/database/name)
@@ -54,6 +59,7 @@ struct collection_settings {
   duration retry_backoff = std::chrono::minutes(1);     ///< > 0; doubles per retry
   poll_settings poll;
   duration freshness_target = std::chrono::hours(2);  ///< > 0; exported for alerts
+  ready_condition ready_when = ready_condition::completed;
 
   bool operator==(const collection_settings&) const = default;
 };

@@ -32,6 +32,12 @@ inline constexpr std::array<status, 8> all_statuses = {
     status::misconfigured, status::unsupported, status::auth_failed, status::suspended};
 std::string_view to_string(status s) noexcept;
 
+/// ready_when (docs/CYCLE.md "ready_when"): where a completed refresh's wait for servability
+/// is; `degraded`: its cluster has no index/load routes (HTTP 404), so the last refresh counted
+/// as done when its job completed.
+enum class ready_stage : std::uint8_t { none, indexing, loading, degraded };
+std::string_view to_string(ready_stage r) noexcept;
+
 /// `reason` label values of milvus_refresh_skipped_total.
 enum class skip_reason { already_running, suspended, limit };
 std::string_view to_string(skip_reason r) noexcept;
@@ -60,7 +66,9 @@ using counter_sums = basic_counters<std::uint64_t>;
 struct collection_state {
   status current = status::idle;
   bool suspended = false;
-  int consecutive_failures = 0;  ///< failed jobs in a row
+  ready_stage ready = ready_stage::none;
+  std::uint8_t ready_progress = 0;  ///< 0..100 while indexing or loading
+  int consecutive_failures = 0;     ///< failed jobs in a row
   /// Why `current` is misconfigured / unsupported / auth_failed / failing after an API error:
   /// the server's message (verbatim) with a hint; empty otherwise.
   maybe_text message;
@@ -95,6 +103,15 @@ void apply(collection_state& s, const cycle_event& e);
 /// none, a job still shown as active is dropped (a lost trigger). For observe-mode `idle` with
 /// a known newest job, job / last_success / last_failure are initialised from it when unknown.
 void apply(collection_state& s, const cycle_outcome& o);
+
+/// ready_when: a completed job that still waits for servability: running again, last_success
+/// back to `previous` (it becomes the servable moment), stage indexing.
+void hold_for_servability(collection_state& s, maybe_time previous);
+/// Servable at `at`: idle, last_success = at, stage none (or degraded: counted at the job's end).
+void mark_servable(collection_state& s, wall_time at, bool degraded);
+/// Not servable (an index build failed, the collection is not loaded, or no progress until the
+/// timeout): failing, last_failure = at, last_failure_reason = reason, a failure more in a row.
+void mark_not_servable(collection_state& s, wall_time at, const std::string& reason);
 
 /// `slots` slots that were not triggered for a reason outside the cycle (suspended, limit, the
 /// collection's own job still running).

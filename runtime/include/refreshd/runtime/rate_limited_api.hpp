@@ -5,6 +5,7 @@
 #include <chrono>
 #include <functional>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -73,34 +74,61 @@ class basic_rate_limited_api final : public client::refresh_api {
   }
 
   awaitable<client::api_result<client::job_info>> async_describe(client::job_id id) override {
-    for (int attempt = 0;; ++attempt) {
-      if (!co_await limiter_.async_acquire()) {
-        co_return shutting_down_error();
-      }
-      const auto sent = Clock::now();
-      auto r = co_await inner_.async_describe(id);
-      if (done(client::operation::describe, r, sent, attempt)) {
-        co_return r;
-      }
-    }
+    // Named, not temporaries in the co_await: g++ 12 destroys such temporaries twice.
+    std::function<awaitable<client::api_result<client::job_info>>()> send = [this, id] {
+      return inner_.async_describe(id);
+    };
+    return limited(client::operation::describe, std::move(send));
   }
 
   awaitable<client::api_result<std::vector<client::job_info>>> async_list(
       client::list_request request) override {
+    std::function<awaitable<client::api_result<std::vector<client::job_info>>>()> send =
+        [this, request = std::move(request)] { return inner_.async_list(request); };
+    return limited(client::operation::list, std::move(send));
+  }
+
+  awaitable<client::api_result<std::vector<std::string>>> async_index_list(
+      client::collection_ref c) override {
+    std::function<awaitable<client::api_result<std::vector<std::string>>>()> send =
+        [this, c = std::move(c)] { return inner_.async_index_list(c); };
+    return limited(client::operation::index_list, std::move(send));
+  }
+
+  awaitable<client::api_result<std::vector<client::index_info>>> async_index_describe(
+      client::collection_ref c, std::string index) override {
+    std::function<awaitable<client::api_result<std::vector<client::index_info>>>()> send =
+        [this, c = std::move(c), index = std::move(index)] {
+          return inner_.async_index_describe(c, index);
+        };
+    return limited(client::operation::index_describe, std::move(send));
+  }
+
+  awaitable<client::api_result<client::load_info>> async_load_state(
+      client::collection_ref c) override {
+    std::function<awaitable<client::api_result<client::load_info>>()> send =
+        [this, c = std::move(c)] { return inner_.async_load_state(c); };
+    return limited(client::operation::load_state, std::move(send));
+  }
+
+ private:
+  /// One token per request; a rate-limited answer is sent again (see the options). `send`
+  /// makes the request anew each time.
+  template <class T>
+  awaitable<client::api_result<T>> limited(client::operation op,
+                                           std::function<awaitable<client::api_result<T>>()> send) {
     for (int attempt = 0;; ++attempt) {
       if (!co_await limiter_.async_acquire()) {
         co_return shutting_down_error();
       }
       const auto sent = Clock::now();
-      auto copy = request;  // named: g++ 12 and temporaries in co_await
-      auto r = co_await inner_.async_list(std::move(copy));
-      if (done(client::operation::list, r, sent, attempt)) {
+      auto r = co_await send();
+      if (done(op, r, sent, attempt)) {
         co_return r;
       }
     }
   }
 
- private:
   /// Reports the call; true when `r` is the final answer, false to send again.
   template <class T>
   bool done(client::operation op, const client::api_result<T>& r, steady_time sent, int attempt) {

@@ -32,6 +32,7 @@
 #include <refreshd/cycle/cycle.hpp>
 #include <refreshd/cycle/due_queue.hpp>
 #include <refreshd/cycle/reload_plan.hpp>
+#include <refreshd/cycle/servability.hpp>
 #include <refreshd/cycle/slot_plan.hpp>
 #include <refreshd/cycle/startup.hpp>
 #include <refreshd/net/asio.hpp>
@@ -119,8 +120,8 @@ struct cluster_runtime {
   /// Observes every API request of this cluster (operation, "ok" or the error class, latency
   /// excluding the wait for a rate-limit token); may be empty. For metrics.
   api_call_observer on_api_call;
-  /// Cycles using this cluster right now (a cluster replaced by a reload lives until 0).
-  std::size_t users = 0;
+  std::size_t users = 0;  ///< cycles using it (a cluster replaced by a reload lives until 0)
+  bool servability_absent = false;  ///< its index/load routes answered 404 (ready_when)
   /// Set when a reload replaced or removed the cluster: keeps `cfg` valid until `users` is 0.
   std::shared_ptr<const config::config> retired_config;
 };
@@ -139,10 +140,9 @@ struct reload_summary {
   std::size_t removed = 0;    ///< no longer scheduled (a running job is followed to its end)
   std::size_t changed = 0;    ///< settings, schedule, source or cluster changed
   std::size_t unchanged = 0;  ///< state and in-flight polls untouched
-  std::size_t clusters_replaced = 0;  ///< endpoint, TLS, timeout or token source changed
-  std::size_t tokens_changed = 0;     ///< a re-read token differed
-  /// Settings that only a restart applies (listen), one line each.
-  std::vector<std::string> needs_restart;
+  std::size_t clusters_replaced = 0;       ///< endpoint, TLS, timeout or token source changed
+  std::size_t tokens_changed = 0;          ///< a re-read token differed
+  std::vector<std::string> needs_restart;  ///< settings only a restart applies, one line each
 };
 
 /// The outcome of one collection in run --once.
@@ -204,19 +204,13 @@ class basic_runtime final : public runtime_view,
   /// A reload can be applied now: ready, not stopping, no reconciliation of collections added
   /// by an earlier reload still running. (Callers wait and retry; SIGHUPs meanwhile coalesce.)
   bool can_apply_config() const noexcept { return ready_ && !stopping_ && startup_pending_ == 0; }
-  /// Applies a new, validated configuration per collection (docs/DAEMON.md "Reload"): unchanged
-  /// collections keep their state, queue position and in-flight poll; changed ones take the new
-  /// settings from their next decision on (a changed schedule reschedules an idle collection);
-  /// removed ones are no longer scheduled but a running job is followed to its end; added ones go
-  /// through startup reconciliation. Clusters are matched by name: limits change in place, a
-  /// changed endpoint, TLS setting, request timeout or token source builds a new connection, and
-  /// every token is re-read. All-or-nothing: throws (config::token_error, std::invalid_argument)
-  /// before changing anything when a token cannot be read or a connection cannot be built. Requires
+  /// Applies a new, validated configuration per collection, as docs/DAEMON.md "Reload" says.
+  /// All-or-nothing: throws (config::token_error, std::invalid_argument) before changing
+  /// anything when a token cannot be read or a connection cannot be built. Requires
   /// can_apply_config().
   reload_summary apply_config(std::shared_ptr<const config::config> next);
   const config::config& configuration() const noexcept override { return *config_; }
-  /// The configuration in use, shared: holding it keeps every collections()[i].cfg valid
-  /// across a reload (a scrape written in parts holds it).
+  /// The configuration in use; holding it keeps collections()[i].cfg valid across a reload.
   std::shared_ptr<const config::config> shared_configuration() const noexcept { return config_; }
 
   /// Admin "run now" for collections()[index] with the overlap rules of a scheduled slot: a
@@ -323,14 +317,20 @@ class basic_runtime final : public runtime_view,
   awaitable<std::optional<cycle_outcome>> perform_cycle(collection_runtime& c,
                                                         cluster_runtime<Clock>& cl, cycle_mode mode,
                                                         std::optional<steady_time> deadline);
+  awaitable<std::optional<cycle_outcome>> finish_cycle(collection_runtime& c,
+                                                       cluster_runtime<Clock>& cl, cycle_outcome o);
   awaitable<bool> wait_until(steady_time t);
-  /// Under coordination, the fence of a trigger: the claim still holds (logs a refusal);
-  /// empty without coordination.
+  /// Under coordination, the fence of a trigger (logs a refusal); empty without coordination.
   std::function<awaitable<bool>()> fence_of(const collection_runtime& c,
                                             const cluster_runtime<Clock>& cl);
-  /// A cycle that ended without an outcome: handed off (the collection waits for its next
-  /// slot), or stopped by shutdown (nothing).
+  /// A cycle ended without an outcome: handed off (wait for the next slot), or shutdown.
   void after_handoff(collection_runtime& c);
+  // runtime_servability.hpp: ready_when, after a completed job (updates the outcome)
+  bool awaits_servability(const collection_runtime& c, const cluster_runtime<Clock>& cl) const;
+  awaitable<void> follow_servability(collection_runtime& c, cluster_runtime<Clock>& cl,
+                                     cycle_outcome& o);
+  void settle_servability(collection_runtime& c, cluster_runtime<Clock>& cl, cycle_outcome& o,
+                          const servability_result& r, steady_time::duration waited);
   /// False when ownership moved away: the cycle stops here (its job, if any, goes on).
   bool still_owned(const collection_runtime& c, const cluster_runtime<Clock>& cl,
                    const cycle_step& step);

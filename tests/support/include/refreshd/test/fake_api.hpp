@@ -18,11 +18,16 @@ class fake_api final : public client::refresh_api {
     client::refresh_request refresh;  // op == refresh
     client::job_id job;               // op == describe
     client::list_request list;        // op == list
+    client::collection_ref target{};  // servability ops
+    std::string index{};              // op == index_describe
   };
 
   std::deque<client::api_result<client::job_id>> refresh_answers;
   std::deque<client::api_result<client::job_info>> describe_answers;
   std::deque<client::api_result<std::vector<client::job_info>>> list_answers;
+  std::deque<client::api_result<std::vector<std::string>>> index_list_answers;
+  std::deque<client::api_result<std::vector<client::index_info>>> index_describe_answers;
+  std::deque<client::api_result<client::load_info>> load_state_answers;
   std::vector<call> calls;
 
   awaitable<client::api_result<client::job_id>> async_refresh(
@@ -38,6 +43,21 @@ class fake_api final : public client::refresh_api {
       client::list_request request) override {
     calls.push_back({client::operation::list, {}, {}, request});
     co_return next(list_answers, "list");
+  }
+  awaitable<client::api_result<std::vector<std::string>>> async_index_list(
+      client::collection_ref c) override {
+    calls.push_back({client::operation::index_list, {}, {}, {}, c, {}});
+    co_return next(index_list_answers, "index_list");
+  }
+  awaitable<client::api_result<std::vector<client::index_info>>> async_index_describe(
+      client::collection_ref c, std::string index) override {
+    calls.push_back({client::operation::index_describe, {}, {}, {}, c, index});
+    co_return next(index_describe_answers, "index_describe");
+  }
+  awaitable<client::api_result<client::load_info>> async_load_state(
+      client::collection_ref c) override {
+    calls.push_back({client::operation::load_state, {}, {}, {}, c, {}});
+    co_return next(load_state_answers, "load_state");
   }
 
   std::size_t count(client::operation op) const {

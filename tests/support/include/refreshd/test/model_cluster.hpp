@@ -26,6 +26,11 @@ class model_cluster {
     std::chrono::milliseconds pending{100};
     std::chrono::milliseconds running{1000};
     bool fail = false;
+    /// After a completed job: its index builds for `indexing` (then Finished, or Failed with
+    /// index_fail_reason), then the collection loads for `loading` (ready_when).
+    std::chrono::milliseconds indexing{0};
+    std::chrono::milliseconds loading{0};
+    std::string index_fail_reason{};
   };
   struct job {
     client::job_id id;
@@ -54,6 +59,9 @@ class model_cluster {
   std::optional<client::api_error> database_list_error;
   int overlapping = 0;
   int max_active = 0;
+  /// The servability routes answer HTTP 404 (an older server); their requests, counted.
+  bool servability_absent = false;
+  int servability_requests = 0;
 
   client::job_state state_of(const job& j) const {
     const auto age = mock_clock::now() - j.created;
@@ -157,6 +165,78 @@ class model_cluster {
     }
     return out;
   }
+  /// The end of the collection's newest completed job (indexing starts there), if any.
+  std::optional<mock_clock::time_point> completed_at(const std::string& collection) const {
+    for (auto it = jobs.rbegin(); it != jobs.rend(); ++it) {
+      if (it->collection == collection && state_of(*it) == client::job_state::completed) {
+        return it->created + it->how.pending + it->how.running;
+      }
+    }
+    return std::nullopt;
+  }
+  std::optional<client::api_error> servability_refused() {
+    request_times.push_back(mock_clock::now());
+    ++servability_requests;
+    if (broken) {
+      return broken;
+    }
+    if (servability_absent) {
+      client::api_error e;
+      e.kind = client::error_class::unsupported;
+      e.http_status = 404;
+      e.message = "404 page not found";
+      return e;
+    }
+    return std::nullopt;
+  }
+  client::api_result<std::vector<std::string>> index_list(const client::collection_ref&) {
+    if (auto e = servability_refused()) {
+      return *e;
+    }
+    return std::vector<std::string>{"vector"};
+  }
+  client::api_result<std::vector<client::index_info>> index_describe(
+      const client::collection_ref& c) {
+    if (auto e = servability_refused()) {
+      return *e;
+    }
+    client::index_info i;
+    i.name = "vector";
+    i.total_rows = 1000;
+    const auto& how = collections[c.collection];
+    const auto done = completed_at(c.collection);
+    const auto left = done ? *done + how.indexing - mock_clock::now() : mock_clock::duration{};
+    if (left > mock_clock::duration::zero()) {
+      i.state = client::index_state::in_progress;
+      i.pending_rows = 1000 * left / how.indexing;
+    } else {
+      i.state = how.index_fail_reason.empty() ? client::index_state::finished
+                                              : client::index_state::failed;
+      i.pending_rows = i.state == client::index_state::finished ? 0 : 10;
+      i.fail_reason = how.index_fail_reason;
+    }
+    i.indexed_rows = *i.total_rows - *i.pending_rows;
+    i.state_text = std::string(client::to_string(i.state));
+    return std::vector<client::index_info>{i};
+  }
+  client::api_result<client::load_info> load_state(const client::collection_ref& c) {
+    if (auto e = servability_refused()) {
+      return *e;
+    }
+    const auto& how = collections[c.collection];
+    const auto done = completed_at(c.collection);
+    client::load_info l;
+    const auto start = done ? *done + how.indexing : mock_clock::time_point{};
+    if (done && mock_clock::now() < start + how.loading) {
+      l.state = client::load_state::loading;
+      l.progress = static_cast<int>(100 * (mock_clock::now() - start) / how.loading);
+    } else {
+      l.state = client::load_state::loaded;
+      l.progress = 100;
+    }
+    l.state_text = std::string(client::to_string(l.state));
+    return l;
+  }
   int triggers_of(const std::string& collection) const {
     return static_cast<int>(std::count_if(
         jobs.begin(), jobs.end(), [&](const job& j) { return j.collection == collection; }));
@@ -198,6 +278,30 @@ class model_api final : public client::refresh_api {
       co_return *e;
     }
     co_return model_.list(request);
+  }
+  awaitable<client::api_result<std::vector<std::string>>> async_index_list(
+      client::collection_ref c) override {
+    co_await delay();
+    if (auto e = refused()) {
+      co_return *e;
+    }
+    co_return model_.index_list(c);
+  }
+  awaitable<client::api_result<std::vector<client::index_info>>> async_index_describe(
+      client::collection_ref c, std::string) override {
+    co_await delay();
+    if (auto e = refused()) {
+      co_return *e;
+    }
+    co_return model_.index_describe(c);
+  }
+  awaitable<client::api_result<client::load_info>> async_load_state(
+      client::collection_ref c) override {
+    co_await delay();
+    if (auto e = refused()) {
+      co_return *e;
+    }
+    co_return model_.load_state(c);
   }
   void set_token(std::string t) { token_ = std::move(t); }
 
