@@ -44,6 +44,16 @@ TEST(Examples, CoordinatedSharesFourCollectionsThroughEtcd) {
   EXPECT_EQ(r.value->clusters[0].collections.size(), 4u);
 }
 
+TEST(Examples, SearchableWaitsForIndexesOrLoadingPerCollection) {
+  const load_result r = load_example("searchable.yaml", {{"ZILLIZ_TOKEN", "t"}});
+  ASSERT_TRUE(r.ok()) << test::dump(r);
+  const auto& cols = r.value->clusters.at(0).collections;
+  ASSERT_EQ(cols.size(), 3U);
+  EXPECT_EQ(cols[0].settings->ready_when, ready_condition::indexed);
+  EXPECT_EQ(cols[1].settings->ready_when, ready_condition::loaded);
+  EXPECT_EQ(cols[2].settings->ready_when, ready_condition::completed);
+}
+
 TEST(Examples, MultiClusterLoadsWithItsOverrides) {
   const load_result r = load_example("multi-cluster.yaml", {{"ZILLIZ_EU_TOKEN", "t"}});
   ASSERT_TRUE(r.ok()) << test::dump(r);
