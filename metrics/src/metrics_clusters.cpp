@@ -85,8 +85,17 @@ std::vector<std::string_view> results_of(const api_counters& requests, client::o
   return results;
 }
 
-constexpr std::array<client::operation, 3> operations = {
-    client::operation::refresh, client::operation::describe, client::operation::list};
+constexpr std::array<client::operation, 6> operations = {
+    client::operation::refresh,        client::operation::describe,
+    client::operation::list,           client::operation::index_list,
+    client::operation::index_describe, client::operation::load_state};
+
+// ready_when's requests (docs/CYCLE.md) appear only on clusters that sent some: a cluster that
+// never waits for servability keeps the three histograms of the job endpoints.
+bool servability_op(client::operation op) {
+  return op == client::operation::index_list || op == client::operation::index_describe ||
+         op == client::operation::load_state;
+}
 
 }  // namespace
 
@@ -109,6 +118,11 @@ void write_api_families(family_writer& w, const std::vector<metrics_cluster_view
           "API requests by operation and result (ok or the error class).", MetricType::Counter);
   for (const auto& c : clusters) {
     for (const auto op : operations) {
+      const auto& entries = c.requests->entries;
+      if (servability_op(op) && std::none_of(entries.begin(), entries.end(),
+                                             [op](const auto& e) { return e.op == op; })) {
+        continue;
+      }
       const labels l{{"cluster", safe_text(c.cfg->name)},
                      {"operation", std::string(client::to_string(op))}};
       for (const auto r : results_of(*c.requests, op)) {
@@ -127,6 +141,10 @@ void write_api_families(family_writer& w, const std::vector<metrics_cluster_view
       m.label = {{"cluster", safe_text(c.cfg->name)},
                  {"operation", std::string(client::to_string(op))}};
       const auto& h = it == api.end() ? empty : it->second[static_cast<std::size_t>(op)];
+      if (servability_op(op) &&
+          std::all_of(h.counts.begin(), h.counts.end(), [](std::uint64_t n) { return n == 0; })) {
+        continue;
+      }
       m.histogram = h.to_client(api_duration_buckets);
       w.add(std::move(m));
     }

@@ -54,7 +54,8 @@ using api_histogram = histogram_data<api_duration_buckets.size()>;
 /// `metrics.per_collection: [job_duration]`; absent: nothing observed yet.
 using job_histograms = std::unordered_map<std::string, job_histogram>;
 /// API latency histograms by cluster name, indexed by client::operation.
-using api_histograms = std::unordered_map<std::string, std::array<api_histogram, 3>>;
+/// Per cluster, one per client::operation (the job endpoints, then ready_when's three).
+using api_histograms = std::unordered_map<std::string, std::array<api_histogram, 6>>;
 
 /// Serializes families into `out` in chunks of at most chunk_size series: a family of 80,000
 /// series (status of 10,000 collections) never exists as one MetricFamily, so a scrape leaves

@@ -253,6 +253,30 @@ TEST_F(Metrics, ACollectionCostsTwelveSeriesAndTheOptInDetailReplacesThePerClust
   EXPECT_EQ(samples_with(101, {true, false, false}) - one, 100u * (12u + 2u));
 }
 
+TEST_F(Metrics, ReadyWhenRequestsAreCountedOnlyWhereTheyAreSent) {
+  cluster("prod", 1, "every 10s").collections[0].settings.edit().ready_when =
+      config::ready_condition::indexed;
+  models_["prod"].collections["ext_0"].indexing = 3s;
+  cluster("plain", 1, "every 10s");
+  start();
+  run_for(25s);
+  const auto s = scrape();
+  const auto index_calls =
+      s.value(series(m + "api_requests_total",
+                     {{"cluster", "prod"}, {"operation", "index_describe"}, {"result", "ok"}}));
+  EXPECT_GE(index_calls, 2) << "the index followed until it caught up";
+  EXPECT_EQ(index_calls, static_cast<double>(rt_->clusters()[0]->requests.get(
+                             client::operation::index_describe, "ok")));
+  EXPECT_GE(s.value(series(m + "api_request_duration_seconds_count",
+                           {{"cluster", "prod"}, {"operation", "index_list"}})),
+            1);
+  EXPECT_EQ(s.value(series(m + "api_request_duration_seconds_count",
+                           {{"cluster", "plain"}, {"operation", "index_list"}})),
+            -1)
+      << "a cluster that never waits for servability keeps its three histograms";
+  EXPECT_GT(secs(state(0).last_success), 0);
+}
+
 TEST_F(Metrics, LabelValuesComeFromClosedSets) {
   cluster("prod", 2, "every 10s");
   start();
