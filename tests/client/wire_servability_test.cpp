@@ -71,7 +71,7 @@ TEST(WireServability, ErrorsAreClassifiedAndA404SaysReadyWhenDegrades) {
 }
 
 TEST(WireServability, HostileOrMalformedAnswersAreBadResponses) {
-  for (const std::string body :
+  for (const std::string& body :
        {std::string(R"({"code":0,"data":{"x":1}})"), std::string(R"({"code":0,"data":[1]})"),
         std::string(R"({"code":0})"), std::string("not json"),
         std::string(100, '[') + std::string(100, ']'),
