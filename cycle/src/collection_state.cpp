@@ -122,6 +122,12 @@ void mark_servable(collection_state& s, wall_time at, bool degraded) {
   set_status(s, status::idle);
 }
 
+void release_servability(collection_state& s) {
+  s.ready = ready_stage::none;
+  s.ready_progress = 0;
+  set_status(s, status::idle);
+}
+
 void mark_not_servable(collection_state& s, wall_time at, const std::string& reason) {
   s.ready = ready_stage::none;
   s.ready_progress = 0;

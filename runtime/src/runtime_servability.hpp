@@ -29,8 +29,14 @@ awaitable<void> basic_runtime<Clock>::follow_servability(collection_runtime& c,
     c.state.ready =
         check.phase() == servability_phase::loading ? ready_stage::loading : ready_stage::indexing;
     c.state.ready_progress = static_cast<std::uint8_t>(check.progress());
-    if (stopping_ || (ownership_ != nullptr && !once_ && !drives(c.index))) {
-      co_return;  // shutdown, or handed off: the state stays as it was seen
+    if (stopping_) {
+      co_return;  // the state stays as it was seen
+    }
+    if (ownership_ != nullptr && !once_ && !drives(c.index)) {
+      // Handed off (docs/COORDINATION.md): the new owner does not follow this wait; here the
+      // collection is idle again, its last_success unchanged.
+      release_servability(c.state);
+      co_return;
     }
     if (const auto* l = std::get_if<index_list_action>(&next)) {
       auto target = l->target;  // named: g++ 12 and temporaries in co_await

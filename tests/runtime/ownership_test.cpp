@@ -140,6 +140,23 @@ TEST_F(Ownership, LosingTheClaimStopsPollingAndTheCollectionWaitsForItsNextSlot)
   EXPECT_EQ(model_.triggers, 1) << "never triggered while another replica owns it";
 }
 
+TEST_F(Ownership, LosingTheClaimWhileWaitingForServabilityStopsTheWait) {
+  cluster(1, "every 1m").collections[0].settings.edit().ready_when =
+      config::ready_condition::indexed;
+  model_.collections["ext_0"] = model_cluster::behaviour{100ms, 1s, false, 60s};
+  start_owned({"prod/default/ext_0"});
+  run_for(65s);
+  ASSERT_EQ(col(0).state.ready, ready_stage::indexing);
+  owner_.owned.clear();
+  run_for(10s);
+  const int asked = model_.servability_requests;
+  run_for(30s);
+  EXPECT_LE(model_.servability_requests, asked + 1) << "at most the request in flight";
+  EXPECT_EQ(col(0).state.ready, ready_stage::none);
+  EXPECT_EQ(col(0).state.current, status::idle) << "the new owner does not follow this wait";
+  EXPECT_FALSE(col(0).running);
+}
+
 TEST_F(Ownership, ARefusedFenceSendsNoTrigger) {
   cluster(1, "every 1m");
   start_owned({"prod/default/ext_0"});

@@ -109,6 +109,8 @@ void apply(collection_state& s, const cycle_outcome& o);
 void hold_for_servability(collection_state& s, maybe_time previous);
 /// Servable at `at`: idle, last_success = at, stage none (or degraded: counted at the job's end).
 void mark_servable(collection_state& s, wall_time at, bool degraded);
+/// No longer waited for here (the collection was handed to another replica): idle, stage none.
+void release_servability(collection_state& s);
 /// Not servable (an index build failed, the collection is not loaded, or no progress until the
 /// timeout): failing, last_failure = at, last_failure_reason = reason, a failure more in a row.
 void mark_not_servable(collection_state& s, wall_time at, const std::string& reason);
