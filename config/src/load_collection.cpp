@@ -7,7 +7,7 @@
 namespace refreshd::config::detail {
 namespace {
 
-constexpr std::array<std::string_view, 18> collection_keys{"name",
+constexpr std::array<std::string_view, 20> collection_keys{"name",
                                                            "database",
                                                            "external_source",
                                                            "external_spec",
@@ -24,7 +24,9 @@ constexpr std::array<std::string_view, 18> collection_keys{"name",
                                                            "retry_backoff",
                                                            "poll",
                                                            "freshness_target",
-                                                           "ready_when"};
+                                                           "ready_when",
+                                                           "target_lag",
+                                                           "min_interval"};
 
 constexpr std::array<std::string_view, 9> cluster_only_keys{
     "endpoint",        "token_file", "token_env",        "token",      "tls",

@@ -40,8 +40,9 @@ class settings_pool {
     std::size_t h = std::hash<std::string>{}(v.schedule);
     const auto mix = [&h](std::size_t x) { h ^= x + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2); };
     mix(std::hash<std::string>{}(v.timezone));
-    for (const auto d : {v.jitter, v.starting_deadline, v.pending_timeout, v.timeout,
-                         v.retry_backoff, v.poll.initial, v.poll.max, v.freshness_target}) {
+    for (const auto d :
+         {v.jitter, v.starting_deadline, v.pending_timeout, v.timeout, v.retry_backoff,
+          v.poll.initial, v.poll.max, v.freshness_target, v.target_lag, v.min_interval}) {
       mix(std::hash<std::int64_t>{}(d.count()));
     }
     mix(static_cast<std::size_t>(v.retries) * 4 + static_cast<std::size_t>(v.jitter_mode) * 2 +
@@ -68,9 +69,10 @@ void resolve_collections(reader& r, raw_cluster& c, const effective_settings& cl
     effective_settings s = cluster_settings;
     apply(col.layer, s);
     check_poll(r, s);
-    if (!s.schedule_present && col.is_mapping) {
+    if (!s.schedule_present && s.values.target_lag.count() == 0 && col.is_mapping) {
       r.error(col.pos, join_path(col.path, "schedule"),
-              "no schedule: set 'schedule' on the collection, its cluster or in defaults");
+              "no schedule: set 'schedule' (or 'target_lag') on the collection, its cluster or "
+              "in defaults");
     }
     collection& m = col.model;
     m.settings = pool.get(s.values);

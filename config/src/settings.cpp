@@ -59,6 +59,17 @@ void read_poll(reader& r, const entry& e, settings_layer& layer) {
 }
 
 constexpr std::array<std::string_view, 2> jitter_modes{"random", "fixed"};
+
+// A level sets either `schedule` or `target_lag` (docs/SCHEDULES.md "target_lag"): reported at
+// the second of the two read.
+template <class T>
+void exclusive_with_schedule(reader& r, const entry& e, const located<T>& other) {
+  if (other.present) {
+    r.error(e.key_pos, e.path,
+            "set either 'schedule' or 'target_lag' here, not both (target_lag replaces the "
+            "schedule)");
+  }
+}
 constexpr std::array<std::string_view, 3> ready_conditions{"completed", "indexed", "loaded"};
 
 }  // namespace
@@ -67,6 +78,7 @@ bool read_setting(reader& r, const entry& e, settings_layer& layer) {
   const std::string_view k = e.key;
   if (k == "schedule") {
     set(layer.schedule, e, read_schedule(r, e));
+    exclusive_with_schedule(r, e, layer.target_lag);
   } else if (k == "timezone") {
     set(layer.timezone, e, read_timezone(r, e));
   } else if (k == "jitter") {
@@ -92,6 +104,11 @@ bool read_setting(reader& r, const entry& e, settings_layer& layer) {
     read_poll(r, e, layer);
   } else if (k == "freshness_target") {
     set(layer.freshness_target, e, r.duration_value(e, duration{1}));
+  } else if (k == "target_lag") {
+    set(layer.target_lag, e, r.duration_value(e, duration{10'000}));
+    exclusive_with_schedule(r, e, layer.schedule);
+  } else if (k == "min_interval") {
+    set(layer.min_interval, e, r.duration_value(e, duration{1'000}));
   } else if (k == "ready_when") {
     const auto i = r.choice(e, ready_conditions);
     set(layer.ready_when, e, i ? std::optional(static_cast<ready_condition>(*i)) : std::nullopt);
@@ -105,6 +122,14 @@ void apply(const settings_layer& layer, effective_settings& s) {
   collection_settings& v = s.values;
   take(layer.schedule, v.schedule);
   s.schedule_present = s.schedule_present || layer.schedule.present;
+  // The more specific of schedule and target_lag wins: a level setting one drops the other.
+  if (layer.schedule.value) {
+    v.target_lag = duration{0};
+  }
+  if (layer.target_lag.value) {
+    v.target_lag = *layer.target_lag.value;
+  }
+  take(layer.min_interval, v.min_interval);
   take(layer.timezone, v.timezone);
   take(layer.jitter, v.jitter);
   take(layer.jitter_mode, v.jitter_mode);

@@ -35,6 +35,8 @@ struct settings_layer {
   located<duration> poll_max;
   located<duration> freshness_target;
   located<ready_condition> ready_when;
+  located<duration> target_lag;
+  located<duration> min_interval;
 };
 
 inline settings_layer layer_at(int depth) {
@@ -43,10 +45,12 @@ inline settings_layer layer_at(int depth) {
   return layer;
 }
 
-inline constexpr std::array<std::string_view, 13> settings_keys{
-    "schedule",        "timezone", "jitter",  "jitter_mode",   "catch_up", "starting_deadline",
-    "pending_timeout", "timeout",  "retries", "retry_backoff", "poll",     "freshness_target",
-    "ready_when"};
+inline constexpr std::array<std::string_view, 15> settings_keys{
+    "schedule",        "timezone",   "jitter",
+    "jitter_mode",     "catch_up",   "starting_deadline",
+    "pending_timeout", "timeout",    "retries",
+    "retry_backoff",   "poll",       "freshness_target",
+    "ready_when",      "target_lag", "min_interval"};
 
 /// The top-level keys of a config file (one list for the loader and the cluster's hints).
 inline constexpr std::array<std::string_view, 10> top_keys{

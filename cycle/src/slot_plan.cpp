@@ -5,7 +5,9 @@
 #include <string>
 #include <tuple>
 
+#include <refreshd/config/duration.hpp>
 #include <refreshd/cycle/slot_plan.hpp>
+#include <refreshd/cycle/target_lag.hpp>
 #include <refreshd/schedule/jitter.hpp>
 #include <refreshd/schedule/zone.hpp>
 
@@ -46,14 +48,20 @@ due_slot with_jitter(const slot_plan& p, wall_time nominal, std::uint64_t random
 /// Expired entries are pruned whenever the table has doubled since the last pruning, so a
 /// config with many distinct settings costs amortised O(1) per plan.
 struct rules_table {
-  using key =
-      std::tuple<std::string, std::string, milliseconds, config::jitter_kind, bool, milliseconds>;
+  using key = std::tuple<std::string, std::string, milliseconds, config::jitter_kind, bool,
+                         milliseconds, milliseconds, milliseconds>;
   std::map<key, std::weak_ptr<const slot_rules>, std::less<>> by_key;
   std::size_t pruned_size = 0;
 };
 
 std::shared_ptr<const slot_rules> make_rules(const config::collection& c) {
-  auto parsed = schedule::parse_schedule(c.settings->schedule);
+  const auto lag = c.settings->target_lag;
+  // target_lag: the plan of "after min_interval" (between triggers); lag_due() times the rest.
+  const std::string text = lag.count() > 0
+                               ? "after " + config::format_duration(effective_min_interval(
+                                                lag, c.settings->min_interval))
+                               : c.settings->schedule;
+  auto parsed = schedule::parse_schedule(text);
   if (!parsed) {
     throw std::invalid_argument("schedule of " + c.name + ": " + parsed.error());
   }
@@ -69,6 +77,8 @@ std::shared_ptr<const slot_rules> make_rules(const config::collection& c) {
   r->catch_up.enabled = c.settings->catch_up;
   r->catch_up.starting_deadline =
       std::chrono::duration_cast<seconds>(c.settings->starting_deadline);
+  r->target_lag = lag;
+  r->min_interval = c.settings->min_interval;
   return r;
 }
 
@@ -98,7 +108,10 @@ wall_time after_nominal(const slot_plan& p, std::optional<wall_time> last_end, w
 }  // namespace
 
 timing_settings timing_of(const config::collection_settings& s) noexcept {
-  return {s.schedule, s.timezone, s.jitter, s.jitter_mode, s.catch_up, s.starting_deadline};
+  // Under target_lag the schedule text (perhaps inherited) plays no part.
+  const std::string_view sched = s.target_lag.count() > 0 ? std::string_view() : s.schedule;
+  return {sched,      s.timezone,          s.jitter,     s.jitter_mode,
+          s.catch_up, s.starting_deadline, s.target_lag, s.min_interval};
 }
 
 slot_plan make_slot_plan(std::string_view cluster, const config::collection& c) {

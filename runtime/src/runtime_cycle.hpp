@@ -310,7 +310,8 @@ void basic_runtime<Clock>::after_cycle(std::size_t index, const cycle_outcome& o
   // Slots that came due while this cycle ran: the collection's own job was running.
   skip_passed_slots(c, cl, skip_reason::already_running,
                     std::max(previous, started - c.plan.known_offset()), now);
-  due_slot next = next_slot(c.plan, previous, now, c.last_end, random_bits());
+  learn_lag(c, o);
+  due_slot next = lag_timed(c, next_slot(c.plan, previous, now, c.last_end, random_bits()));
   if (o.not_before) {
     const auto wait =
         std::chrono::duration_cast<std::chrono::milliseconds>(*o.not_before - Clock::now());

@@ -193,7 +193,7 @@ void basic_runtime<Clock>::requeue_after_reload(const reload_plan& plan) {
       continue;
     }
     if (queue == collection_change::queueing::reschedule || !c.slot) {
-      enqueue(i, first_slot(c.plan, now, c.last_end, random_bits()));
+      enqueue(i, lag_timed(c, first_slot(c.plan, now, c.last_end, random_bits())));
     } else {
       enqueue(i, *c.slot);
     }

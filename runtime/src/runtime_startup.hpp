@@ -309,7 +309,7 @@ void basic_runtime<Clock>::schedule_unlisted(collection_runtime& c) {
   // Suspended "after" schedules have no slots to count; everything else waits for its slot
   // (a blocked cluster's collections then take the cluster's outcome).
   if (!c.cfg->suspend || !c.plan.is_after()) {
-    enqueue(c.index, first_slot(c.plan, wall_now(), std::nullopt, random_bits()));
+    enqueue(c.index, lag_timed(c, first_slot(c.plan, wall_now(), std::nullopt, random_bits())));
   }
 }
 
@@ -355,7 +355,7 @@ void basic_runtime<Clock>::settle_startup(
     f.add("slot", schedule::format_utc(d.slot.nominal)).add("at", schedule::format_utc(d.slot.due));
     log_event(config::log_level::info, "catch-up run scheduled for a missed slot", f);
   }
-  enqueue(index, d.slot);
+  enqueue(index, lag_timed(c, d.slot));
 }
 
 template <class Clock>

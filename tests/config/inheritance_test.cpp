@@ -105,6 +105,61 @@ clusters:
   EXPECT_EQ(to_string(ready_condition::loaded), "loaded");
 }
 
+TEST(InheritanceTargetLag, TargetLagReplacesAnInheritedScheduleAndTheReverse) {
+  const auto r = test::load(R"(version: 1
+defaults:
+  schedule: "@hourly"
+clusters:
+  - name: prod
+    endpoint: https://m.example.com
+    token_env: TOKEN
+    target_lag: 30m
+    collections:
+      - name: lagged
+      - name: own
+        target_lag: 15m
+        min_interval: 5m
+      - name: scheduled
+        schedule: every 10m
+)");
+  ASSERT_TRUE(r.ok()) << test::dump(r);
+  const auto& cols = r.value->clusters[0].collections;
+  EXPECT_EQ(cols[0].settings->target_lag, 30min);
+  EXPECT_EQ(cols[0].settings->min_interval, 0ms) << "0: a tenth of the target";
+  EXPECT_EQ(cols[1].settings->target_lag, 15min);
+  EXPECT_EQ(cols[1].settings->min_interval, 5min);
+  EXPECT_EQ(cols[2].settings->target_lag, 0ms) << "a schedule set closer wins";
+  EXPECT_EQ(cols[2].settings->schedule, "every 10m");
+}
+
+TEST(InheritanceTargetLag, TargetLagNeedsNoScheduleButNotBothAtOneLevel) {
+  const auto alone = test::load(R"(version: 1
+clusters:
+  - name: prod
+    endpoint: https://m.example.com
+    token_env: TOKEN
+    collections:
+      - name: lagged
+        target_lag: 1h
+)");
+  EXPECT_TRUE(alone.ok()) << test::dump(alone);
+  const auto both = test::load(R"(version: 1
+clusters:
+  - name: prod
+    endpoint: https://m.example.com
+    token_env: TOKEN
+    collections:
+      - name: lagged
+        schedule: every 10m
+        target_lag: 1h
+)");
+  ASSERT_FALSE(both.ok());
+  EXPECT_NE(test::dump(both).find("set either 'schedule' or 'target_lag' here, not both"),
+            std::string::npos)
+      << test::dump(both);
+  EXPECT_NE(test::dump(both).find(":9:"), std::string::npos) << "at the second key read";
+}
+
 TEST_F(Inheritance, PollBoundsInheritSeparately) {
   const poll_settings& cluster_level = prod().collections[0].settings->poll;
   EXPECT_EQ(cluster_level.initial, 1s);  // defaults

@@ -60,6 +60,10 @@ struct collection_settings {
   poll_settings poll;
   duration freshness_target = std::chrono::hours(2);  ///< > 0; exported for alerts
   ready_condition ready_when = ready_condition::completed;
+  /// > 0: keep the data no older than this instead of following `schedule` (docs/SCHEDULES.md
+  /// "target_lag"); a level that sets it overrides an inherited schedule, and the reverse.
+  duration target_lag{0};
+  duration min_interval{0};  ///< between triggers under target_lag; 0: target_lag / 10
 
   bool operator==(const collection_settings&) const = default;
 };

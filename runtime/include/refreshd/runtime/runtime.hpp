@@ -15,6 +15,7 @@
 #include <functional>
 #include <iterator>
 #include <list>
+#include <map>
 #include <memory>
 #include <optional>
 #include <random>
@@ -35,6 +36,7 @@
 #include <refreshd/cycle/servability.hpp>
 #include <refreshd/cycle/slot_plan.hpp>
 #include <refreshd/cycle/startup.hpp>
+#include <refreshd/cycle/target_lag.hpp>
 #include <refreshd/net/asio.hpp>
 #include <refreshd/runtime/clock.hpp>
 #include <refreshd/runtime/job_slots.hpp>
@@ -201,8 +203,7 @@ class basic_runtime final : public runtime_view,
   /// Collections removed by a reload whose last job is still being followed.
   std::size_t retired_collections() const noexcept { return retired_.size(); }
 
-  /// A reload can be applied now: ready, not stopping, no reconciliation of collections added
-  /// by an earlier reload still running. (Callers wait and retry; SIGHUPs meanwhile coalesce.)
+  /// A reload can be applied now: ready, not stopping, no reconciliation of added ones running.
   bool can_apply_config() const noexcept { return ready_ && !stopping_ && startup_pending_ == 0; }
   /// Applies a new, validated configuration per collection, as docs/DAEMON.md "Reload" says.
   /// All-or-nothing: throws (config::token_error, std::invalid_argument) before changing
@@ -213,15 +214,12 @@ class basic_runtime final : public runtime_view,
   /// The configuration in use; holding it keeps collections()[i].cfg valid across a reload.
   std::shared_ptr<const config::config> shared_configuration() const noexcept { return config_; }
 
-  /// Admin "run now" for collections()[index] with the overlap rules of a scheduled slot: a
-  /// running cycle of the collection is joined (already_running with its job), otherwise a
-  /// refresh-mode cycle starts now (list first, adopt an active job, else trigger), waiting for
-  /// a job slot (max_running_jobs) and rate-limit tokens like any cycle; it then polls its job
-  /// to the end and updates the state. Answers as soon as the job is known, or after
-  /// options.admin_wait. Suspended → suspended; before ready() or while stopping →
-  /// unavailable; a blocked cluster → failed with the cluster's error. Never throws for API
+  /// Admin "run now" for collections()[index] with the overlap rules of a scheduled slot
+  /// (docs/HTTP.md "Admin"): joins a running cycle, else starts one now. Never throws for API
   /// errors. Call on the executor's thread; `index` must be < collections().size().
   awaitable<admin_refresh_result> async_refresh_now(std::size_t index) override;
+  /// target_lag's expected refresh duration, trigger to ready (runtime_view).
+  std::optional<std::chrono::milliseconds> expected_duration(std::size_t index) const override;
   /// Under coordination (before start()): only what `o` owns is driven, every trigger is
   /// fenced, and startup lists nothing until a claim (docs/COORDINATION.md). Outlives the runtime.
   void set_ownership(ownership* o) noexcept { ownership_ = o; }
@@ -231,15 +229,11 @@ class basic_runtime final : public runtime_view,
   /// Whether this replica drives collections()[index] now (always without coordination).
   bool drives(std::size_t index) const override;
   const ownership* coordination() const noexcept override { return ownership_; }
-  /// The wall clock the runtime schedules by (Clock::system_now() in milliseconds).
-  wall_time wall_now() const override;
+  wall_time wall_now() const override;  ///< Clock::system_now() in milliseconds
 
-  /// Called when active() drops to zero while stopping (the caller's drain wait).
-  std::function<void()> on_drained;
-  /// Called once startup reconciliation is done (sd_notify READY=1 later).
-  std::function<void()> on_ready;
-  /// Called for every cycle event of a collection (its index in collections()), after the
-  /// collection's state was updated. For metrics (job duration histogram).
+  std::function<void()> on_drained;  ///< active() dropped to zero while stopping (drain wait)
+  std::function<void()> on_ready;    ///< startup reconciliation done (sd_notify READY=1 later)
+  /// Every cycle event of collections()[i], after its state was updated (metrics).
   std::function<void(std::size_t collection, const cycle_event&)> on_cycle_event;
 
   basic_runtime(executor ex, std::shared_ptr<const config::config> cfg, runtime_options options,
@@ -296,6 +290,11 @@ class basic_runtime final : public runtime_view,
   void unblock_cluster(std::size_t cluster);
   void on_clock_jump(std::chrono::milliseconds jump);
   std::uint64_t random_bits() { return rng_(); }
+  // runtime_lag.hpp: target_lag (docs/SCHEDULES.md)
+  std::string lag_key(const collection_runtime& c) const;
+  /// `planned`, or for a collection timed by lag its lag_due() time.
+  due_slot lag_timed(const collection_runtime& c, due_slot planned) const;
+  void learn_lag(const collection_runtime& c, const cycle_outcome& o);
 
   // runtime_cycle.hpp: one cycle
   /// The one place a cycle of a collection starts: false (nothing started) when the collection
@@ -380,6 +379,7 @@ class basic_runtime final : public runtime_view,
   timer_type once_timer_;               // run --once: wakes when the last cycle ends
   schedule::clock_jump_detector jumps_;
   std::mt19937_64 rng_;
+  std::map<std::string, lag_estimator, std::less<>> lag_estimates_;  // by lag_key
   bool stopping_ = false;
   bool ready_ = false;
   bool once_ = false;

@@ -44,6 +44,9 @@ class runtime_view {
   /// The replica's coordination (docs/COORDINATION.md), nullptr without `coordination:`.
   virtual const ownership* coordination() const noexcept = 0;
   virtual awaitable<admin_refresh_result> async_refresh_now(std::size_t index) = 0;
+  /// target_lag: the expected refresh duration of collections()[index] (docs/SCHEDULES.md);
+  /// nullopt when it is not timed by lag.
+  virtual std::optional<std::chrono::milliseconds> expected_duration(std::size_t index) const = 0;
 };
 
 }  // namespace refreshd::daemon
