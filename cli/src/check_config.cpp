@@ -9,6 +9,7 @@
 
 #include <refreshd/cli/check_config.hpp>
 #include <refreshd/cli/exit_codes.hpp>
+#include <refreshd/config/duration.hpp>
 #include <refreshd/config/load_config.hpp>
 #include <refreshd/config/safe_text.hpp>
 #include <refreshd/schedule/schedule.hpp>
@@ -38,6 +39,7 @@ struct collection_runs {
   std::vector<schedule::slot> runs;
   const date::time_zone* zone;
   bool after = false;
+  bool lag = false;  ///< timed by target_lag: no slots to list
 };
 
 std::vector<collection_runs> compute_runs(const config::config& cfg, std::chrono::sys_seconds now,
@@ -46,6 +48,11 @@ std::vector<collection_runs> compute_runs(const config::config& cfg, std::chrono
   for (const auto& cl : cfg.clusters) {
     for (const auto& co : cl.collections) {
       collection_runs r{&cl, &co, {}, nullptr, false};
+      if (co.settings->target_lag.count() > 0) {
+        r.lag = true;
+        out.push_back(std::move(r));
+        continue;
+      }
       // The loader validated both, so these cannot fail here.
       auto zone = schedule::find_time_zone(co.settings->timezone);
       auto sched = schedule::parse_schedule(co.settings->schedule);
@@ -76,7 +83,18 @@ void print_text(std::ostream& out, const config::config& cfg,
     out << '\n'
         << r.cluster->name << '/' << *co.database << '/' << co.name
         << (co.suspend ? "  [suspended]" : "") << '\n'
-        << "  schedule: " << co.settings->schedule << "  (" << co.settings->timezone << ")\n";
+        << "  schedule: " << config::timing_text(*co.settings);
+    if (r.lag) {
+      out << "\n  next run: when the data would be "
+          << config::format_duration(co.settings->target_lag)
+          << " old as the refresh lands (its duration learned from its refreshes), at most one per "
+          << config::format_duration(co.settings->min_interval.count() > 0
+                                         ? co.settings->min_interval
+                                         : co.settings->target_lag / 10)
+          << '\n';
+      continue;
+    }
+    out << "  (" << co.settings->timezone << ")\n";
     if (r.after) {
       out << "  next run: " << co.settings->schedule.substr(6)
           << " after the previous refresh of this collection ends\n";
@@ -172,7 +190,7 @@ int run_check_config(const check_config_args& args, std::ostream& out, std::ostr
     collections.push_back({{"cluster", r.cluster->name},
                            {"database", *r.collection->database},
                            {"collection", r.collection->name},
-                           {"schedule", r.collection->settings->schedule},
+                           {"schedule", config::timing_text(*r.collection->settings)},
                            {"timezone", r.collection->settings->timezone},
                            {"next_runs", runs}});
   }

@@ -15,6 +15,10 @@ std::string_view to_string(jitter_kind k) noexcept {
   return k == jitter_kind::fixed ? "fixed" : "random";
 }
 
+std::string timing_text(const collection_settings& s) {
+  return s.target_lag.count() > 0 ? "target_lag " + format_duration(s.target_lag) : s.schedule;
+}
+
 std::string_view to_string(ready_condition r) noexcept {
   switch (r) {
     case ready_condition::indexed:

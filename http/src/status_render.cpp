@@ -109,7 +109,7 @@ std::string row_html(const status_row& r, wall_time now) {
   cell(r.cluster->name);
   cell(*r.collection->database);
   cell(r.collection->name);
-  cell(r.collection->settings->schedule);
+  cell(config::timing_text(*r.collection->settings));
   cell(r.driven ? std::string(to_string(s.current))
                 : std::string(to_string(s.current)) + " (another replica drives it)",
        "status");
@@ -215,7 +215,7 @@ std::string status_json(const status_view& v) {
     c["cluster"] = r.cluster->name;
     c["database"] = *r.collection->database;
     c["collection"] = r.collection->name;
-    c["schedule"] = r.collection->settings->schedule;
+    c["schedule"] = config::timing_text(*r.collection->settings);
     c["status"] = std::string(to_string(s.current));
     c["next_run"] = time_or_null(shown_next_run(r, v.now));
     c["job"] = job_json(s.job);
@@ -225,6 +225,15 @@ std::string status_json(const status_view& v) {
     c["consecutive_failures"] = s.consecutive_failures;
     if (v.coordination) {
       c["driven_here"] = r.driven;
+    }
+    if (const auto lag = r.collection->settings->target_lag; lag.count() > 0) {
+      // docs/HTTP.md: seconds; the lag is the data's age now (null before any success).
+      c["target_lag_seconds"] = static_cast<double>(lag.count()) / 1000.0;
+      c["lag_seconds"] = s.last_success
+                             ? json(static_cast<double>((v.now - *s.last_success).count()) / 1000.0)
+                             : json(nullptr);
+      c["expected_duration_seconds"] =
+          r.expected ? json(static_cast<double>(r.expected->count()) / 1000.0) : json(nullptr);
     }
     if (const auto when = r.collection->settings->ready_when;
         when != config::ready_condition::completed) {

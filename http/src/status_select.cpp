@@ -115,11 +115,11 @@ std::variant<status_view, std::string> select_status(const runtime_view& rt, con
   if (to < matched.size() && !view.rows.empty()) {
     view.next = key(view.rows.back());
   }
-  if (const auto* co = rt.coordination()) {
-    view.coordination = co->status();
-    for (auto& r : view.rows) {
-      r.driven = rt.drives(r.index);
-    }
+  const auto* co = rt.coordination();
+  view.coordination = co != nullptr ? std::optional(co->status()) : std::nullopt;
+  for (auto& r : view.rows) {
+    r.driven = co == nullptr || rt.drives(r.index);
+    r.expected = rt.expected_duration(r.index);  // target_lag only
   }
   return view;
 }

@@ -1,4 +1,5 @@
 // metrics_core: histogram storage fed by the runtime's hooks, the reload result, and the scrape.
+#include <algorithm>
 #include <type_traits>
 #include <utility>
 
@@ -99,6 +100,24 @@ double seconds(wall_time t) {
 
 }  // namespace
 
+namespace {
+
+// docs/METRICS.md: two more series, for target_lag collections only.
+void add_lag(
+    metrics_detail::collection_values& v, const collection_runtime& c, std::optional<wall_time> now,
+    const std::function<std::optional<std::chrono::milliseconds>(std::size_t)>& expected_of) {
+  if (!c.plan.is_lag()) {
+    return;
+  }
+  const auto expected = expected_of ? expected_of(c.index) : std::nullopt;
+  v.expected = expected ? std::chrono::duration<double>(*expected).count() : -1;
+  if (now && c.state.last_success) {
+    v.lag = std::max(0.0, std::chrono::duration<double>(*now - *c.state.last_success).count());
+  }
+}
+
+}  // namespace
+
 std::unique_ptr<scrape_stream> metrics_core::begin_scrape(
     const config::metrics_settings& settings, const collection_list& collections,
     const std::vector<metrics_cluster_view>& clusters, std::optional<wall_time> last_tick,
@@ -115,6 +134,7 @@ std::unique_ptr<scrape_stream> metrics_core::begin_scrape(
       continue;  // another replica's: its series come from that replica
     }
     rows.push_back(metrics_detail::values_of(c, *clusters.at(c.cluster).cfg));
+    add_lag(rows.back(), c, last_tick, expected_duration);
     if (settings.per_collection_job_duration) {
       const auto it = im.collection_jobs.find(
           collection_key(clusters.at(c.cluster).cfg->name, *c.cfg->database, c.cfg->name));

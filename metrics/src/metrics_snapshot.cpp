@@ -93,7 +93,7 @@ void make_label_block(label_block& b, const config::cluster& cluster,
     return;
   }
   b.info = b.base;
-  append_label(b.info, "schedule", collection.settings->schedule);
+  append_label(b.info, "schedule", config::timing_text(*collection.settings));
   append_label(b.info, "timezone", collection.settings->timezone);
 }
 

@@ -3,6 +3,7 @@
 // per-cluster and daemon-wide families rendered when the scrape began.
 #include "metrics_stream.hpp"
 
+#include <algorithm>
 #include <utility>
 
 #include "metrics_families.hpp"
@@ -82,6 +83,11 @@ scrape_stream_impl::scrape_stream_impl(std::shared_ptr<const void> config,
   }
   stages_.push_back(stage::failures);
   stages_.push_back(stage::finished);
+  if (std::any_of(rows_.begin(), rows_.end(),
+                  [](const collection_values& v) { return v.expected >= 0; })) {
+    stages_.push_back(stage::lag);
+    stages_.push_back(stage::expected);
+  }
   if (settings.per_collection_triggers) {
     stages_.push_back(stage::triggers);
     stages_.push_back(stage::triggers_lost);
@@ -155,6 +161,18 @@ void scrape_stream_impl::header(std::string& out) const {
     case stage::job_duration:
       append_header(out, "milvus_refresh_job_duration_seconds", job_duration_help, "histogram");
       break;
+    case stage::lag:
+      append_header(out, "milvus_refresh_lag_seconds",
+                    "target_lag collections: seconds since their data was last ready (absent "
+                    "before any success).",
+                    "gauge");
+      break;
+    case stage::expected:
+      append_header(out, "milvus_refresh_expected_duration_seconds",
+                    "target_lag collections: the expected refresh duration, trigger to ready, "
+                    "learned from their recent refreshes.",
+                    "gauge");
+      break;
   }
 }
 
@@ -188,6 +206,18 @@ std::size_t scrape_stream_impl::row(std::string& out, std::size_t i) {
       return 2;
     case stage::triggers:
       append_sample(out, "milvus_refresh_triggers_total", l.base, "", v.triggers);
+      return 1;
+    case stage::lag:
+      if (v.lag < 0) {
+        return 0;
+      }
+      append_sample(out, "milvus_refresh_lag_seconds", l.base, "", v.lag);
+      return 1;
+    case stage::expected:
+      if (v.expected < 0) {
+        return 0;
+      }
+      append_sample(out, "milvus_refresh_expected_duration_seconds", l.base, "", v.expected);
       return 1;
     case stage::triggers_lost:
       append_sample(out, "milvus_refresh_triggers_lost_total", l.base, "", v.triggers_lost);

@@ -34,7 +34,9 @@ class scrape_stream_impl final : public scrape_stream {
     triggers,
     triggers_lost,
     skipped,
-    job_duration
+    job_duration,
+    lag,       // target_lag collections only
+    expected,  // target_lag collections only
   };
   void header(std::string& out) const;
   /// Writes collection i's lines of the current family; how many.

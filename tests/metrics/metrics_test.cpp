@@ -277,6 +277,28 @@ TEST_F(Metrics, ReadyWhenRequestsAreCountedOnlyWhereTheyAreSent) {
   EXPECT_GT(secs(state(0).last_success), 0);
 }
 
+TEST_F(Metrics, TargetLagCollectionsExportTheirLagAndExpectedDurationOnly) {
+  auto& c = cluster("prod", 2, "every 1h");
+  c.collections[0].settings.edit().target_lag = 10min;
+  models_["prod"].collections["ext_0"].running = 60s;
+  start();
+  run_for(90s);  // ext_0 triggered at once (never ready), its job done after a minute
+  auto s = scrape();
+  EXPECT_EQ(s.types.at(m + "lag_seconds"), "gauge");
+  EXPECT_EQ(s.types.at(m + "expected_duration_seconds"), "gauge");
+  EXPECT_EQ(s.count(m + "lag_seconds"), 1u) << "the target_lag collection only";
+  EXPECT_EQ(s.count(m + "expected_duration_seconds"), 1u);
+  const double lag = s.value(cs("lag_seconds", "ext_0"));
+  EXPECT_GE(lag, 0);
+  EXPECT_LE(lag, 40) << "ready about 30 s ago";
+  EXPECT_NEAR(s.value(cs("expected_duration_seconds", "ext_0")), 61, 6)
+      << "learned from the one refresh (trigger to ready)";
+  EXPECT_EQ(s.value(cs("collection_info", "ext_0",
+                       {{"schedule", "target_lag 10m"}, {"timezone", "UTC"}})),
+            1);
+  EXPECT_EQ(s.value(cs("lag_seconds", "ext_1")), -1) << "a scheduled collection: absent";
+}
+
 TEST_F(Metrics, LabelValuesComeFromClosedSets) {
   cluster("prod", 2, "every 10s");
   start();

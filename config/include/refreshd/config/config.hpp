@@ -68,6 +68,10 @@ struct collection_settings {
   bool operator==(const collection_settings&) const = default;
 };
 
+/// What times a collection, for people and labels: its schedule, or "target_lag 30m" when
+/// target_lag replaces it (docs/SCHEDULES.md "target_lag").
+std::string timing_text(const collection_settings& s);
+
 /// Where a cluster or collection was defined (1-based line and column of its mapping). The file
 /// name is shared by every location of one file (one allocation per file, not per collection:
 /// docs/DAEMON.md "Memory").

@@ -41,6 +41,7 @@ class basic_runtime_metrics {
     if (rt_.coordination() != nullptr) {
       core_->drives = [rt](std::size_t index) { return rt->drives(index); };
     }
+    core_->expected_duration = [rt](std::size_t index) { return rt->expected_duration(index); };
     for (const auto& cluster : rt_.clusters()) {
       cluster->on_api_call = [core = core_, name = cluster->cfg->name](
                                  client::operation op, std::string_view,

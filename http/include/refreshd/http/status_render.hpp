@@ -3,6 +3,7 @@
 // page, as pure functions of a snapshot of the runtime. No I/O, no secret: a collection's
 // external_spec and the tokens are never read here.
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,6 +23,8 @@ struct status_row {
   bool running = false;   ///< a cycle of the collection exists (its next_run is not known yet)
   std::size_t index = 0;  ///< in runtime_view::collections()
   bool driven = true;     ///< this replica drives it (always, without coordination)
+  /// target_lag (docs/SCHEDULES.md): the expected refresh duration; none for a schedule.
+  std::optional<std::chrono::milliseconds> expected;
 };
 
 struct status_view {

@@ -84,6 +84,8 @@ class metrics_core {
   /// With `coordination:`: whether this replica drives collections()[index]; the scrape then
   /// has per-collection series only for those (docs/METRICS.md "Coordination").
   std::function<bool(std::size_t index)> drives;
+  /// target_lag (docs/SCHEDULES.md): the expected refresh duration of collections()[index].
+  std::function<std::optional<std::chrono::milliseconds>(std::size_t index)> expected_duration;
 
   /// A scrape that begins now. `collections[i].cluster` indexes `clusters`; `keepalive` holds the
   /// configuration the collections point to for as long as the scrape is written (a reload
