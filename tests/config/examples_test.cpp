@@ -54,6 +54,18 @@ TEST(Examples, SearchableWaitsForIndexesOrLoadingPerCollection) {
   EXPECT_EQ(cols[2].settings->ready_when, ready_condition::completed);
 }
 
+TEST(Examples, TargetLagReplacesTheScheduleWhereItIsSet) {
+  const load_result r = load_example("target-lag.yaml", {{"ZILLIZ_TOKEN", "t"}});
+  ASSERT_TRUE(r.ok()) << test::dump(r);
+  const auto& cols = r.value->clusters.at(0).collections;
+  ASSERT_EQ(cols.size(), 3U);
+  EXPECT_EQ(cols[0].settings->target_lag, std::chrono::minutes(15));
+  EXPECT_EQ(cols[1].settings->min_interval, std::chrono::minutes(2));
+  EXPECT_EQ(cols[1].settings->ready_when, ready_condition::indexed);
+  EXPECT_EQ(cols[2].settings->target_lag.count(), 0);
+  EXPECT_EQ(cols[2].settings->schedule, "0 * * * *");
+}
+
 TEST(Examples, MultiClusterLoadsWithItsOverrides) {
   const load_result r = load_example("multi-cluster.yaml", {{"ZILLIZ_EU_TOKEN", "t"}});
   ASSERT_TRUE(r.ok()) << test::dump(r);

@@ -1,9 +1,8 @@
 #pragma once
-// target_lag's arithmetic (issue 15; to be documented in docs/SCHEDULES.md "target_lag" when
-// the setting is wired): keep a collection's data no older than a target by triggering when
-// `now − last_ready + expected ≥ target`, with the expected time from a trigger to the data
-// being ready learned from the collection's recent refreshes. Pure: the runtime supplies the
-// times.
+// target_lag's arithmetic (docs/SCHEDULES.md "target_lag"): keep a collection's data no older
+// than a target by triggering when `now − last_ready + expected ≥ target`, with the expected
+// time from a trigger to the data being ready learned from the collection's recent refreshes.
+// Pure: the runtime supplies the times.
 
 #include <array>
 #include <chrono>
