@@ -44,40 +44,66 @@ def free_ports(n: int) -> list[int]:
 
 
 class Etcd:
-    """Three etcd members on loopback, data and logs in `work`."""
+    """Three etcd members on loopback, data and logs in `work`; each can be killed, restarted,
+    frozen and thawed (bench/coordination_faults.py)."""
 
     def __init__(self, work: Path):
-        binary = shutil.which("etcd") or "/usr/bin/etcd"
+        self.binary = shutil.which("etcd") or "/usr/bin/etcd"
+        self.work = work
         ports = free_ports(6)
         self.client = [f"http://127.0.0.1:{p}" for p in ports[:3]]
-        peers = [f"http://127.0.0.1:{p}" for p in ports[3:]]
-        initial = ",".join(f"m{i}={peers[i]}" for i in range(3))
-        self.procs = []
+        self.peers = [f"http://127.0.0.1:{p}" for p in ports[3:]]
+        self.procs: list[subprocess.Popen | None] = [None] * 3
         for i in range(3):
-            log = open(work / f"etcd{i}.log", "wb")
-            self.procs.append(subprocess.Popen(
-                [binary, "--name", f"m{i}", "--data-dir", str(work / f"etcd{i}"),
-                 "--listen-client-urls", self.client[i], "--advertise-client-urls",
-                 self.client[i], "--listen-peer-urls", peers[i],
-                 "--initial-advertise-peer-urls", peers[i], "--initial-cluster", initial,
-                 "--initial-cluster-state", "new", "--logger", "zap", "--log-level", "warn",
-                 "--heartbeat-interval", "50", "--election-timeout", "500"],
-                stdout=subprocess.DEVNULL, stderr=log))
+            self.start(i, "new")
         for url in self.client:
-            bl.wait_until(lambda u=url: self._healthy(u), 30, step=0.1, what=f"etcd {url}")
+            bl.wait_until(lambda u=url: self.healthy(u), 30, step=0.1, what=f"etcd {url}")
+
+    def start(self, i: int, state: str = "existing") -> None:
+        initial = ",".join(f"m{k}={self.peers[k]}" for k in range(3))
+        log = open(self.work / f"etcd{i}.log", "ab")
+        self.procs[i] = subprocess.Popen(
+            [self.binary, "--name", f"m{i}", "--data-dir", str(self.work / f"etcd{i}"),
+             "--listen-client-urls", self.client[i], "--advertise-client-urls", self.client[i],
+             "--listen-peer-urls", self.peers[i], "--initial-advertise-peer-urls", self.peers[i],
+             "--initial-cluster", initial, "--initial-cluster-state", state, "--logger", "zap",
+             "--log-level", "warn", "--heartbeat-interval", "50", "--election-timeout", "500"],
+            stdout=subprocess.DEVNULL, stderr=log)
 
     @staticmethod
-    def _healthy(url: str) -> bool:
+    def healthy(url: str) -> bool:
         try:
             code, body = bl.http("GET", url, "/health", timeout=1)
             return code == 200 and b'"true"' in body
         except OSError:
             return False
 
+    def leader(self) -> int:
+        for i, url in enumerate(self.client):
+            try:
+                code, body = bl.http("POST", url, "/v3/maintenance/status", body={},
+                                     timeout=1)
+            except OSError:
+                continue
+            if code == 200:
+                s = json.loads(body)
+                if s.get("leader") == s.get("header", {}).get("member_id"):
+                    return i
+        raise RuntimeError("bench: no etcd leader")
+
+    def signal(self, i: int, sig: int) -> None:
+        os.kill(self.procs[i].pid, sig)
+
+    def kill(self, i: int) -> None:
+        self.procs[i].kill()
+        self.procs[i].wait()
+
     def stop(self) -> None:
         for p in self.procs:
-            p.kill()
-            p.wait()
+            if p is not None and p.poll() is None:
+                p.send_signal(signal.SIGCONT)
+                p.kill()
+                p.wait()
 
 
 def requests(sim: bl.Sim) -> dict:

@@ -23,77 +23,13 @@ had a job running; target 0) and informed ones (its sender had seen that job; ta
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
 import signal
-import subprocess
 import time
 from pathlib import Path
 
 import benchlib as bl
-from coordination import free_ports, members, owned
-
-
-class Cluster:
-    """Three etcd members that can be killed, restarted, frozen and thawed one by one."""
-
-    def __init__(self, work: Path):
-        self.binary = shutil.which("etcd") or "/usr/bin/etcd"
-        self.work = work
-        ports = free_ports(6)
-        self.client = [f"http://127.0.0.1:{p}" for p in ports[:3]]
-        self.peers = [f"http://127.0.0.1:{p}" for p in ports[3:]]
-        self.procs: list[subprocess.Popen | None] = [None] * 3
-        for i in range(3):
-            self.start(i, "new")
-        for url in self.client:
-            bl.wait_until(lambda u=url: self.healthy(u), 30, step=0.1, what=f"etcd {url}")
-
-    def start(self, i: int, state: str = "existing") -> None:
-        initial = ",".join(f"m{k}={self.peers[k]}" for k in range(3))
-        log = open(self.work / f"etcd{i}.log", "ab")
-        self.procs[i] = subprocess.Popen(
-            [self.binary, "--name", f"m{i}", "--data-dir", str(self.work / f"etcd{i}"),
-             "--listen-client-urls", self.client[i], "--advertise-client-urls", self.client[i],
-             "--listen-peer-urls", self.peers[i], "--initial-advertise-peer-urls", self.peers[i],
-             "--initial-cluster", initial, "--initial-cluster-state", state, "--logger", "zap",
-             "--log-level", "warn", "--heartbeat-interval", "50", "--election-timeout", "500"],
-            stdout=subprocess.DEVNULL, stderr=log)
-
-    @staticmethod
-    def healthy(url: str) -> bool:
-        try:
-            code, body = bl.http("GET", url, "/health", timeout=1)
-            return code == 200 and b'"true"' in body
-        except OSError:
-            return False
-
-    def leader(self) -> int:
-        for i, url in enumerate(self.client):
-            try:
-                code, body = bl.http("POST", url, "/v3/maintenance/status", body={}, timeout=1)
-            except OSError:
-                continue
-            if code == 200:
-                s = json.loads(body)
-                if s.get("leader") == s.get("header", {}).get("member_id"):
-                    return i
-        raise RuntimeError("bench: no etcd leader")
-
-    def signal(self, i: int, sig: int) -> None:
-        os.kill(self.procs[i].pid, sig)
-
-    def kill(self, i: int) -> None:
-        self.procs[i].kill()
-        self.procs[i].wait()
-
-    def stop(self) -> None:
-        for p in self.procs:
-            if p is not None and p.poll() is None:
-                p.send_signal(signal.SIGCONT)
-                p.kill()
-                p.wait()
+from coordination import Etcd, members, owned
 
 
 def triggers(lines: list[dict]) -> list[str]:
@@ -102,7 +38,7 @@ def triggers(lines: list[dict]) -> list[str]:
 
 
 class Run:
-    def __init__(self, a, b: bl.Binaries, work: Path, etcd: Cluster, sim: bl.Sim, base: str):
+    def __init__(self, a, b: bl.Binaries, work: Path, etcd: Etcd, sim: bl.Sim, base: str):
         self.a, self.b, self.work, self.etcd, self.sim, self.base = a, b, work, etcd, sim, base
         self.replicas: dict[str, bl.Daemon] = {}
         self.starts = 0
@@ -267,7 +203,7 @@ def main() -> None:
                          "schedule": f"every {a.every}s", "job_ms": 1000,
                          "lease_ttl_s": a.ttl}, "scenarios": {}}
     with bl.Scratch(a.keep, "coordination_faults") as work:
-        etcd = Cluster(work)
+        etcd = Etcd(work)
         sim = bl.Sim(b.sim, work)
         run = None
         try:

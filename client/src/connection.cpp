@@ -106,34 +106,33 @@ awaitable<error_code> connection::async_read(response_parser& parser,
   co_return result;
 }
 
-awaitable<error_code> connection::async_read_header(stream_parser& parser,
-                                                    std::chrono::milliseconds limit) {
+template <class Read>
+awaitable<error_code> connection::bounded(std::chrono::milliseconds limit, Read read) {
   tcp().expires_after(limit);
   error_code result;
   if (tls_) {
-    auto [ec, n] = co_await http::async_read_header(*tls_, buffer_, parser, use_nothrow);
+    auto [ec, n] = co_await read(*tls_);
     result = ec;
   } else {
-    auto [ec, n] = co_await http::async_read_header(*plain_, buffer_, parser, use_nothrow);
+    auto [ec, n] = co_await read(*plain_);
     result = ec;
   }
   tcp().expires_never();
   co_return result;
 }
 
+awaitable<error_code> connection::async_read_header(stream_parser& parser,
+                                                    std::chrono::milliseconds limit) {
+  return bounded(limit, [this, &parser](auto& stream) {
+    return http::async_read_header(stream, buffer_, parser, use_nothrow);
+  });
+}
+
 awaitable<error_code> connection::async_read_some(stream_parser& parser,
                                                   std::chrono::milliseconds limit) {
-  tcp().expires_after(limit);
-  error_code result;
-  if (tls_) {
-    auto [ec, n] = co_await http::async_read_some(*tls_, buffer_, parser, use_nothrow);
-    result = ec;
-  } else {
-    auto [ec, n] = co_await http::async_read_some(*plain_, buffer_, parser, use_nothrow);
-    result = ec;
-  }
-  tcp().expires_never();
-  co_return result;
+  return bounded(limit, [this, &parser](auto& stream) {
+    return http::async_read_some(stream, buffer_, parser, use_nothrow);
+  });
 }
 
 bool connection::reusable() {

@@ -68,6 +68,10 @@ class connection {
   std::size_t exchanges = 0;  ///< responses read on this connection so far
 
  private:
+  /// `read(stream)` on the plain or TLS stream, bounded by `limit`.
+  template <class Read>
+  awaitable<error_code> bounded(std::chrono::milliseconds limit, Read read);
+
   std::optional<beast::tcp_stream> plain_;
   std::optional<ssl::stream<beast::tcp_stream>> tls_;
   beast::flat_buffer buffer_;
