@@ -24,7 +24,7 @@ struct status_row {
   std::size_t index = 0;  ///< in runtime_view::collections()
   bool driven = true;     ///< this replica drives it (always, without coordination)
   /// target_lag (docs/SCHEDULES.md): the expected refresh duration; none for a schedule.
-  std::optional<std::chrono::milliseconds> expected;
+  std::optional<std::chrono::milliseconds> expected{};
 };
 
 struct status_view {
