@@ -75,12 +75,13 @@ awaitable<void> coordinator::run() {
       doubtful_.insert(owned_.begin(), owned_.end());
       owned_.clear();
       settled_collections_.reset();
+      claims_pending_ = false;
     }
     if (stopped_) {
       break;
     }
     if (!wake_) {
-      timer_.expires_after(options_.ttl / 3);
+      timer_.expires_after(next_sync_delay());
       (void)co_await timer_.async_wait(use_nothrow);
     }
   }
@@ -105,6 +106,22 @@ void coordinator::stop() {
   timer_.cancel();
   etcd_.cancel_watch();
   watch_pause_.cancel();
+}
+
+coordinator::clock::duration coordinator::next_sync_delay() noexcept {
+  // Claims another member still holds (it releases them at its sync after seeing this one
+  // join): asked again soon, 250 ms doubling up to the usual TTL/3, so a hand-off on scale-up
+  // takes about the releasing member's reaction rather than a whole period
+  // (docs/COORDINATION.md "Membership and ownership").
+  const clock::duration period = options_.ttl / 3;
+  if (!claims_pending_) {
+    pending_retry_ = {};
+    return period;
+  }
+  pending_retry_ = pending_retry_ == clock::duration{}
+                       ? clock::duration(std::chrono::milliseconds(250))
+                       : std::min<clock::duration>(2 * pending_retry_, period);
+  return std::min(pending_retry_, period);
 }
 
 void coordinator::wake() noexcept {
@@ -150,6 +167,7 @@ awaitable<void> coordinator::watch_members() {
 }
 
 awaitable<void> coordinator::sync() {
+  claims_pending_ = false;  // set again below when claims wait for another member
   const std::int64_t lease = keeper_.valid_lease(clock::now());
   if (lease == 0) {
     co_return;
@@ -203,6 +221,7 @@ awaitable<void> coordinator::sync() {
   co_await claim(to_claim, lease);
   const bool pending = std::any_of(to_claim.begin(), to_claim.end(),
                                    [&](const std::string& k) { return !owned_.contains(k); });
+  claims_pending_ = pending;
   // Claims on collections no longer configured go too (the list is sorted), and claims that
   // may be in etcd without being tracked (a claim or release whose answer was lost) unless this
   // replica should own them (then the claims above took them again).

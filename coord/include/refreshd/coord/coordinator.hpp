@@ -93,6 +93,8 @@ class coordinator {
   /// (the sync every TTL/3 stays: a watch that broke or stalled only delays a change).
   awaitable<void> watch_members();
   void wake() noexcept;
+  /// Until the next sync: TTL/3, or sooner while claims wait for another member's release.
+  clock::duration next_sync_delay() noexcept;
   /// Hands the sync's claims and releases to on_claimed / on_released.
   void report();
   /// One transaction of nested ones, one per key: claims (create the owner key on `lease`
@@ -119,6 +121,8 @@ class coordinator {
   net::steady_timer watch_pause_;
   std::int64_t members_revision_ = 0;  // the store's revision of the last members read
   bool wake_ = false;                  // a sync is due at once (the watch saw a change)
+  bool claims_pending_ = false;        // the last sync could not claim all it should own
+  clock::duration pending_retry_{};    // the current wait while claims are pending
   bool watch_ended_ = true;
   std::uint64_t watched_changes_ = 0;
   std::int64_t member_lease_ = 0;  // the lease the member key was written with
