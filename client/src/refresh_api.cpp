@@ -84,14 +84,10 @@ awaitable<api_result<job_id>> http_refresh_api::async_refresh(refresh_request re
 }
 
 awaitable<api_result<job_info>> http_refresh_api::async_describe(job_id id) {
-  auto body = wire::build_describe_body(id);  // named: g++ 12 and temporaries in co_await
-  auto answer = co_await post(operation::describe, std::move(body));
-  if (auto* e = std::get_if<api_error>(&answer)) {
-    co_return std::move(*e);
-  }
-  const auto& response = std::get<http_response>(answer);
-  auto result = wire::parse_describe_response(response.status, response.body, token_);
-  co_return scrubbed(std::move(result), token_);
+  return answered<job_info>(operation::describe, wire::build_describe_body(id),
+                            [this](int status, std::string_view body) {
+                              return wire::parse_describe_response(status, body, token_);
+                            });
 }
 
 awaitable<api_result<std::vector<job_info>>> http_refresh_api::async_list(list_request request) {
@@ -111,38 +107,40 @@ awaitable<api_result<std::vector<job_info>>> http_refresh_api::async_list(list_r
   co_return std::move(result).value().jobs;
 }
 
-awaitable<api_result<std::vector<std::string>>> http_refresh_api::async_index_list(
-    collection_ref c) {
-  auto body = wire::build_index_list_body(c);  // named: g++ 12 and temporaries in co_await
-  auto answer = co_await post(operation::index_list, std::move(body));
+template <class T, class Parse>
+awaitable<api_result<T>> http_refresh_api::answered(operation op, std::string body, Parse parse) {
+  auto answer = co_await post(op, std::move(body));
   if (auto* e = std::get_if<api_error>(&answer)) {
     co_return std::move(*e);
   }
   const auto& response = std::get<http_response>(answer);
-  co_return scrubbed(wire::parse_index_list_response(response.status, response.body, token_),
-                     token_);
+  co_return scrubbed(parse(response.status, std::string_view(response.body)), token_);
+}
+
+// Not coroutines: each hands its request to answered(), whose frame owns everything it uses.
+awaitable<api_result<std::vector<std::string>>> http_refresh_api::async_index_list(
+    collection_ref c) {
+  return answered<std::vector<std::string>>(operation::index_list, wire::build_index_list_body(c),
+                                            [this](int status, std::string_view body) {
+                                              return wire::parse_index_list_response(status, body,
+                                                                                     token_);
+                                            });
 }
 
 awaitable<api_result<std::vector<index_info>>> http_refresh_api::async_index_describe(
     collection_ref c, std::string index) {
-  auto body = wire::build_index_describe_body(c, index);
-  auto answer = co_await post(operation::index_describe, std::move(body));
-  if (auto* e = std::get_if<api_error>(&answer)) {
-    co_return std::move(*e);
-  }
-  const auto& response = std::get<http_response>(answer);
-  co_return scrubbed(wire::parse_index_describe_response(response.status, response.body, token_),
-                     token_);
+  return answered<std::vector<index_info>>(
+      operation::index_describe, wire::build_index_describe_body(c, index),
+      [this](int status, std::string_view body) {
+        return wire::parse_index_describe_response(status, body, token_);
+      });
 }
 
 awaitable<api_result<load_info>> http_refresh_api::async_load_state(collection_ref c) {
-  auto body = wire::build_load_state_body(c);
-  auto answer = co_await post(operation::load_state, std::move(body));
-  if (auto* e = std::get_if<api_error>(&answer)) {
-    co_return std::move(*e);
-  }
-  const auto& response = std::get<http_response>(answer);
-  co_return scrubbed(wire::parse_load_state_response(response.status, response.body), token_);
+  return answered<load_info>(operation::load_state, wire::build_load_state_body(c),
+                             [](int status, std::string_view body) {
+                               return wire::parse_load_state_response(status, body);
+                             });
 }
 
 }  // namespace refreshd::client

@@ -91,6 +91,14 @@ const std::string& etcd_client::current_endpoint() const noexcept {
   return options_.endpoints[current_];
 }
 
+std::vector<client::http_header> etcd_client::auth_headers() const {
+  // etcd's form: the token itself, no "Bearer" (docs/COORDINATION.md "The client").
+  if (token_.empty()) {
+    return {};
+  }
+  return {{"Authorization", token_}};
+}
+
 awaitable<std::optional<etcd_error>> etcd_client::authenticate(std::size_t endpoint) {
   const std::string body =
       nlohmann::json{{"name", options_.username}, {"password", options_.password}}.dump();
@@ -133,10 +141,7 @@ awaitable<std::variant<std::string, etcd_error>> etcd_client::call(std::string p
           break;
         }
       }
-      std::vector<client::http_header> headers;
-      if (!token_.empty()) {
-        headers.push_back({"Authorization", token_});
-      }
+      std::vector<client::http_header> headers = auth_headers();
       auto r = co_await clients_[i]->async_post(target, body, std::move(headers), idempotent);
       if (auto* t = std::get_if<client::transport_error>(&r)) {
         maybe_applied = maybe_applied || t->maybe_sent;
@@ -242,10 +247,7 @@ awaitable<etcd_error> etcd_client::watch(range_request r, std::int64_t start_rev
         co_return std::move(*e);
       }
     }
-    std::vector<client::http_header> headers;
-    if (!token_.empty()) {
-      headers.push_back({"Authorization", token_});
-    }
+    std::vector<client::http_header> headers = auth_headers();
     auto stream = std::make_shared<client::http_client>(ex_, endpoint, http_options_);
     watch_client_ = stream;
     watch_lines lines(on_message, http_options_.max_body_bytes);

@@ -4,6 +4,8 @@
 
 #include <refreshd/cycle/cycle.hpp>
 
+#include "backoff.hpp"
+
 namespace refreshd::daemon {
 
 namespace {
@@ -25,14 +27,7 @@ bool is_fatal(error_class c) noexcept {
   }
 }
 
-/// initial x 2^(n-1), capped at max (n >= 1).
-milliseconds backoff(int n, milliseconds initial, milliseconds max) {
-  milliseconds d = initial;
-  for (int i = 1; i < n && d < max; ++i) {
-    d *= 2;
-  }
-  return std::min(d, max);
-}
+using detail::backoff;
 
 const char* phase_name(cycle_phase p) noexcept {
   switch (p) {

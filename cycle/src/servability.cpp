@@ -4,6 +4,8 @@
 #include <refreshd/config/duration.hpp>
 #include <refreshd/cycle/servability.hpp>
 
+#include "backoff.hpp"
+
 namespace refreshd::daemon {
 
 std::string_view to_string(servability_phase p) noexcept {
@@ -62,11 +64,8 @@ servability_action servability_check::after_error(const client::api_error& e, co
     return r;
   }
   ++error_streak_;
-  auto delay = params_.error_backoff_initial;
-  for (int i = 1; i < error_streak_ && delay < params_.error_backoff_max; ++i) {
-    delay *= 2;
-  }
-  delay = std::min(delay, params_.error_backoff_max);
+  const auto delay =
+      detail::backoff(error_streak_, params_.error_backoff_initial, params_.error_backoff_max);
   if (timed_out(now)) {
     servability_result r = gave_up(client::describe_error(e));
     r.error = e;

@@ -175,6 +175,27 @@ inline std::set<std::string> driven_by_one(std::initializer_list<const replica*>
   return driven;
 }
 
+/// The collections any of the replicas triggered since their triggers were cleared.
+inline std::set<std::string> driven_by_any(std::initializer_list<const replica*> replicas) {
+  std::set<std::string> driven;
+  for (const auto* r : replicas) {
+    for (const auto& [col, n] : r->log.triggers) {
+      driven.insert(col);
+    }
+  }
+  return driven;
+}
+
+/// `rounds` times, each replica's log read for `step` in turn (the replicas run meanwhile).
+inline void drain_rounds(std::initializer_list<replica*> replicas, int rounds,
+                         std::chrono::milliseconds step = std::chrono::milliseconds(25)) {
+  for (int i = 0; i < rounds; ++i) {
+    for (auto* r : replicas) {
+      r->drain(step);
+    }
+  }
+}
+
 /// A replica's distinct log messages, each with its count (for failure messages).
 inline std::string messages_of(const replica_log& l) {
   std::map<std::string, int> n;

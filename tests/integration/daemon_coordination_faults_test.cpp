@@ -17,10 +17,7 @@ TEST_F(DaemonCoordination, AnEtcdLeaderKillLosesNoTriggerAndDoublesNone) {
   b.log.triggers.clear();
   const int released_before = a.log.released + b.log.released;
   etcd_->kill(leader);
-  for (int i = 0; i < 60; ++i) {  // three seconds: an election, then slots as usual
-    a.drain(25ms);
-    b.drain(25ms);
-  }
+  drain_rounds({&a, &b}, 60);  // three seconds: an election, then slots as usual
   const auto driven = driven_by_one({&a, &b});
   EXPECT_EQ(driven.size(), static_cast<std::size_t>(collections)) << "every collection driven";
   EXPECT_EQ(a.log.released + b.log.released, released_before)
@@ -49,10 +46,7 @@ TEST_F(DaemonCoordination, WithoutAnEtcdQuorumNothingIsTriggeredThenEverythingRe
   a.drain(300ms);  // a trigger whose fence passed just before the cut may still be logged
   b.drain(300ms);
   const int before = total(a.log) + total(b.log);
-  for (int i = 0; i < 2 * static_cast<int>(ttl / 50ms); ++i) {  // twice the TTL
-    a.drain(25ms);
-    b.drain(25ms);
-  }
+  drain_rounds({&a, &b}, 2 * static_cast<int>(ttl / 50ms));  // twice the TTL
   EXPECT_EQ(total(a.log) + total(b.log), before) << "a trigger without an etcd quorum";
   EXPECT_EQ(a.owned(), 0) << "past its deadline a replica drives nothing";
   for (const int i : stopped) {
@@ -61,10 +55,7 @@ TEST_F(DaemonCoordination, WithoutAnEtcdQuorumNothingIsTriggeredThenEverythingRe
   ASSERT_TRUE(settle({&a, &b}, 30s)) << "no clean resume";
   a.log.triggers.clear();
   b.log.triggers.clear();
-  for (int i = 0; i < 60; ++i) {
-    a.drain(25ms);
-    b.drain(25ms);
-  }
+  drain_rounds({&a, &b}, 60);
   EXPECT_GE(total(a.log) + total(b.log), collections) << "refreshing again";
   EXPECT_EQ(sim_.stats()["informed_overlapping_triggers"], 0);
   expect_clean_stop(*a.proc);
@@ -93,20 +84,13 @@ TEST_F(DaemonCoordination, AFrozenEtcdLeaderDoublesNothingAndLosesNothing) {
   // collections are rightly triggered by both replicas, one after the other. What must hold
   // either way: every collection driven, no trigger beside a job its sender knew of, and two
   // replicas for one collection only when collections were claimed in the window.
-  for (int i = 0; i < 160; ++i) {
-    a.drain(25ms);
-    b.drain(25ms);
-  }
+  drain_rounds({&a, &b}, 160);
   std::set<std::string> driven;
   if (a.log.claimed + b.log.claimed == claimed_before) {
     driven = driven_by_one({&a, &b});  // no claim in the window: nothing may change hands
   } else {
     EXPECT_GT(lost(), lost_before) << "claims in the window, yet no lease was lost";
-    for (const auto* r : {&a, &b}) {
-      for (const auto& [col, n] : r->log.triggers) {
-        driven.insert(col);
-      }
-    }
+    driven = driven_by_any({&a, &b});
   }
   EXPECT_EQ(driven.size(), static_cast<std::size_t>(collections)) << "every collection driven";
   EXPECT_EQ(sim_.stats()["informed_overlapping_triggers"], 0);
@@ -226,9 +210,7 @@ TEST(DaemonLeaseElection, TheStandbyDrivesWithinTheLeaseDurationOfTheLeadersDeat
       "takeover_ms",
       static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(took).count()));
   b.log.triggers.clear();
-  for (int i = 0; i < 60; ++i) {
-    b.drain(25ms);
-  }
+  drain_rounds({&b}, 60);
   EXPECT_EQ(b.log.triggers.size(), 10u) << "the new leader drives every collection";
   EXPECT_EQ(sim.stats()["informed_overlapping_triggers"], 0);
   expect_clean_stop(*b.proc);

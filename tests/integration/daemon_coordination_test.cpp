@@ -20,11 +20,7 @@ TEST_F(DaemonCoordination, ThreeReplicasDriveEachCollectionFromExactlyOneOfThem)
   for (auto* r : {&a, &b, &c}) {
     r->log.triggers.clear();
   }
-  for (int i = 0; i < 40; ++i) {
-    for (auto* r : {&a, &b, &c}) {
-      r->drain(50ms);
-    }
-  }
+  drain_rounds({&a, &b, &c}, 40, 50ms);
   std::map<std::string, std::set<std::string>> drivers;
   int total = 0;
   for (auto [r, name] : {std::pair{&a, "a"}, {&b, "b"}, {&c, "c"}}) {
@@ -90,17 +86,8 @@ TEST_F(DaemonCoordination, AKilledReplicasCollectionsAreDrivenAgainWithinTheTtlP
   for (auto* r : {&a, &b}) {
     r->log.triggers.clear();
   }
-  for (int i = 0; i < 30; ++i) {
-    a.drain(50ms);
-    b.drain(50ms);
-  }
-  std::set<std::string> driven;
-  for (auto* r : {&a, &b}) {
-    for (const auto& [col, n] : r->log.triggers) {
-      driven.insert(col);
-    }
-  }
-  EXPECT_EQ(driven.size(), static_cast<std::size_t>(collections));
+  drain_rounds({&a, &b}, 30, 50ms);
+  EXPECT_EQ(driven_by_any({&a, &b}).size(), static_cast<std::size_t>(collections));
   EXPECT_EQ(sim_.stats()["informed_overlapping_triggers"], 0);
   expect_clean_stop(*a.proc);
   expect_clean_stop(*b.proc);

@@ -42,6 +42,9 @@ class http_refresh_api final : public refresh_api {
 
  private:
   awaitable<std::variant<http_response, api_error>> post(operation op, std::string body);
+  /// post(), then `parse(status, body)` of the answer, its errors scrubbed of the token.
+  template <class T, class Parse>
+  awaitable<api_result<T>> answered(operation op, std::string body, Parse parse);
 
   http_client http_;
   std::string token_;

@@ -86,6 +86,8 @@ class etcd_client {
   awaitable<std::variant<std::string, etcd_error>> call(std::string path, std::string body,
                                                         bool idempotent);
   awaitable<std::optional<etcd_error>> authenticate(std::size_t endpoint);
+  /// The Authorization header of the current token; none before authentication.
+  [[nodiscard]] std::vector<client::http_header> auth_headers() const;
   /// call(), then `read` of the answer's body (malformed_answer: an etcd_error naming `path`).
   template <class T, class Read>
   awaitable<etcd_result<T>> request(std::string path, std::string body, bool idempotent, Read read);

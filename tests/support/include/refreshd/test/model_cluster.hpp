@@ -256,56 +256,42 @@ class model_api final : public client::refresh_api {
  public:
   explicit model_api(model_cluster& m, std::string token = {})
       : model_(m), token_(std::move(token)) {}
+  // Each answers after the model's latency, unless the token is refused (served()).
   awaitable<client::api_result<client::job_id>> async_refresh(
       client::refresh_request request) override {
-    co_await delay();
-    if (auto e = refused()) {
-      co_return *e;
-    }
-    co_return model_.refresh(request);
+    return served([this, request = std::move(request)] { return model_.refresh(request); });
   }
   awaitable<client::api_result<client::job_info>> async_describe(client::job_id id) override {
-    co_await delay();
-    if (auto e = refused()) {
-      co_return *e;
-    }
-    co_return model_.describe(id);
+    return served([this, id] { return model_.describe(id); });
   }
   awaitable<client::api_result<std::vector<client::job_info>>> async_list(
       client::list_request request) override {
-    co_await delay();
-    if (auto e = refused()) {
-      co_return *e;
-    }
-    co_return model_.list(request);
+    return served([this, request = std::move(request)] { return model_.list(request); });
   }
   awaitable<client::api_result<std::vector<std::string>>> async_index_list(
       client::collection_ref c) override {
-    co_await delay();
-    if (auto e = refused()) {
-      co_return *e;
-    }
-    co_return model_.index_list(c);
+    return served([this, c = std::move(c)] { return model_.index_list(c); });
   }
   awaitable<client::api_result<std::vector<client::index_info>>> async_index_describe(
       client::collection_ref c, std::string) override {
-    co_await delay();
-    if (auto e = refused()) {
-      co_return *e;
-    }
-    co_return model_.index_describe(c);
+    return served([this, c = std::move(c)] { return model_.index_describe(c); });
   }
   awaitable<client::api_result<client::load_info>> async_load_state(
       client::collection_ref c) override {
-    co_await delay();
-    if (auto e = refused()) {
-      co_return *e;
-    }
-    co_return model_.load_state(c);
+    return served([this, c = std::move(c)] { return model_.load_state(c); });
   }
   void set_token(std::string t) { token_ = std::move(t); }
 
  private:
+  /// `answer()` after the model's latency, or the refusal of a wrong token.
+  template <class Answer>
+  auto served(Answer answer) -> awaitable<decltype(answer())> {
+    co_await delay();
+    if (auto e = refused()) {
+      co_return *e;
+    }
+    co_return answer();
+  }
   awaitable<void> delay() {
     if (model_.latency.count() > 0) {
       net::basic_waitable_timer<mock_clock> t(co_await net::this_coro::executor,
