@@ -39,7 +39,7 @@ constexpr std::array<std::string_view, 2> tls_keys{"ca_file", "insecure_skip_ver
 constexpr std::array<std::string_view, 1> admin_keys{"token_file"};
 
 std::optional<std::string> cluster_hint(std::string_view key) {
-  if (key == "external_source" || key == "external_spec") {
+  if (key == "external_source" || key == "external_spec" || key == "depends_on") {
     return "'" + std::string(key) + "' is set per collection (under collections:)";
   }
   for (std::string_view k : top_keys) {
@@ -49,6 +49,8 @@ std::optional<std::string> cluster_hint(std::string_view key) {
   }
   return std::nullopt;
 }
+
+}  // namespace
 
 bool valid_cluster_name(std::string_view name) noexcept {
   if (name.empty() || name.size() > 63) {
@@ -61,8 +63,6 @@ bool valid_cluster_name(std::string_view name) noexcept {
   }
   return true;
 }
-
-}  // namespace
 
 bool valid_env_name(std::string_view name) noexcept {
   if (name.empty() || (name.front() >= '0' && name.front() <= '9')) {

@@ -7,7 +7,7 @@
 namespace refreshd::config::detail {
 namespace {
 
-constexpr std::array<std::string_view, 20> collection_keys{"name",
+constexpr std::array<std::string_view, 21> collection_keys{"name",
                                                            "database",
                                                            "external_source",
                                                            "external_spec",
@@ -26,7 +26,8 @@ constexpr std::array<std::string_view, 20> collection_keys{"name",
                                                            "freshness_target",
                                                            "ready_when",
                                                            "target_lag",
-                                                           "min_interval"};
+                                                           "min_interval",
+                                                           "depends_on"};
 
 constexpr std::array<std::string_view, 9> cluster_only_keys{
     "endpoint",        "token_file", "token_env",        "token",      "tls",
@@ -90,6 +91,8 @@ void read_key(reader& r, const entry& e, raw_collection& c, external_state& ext)
     }
   } else if (e.key == "suspend") {
     c.suspend = r.boolean(e);
+  } else if (e.key == "depends_on") {
+    read_depends_on(r, e, c);
   }
 }
 

@@ -42,6 +42,9 @@ std::optional<std::string> top_hint(std::string_view key) {
 }
 
 std::optional<std::string> defaults_hint(std::string_view key) {
+  if (key == "depends_on") {
+    return "'depends_on' is set per collection (under a cluster's collections:)";
+  }
   if (contains(cluster_level_keys, key)) {
     return "'" + std::string(key) +
            "' cannot be set in defaults; set it on each cluster or collection";

@@ -16,6 +16,13 @@ std::string_view to_string(jitter_kind k) noexcept {
 }
 
 std::string timing_text(const collection_settings& s) {
+  if (!s.depends_on.empty()) {
+    std::string text = "depends_on";
+    for (const auto& u : s.depends_on) {
+      text += (&u == &s.depends_on.front() ? " " : ", ") + u;
+    }
+    return text;
+  }
   return s.target_lag.count() > 0 ? "target_lag " + format_duration(s.target_lag) : s.schedule;
 }
 

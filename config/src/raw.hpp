@@ -10,8 +10,20 @@
 
 namespace refreshd::config::detail {
 
+/// One item of a collection's `depends_on`, as written.
+struct raw_upstream {
+  std::string text;
+  position pos;
+  std::string path;
+};
+
 struct raw_collection {
   collection model;
+  /// `depends_on` (docs/SCHEDULES.md "depends_on"); `depends_on_present` when the key is there.
+  std::vector<raw_upstream> depends_on;
+  bool depends_on_present = false;
+  position depends_on_pos;
+  std::string depends_on_path;
   settings_layer layer = layer_at(3);
   std::optional<bool> suspend;
   bool has_database = false;
@@ -32,11 +44,31 @@ struct raw_cluster {
   std::string path;
 };
 
+/// A collection with `depends_on`, its upstreams resolved to keys ("cluster/database/name").
+struct raw_dependent {
+  std::string key;
+  position pos;
+  std::string path;
+  std::vector<raw_upstream> upstreams;  ///< `text` resolved to a key
+};
+
 struct raw_config {
   config model;
   settings_layer defaults = layer_at(1);
   std::vector<raw_cluster> clusters;
+  std::vector<raw_dependent> dependents;
 };
+
+/// Reads a collection's `depends_on`: a sequence of "collection", "database/collection" or
+/// "cluster/database/collection" (docs/SCHEDULES.md "depends_on").
+void read_depends_on(reader& r, const entry& e, raw_collection& c);
+
+/// The dependent's upstream keys, relative forms completed with its cluster and database; an
+/// item that is not a valid reference is reported and left out.
+raw_dependent resolve_upstreams(reader& r, const raw_collection& c, std::string_view cluster);
+
+/// Reports upstreams that are not configured, and cycles with their path.
+void check_dependencies(reader& r, const raw_config& raw);
 
 /// Reads one item of `clusters` (reports its errors).
 raw_cluster read_cluster(reader& r, const YAML::Node& node, std::size_t index);
@@ -56,6 +88,9 @@ std::string token_file_path(reader& r, const entry& e, const std::string& file);
 /// directory and, when files are checked, a bounded regular file (`cap` bytes); a key file
 /// readable by group or others is a warning.
 std::string read_tls_file(reader& r, const entry& e, std::size_t cap, std::string_view what);
+
+/// A cluster name: 1..63 characters a-z, 0-9, '_' and '-'.
+bool valid_cluster_name(std::string_view name) noexcept;
 
 /// Reads `coordination` (docs/COORDINATION.md "Configuration").
 void read_coordination(reader& r, const entry& e, config& c);

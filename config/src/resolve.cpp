@@ -48,6 +48,9 @@ class settings_pool {
     mix(static_cast<std::size_t>(v.retries) * 4 + static_cast<std::size_t>(v.jitter_mode) * 2 +
         (v.catch_up ? 1 : 0));
     mix(static_cast<std::size_t>(v.ready_when));
+    for (const auto& u : v.depends_on) {
+      mix(std::hash<std::string>{}(u));
+    }
     return h;
   }
   std::unordered_map<std::size_t, std::vector<shared_value<collection_settings>>> by_hash_;
@@ -55,7 +58,7 @@ class settings_pool {
 };
 
 void resolve_collections(reader& r, raw_cluster& c, const effective_settings& cluster_settings,
-                         settings_pool& pool) {
+                         settings_pool& pool, std::vector<raw_dependent>& dependents) {
   std::map<std::pair<std::string, std::string>, position> seen;
   std::map<std::string, shared_value<std::string>, std::less<>> databases;
   const auto shared_database = [&databases](const std::string& name) {
@@ -69,14 +72,23 @@ void resolve_collections(reader& r, raw_cluster& c, const effective_settings& cl
     effective_settings s = cluster_settings;
     apply(col.layer, s);
     check_poll(r, s);
-    if (!s.schedule_present && s.values.target_lag.count() == 0 && col.is_mapping) {
-      r.error(col.pos, join_path(col.path, "schedule"),
-              "no schedule: set 'schedule' (or 'target_lag') on the collection, its cluster or "
-              "in defaults");
-    }
     collection& m = col.model;
-    m.settings = pool.get(s.values);
     m.database = shared_database(col.has_database ? *m.database : c.model.database);
+    if (col.depends_on_present) {
+      // depends_on replaces whatever schedule or target_lag the collection would inherit.
+      raw_dependent d = resolve_upstreams(r, col, c.model.name);
+      s.values.schedule.clear();
+      s.values.target_lag = duration{0};
+      for (const auto& u : d.upstreams) {
+        s.values.depends_on.push_back(u.text);
+      }
+      dependents.push_back(std::move(d));
+    } else if (!s.schedule_present && s.values.target_lag.count() == 0 && col.is_mapping) {
+      r.error(col.pos, join_path(col.path, "schedule"),
+              "no schedule: set 'schedule' (or 'target_lag' or 'depends_on') on the collection, "
+              "its cluster or in defaults");
+    }
+    m.settings = pool.get(s.values);
     m.suspend = col.suspend.value_or(c.model.suspend);
     if (col.valid) {
       auto [it, inserted] = seen.try_emplace({*m.database, m.name}, col.name_pos);
@@ -114,9 +126,10 @@ void resolve(reader& r, raw_config& raw) {
     apply(c.layer, s);
     check_poll(r, s);
     c.model.settings = s.values;
-    resolve_collections(r, c, s, pool);
+    resolve_collections(r, c, s, pool, raw.dependents);
     raw.model.clusters.push_back(std::move(c.model));
   }
+  check_dependencies(r, raw);
 }
 
 }  // namespace refreshd::config::detail

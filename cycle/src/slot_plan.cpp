@@ -49,7 +49,7 @@ due_slot with_jitter(const slot_plan& p, wall_time nominal, std::uint64_t random
 /// config with many distinct settings costs amortised O(1) per plan.
 struct rules_table {
   using key = std::tuple<std::string, std::string, milliseconds, config::jitter_kind, bool,
-                         milliseconds, milliseconds, milliseconds>;
+                         milliseconds, milliseconds, milliseconds, bool>;
   std::map<key, std::weak_ptr<const slot_rules>, std::less<>> by_key;
   std::size_t pruned_size = 0;
 };
@@ -57,10 +57,18 @@ struct rules_table {
 std::shared_ptr<const slot_rules> make_rules(const config::collection& c) {
   const auto lag = c.settings->target_lag;
   // target_lag: the plan of "after min_interval" (between triggers); lag_due() times the rest.
-  const std::string text = lag.count() > 0
-                               ? "after " + config::format_duration(effective_min_interval(
-                                                lag, c.settings->min_interval))
-                               : c.settings->schedule;
+  // depends_on: "after min_interval" too (1m when 0), the pace of a held collection's
+  // re-checks; upstream_due() times the rest.
+  std::string text = c.settings->schedule;
+  if (lag.count() > 0) {
+    text =
+        "after " + config::format_duration(effective_min_interval(lag, c.settings->min_interval));
+  } else if (!c.settings->depends_on.empty()) {
+    const auto every = c.settings->min_interval.count() > 0
+                           ? c.settings->min_interval
+                           : config::duration{std::chrono::minutes(1)};
+    text = "after " + config::format_duration(every);
+  }
   auto parsed = schedule::parse_schedule(text);
   if (!parsed) {
     throw std::invalid_argument("schedule of " + c.name + ": " + parsed.error());
@@ -79,6 +87,7 @@ std::shared_ptr<const slot_rules> make_rules(const config::collection& c) {
       std::chrono::duration_cast<seconds>(c.settings->starting_deadline);
   r->target_lag = lag;
   r->min_interval = c.settings->min_interval;
+  r->upstream_timed = !c.settings->depends_on.empty();
   return r;
 }
 
@@ -110,8 +119,9 @@ wall_time after_nominal(const slot_plan& p, std::optional<wall_time> last_end, w
 timing_settings timing_of(const config::collection_settings& s) noexcept {
   // Under target_lag the schedule text (perhaps inherited) plays no part.
   const std::string_view sched = s.target_lag.count() > 0 ? std::string_view() : s.schedule;
-  return {sched,      s.timezone,          s.jitter,     s.jitter_mode,
-          s.catch_up, s.starting_deadline, s.target_lag, s.min_interval};
+  return {sched,         s.timezone,     s.jitter,
+          s.jitter_mode, s.catch_up,     s.starting_deadline,
+          s.target_lag,  s.min_interval, !s.depends_on.empty()};
 }
 
 slot_plan make_slot_plan(std::string_view cluster, const config::collection& c) {

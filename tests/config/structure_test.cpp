@@ -106,10 +106,11 @@ INSTANTIATE_TEST_SUITE_P(
         file_case{"CollectionNameStartsWithDigit",
                   one_cluster("name: a", "      - {name: 1books, schedule: '@daily'}\n"), 7, 16,
                   "clusters[0].collections[0].name", "invalid collection name '1books'"},
-        file_case{"NoScheduleAnywhere", one_cluster("name: a", "      - name: books\n"), 7, 9,
-                  "clusters[0].collections[0].schedule",
-                  "no schedule: set 'schedule' (or 'target_lag') on the collection, its cluster or "
-                  "in defaults"},
+        file_case{
+            "NoScheduleAnywhere", one_cluster("name: a", "      - name: books\n"), 7, 9,
+            "clusters[0].collections[0].schedule",
+            "no schedule: set 'schedule' (or 'target_lag' or 'depends_on') on the collection, "
+            "its cluster or in defaults"},
         file_case{"CollectionsNotASequence", one_cluster("name: a", "      books: {}\n"), 7, 7,
                   "clusters[0].collections", "expected a sequence, got a mapping"},
         file_case{"EmptyFile", "", 1, 1, "", "the file is empty"},

@@ -63,13 +63,19 @@ struct collection_settings {
   /// > 0: keep the data no older than this instead of following `schedule` (docs/SCHEDULES.md
   /// "target_lag"); a level that sets it overrides an inherited schedule, and the reverse.
   duration target_lag{0};
-  duration min_interval{0};  ///< between triggers under target_lag; 0: target_lag / 10
+  /// Between triggers: under target_lag (0: target_lag / 10) and depends_on (0: none).
+  duration min_interval{0};
+  /// depends_on (docs/SCHEDULES.md "depends_on"): the upstream collections' keys
+  /// ("cluster/database/name"). Set on a collection only, never inherited; when not empty it
+  /// replaces `schedule` and `target_lag`.
+  std::vector<std::string> depends_on;
 
   bool operator==(const collection_settings&) const = default;
 };
 
-/// What times a collection, for people and labels: its schedule, or "target_lag 30m" when
-/// target_lag replaces it (docs/SCHEDULES.md "target_lag").
+/// What times a collection, for people and labels: its schedule, "target_lag 30m" when
+/// target_lag replaces it (docs/SCHEDULES.md "target_lag"), or "depends_on prod/default/a,
+/// prod/default/b" (docs/SCHEDULES.md "depends_on").
 std::string timing_text(const collection_settings& s);
 
 /// Where a cluster or collection was defined (1-based line and column of its mapping). The file
@@ -274,6 +280,15 @@ struct config {
 
   bool operator==(const config&) const = default;
 };
+
+/// One collection of the dependency graph (docs/SCHEDULES.md "depends_on").
+struct dependency_node {
+  std::string key;                     ///< "cluster/database/name"
+  std::vector<std::string> upstreams;  ///< its depends_on; empty for a collection only depended on
+};
+/// Every collection that depends on another or is depended on, upstreams before their
+/// dependents (config order among the rest). The loader has rejected cycles.
+std::vector<dependency_node> dependency_order(const config& c);
 
 /// The cluster with this name, or nullptr.
 const cluster* find_cluster(const config& c, std::string_view name) noexcept;

@@ -34,14 +34,18 @@ struct slot_rules {
   /// the runtime times each refresh by lag_due() instead.
   std::chrono::milliseconds target_lag{0};
   std::chrono::milliseconds min_interval{0};  ///< as configured (0: target_lag / 10)
+  /// depends_on (docs/SCHEDULES.md "depends_on"): `sched` is "after min_interval" (1m when 0)
+  /// and the runtime starts a refresh only once every upstream became ready again.
+  bool upstream_timed = false;
 };
 
 /// The settings a slot_rules is made from (schedule, timezone, jitter, jitter_mode, catch_up,
-/// starting_deadline, target_lag, min_interval), as one comparable value: equal ones share their
-/// rules, and a reload makes a new plan only when they changed (reload_plan).
+/// starting_deadline, target_lag, min_interval, whether depends_on is set), as one comparable
+/// value: equal ones share their rules, and a reload makes a new plan only when they changed
+/// (reload_plan).
 using timing_settings = std::tuple<std::string_view, std::string_view, std::chrono::milliseconds,
                                    config::jitter_kind, bool, std::chrono::milliseconds,
-                                   std::chrono::milliseconds, std::chrono::milliseconds>;
+                                   std::chrono::milliseconds, std::chrono::milliseconds, bool>;
 timing_settings timing_of(const config::collection_settings& s) noexcept;
 
 /// Everything about one collection's timing, resolved once from the config.
@@ -53,6 +57,8 @@ struct slot_plan {
   bool is_after() const noexcept { return sched().kind() == schedule::schedule_kind::after; }
   /// Timed by target_lag (lag_due) rather than by its schedule.
   bool is_lag() const noexcept { return rules->target_lag.count() > 0; }
+  /// Timed by its upstreams (depends_on) rather than by a schedule.
+  bool is_dependent() const noexcept { return rules->upstream_timed; }
   /// The jitter known in advance: fixed_offset in fixed mode, 0 in random mode.
   std::chrono::milliseconds known_offset() const noexcept {
     return rules->jitter_mode == config::jitter_kind::fixed ? fixed_offset
