@@ -8,6 +8,7 @@
 #include <refreshd/runtime/runtime.hpp>
 
 #include "runtime_cycle.hpp"
+#include "runtime_dependencies.hpp"
 #include "runtime_lag.hpp"
 #include "runtime_reload.hpp"
 #include "runtime_servability.hpp"

@@ -311,13 +311,14 @@ void basic_runtime<Clock>::after_cycle(std::size_t index, const cycle_outcome& o
   skip_passed_slots(c, cl, skip_reason::already_running,
                     std::max(previous, started - c.plan.known_offset()), now);
   learn_lag(c, o);
-  due_slot next = lag_timed(c, next_slot(c.plan, previous, now, c.last_end, random_bits()));
+  due_slot next = timed(c, next_slot(c.plan, previous, now, c.last_end, random_bits()));
   if (o.not_before) {
     const auto wait =
         std::chrono::duration_cast<std::chrono::milliseconds>(*o.not_before - Clock::now());
     next.due = std::max(next.due, now + wait);
   }
   enqueue(index, next);
+  wake_dependents(index);
 }
 
 template <class Clock>

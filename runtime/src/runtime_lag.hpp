@@ -28,7 +28,10 @@ std::optional<std::chrono::milliseconds> basic_runtime<Clock>::expected_duration
 }
 
 template <class Clock>
-due_slot basic_runtime<Clock>::lag_timed(const collection_runtime& c, due_slot planned) const {
+due_slot basic_runtime<Clock>::timed(const collection_runtime& c, due_slot planned) const {
+  if (c.plan.is_dependent()) {
+    return upstream_timed(c, planned);
+  }
   if (!c.plan.is_lag() || once_) {
     return planned;
   }

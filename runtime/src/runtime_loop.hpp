@@ -135,7 +135,7 @@ void basic_runtime<Clock>::dispatch(std::size_t index) {
     enqueue(index, next_slot(c.plan, previous, now, std::nullopt, random_bits()));
     return;
   }
-  if (blocked(index, true)) {
+  if (blocked(index, true) || !upstreams_allow(index)) {
     enqueue(index, next_slot(c.plan, previous, now, std::nullopt, random_bits()));
     return;
   }

@@ -55,6 +55,7 @@ reload_summary basic_runtime<Clock>::apply_config(std::shared_ptr<const config::
   collections_ = std::move(collections);
   config_ = std::move(next);
   ++config_generation_;
+  link_dependencies();
   for (std::size_t i = 0; i < clusters_.size(); ++i) {
     auto& cl = *clusters_[i];
     const bool kept = probers[i] != nullptr &&
@@ -193,7 +194,7 @@ void basic_runtime<Clock>::requeue_after_reload(const reload_plan& plan) {
       continue;
     }
     if (queue == collection_change::queueing::reschedule || !c.slot) {
-      enqueue(i, lag_timed(c, first_slot(c.plan, now, c.last_end, random_bits())));
+      enqueue(i, timed(c, first_slot(c.plan, now, c.last_end, random_bits())));
     } else {
       enqueue(i, *c.slot);
     }

@@ -81,6 +81,7 @@ std::shared_ptr<basic_runtime<Clock>> basic_runtime<Clock>::create(
       rt->collections_.back()->index = rt->collections_.size() - 1;
     }
   }
+  rt->link_dependencies();
   return rt;
 }
 
@@ -309,7 +310,7 @@ void basic_runtime<Clock>::schedule_unlisted(collection_runtime& c) {
   // Suspended "after" schedules have no slots to count; everything else waits for its slot
   // (a blocked cluster's collections then take the cluster's outcome).
   if (!c.cfg->suspend || !c.plan.is_after()) {
-    enqueue(c.index, lag_timed(c, first_slot(c.plan, wall_now(), std::nullopt, random_bits())));
+    enqueue(c.index, timed(c, first_slot(c.plan, wall_now(), std::nullopt, random_bits())));
   }
 }
 
@@ -355,7 +356,8 @@ void basic_runtime<Clock>::settle_startup(
     f.add("slot", schedule::format_utc(d.slot.nominal)).add("at", schedule::format_utc(d.slot.due));
     log_event(config::log_level::info, "catch-up run scheduled for a missed slot", f);
   }
-  enqueue(index, lag_timed(c, d.slot));
+  enqueue(index, timed(c, d.slot));
+  wake_dependents(index);  // its newest job may be what they wait for
 }
 
 template <class Clock>

@@ -141,7 +141,7 @@ clusters:
             graph("      - {name: a, depends_on: [staging/lake/raw]}\n",
                   staging + "        depends_on: [prod/default/a]\n"),
             ":9:19:", "dependency cycle: prod/default/a → staging/lake/raw → prod/default/a"}),
-    [](const auto& info) { return std::string(info.param.name); });
+    [](const auto& param_info) { return std::string(param_info.param.name); });
 
 TEST(DependsOn, TheOrderPutsUpstreamsFirst) {
   const auto r = test::load(graph(R"(      - {name: report, depends_on: [joined, books]}

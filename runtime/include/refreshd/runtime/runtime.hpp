@@ -31,6 +31,7 @@
 #include <refreshd/cycle/collection.hpp>
 #include <refreshd/cycle/collection_state.hpp>
 #include <refreshd/cycle/cycle.hpp>
+#include <refreshd/cycle/dependencies.hpp>
 #include <refreshd/cycle/due_queue.hpp>
 #include <refreshd/cycle/reload_plan.hpp>
 #include <refreshd/cycle/servability.hpp>
@@ -43,32 +44,11 @@
 #include <refreshd/runtime/ownership.hpp>
 #include <refreshd/runtime/rate_limited_api.hpp>
 #include <refreshd/runtime/rate_limiter.hpp>
+#include <refreshd/runtime/runtime_options.hpp>
 #include <refreshd/runtime/runtime_view.hpp>
 #include <refreshd/schedule/clock_jump.hpp>
 
 namespace refreshd::daemon {
-
-struct runtime_options {
-  /// The loop wakes at least this often (heartbeat, clock-jump check), even when nothing is due.
-  std::chrono::milliseconds tick{2000};
-  /// Startup: collections listed at once per cluster (each list still waits for a token).
-  int startup_concurrency = 4;
-  /// Startup: catch-up runs (and overdue "after" runs) of one cluster start this far apart, or
-  /// closer so that all of them start within catch_up_window.
-  std::chrono::milliseconds catch_up_spacing{1000};
-  std::chrono::milliseconds catch_up_window{60000};
-  /// run --once: no retry (API errors, failed jobs) is scheduled after this; polling a job is
-  /// never cut short.
-  std::chrono::milliseconds once_retry_window{std::chrono::minutes(10)};
-  /// Seed of the jitter generator; 0 = random_device.
-  std::uint64_t seed = 0;
-  /// loop_healthy() turns false when the scheduler loop has not ticked for this long (the loop
-  /// ticks at least every `tick`): /healthz answers 503 and the systemd watchdog stops.
-  std::chrono::milliseconds stall_after{10000};
-  /// async_refresh_now waits at most this long for its cycle to trigger or adopt a job (the
-  /// cycle may first wait for a job slot or a rate-limit token); then it answers `queued`.
-  std::chrono::milliseconds admin_wait{10000};
-};
 
 /// How the runtime reaches one cluster. The default (make_http_client) is an
 /// http_refresh_api; tests inject fakes.
@@ -220,6 +200,8 @@ class basic_runtime final : public runtime_view,
   awaitable<admin_refresh_result> async_refresh_now(std::size_t index) override;
   /// target_lag's expected refresh duration, trigger to ready (runtime_view).
   std::optional<std::chrono::milliseconds> expected_duration(std::size_t index) const override;
+  /// depends_on: where collections()[index] stands (runtime_view; `upstream` is an index).
+  upstream_gate upstream_state(std::size_t index) const override;
   /// Under coordination (before start()): only what `o` owns is driven, every trigger is
   /// fenced, and startup lists nothing until a claim (docs/COORDINATION.md). Outlives the runtime.
   void set_ownership(ownership* o) noexcept { ownership_ = o; }
@@ -292,9 +274,14 @@ class basic_runtime final : public runtime_view,
   std::uint64_t random_bits() { return rng_(); }
   // runtime_lag.hpp: target_lag (docs/SCHEDULES.md)
   std::string lag_key(const collection_runtime& c) const;
-  /// `planned`, or for a collection timed by lag its lag_due() time.
-  due_slot lag_timed(const collection_runtime& c, due_slot planned) const;
+  /// `planned`, or for a collection timed by lag or by upstreams, that time.
+  due_slot timed(const collection_runtime& c, due_slot planned) const;
   void learn_lag(const collection_runtime& c, const cycle_outcome& o);
+  // runtime_dependencies.hpp: depends_on (docs/SCHEDULES.md)
+  void link_dependencies();
+  due_slot upstream_timed(const collection_runtime& c, due_slot planned) const;
+  bool upstreams_allow(std::size_t index);  ///< ready (logs a change of "held")
+  void wake_dependents(std::size_t upstream);
 
   // runtime_cycle.hpp: one cycle
   /// The one place a cycle of a collection starts: false (nothing started) when the collection
@@ -380,6 +367,7 @@ class basic_runtime final : public runtime_view,
   schedule::clock_jump_detector jumps_;
   std::mt19937_64 rng_;
   std::map<std::string, lag_estimator, std::less<>> lag_estimates_;  // by lag_key
+  dependency_links deps_;
   bool stopping_ = false;
   bool ready_ = false;
   bool once_ = false;

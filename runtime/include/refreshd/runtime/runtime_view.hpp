@@ -13,6 +13,7 @@
 #include <refreshd/cycle/admin_requests.hpp>
 #include <refreshd/cycle/collection.hpp>
 #include <refreshd/cycle/cycle.hpp>
+#include <refreshd/cycle/dependencies.hpp>
 #include <refreshd/cycle/time.hpp>
 #include <refreshd/net/asio.hpp>
 #include <refreshd/runtime/ownership.hpp>
@@ -47,6 +48,9 @@ class runtime_view {
   /// target_lag: the expected refresh duration of collections()[index] (docs/SCHEDULES.md);
   /// nullopt when it is not timed by lag.
   virtual std::optional<std::chrono::milliseconds> expected_duration(std::size_t index) const = 0;
+  /// depends_on (docs/SCHEDULES.md): where collections()[index] stands, `upstream` the index of
+  /// the upstream it waits for or is held by; `ready` for a collection without depends_on.
+  virtual upstream_gate upstream_state(std::size_t index) const = 0;
 };
 
 }  // namespace refreshd::daemon
