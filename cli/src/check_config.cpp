@@ -39,7 +39,8 @@ struct collection_runs {
   std::vector<schedule::slot> runs;
   const date::time_zone* zone;
   bool after = false;
-  bool lag = false;  ///< timed by target_lag: no slots to list
+  bool lag = false;        ///< timed by target_lag: no slots to list
+  bool dependent = false;  ///< timed by depends_on: no slots either
 };
 
 std::vector<collection_runs> compute_runs(const config::config& cfg, std::chrono::sys_seconds now,
@@ -48,8 +49,9 @@ std::vector<collection_runs> compute_runs(const config::config& cfg, std::chrono
   for (const auto& cl : cfg.clusters) {
     for (const auto& co : cl.collections) {
       collection_runs r{&cl, &co, {}, nullptr, false};
-      if (co.settings->target_lag.count() > 0) {
-        r.lag = true;
+      if (co.settings->target_lag.count() > 0 || !co.settings->depends_on.empty()) {
+        r.lag = co.settings->target_lag.count() > 0;
+        r.dependent = !r.lag;
         out.push_back(std::move(r));
         continue;
       }
@@ -84,6 +86,14 @@ void print_text(std::ostream& out, const config::config& cfg,
         << r.cluster->name << '/' << *co.database << '/' << co.name
         << (co.suspend ? "  [suspended]" : "") << '\n'
         << "  schedule: " << config::timing_text(*co.settings);
+    if (r.dependent) {
+      out << "\n  next run: once every upstream was ready again after its last refresh started"
+          << (co.settings->min_interval.count() > 0
+                  ? ", at most one per " + config::format_duration(co.settings->min_interval)
+                  : std::string())
+          << '\n';
+      continue;
+    }
     if (r.lag) {
       out << "\n  next run: when the data would be "
           << config::format_duration(co.settings->target_lag)
@@ -103,6 +113,18 @@ void print_text(std::ostream& out, const config::config& cfg,
     out << "  next runs:\n";
     for (const auto& s : r.runs) {
       out << "    " << schedule::format_rfc3339(s.at, r.zone) << dst_note(s.dst) << '\n';
+    }
+  }
+  // depends_on (docs/SCHEDULES.md): the graph in the order refreshes flow, upstreams first.
+  const auto order = config::dependency_order(cfg);
+  if (!order.empty()) {
+    out << "\ndependency order (upstreams first):\n";
+    for (std::size_t i = 0; i < order.size(); ++i) {
+      out << "  " << i + 1 << ". " << order[i].key;
+      for (std::size_t u = 0; u < order[i].upstreams.size(); ++u) {
+        out << (u == 0 ? "  <- " : ", ") << order[i].upstreams[u];
+      }
+      out << '\n';
     }
   }
 }
@@ -194,9 +216,15 @@ int run_check_config(const check_config_args& args, std::ostream& out, std::ostr
                            {"timezone", r.collection->settings->timezone},
                            {"next_runs", runs}});
   }
-  out << dump_json(
-             json{{"valid", true}, {"listener", listener_json(cfg)}, {"collections", collections}})
-      << '\n';
+  json doc{{"valid", true}, {"listener", listener_json(cfg)}, {"collections", collections}};
+  if (const auto order = config::dependency_order(cfg); !order.empty()) {
+    json graph = json::array();
+    for (const auto& n : order) {
+      graph.push_back({{"collection", n.key}, {"depends_on", n.upstreams}});
+    }
+    doc["dependency_order"] = std::move(graph);
+  }
+  out << dump_json(doc) << '\n';
   return exit_ok;
 }
 

@@ -132,7 +132,11 @@ std::string row_html(const status_row& r, wall_time now) {
   cell(text_or_dash(shown_next_run(r, now)));
   cell(std::to_string(s.consecutive_failures), "num");
   std::string why;
-  if (!s.message.empty()) {
+  if (r.upstream == upstream_wait::held) {
+    why = "held: upstream " + r.upstream_key + " failed (" + r.upstream_reason + ")";
+  } else if (r.upstream == upstream_wait::waiting) {
+    why = "waiting for upstream " + r.upstream_key;
+  } else if (!s.message.empty()) {
     why = s.message.str();
   } else if (s.last_failure_reason && (problem || s.consecutive_failures > 0)) {
     why = *s.last_failure_reason;
@@ -171,7 +175,9 @@ bool is_problem(status s) {
 }
 
 std::optional<wall_time> shown_next_run(const status_row& r, wall_time now) {
-  if (r.running || !r.state->next_run || *r.state->next_run <= now) {
+  // A dependent not ready has no run planned, only re-checks (docs/SCHEDULES.md "depends_on").
+  if (r.running || r.upstream != upstream_wait::ready || !r.state->next_run ||
+      *r.state->next_run <= now) {
     return std::nullopt;
   }
   return r.state->next_run;
@@ -234,6 +240,16 @@ std::string status_json(const status_view& v) {
                              : json(nullptr);
       c["expected_duration_seconds"] =
           r.expected ? json(static_cast<double>(r.expected->count()) / 1000.0) : json(nullptr);
+    }
+    if (const auto& ups = r.collection->settings->depends_on; !ups.empty()) {
+      c["depends_on"] = ups;
+      json u = json::object();
+      u["state"] = std::string(to_string(r.upstream));
+      u["collection"] = r.upstream_key.empty() ? json(nullptr) : json(r.upstream_key);
+      if (r.upstream == upstream_wait::held) {
+        u["reason"] = r.upstream_reason;
+      }
+      c["upstream"] = std::move(u);
     }
     if (const auto when = r.collection->settings->ready_when;
         when != config::ready_condition::completed) {

@@ -120,6 +120,21 @@ std::variant<status_view, std::string> select_status(const runtime_view& rt, con
   for (auto& r : view.rows) {
     r.driven = co == nullptr || rt.drives(r.index);
     r.expected = rt.expected_duration(r.index);  // target_lag only
+    if (!r.collection->settings->depends_on.empty()) {
+      const upstream_gate g = rt.upstream_state(r.index);
+      if (g.wait != upstream_wait::ready) {
+        const collection_runtime& u = rt.collections()[g.upstream];
+        r.upstream = g.wait;
+        r.upstream_key =
+            rt.cluster_config(u.cluster).name + "/" + *u.cfg->database + "/" + u.cfg->name;
+        if (g.wait == upstream_wait::held) {
+          r.upstream_reason = !u.state.message.empty() ? u.state.message.str()
+                              : u.state.last_failure_reason
+                                  ? *u.state.last_failure_reason
+                                  : std::string(to_string(u.state.current));
+        }
+      }
+    }
   }
   return view;
 }

@@ -135,6 +135,9 @@ std::unique_ptr<scrape_stream> metrics_core::begin_scrape(
     }
     rows.push_back(metrics_detail::values_of(c, *clusters.at(c.cluster).cfg));
     add_lag(rows.back(), c, last_tick, expected_duration);
+    if (c.plan.is_dependent() && upstream_state) {
+      rows.back().held = upstream_state(c.index) == upstream_wait::held ? 1 : 0;
+    }
     if (settings.per_collection_job_duration) {
       const auto it = im.collection_jobs.find(
           collection_key(clusters.at(c.cluster).cfg->name, *c.cfg->database, c.cfg->name));

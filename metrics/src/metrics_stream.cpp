@@ -88,6 +88,10 @@ scrape_stream_impl::scrape_stream_impl(std::shared_ptr<const void> config,
     stages_.push_back(stage::lag);
     stages_.push_back(stage::expected);
   }
+  if (std::any_of(rows_.begin(), rows_.end(),
+                  [](const collection_values& v) { return v.held >= 0; })) {
+    stages_.push_back(stage::held);
+  }
   if (settings.per_collection_triggers) {
     stages_.push_back(stage::triggers);
     stages_.push_back(stage::triggers_lost);
@@ -173,6 +177,12 @@ void scrape_stream_impl::header(std::string& out) const {
                     "learned from their recent refreshes.",
                     "gauge");
       break;
+    case stage::held:
+      append_header(out, "milvus_refresh_upstream_held",
+                    "depends_on collections: 1 while an upstream whose last refresh failed holds "
+                    "them, else 0.",
+                    "gauge");
+      break;
   }
 }
 
@@ -218,6 +228,12 @@ std::size_t scrape_stream_impl::row(std::string& out, std::size_t i) {
         return 0;
       }
       append_sample(out, "milvus_refresh_expected_duration_seconds", l.base, "", v.expected);
+      return 1;
+    case stage::held:
+      if (v.held < 0) {
+        return 0;
+      }
+      append_sample(out, "milvus_refresh_upstream_held", l.base, "", v.held);
       return 1;
     case stage::triggers_lost:
       append_sample(out, "milvus_refresh_triggers_lost_total", l.base, "", v.triggers_lost);

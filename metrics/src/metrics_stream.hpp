@@ -37,6 +37,7 @@ class scrape_stream_impl final : public scrape_stream {
     job_duration,
     lag,       // target_lag collections only
     expected,  // target_lag collections only
+    held,      // depends_on collections only
   };
   void header(std::string& out) const;
   /// Writes collection i's lines of the current family; how many.

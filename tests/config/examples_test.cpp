@@ -66,6 +66,20 @@ TEST(Examples, TargetLagReplacesTheScheduleWhereItIsSet) {
   EXPECT_EQ(cols[2].settings->schedule, "0 * * * *");
 }
 
+TEST(Examples, DependsOnNamesItsUpstreamsRelativelyAndGivesAnOrder) {
+  const load_result r = load_example("depends-on.yaml", {{"ZILLIZ_TOKEN", "t"}});
+  ASSERT_TRUE(r.ok()) << test::dump(r);
+  const auto& cols = r.value->clusters.at(0).collections;
+  ASSERT_EQ(cols.size(), 4U);
+  EXPECT_EQ(cols[2].settings->depends_on,
+            (std::vector<std::string>{"prod/default/ext_products", "prod/default/ext_reviews"}));
+  EXPECT_EQ(cols[3].settings->depends_on,
+            (std::vector<std::string>{"prod/default/ext_product_reviews"}));
+  const auto order = dependency_order(*r.value);
+  ASSERT_EQ(order.size(), 4U);
+  EXPECT_EQ(order.back().key, "prod/serving/ext_recommendations");
+}
+
 TEST(Examples, MultiClusterLoadsWithItsOverrides) {
   const load_result r = load_example("multi-cluster.yaml", {{"ZILLIZ_EU_TOKEN", "t"}});
   ASSERT_TRUE(r.ok()) << test::dump(r);

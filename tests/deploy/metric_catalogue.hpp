@@ -24,6 +24,7 @@ inline const std::set<std::string, std::less<>> plain_metrics = {
     "milvus_refresh_last_job_duration_seconds",
     "milvus_refresh_lag_seconds",
     "milvus_refresh_expected_duration_seconds",
+    "milvus_refresh_upstream_held",
     "milvus_refresh_triggers_total",
     "milvus_refresh_skipped_total",
     "milvus_refresh_jobs_finished_total",

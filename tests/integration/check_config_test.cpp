@@ -101,6 +101,50 @@ clusters:
   EXPECT_EQ(j["collections"][2]["next_runs"], json::array());
 }
 
+TEST_F(CheckConfig, PrintsTheDependencyGraphInOrderAndACycleWithItsPath) {
+  auto r = cli({"check-config", "-c", example("depends-on.yaml"), "--skip-file-checks"},
+               {"ZILLIZ_TOKEN=t"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("dependency order (upstreams first):\n"
+                       "  1. prod/default/ext_products\n"
+                       "  2. prod/default/ext_reviews\n"
+                       "  3. prod/default/ext_product_reviews  <- prod/default/ext_products, "
+                       "prod/default/ext_reviews\n"
+                       "  4. prod/serving/ext_recommendations  <- "
+                       "prod/default/ext_product_reviews\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("schedule: depends_on prod/default/ext_products, prod/default/ext_reviews\n"
+                       "  next run: once every upstream was ready again"),
+            std::string::npos)
+      << r.out;
+  r = cli(
+      {"check-config", "-c", example("depends-on.yaml"), "--skip-file-checks", "--output", "json"},
+      {"ZILLIZ_TOKEN=t"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = json::parse(r.out);
+  EXPECT_EQ(j["dependency_order"][3],
+            json::parse(R"({"collection":"prod/serving/ext_recommendations",
+                            "depends_on":["prod/default/ext_product_reviews"]})"));
+  EXPECT_EQ(j["collections"][2]["next_runs"], json::array());
+
+  auto file = write("cycle.yaml", R"(version: 1
+clusters:
+  - name: eu
+    endpoint: http://127.0.0.1:19530
+    token: ""
+    collections:
+      - {name: a, depends_on: [b]}
+      - {name: b, depends_on: [a]}
+)");
+  r = cli({"check-config", "-c", file});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("cycle.yaml:7:19: clusters[0].collections[0].depends_on: dependency cycle: "
+                       "eu/default/a → eu/default/b → eu/default/a"),
+            std::string::npos)
+      << r.err;
+}
+
 TEST_F(CheckConfig, InvalidFileReportsEveryErrorWithPositionAndExitsTwo) {
   auto file = write("bad.yaml", R"(version: 1
 clusters:

@@ -299,6 +299,31 @@ TEST_F(Metrics, TargetLagCollectionsExportTheirLagAndExpectedDurationOnly) {
   EXPECT_EQ(s.value(cs("lag_seconds", "ext_1")), -1) << "a scheduled collection: absent";
 }
 
+TEST_F(Metrics, DependentCollectionsExportWhetherAFailedUpstreamHoldsThem) {
+  auto& c = cluster("prod", 3, "every 1m");
+  for (const int i : {1, 2}) {
+    auto& d = c.collections[static_cast<std::size_t>(i)].settings.edit();
+    d.schedule.clear();
+    d.depends_on = {"prod/default/ext_0"};
+  }
+  models_["prod"].collections["ext_0"].fail = true;
+  c.collections[0].settings.edit().retries = 0;
+  start();
+  run_for(70s);  // ext_0's 10:01 slot failed
+  auto s = scrape();
+  EXPECT_EQ(s.types.at(m + "upstream_held"), "gauge");
+  EXPECT_EQ(s.count(m + "upstream_held"), 2u) << "the two dependents only";
+  EXPECT_EQ(s.value(cs("upstream_held", "ext_1")), 1);
+  EXPECT_EQ(s.value(cs("upstream_held", "ext_0")), -1);
+  EXPECT_EQ(s.value(cs("collection_info", "ext_1",
+                       {{"schedule", "depends_on prod/default/ext_0"}, {"timezone", "UTC"}})),
+            1);
+  models_["prod"].collections["ext_0"].fail = false;
+  run_for(60s);
+  s = scrape();
+  EXPECT_EQ(s.value(cs("upstream_held", "ext_1")), 0) << "released by the upstream's success";
+}
+
 TEST_F(Metrics, LabelValuesComeFromClosedSets) {
   cluster("prod", 2, "every 10s");
   start();

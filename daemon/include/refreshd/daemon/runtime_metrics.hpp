@@ -42,6 +42,7 @@ class basic_runtime_metrics {
       core_->drives = [rt](std::size_t index) { return rt->drives(index); };
     }
     core_->expected_duration = [rt](std::size_t index) { return rt->expected_duration(index); };
+    core_->upstream_state = [rt](std::size_t index) { return rt->upstream_state(index).wait; };
     for (const auto& cluster : rt_.clusters()) {
       cluster->on_api_call = [core = core_, name = cluster->cfg->name](
                                  client::operation op, std::string_view,

@@ -11,6 +11,7 @@
 
 #include <refreshd/config/config.hpp>
 #include <refreshd/cycle/collection_state.hpp>
+#include <refreshd/cycle/dependencies.hpp>
 #include <refreshd/runtime/ownership.hpp>
 
 namespace refreshd::daemon {
@@ -25,6 +26,11 @@ struct status_row {
   bool driven = true;     ///< this replica drives it (always, without coordination)
   /// target_lag (docs/SCHEDULES.md): the expected refresh duration; none for a schedule.
   std::optional<std::chrono::milliseconds> expected{};
+  /// depends_on (docs/SCHEDULES.md): where it stands, the upstream it waits for or is held by
+  /// ("cluster/database/name"), and for `held` that upstream's reason; empty without depends_on.
+  upstream_wait upstream = upstream_wait::ready;
+  std::string upstream_key{};
+  std::string upstream_reason{};
 };
 
 struct status_view {

@@ -29,6 +29,7 @@
 #include <refreshd/cycle/collection_state.hpp>
 #include <refreshd/cycle/coordination_status.hpp>
 #include <refreshd/cycle/cycle.hpp>
+#include <refreshd/cycle/dependencies.hpp>
 
 namespace refreshd::daemon {
 
@@ -86,6 +87,9 @@ class metrics_core {
   std::function<bool(std::size_t index)> drives;
   /// target_lag (docs/SCHEDULES.md): the expected refresh duration of collections()[index].
   std::function<std::optional<std::chrono::milliseconds>(std::size_t index)> expected_duration;
+  /// depends_on (docs/SCHEDULES.md): where collections()[index] stands
+  /// (milvus_refresh_upstream_held).
+  std::function<upstream_wait(std::size_t index)> upstream_state;
 
   /// A scrape that begins now. `collections[i].cluster` indexes `clusters`; `keepalive` holds the
   /// configuration the collections point to for as long as the scrape is written (a reload
