@@ -222,4 +222,40 @@ std::vector<dependency_node> dependency_order(const config& cfg) {
   return order;
 }
 
+std::map<std::string, std::string, std::less<>> dependency_groups(const config& cfg) {
+  // Union-find over the edges, each group represented by its smallest key.
+  std::map<std::string, std::string, std::less<>> parent;
+  const auto find = [&parent](std::string key) {
+    auto it = parent.try_emplace(key, key).first;
+    while (it->second != it->first) {
+      auto up = parent.find(it->second);
+      it->second = up->second;  // halve the path
+      it = up;
+    }
+    return it->first;
+  };
+  for (const cluster& cl : cfg.clusters) {
+    for (const collection& c : cl.collections) {
+      if (c.settings->depends_on.empty()) {
+        continue;
+      }
+      std::string a = find(cl.name + "/" + *c.database + "/" + c.name);
+      for (const auto& u : c.settings->depends_on) {
+        std::string b = find(u);
+        if (a != b) {
+          if (b < a) {
+            std::swap(a, b);
+          }
+          parent[b] = a;
+        }
+      }
+    }
+  }
+  std::map<std::string, std::string, std::less<>> groups;
+  for (const auto& [key, up] : parent) {
+    groups.emplace(key, find(key));
+  }
+  return groups;
+}
+
 }  // namespace refreshd::config

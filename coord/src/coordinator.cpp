@@ -36,10 +36,13 @@ coordinator::coordinator(executor ex, etcd_client& etcd, coordinator_options opt
   }
 }
 
-void coordinator::set_collections(std::vector<std::string> keys) {
+void coordinator::set_collections(std::vector<std::string> keys,
+                                  std::map<std::string, std::string, std::less<>> placement) {
   std::sort(keys.begin(), keys.end());
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
   collections_ = std::make_shared<const std::vector<std::string>>(std::move(keys));
+  placement_ =
+      std::make_shared<const std::map<std::string, std::string, std::less<>>>(std::move(placement));
 }
 
 std::string coordinator::owner_key(std::string_view key) const {
@@ -202,6 +205,7 @@ awaitable<void> coordinator::sync() {
   }
   // A reload may replace the list while this sync waits for etcd: it goes on with its own.
   const auto collections = collections_;
+  const auto placement = placement_;
   if (collections == settled_collections_ && members_ == settled_members_) {
     co_return;  // nothing changed since everything was claimed: no hashing, no request
   }
@@ -210,7 +214,9 @@ awaitable<void> coordinator::sync() {
   std::vector<std::string> to_claim;
   std::vector<std::string> to_release;
   for (const auto& key : *collections) {
-    const bool should_own = !members_.empty() && members_[rendezvous_owner(members_, key)] == me;
+    const auto placed = placement->find(key);
+    const std::string_view hashed = placed == placement->end() ? key : placed->second;
+    const bool should_own = !members_.empty() && members_[rendezvous_owner(members_, hashed)] == me;
     const bool owned = owned_.find(key) != owned_.end();
     if (should_own && !owned) {
       to_claim.push_back(key);  // fails while another holds it: tried again next sync

@@ -164,7 +164,7 @@ coordination_status etcd_coordination::status() const {
 }
 
 void etcd_coordination::set_collections(const config::config& cfg) {
-  coordinator_.set_collections(collection_keys(cfg));
+  coordinator_.set_collections(collection_keys(cfg), config::dependency_groups(cfg));
 }
 
 void replica_coordination::note_handoff() {

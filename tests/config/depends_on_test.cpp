@@ -164,6 +164,23 @@ TEST(DependsOn, TheOrderPutsUpstreamsFirst) {
   EXPECT_TRUE(order[0].upstreams.empty());
 }
 
+TEST(DependsOn, GroupsLinkEveryCollectionOfAComponentToItsSmallestKey) {
+  const auto r = test::load(graph(R"(      - {name: report, depends_on: [joined]}
+      - {name: lonely}
+      - {name: joined, depends_on: [staging/lake/raw]}
+      - {name: other, depends_on: [lonely]}
+)",
+                                  staging));
+  ASSERT_TRUE(r.ok()) << test::dump(r);
+  const auto groups = dependency_groups(*r.value);
+  EXPECT_EQ(groups.size(), 5U);
+  EXPECT_EQ(groups.at("prod/default/report"), "prod/default/joined");
+  EXPECT_EQ(groups.at("staging/lake/raw"), "prod/default/joined");
+  EXPECT_EQ(groups.at("prod/default/joined"), "prod/default/joined");
+  EXPECT_EQ(groups.at("prod/default/other"), "prod/default/lonely");
+  EXPECT_EQ(groups.at("prod/default/lonely"), "prod/default/lonely");
+}
+
 TEST(DependsOn, ADependentSharesNoSettingsWithOthersUnlessItsUpstreamsAreTheSame) {
   const auto r = test::load(graph(R"(      - {name: a}
       - {name: b}

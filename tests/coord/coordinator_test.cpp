@@ -144,6 +144,33 @@ TEST_F(Coordinator, EveryCollectionHasExactlyOneOwner) {
   }
 }
 
+TEST_F(Coordinator, ACollectionGroupOfDependsOnIsOwnedByOneReplica) {
+  // 100 of the 300 in one group (a depends_on graph), placed by the group's key.
+  std::map<std::string, std::string, std::less<>> placement;
+  for (int i = 0; i < 100; ++i) {
+    placement.emplace("prod/default/ext_" + std::to_string(i * 3), "prod/default/ext_0");
+  }
+  for (auto& r : replicas_) {
+    r->coord->set_collections(keys_, placement);
+  }
+  const auto grouped = [&] {
+    const auto now = clock::now();
+    for (auto& r : replicas_) {
+      int n = 0;
+      for (const auto& [key, group] : placement) {
+        n += r->coord->owns(key, now) ? 1 : 0;
+      }
+      if (n != 0 && n != 100) {
+        return false;
+      }
+    }
+    return true;
+  };
+  ASSERT_TRUE(run_until([&] { return partitioned(all()) && grouped(); }, 15s))
+      << "owned: " << replicas_[0]->coord->owned() << " " << replicas_[1]->coord->owned() << " "
+      << replicas_[2]->coord->owned();
+}
+
 TEST_F(Coordinator, AGracefulStopHandsOverAtOnce) {
   ASSERT_TRUE(run_until([this] { return partitioned(all()); }, 15s));
   auto& leaving = *replicas_[1];

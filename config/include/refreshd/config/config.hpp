@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -289,6 +290,9 @@ struct dependency_node {
 /// Every collection that depends on another or is depended on, upstreams before their
 /// dependents (config order among the rest). The loader has rejected cycles.
 std::vector<dependency_node> dependency_order(const config& c);
+/// The collections linked by depends_on, directly or not, each mapped to one key of its group
+/// (the smallest): replicas place a group on one of them (docs/COORDINATION.md "depends_on").
+std::map<std::string, std::string, std::less<>> dependency_groups(const config& c);
 
 /// The cluster with this name, or nullptr.
 const cluster* find_cluster(const config& c, std::string_view name) noexcept;

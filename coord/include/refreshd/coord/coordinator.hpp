@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -50,7 +51,11 @@ class coordinator {
   coordinator(executor ex, etcd_client& etcd, coordinator_options options);
 
   /// The collections to share (keys such as "cluster/database/name"), replaced at a reload.
-  void set_collections(std::vector<std::string> keys);
+  /// `placement` maps a key to the key its owner is hashed by (absent: itself): collections
+  /// linked by depends_on share one, so one replica drives them all (docs/COORDINATION.md
+  /// "depends_on").
+  void set_collections(std::vector<std::string> keys,
+                       std::map<std::string, std::string, std::less<>> placement = {});
 
   /// Keeps the lease, the member key and the claims until stop(); then releases every claim
   /// and the lease.
@@ -113,6 +118,8 @@ class coordinator {
   net::steady_timer timer_;
   std::shared_ptr<const std::vector<std::string>> collections_ =
       std::make_shared<const std::vector<std::string>>();
+  std::shared_ptr<const std::map<std::string, std::string, std::less<>>> placement_ =
+      std::make_shared<const std::map<std::string, std::string, std::less<>>>();
   std::vector<std::string> members_;
   std::set<std::string, std::less<>> owned_;
   // Claims that may be in etcd without being in owned_: a claim or a release whose answer was
