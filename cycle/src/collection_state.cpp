@@ -12,7 +12,7 @@ namespace {
 using detail::overloaded;
 
 void set_status(collection_state& s, status st) {
-  if (!s.suspended) {
+  if (!s.suspended && !s.paused) {
     s.current = st;
   }
 }
@@ -50,6 +50,8 @@ std::string_view to_string(status s) noexcept {
       return "auth_failed";
     case status::suspended:
       return "suspended";
+    case status::paused:
+      return "paused";
   }
   return "unknown";
 }
@@ -253,6 +255,21 @@ void add_difference(counter_sums& sum, const collection_counters& before,
   add(sum.finished.failed, before.finished.failed, after.finished.failed);
 }
 
+namespace {
+
+/// The status the job and the failures say, once neither suspended nor paused overrides it.
+void restore_status(collection_state& s) {
+  if (s.paused) {
+    s.current = status::paused;
+  } else if (s.job && !client::is_terminal(s.job->state)) {
+    s.current = status::running;
+  } else {
+    s.current = s.consecutive_failures > 0 ? status::failing : status::idle;
+  }
+}
+
+}  // namespace
+
 void set_suspended(collection_state& s, bool suspended) {
   if (suspended) {
     s.suspended = true;
@@ -263,10 +280,21 @@ void set_suspended(collection_state& s, bool suspended) {
     return;
   }
   s.suspended = false;
-  if (s.job && !client::is_terminal(s.job->state)) {
-    s.current = status::running;
+  restore_status(s);
+}
+
+void set_paused(collection_state& s, bool paused) {
+  if (paused == s.paused) {
+    return;
+  }
+  s.paused = paused;
+  if (s.suspended) {
+    return;  // suspended stays shown; the flag decides after a resume of the config
+  }
+  if (paused) {
+    s.current = status::paused;
   } else {
-    s.current = s.consecutive_failures > 0 ? status::failing : status::idle;
+    restore_status(s);
   }
 }
 

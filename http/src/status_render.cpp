@@ -99,7 +99,9 @@ progress{width:8em}
 std::string row_html(const status_row& r, wall_time now) {
   const auto& s = *r.state;
   const bool problem = is_problem(s.current);
-  std::string cls = problem ? "problem" : s.current == status::suspended ? "suspended" : "";
+  std::string cls = problem                                                         ? "problem"
+                    : s.current == status::suspended || s.current == status::paused ? "suspended"
+                                                                                    : "";
   std::string out = cls.empty() ? "<tr>" : "<tr class=\"" + cls + "\">";
   auto cell = [&out](std::string_view text, std::string_view klass = {}) {
     out += klass.empty() ? "<td>" : "<td class=\"" + std::string(klass) + "\">";
@@ -213,54 +215,59 @@ std::string html_escape(std::string_view text) {
   return out;
 }
 
+/// One collection of /status (docs/HTTP.md).
+json collection_json(const status_row& r, const status_view& v) {
+  const auto& s = *r.state;
+  json c = json::object();
+  c["cluster"] = r.cluster->name;
+  c["database"] = *r.collection->database;
+  c["collection"] = r.collection->name;
+  c["schedule"] = config::timing_text(*r.collection->settings);
+  c["status"] = std::string(to_string(s.current));
+  c["next_run"] = time_or_null(shown_next_run(r, v.now));
+  c["job"] = job_json(s.job);
+  c["last_success"] = time_or_null(s.last_success);
+  c["last_failure"] = time_or_null(s.last_failure);
+  c["last_failure_reason"] = s.last_failure_reason ? json(*s.last_failure_reason) : json(nullptr);
+  c["consecutive_failures"] = s.consecutive_failures;
+  if (v.coordination) {
+    c["driven_here"] = r.driven;
+  }
+  if (const auto lag = r.collection->settings->target_lag; lag.count() > 0) {
+    // docs/HTTP.md: seconds; the lag is the data's age now (null before any success).
+    c["target_lag_seconds"] = static_cast<double>(lag.count()) / 1000.0;
+    c["lag_seconds"] = s.last_success
+                           ? json(static_cast<double>((v.now - *s.last_success).count()) / 1000.0)
+                           : json(nullptr);
+    c["expected_duration_seconds"] =
+        r.expected ? json(static_cast<double>(r.expected->count()) / 1000.0) : json(nullptr);
+  }
+  if (const auto& ups = r.collection->settings->depends_on; !ups.empty()) {
+    c["depends_on"] = ups;
+    json u = json::object();
+    u["state"] = std::string(to_string(r.upstream));
+    u["collection"] = r.upstream_key.empty() ? json(nullptr) : json(r.upstream_key);
+    if (r.upstream == upstream_wait::held) {
+      u["reason"] = r.upstream_reason;
+    }
+    c["upstream"] = std::move(u);
+  }
+  if (const auto when = r.collection->settings->ready_when;
+      when != config::ready_condition::completed) {
+    c["ready_when"] = std::string(config::to_string(when));
+    const auto phase = ready_phase(s);
+    c["phase"] = phase ? json(*phase) : json(nullptr);
+    if (s.ready == ready_stage::degraded) {
+      c["ready_when_note"] = std::string(degraded_note);
+    }
+  }
+  return c;
+}
+
 std::string status_json(const status_view& v) {
   json collections = json::array();
   for (const auto& r : v.rows) {
-    const auto& s = *r.state;
-    json c = json::object();
-    c["cluster"] = r.cluster->name;
-    c["database"] = *r.collection->database;
-    c["collection"] = r.collection->name;
-    c["schedule"] = config::timing_text(*r.collection->settings);
-    c["status"] = std::string(to_string(s.current));
-    c["next_run"] = time_or_null(shown_next_run(r, v.now));
-    c["job"] = job_json(s.job);
-    c["last_success"] = time_or_null(s.last_success);
-    c["last_failure"] = time_or_null(s.last_failure);
-    c["last_failure_reason"] = s.last_failure_reason ? json(*s.last_failure_reason) : json(nullptr);
-    c["consecutive_failures"] = s.consecutive_failures;
-    if (v.coordination) {
-      c["driven_here"] = r.driven;
-    }
-    if (const auto lag = r.collection->settings->target_lag; lag.count() > 0) {
-      // docs/HTTP.md: seconds; the lag is the data's age now (null before any success).
-      c["target_lag_seconds"] = static_cast<double>(lag.count()) / 1000.0;
-      c["lag_seconds"] = s.last_success
-                             ? json(static_cast<double>((v.now - *s.last_success).count()) / 1000.0)
-                             : json(nullptr);
-      c["expected_duration_seconds"] =
-          r.expected ? json(static_cast<double>(r.expected->count()) / 1000.0) : json(nullptr);
-    }
-    if (const auto& ups = r.collection->settings->depends_on; !ups.empty()) {
-      c["depends_on"] = ups;
-      json u = json::object();
-      u["state"] = std::string(to_string(r.upstream));
-      u["collection"] = r.upstream_key.empty() ? json(nullptr) : json(r.upstream_key);
-      if (r.upstream == upstream_wait::held) {
-        u["reason"] = r.upstream_reason;
-      }
-      c["upstream"] = std::move(u);
-    }
-    if (const auto when = r.collection->settings->ready_when;
-        when != config::ready_condition::completed) {
-      c["ready_when"] = std::string(config::to_string(when));
-      const auto phase = ready_phase(s);
-      c["phase"] = phase ? json(*phase) : json(nullptr);
-      if (s.ready == ready_stage::degraded) {
-        c["ready_when_note"] = std::string(degraded_note);
-      }
-    }
-    collections.push_back(std::move(c));
+    collections.push_back(collection_json(r, v));
   }
   json out = json::object();
   out["version"] = std::string(v.version);

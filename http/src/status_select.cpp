@@ -62,6 +62,32 @@ std::string filters_query(const status_query& q) {
   return out;
 }
 
+/// What a page's rows show beyond their state: who drives them, target_lag's expected duration,
+/// depends_on's upstream.
+void describe_rows(const runtime_view& rt, status_view& view) {
+  const auto* co = rt.coordination();
+  view.coordination = co != nullptr ? std::optional(co->status()) : std::nullopt;
+  for (auto& r : view.rows) {
+    r.driven = co == nullptr || rt.drives(r.index);
+    r.expected = rt.expected_duration(r.index);  // target_lag only
+    if (!r.collection->settings->depends_on.empty()) {
+      const upstream_gate g = rt.upstream_state(r.index);
+      if (g.wait != upstream_wait::ready) {
+        const collection_runtime& u = rt.collections()[g.upstream];
+        r.upstream = g.wait;
+        r.upstream_key =
+            rt.cluster_config(u.cluster).name + "/" + *u.cfg->database + "/" + u.cfg->name;
+        if (g.wait == upstream_wait::held) {
+          r.upstream_reason = !u.state.message.empty() ? u.state.message.str()
+                              : u.state.last_failure_reason
+                                  ? *u.state.last_failure_reason
+                                  : std::string(to_string(u.state.current));
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 
 std::variant<status_view, std::string> select_status(const runtime_view& rt, const status_query& q,
@@ -115,27 +141,7 @@ std::variant<status_view, std::string> select_status(const runtime_view& rt, con
   if (to < matched.size() && !view.rows.empty()) {
     view.next = key(view.rows.back());
   }
-  const auto* co = rt.coordination();
-  view.coordination = co != nullptr ? std::optional(co->status()) : std::nullopt;
-  for (auto& r : view.rows) {
-    r.driven = co == nullptr || rt.drives(r.index);
-    r.expected = rt.expected_duration(r.index);  // target_lag only
-    if (!r.collection->settings->depends_on.empty()) {
-      const upstream_gate g = rt.upstream_state(r.index);
-      if (g.wait != upstream_wait::ready) {
-        const collection_runtime& u = rt.collections()[g.upstream];
-        r.upstream = g.wait;
-        r.upstream_key =
-            rt.cluster_config(u.cluster).name + "/" + *u.cfg->database + "/" + u.cfg->name;
-        if (g.wait == upstream_wait::held) {
-          r.upstream_reason = !u.state.message.empty() ? u.state.message.str()
-                              : u.state.last_failure_reason
-                                  ? *u.state.last_failure_reason
-                                  : std::string(to_string(u.state.current));
-        }
-      }
-    }
-  }
+  describe_rows(rt, view);
   return view;
 }
 

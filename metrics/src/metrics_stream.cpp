@@ -186,6 +186,20 @@ void scrape_stream_impl::header(std::string& out) const {
   }
 }
 
+namespace {
+
+/// A gauge only some collections have (a negative value: none): 1 sample or 0.
+std::size_t append_if_set(std::string& out, std::string_view name, std::string_view labels,
+                          double value) {
+  if (value < 0) {
+    return 0;
+  }
+  append_sample(out, name, labels, "", value);
+  return 1;
+}
+
+}  // namespace
+
 std::size_t scrape_stream_impl::row(std::string& out, std::size_t i) {
   const collection_values& v = rows_[i];
   const label_block& l = labels_of(i);
@@ -218,23 +232,11 @@ std::size_t scrape_stream_impl::row(std::string& out, std::size_t i) {
       append_sample(out, "milvus_refresh_triggers_total", l.base, "", v.triggers);
       return 1;
     case stage::lag:
-      if (v.lag < 0) {
-        return 0;
-      }
-      append_sample(out, "milvus_refresh_lag_seconds", l.base, "", v.lag);
-      return 1;
+      return append_if_set(out, "milvus_refresh_lag_seconds", l.base, v.lag);
     case stage::expected:
-      if (v.expected < 0) {
-        return 0;
-      }
-      append_sample(out, "milvus_refresh_expected_duration_seconds", l.base, "", v.expected);
-      return 1;
+      return append_if_set(out, "milvus_refresh_expected_duration_seconds", l.base, v.expected);
     case stage::held:
-      if (v.held < 0) {
-        return 0;
-      }
-      append_sample(out, "milvus_refresh_upstream_held", l.base, "", v.held);
-      return 1;
+      return append_if_set(out, "milvus_refresh_upstream_held", l.base, v.held);
     case stage::triggers_lost:
       append_sample(out, "milvus_refresh_triggers_lost_total", l.base, "", v.triggers_lost);
       return 1;

@@ -28,7 +28,8 @@ std::string status_line(const status_counts& counts) {
       {status::misconfigured, "misconfigured"},
       {status::unsupported, "unsupported"},
       {status::auth_failed, "auth failed"},
-      {status::suspended, "suspended"}};
+      {status::suspended, "suspended"},
+      {status::paused, "paused"}};
   for (const auto& [s, label] : optional_parts) {
     if (const auto n = counts.of(s); n > 0) {
       out += ", " + std::to_string(n) + " " + label;

@@ -35,7 +35,7 @@ TEST(CollectionStatus, StatusNamesAreTheMetricLabelValues) {
   }
   const std::set<std::string_view> expected{"idle",        "running",       "stuck",
                                             "failing",     "misconfigured", "unsupported",
-                                            "auth_failed", "suspended"};
+                                            "auth_failed", "suspended",     "paused"};
   EXPECT_EQ(names, expected);
   EXPECT_EQ(to_string(skip_reason::already_running), "already_running");
   EXPECT_EQ(to_string(skip_reason::limit), "limit");
@@ -168,6 +168,23 @@ TEST(CollectionStatus, SuspendedOverridesAndResumeDerivesTheStatus) {
   EXPECT_EQ(s.current, status::running);
   record_skip(s, skip_reason::limit);
   EXPECT_EQ(s.counters.skipped.limit, 1U);
+}
+
+TEST(CollectionStatus, PausedOverridesAllButSuspendedAndResumeDerivesTheStatus) {
+  collection_state s;
+  set_paused(s, true);
+  EXPECT_EQ(s.current, status::paused);
+  apply(s, events::failed{snap(job_state::failed, 0), "boom"});
+  EXPECT_EQ(s.current, status::paused) << "a job ending while paused is recorded, not shown";
+  EXPECT_EQ(s.consecutive_failures, 1);
+  set_suspended(s, true);
+  EXPECT_EQ(s.current, status::suspended);
+  set_suspended(s, false);
+  EXPECT_EQ(s.current, status::paused) << "still paused";
+  set_paused(s, false);
+  EXPECT_EQ(s.current, status::failing);
+  set_paused(s, false);
+  EXPECT_EQ(s.current, status::failing) << "idempotent";
 }
 
 }  // namespace

@@ -26,10 +26,14 @@ enum class status : std::uint8_t {
   unsupported,    ///< the cluster has no refresh-job API (HTTP 404)
   auth_failed,    ///< the cluster refused the credentials
   suspended,      ///< `suspend: true`; overrides every other status
+  /// paused by an operator or quarantined (docs/OPERATIONS.md "Pause"); overrides all but
+  /// suspended
+  paused,
 };
-inline constexpr std::array<status, 8> all_statuses = {
-    status::idle,          status::running,     status::stuck,       status::failing,
-    status::misconfigured, status::unsupported, status::auth_failed, status::suspended};
+inline constexpr std::array<status, 9> all_statuses = {
+    status::idle,        status::running,       status::stuck,
+    status::failing,     status::misconfigured, status::unsupported,
+    status::auth_failed, status::suspended,     status::paused};
 std::string_view to_string(status s) noexcept;
 
 /// ready_when (docs/CYCLE.md "ready_when"): where a completed refresh's wait for servability
@@ -66,6 +70,7 @@ using counter_sums = basic_counters<std::uint64_t>;
 struct collection_state {
   status current = status::idle;
   bool suspended = false;
+  bool paused = false;  ///< paused or quarantined (the why is kept by the runtime)
   ready_stage ready = ready_stage::none;
   std::uint8_t ready_progress = 0;  ///< 0..100 while indexing or loading
   int consecutive_failures = 0;     ///< failed jobs in a row
@@ -142,5 +147,8 @@ void add_difference(counter_sums& sum, const collection_counters& before,
 /// Suspends or resumes. Resuming derives the status: running if a known job is active,
 /// failing if consecutive_failures > 0, else idle.
 void set_suspended(collection_state& s, bool suspended);
+/// Paused (docs/OPERATIONS.md "Pause"): status `paused` unless suspended; resumed: the status its
+/// job and failures say.
+void set_paused(collection_state& s, bool paused);
 
 }  // namespace refreshd::daemon
