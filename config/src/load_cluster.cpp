@@ -7,7 +7,7 @@
 namespace refreshd::config::detail {
 namespace {
 
-constexpr std::array<std::string_view, 27> cluster_keys{"name",
+constexpr std::array<std::string_view, 28> cluster_keys{"name",
                                                         "endpoint",
                                                         "token_file",
                                                         "token_env",
@@ -33,7 +33,8 @@ constexpr std::array<std::string_view, 27> cluster_keys{"name",
                                                         "freshness_target",
                                                         "ready_when",
                                                         "target_lag",
-                                                        "min_interval"};
+                                                        "min_interval",
+                                                        "quarantine_after"};
 
 constexpr std::array<std::string_view, 2> tls_keys{"ca_file", "insecure_skip_verify"};
 constexpr std::array<std::string_view, 1> admin_keys{"token_file"};

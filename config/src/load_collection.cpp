@@ -7,7 +7,7 @@
 namespace refreshd::config::detail {
 namespace {
 
-constexpr std::array<std::string_view, 21> collection_keys{"name",
+constexpr std::array<std::string_view, 22> collection_keys{"name",
                                                            "database",
                                                            "external_source",
                                                            "external_spec",
@@ -27,6 +27,7 @@ constexpr std::array<std::string_view, 21> collection_keys{"name",
                                                            "ready_when",
                                                            "target_lag",
                                                            "min_interval",
+                                                           "quarantine_after",
                                                            "depends_on"};
 
 constexpr std::array<std::string_view, 9> cluster_only_keys{

@@ -9,6 +9,7 @@
 #include <refreshd/config/loader.hpp>
 
 #include "address.hpp"
+#include "files.hpp"
 #include "raw.hpp"
 
 namespace refreshd::config {
@@ -127,6 +128,14 @@ void read_top_key(reader& r, const entry& e, raw_config& raw) {
     read_metrics(r, e, c);
   } else if (e.key == "coordination") {
     read_coordination(r, e, c);
+  } else if (e.key == "state_dir") {
+    if (auto dir = r.string(e)) {
+      if (dir->empty()) {
+        r.error(e.value_pos, e.path, "state_dir is empty: give a directory (or leave the key out)");
+      } else {
+        c.state_dir = resolve_path(r.options().base_directory, *dir);
+      }
+    }
   } else if (e.key == "defaults") {
     for (const entry& d : r.entries(e.value, e.value_pos, e.path, settings_keys, defaults_hint)) {
       read_setting(r, d, raw.defaults);

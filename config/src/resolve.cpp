@@ -45,6 +45,7 @@ class settings_pool {
           v.poll.initial, v.poll.max, v.freshness_target, v.target_lag, v.min_interval}) {
       mix(std::hash<std::int64_t>{}(d.count()));
     }
+    mix(static_cast<std::size_t>(v.quarantine_after));
     mix(static_cast<std::size_t>(v.retries) * 4 + static_cast<std::size_t>(v.jitter_mode) * 2 +
         (v.catch_up ? 1 : 0));
     mix(static_cast<std::size_t>(v.ready_when));

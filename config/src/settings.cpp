@@ -107,6 +107,9 @@ bool read_setting(reader& r, const entry& e, settings_layer& layer) {
   } else if (k == "target_lag") {
     set(layer.target_lag, e, r.duration_value(e, duration{10'000}));
     exclusive_with_schedule(r, e, layer.schedule);
+  } else if (k == "quarantine_after") {
+    const auto n = r.integer(e, 0, 1000);
+    set(layer.quarantine_after, e, n ? std::optional(static_cast<int>(*n)) : std::nullopt);
   } else if (k == "min_interval") {
     set(layer.min_interval, e, r.duration_value(e, duration{1'000}));
   } else if (k == "ready_when") {
@@ -138,6 +141,7 @@ void apply(const settings_layer& layer, effective_settings& s) {
   take(layer.pending_timeout, v.pending_timeout);
   take(layer.timeout, v.timeout);
   take(layer.retries, v.retries);
+  take(layer.quarantine_after, v.quarantine_after);
   take(layer.retry_backoff, v.retry_backoff);
   take(layer.freshness_target, v.freshness_target);
   take(layer.ready_when, v.ready_when);

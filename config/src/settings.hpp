@@ -37,6 +37,7 @@ struct settings_layer {
   located<ready_condition> ready_when;
   located<duration> target_lag;
   located<duration> min_interval;
+  located<int> quarantine_after;
 };
 
 inline settings_layer layer_at(int depth) {
@@ -45,17 +46,18 @@ inline settings_layer layer_at(int depth) {
   return layer;
 }
 
-inline constexpr std::array<std::string_view, 15> settings_keys{
+inline constexpr std::array<std::string_view, 16> settings_keys{
     "schedule",        "timezone",   "jitter",
     "jitter_mode",     "catch_up",   "starting_deadline",
     "pending_timeout", "timeout",    "retries",
     "retry_backoff",   "poll",       "freshness_target",
-    "ready_when",      "target_lag", "min_interval"};
+    "ready_when",      "target_lag", "min_interval",
+    "quarantine_after"};
 
 /// The top-level keys of a config file (one list for the loader and the cluster's hints).
-inline constexpr std::array<std::string_view, 10> top_keys{
-    "version", "listen",  "listen_tls", "admin",    "read_auth",
-    "log",     "metrics", "defaults",   "clusters", "coordination"};
+inline constexpr std::array<std::string_view, 11> top_keys{
+    "version", "listen",   "listen_tls", "admin",        "read_auth", "log",
+    "metrics", "defaults", "clusters",   "coordination", "state_dir"};
 
 inline constexpr std::array<std::string_view, 2> poll_keys{"initial", "max"};
 

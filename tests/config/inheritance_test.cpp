@@ -263,3 +263,48 @@ TEST(InheritanceErrors, ScheduleFromClusterSatisfiesEveryCollection) {
 
 }  // namespace
 }  // namespace refreshd::config
+
+namespace refreshd::config {
+namespace {
+
+TEST(OperatorIntent, StateDirAndQuarantineAfter) {
+  load_options o = test::test_options();
+  o.base_directory = "/etc/milvus-refreshd";
+  const auto r = test::load(R"(version: 1
+state_dir: state
+defaults:
+  schedule: "@hourly"
+  quarantine_after: 5
+clusters:
+  - name: prod
+    endpoint: https://m.example.com
+    token_env: TOKEN
+    collections:
+      - name: a
+      - name: b
+        quarantine_after: 0
+)",
+                            o);
+  ASSERT_TRUE(r.ok()) << test::dump(r);
+  EXPECT_EQ(r.value->state_dir, "/etc/milvus-refreshd/state") << "relative to the file";
+  EXPECT_EQ(r.value->clusters[0].collections[0].settings->quarantine_after, 5);
+  EXPECT_EQ(r.value->clusters[0].collections[1].settings->quarantine_after, 0);
+  EXPECT_EQ(config{}.state_dir, "/var/lib/milvus-refreshd");
+  EXPECT_EQ(collection_settings{}.quarantine_after, 0) << "off by default";
+
+  const auto bad = test::load(R"(version: 1
+state_dir: ""
+defaults:
+  schedule: "@hourly"
+  quarantine_after: 1001
+clusters: []
+)");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(test::dump(bad).find(":2:12: state_dir: state_dir is empty"), std::string::npos)
+      << test::dump(bad);
+  EXPECT_NE(test::dump(bad).find(":5:21: defaults.quarantine_after:"), std::string::npos)
+      << test::dump(bad);
+}
+
+}  // namespace
+}  // namespace refreshd::config

@@ -174,7 +174,7 @@ TEST(CollectionStatus, PausedOverridesAllButSuspendedAndResumeDerivesTheStatus) 
   collection_state s;
   set_paused(s, true);
   EXPECT_EQ(s.current, status::paused);
-  apply(s, events::failed{snap(job_state::failed, 0), "boom"});
+  apply(s, events::failed{snap(job_state::failed, 0), "boom", t_wall, std::nullopt});
   EXPECT_EQ(s.current, status::paused) << "a job ending while paused is recorded, not shown";
   EXPECT_EQ(s.consecutive_failures, 1);
   set_suspended(s, true);

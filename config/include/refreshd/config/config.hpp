@@ -57,7 +57,10 @@ struct collection_settings {
   duration pending_timeout = std::chrono::minutes(30);  ///< > 0; Pending longer = stuck
   duration timeout = std::chrono::hours(6);             ///< > 0; running longer = stuck
   int retries = 2;                                      ///< 0..100 re-triggers after a failure
-  duration retry_backoff = std::chrono::minutes(1);     ///< > 0; doubles per retry
+  /// 0..1000 failed jobs in a row after which the collection is paused as quarantined
+  /// (docs/OPERATIONS.md "Quarantine"); 0: never.
+  int quarantine_after = 0;
+  duration retry_backoff = std::chrono::minutes(1);  ///< > 0; doubles per retry
   poll_settings poll;
   duration freshness_target = std::chrono::hours(2);  ///< > 0; exported for alerts
   ready_condition ready_when = ready_condition::completed;
@@ -276,6 +279,8 @@ struct config {
   log_settings log;
   metrics_settings metrics;
   coordination_settings coordination;
+  /// Where pauses are kept across restarts (docs/OPERATIONS.md "Pause"); absolute after loading.
+  std::string state_dir = "/var/lib/milvus-refreshd";
   collection_settings defaults;  ///< built-in defaults merged with the `defaults` section
   std::vector<cluster> clusters;
 
