@@ -10,6 +10,7 @@
 #include "runtime_cycle.hpp"
 #include "runtime_dependencies.hpp"
 #include "runtime_lag.hpp"
+#include "runtime_pause.hpp"
 #include "runtime_reload.hpp"
 #include "runtime_servability.hpp"
 #include "runtime_startup.hpp"

@@ -33,6 +33,9 @@ std::optional<admin_refresh_result> basic_runtime<Clock>::admin_precheck(std::si
   if (c.cfg->suspend) {
     return make_result(kind::suspended, "collection is suspended (suspend: true)");
   }
+  if (c.state.paused) {
+    return make_result(kind::suspended, "collection is paused: resume it first");
+  }
   if (c.running && c.state.job && !client::is_terminal(c.state.job->state)) {
     auto r = make_result(kind::already_running, "a refresh job is already running");
     r.job = c.state.job;

@@ -311,6 +311,7 @@ void basic_runtime<Clock>::after_cycle(std::size_t index, const cycle_outcome& o
   skip_passed_slots(c, cl, skip_reason::already_running,
                     std::max(previous, started - c.plan.known_offset()), now);
   learn_lag(c, o);
+  quarantine_if_due(c, o);
   due_slot next = timed(c, next_slot(c.plan, previous, now, c.last_end, random_bits()));
   if (o.not_before) {
     const auto wait =
@@ -359,7 +360,7 @@ awaitable<std::vector<once_result>> basic_runtime<Clock>::async_run_once() {
   const wall_time now = wall_now();
   for (std::size_t i = 0; i < collections_.size(); ++i) {
     auto& c = *collections_[i];
-    if (c.cfg->suspend) {
+    if (c.cfg->suspend || c.state.paused) {
       continue;
     }
     c.slot = due_slot{now, now};
@@ -373,7 +374,8 @@ awaitable<std::vector<once_result>> basic_runtime<Clock>::async_run_once() {
   std::vector<once_result> results;
   for (const auto& cp : collections_) {
     const auto& c = *cp;
-    if (c.cfg->suspend || c.index >= once_outcomes_.size() || !once_outcomes_[c.index]) {
+    if (c.cfg->suspend || c.state.paused || c.index >= once_outcomes_.size() ||
+        !once_outcomes_[c.index]) {
       continue;
     }
     results.push_back(once_result{clusters_[c.cluster]->cfg, c.cfg, *once_outcomes_[c.index]});

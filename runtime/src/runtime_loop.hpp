@@ -128,7 +128,7 @@ void basic_runtime<Clock>::dispatch(std::size_t index) {
     enqueue(index, next_slot(c.plan, previous, now, std::nullopt, random_bits()));
     return;
   }
-  if (c.cfg->suspend) {
+  if (c.cfg->suspend || c.state.paused) {  // a pause counts as suspended (docs/OPERATIONS.md)
     record_skip(c.state, skip_reason::suspended);
     count_skip(*clusters_[c.cluster]->totals, skip_reason::suspended);
     log_skip(*clusters_[c.cluster]->cfg, *c.cfg, skip_reason::suspended, 1);

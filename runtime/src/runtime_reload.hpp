@@ -56,6 +56,7 @@ reload_summary basic_runtime<Clock>::apply_config(std::shared_ptr<const config::
   config_ = std::move(next);
   ++config_generation_;
   link_dependencies();
+  apply_pauses();
   for (std::size_t i = 0; i < clusters_.size(); ++i) {
     auto& cl = *clusters_[i];
     const bool kept = probers[i] != nullptr &&

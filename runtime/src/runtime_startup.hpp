@@ -82,6 +82,7 @@ std::shared_ptr<basic_runtime<Clock>> basic_runtime<Clock>::create(
     }
   }
   rt->link_dependencies();
+  rt->apply_pauses();
   return rt;
 }
 

@@ -1,13 +1,11 @@
 #pragma once
-// The daemon's runtime (docs/SCHEDULES.md, docs/CYCLE.md): per-cluster limits and connections, one
-// scheduler loop with a single timer over a priority queue of due times, startup reconciliation,
-// one cycle coroutine per collection being refreshed (driving the pure refresh_cycle), and
-// shutdown. See docs/DAEMON.md for the design and every decision.
-//
-// `Clock` is real_clock in production and a mock clock in tests (clock.hpp). The runtime is
-// held by a shared_ptr: every coroutine it spawns holds a reference, so when the drain deadline
-// forces the io_context to stop with requests still in flight, the suspended coroutines can be
-// destroyed (with the io_context) before the state they use.
+// The daemon's runtime (docs/SCHEDULES.md, docs/CYCLE.md, docs/DAEMON.md): per-cluster limits and
+// connections, one scheduler loop with one timer over a queue of due times, startup
+// reconciliation, one cycle coroutine per collection being refreshed, and shutdown.
+// `Clock` is real_clock in production and a mock clock in tests (clock.hpp). The runtime is held
+// by a shared_ptr: every coroutine it spawns holds a reference, so when the drain deadline stops
+// the io_context with requests in flight, the suspended coroutines go (with the io_context)
+// before the state they use.
 
 #include <chrono>
 #include <cstddef>
@@ -33,6 +31,7 @@
 #include <refreshd/cycle/cycle.hpp>
 #include <refreshd/cycle/dependencies.hpp>
 #include <refreshd/cycle/due_queue.hpp>
+#include <refreshd/cycle/pauses.hpp>
 #include <refreshd/cycle/reload_plan.hpp>
 #include <refreshd/cycle/servability.hpp>
 #include <refreshd/cycle/slot_plan.hpp>
@@ -108,15 +107,14 @@ struct cluster_runtime {
   std::shared_ptr<const config::config> retired_config;
 };
 
-/// What basic_runtime::apply_config changed (docs/DAEMON.md "Reload").
-/// Per-collection reload lines ("reload: collection added/changed/removed"): the first ones of
-/// each kind at info, the rest at debug, so that a reload changing 100,000 collections does not
-/// write as many lines on the loop (docs/DAEMON.md "Reload"). "reload applied" counts them all.
+/// Per-collection reload lines: the first ones of each kind at info, the rest at debug (a reload
+/// changing 100,000 collections writes few lines on the loop: docs/DAEMON.md "Reload").
 inline constexpr std::size_t reload_lines_at_info = 20;
 inline config::log_level reload_line_level(std::size_t nth) noexcept {
   return nth <= reload_lines_at_info ? config::log_level::info : config::log_level::debug;
 }
 
+/// What basic_runtime::apply_config changed (docs/DAEMON.md "Reload").
 struct reload_summary {
   std::size_t added = 0;      ///< new collections (startup reconciliation runs for them)
   std::size_t removed = 0;    ///< no longer scheduled (a running job is followed to its end)
@@ -202,6 +200,14 @@ class basic_runtime final : public runtime_view,
   std::optional<std::chrono::milliseconds> expected_duration(std::size_t index) const override;
   /// depends_on: where collections()[index] stands (runtime_view; `upstream` is an index).
   upstream_gate upstream_state(std::size_t index) const override;
+  // runtime_pause.hpp: pause, resume, quarantine (docs/OPERATIONS.md "Pause"; runtime_view)
+  void set_pauses(pause_book book);  ///< the saved pauses, before start()
+  std::optional<std::string> pause(std::size_t index, std::string reason,
+                                   bool quarantined) override;
+  std::optional<std::string> resume(std::size_t index) override;
+  const pause_record* pause_of(std::size_t index) const override;
+  /// Saves the book (the state file); an error text when it could not.
+  std::function<std::optional<std::string>(const pause_book&)> persist_pauses;
   /// Under coordination (before start()): only what `o` owns is driven, every trigger is
   /// fenced, and startup lists nothing until a claim (docs/COORDINATION.md). Outlives the runtime.
   void set_ownership(ownership* o) noexcept { ownership_ = o; }
@@ -282,6 +288,9 @@ class basic_runtime final : public runtime_view,
   due_slot upstream_timed(const collection_runtime& c, due_slot planned) const;
   bool upstreams_allow(std::size_t index);  ///< ready (logs a change of "held")
   void wake_dependents(std::size_t upstream);
+  void apply_pauses();  ///< after create and reload
+  std::optional<std::string> save_pauses(const pause_book& next);
+  void quarantine_if_due(collection_runtime& c, const cycle_outcome& o);
 
   // runtime_cycle.hpp: one cycle
   /// The one place a cycle of a collection starts: false (nothing started) when the collection
@@ -368,6 +377,9 @@ class basic_runtime final : public runtime_view,
   std::mt19937_64 rng_;
   std::map<std::string, lag_estimator, std::less<>> lag_estimates_;  // by lag_key
   dependency_links deps_;
+  pause_book pauses_;
+  std::size_t paused_count_ = 0;
+  std::map<std::string, int, std::less<>> resumed_failures_;  // failures in a row at resume
   bool stopping_ = false;
   bool ready_ = false;
   bool once_ = false;

@@ -14,6 +14,7 @@
 #include <refreshd/cycle/collection.hpp>
 #include <refreshd/cycle/cycle.hpp>
 #include <refreshd/cycle/dependencies.hpp>
+#include <refreshd/cycle/pauses.hpp>
 #include <refreshd/cycle/time.hpp>
 #include <refreshd/net/asio.hpp>
 #include <refreshd/runtime/ownership.hpp>
@@ -51,6 +52,14 @@ class runtime_view {
   /// depends_on (docs/SCHEDULES.md): where collections()[index] stands, `upstream` the index of
   /// the upstream it waits for or is held by; `ready` for a collection without depends_on.
   virtual upstream_gate upstream_state(std::size_t index) const = 0;
+  /// Pauses collections()[index] (docs/OPERATIONS.md "Pause"), saved before it answers: the
+  /// error when it could not be saved (nothing changed then).
+  virtual std::optional<std::string> pause(std::size_t index, std::string reason,
+                                           bool quarantined) = 0;
+  /// Resumes it (nothing to do when not paused); the error when it could not be saved.
+  virtual std::optional<std::string> resume(std::size_t index) = 0;
+  /// Its pause, or nullptr.
+  virtual const pause_record* pause_of(std::size_t index) const = 0;
 };
 
 }  // namespace refreshd::daemon
