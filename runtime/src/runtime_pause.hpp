@@ -1,7 +1,7 @@
 #pragma once
 // basic_runtime, part of runtime.hpp: pause, resume and quarantine (docs/OPERATIONS.md "Pause").
 // A paused collection is skipped like a suspended one (its running job is followed to its end);
-// the book is saved through persist_pauses at every change, before the change is answered.
+// an operator's change is saved through persist_pause before it takes effect and is answered.
 
 #include <refreshd/cycle/pauses.hpp>
 #include <refreshd/runtime/runtime.hpp>
@@ -38,57 +38,64 @@ const pause_record* basic_runtime<Clock>::pause_of(std::size_t index) const {
 }
 
 template <class Clock>
-std::optional<std::string> basic_runtime<Clock>::save_pauses(const pause_book& next) {
-  if (!persist_pauses) {
-    return std::nullopt;
+awaitable<std::optional<std::string>> basic_runtime<Clock>::save_pause(
+    std::string key, std::optional<pause_record> record) {
+  if (!persist_pause) {
+    co_return std::nullopt;
   }
-  return persist_pauses(next);
+  co_return co_await persist_pause(std::move(key), std::move(record));
 }
 
 template <class Clock>
-std::optional<std::string> basic_runtime<Clock>::pause(std::size_t index, std::string reason,
-                                                       bool quarantined) {
-  auto& c = *collections_[index];
-  pause_book next = pauses_;
-  next[lag_key(c)] = pause_record{reason, wall_now(), quarantined};
-  if (auto error = save_pauses(next)) {
-    if (!quarantined) {
-      return error;  // the operator is told; nothing changed
-    }
-    log_fields f = collection_fields(*clusters_[c.cluster]->cfg, *c.cfg);
-    log_event(config::log_level::error, "quarantine not saved: it lasts until a restart",
-              f.add("error", *error));
-  }
-  pauses_ = std::move(next);
+void basic_runtime<Clock>::record_pause(collection_runtime& c, pause_record r) {
+  log_fields f = collection_fields(*clusters_[c.cluster]->cfg, *c.cfg);
+  f.add("reason", r.reason);
+  log_event(r.quarantined ? config::log_level::error : config::log_level::info,
+            r.quarantined ? "quarantined: paused until resumed" : "paused", f);
+  pauses_[lag_key(c)] = std::move(r);
   paused_count_ += c.state.paused ? 0 : 1;
   set_paused(c.state, true);
-  log_fields f = collection_fields(*clusters_[c.cluster]->cfg, *c.cfg);
-  f.add("reason", reason);
-  log_event(quarantined ? config::log_level::error : config::log_level::info,
-            quarantined ? "quarantined: paused until resumed" : "paused", f);
-  return std::nullopt;
 }
 
 template <class Clock>
-std::optional<std::string> basic_runtime<Clock>::resume(std::size_t index) {
-  auto& c = *collections_[index];
-  const std::string key = lag_key(c);
+awaitable<std::optional<std::string>> basic_runtime<Clock>::async_pause(std::size_t index,
+                                                                        std::string reason) {
+  auto self = this->shared_from_this();
+  // Held across the wait: a reload meanwhile may move or remove the collection.
+  auto cp = collections_[index];
+  pause_record r{std::move(reason), wall_now(), false};
+  if (auto error = co_await save_pause(lag_key(*cp), r)) {
+    co_return error;  // the operator is told; nothing changed
+  }
+  if (!cp->retired()) {
+    record_pause(*cp, std::move(r));
+  }
+  co_return std::nullopt;
+}
+
+template <class Clock>
+awaitable<std::optional<std::string>> basic_runtime<Clock>::async_resume(std::size_t index) {
+  auto self = this->shared_from_this();
+  auto cp = collections_[index];
+  const std::string key = lag_key(*cp);
   if (!pauses_.contains(key)) {
-    return std::nullopt;  // not paused: nothing to do
+    co_return std::nullopt;  // not paused: nothing to do
   }
-  pause_book next = pauses_;
-  next.erase(key);
-  if (auto error = save_pauses(next)) {
-    return error;
+  if (auto error = co_await save_pause(key, std::nullopt)) {
+    co_return error;
   }
-  pauses_ = std::move(next);
+  pauses_.erase(key);
+  if (cp->retired()) {
+    co_return std::nullopt;
+  }
+  auto& c = *cp;
   paused_count_ -= c.state.paused ? 1 : 0;
   set_paused(c.state, false);
   // Quarantine counts failures from here on: the next one alone does not quarantine it again.
   resumed_failures_[key] = c.state.consecutive_failures;
   log_event(config::log_level::info, "resumed",
             collection_fields(*clusters_[c.cluster]->cfg, *c.cfg));
-  return std::nullopt;
+  co_return std::nullopt;
 }
 
 template <class Clock>
@@ -108,10 +115,23 @@ void basic_runtime<Clock>::quarantine_if_due(collection_runtime& c, const cycle_
   if (o.kind != outcome_kind::failed || failures < after) {
     return;
   }
-  (void)pause(c.index,
-              "quarantined after " + std::to_string(failures) +
-                  " failed refreshes in a row; last: " + c.state.last_failure_reason.str(),
-              true);
+  // Paused at once (no further trigger), saved in the background: a quarantine that cannot be
+  // saved lasts until a restart, and the log says so.
+  pause_record r{"quarantined after " + std::to_string(failures) +
+                     " failed refreshes in a row; last: " + c.state.last_failure_reason.str(),
+                 wall_now(), true};
+  record_pause(c, r);
+  spawn(quarantine_saved(key, std::move(r), collection_fields(*clusters_[c.cluster]->cfg, *c.cfg)),
+        "save quarantine");
+}
+
+template <class Clock>
+awaitable<void> basic_runtime<Clock>::quarantine_saved(std::string key, pause_record r,
+                                                       log_fields f) {
+  if (auto error = co_await save_pause(std::move(key), std::move(r))) {
+    f.add("error", *error);
+    log_event(config::log_level::error, "quarantine not saved: it lasts until a restart", f);
+  }
 }
 
 }  // namespace refreshd::daemon

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include <boost/asio/co_spawn.hpp>
 #include <gtest/gtest.h>
 
 #include "runtime_fixture.hpp"
@@ -17,14 +18,39 @@ class PauseRuntime : public Runtime {
  protected:
   void start_saving() {
     start();
-    rt_->persist_pauses = [this](const pause_book& b) -> std::optional<std::string> {
+    rt_->persist_pause =
+        [this](std::string key,
+               std::optional<pause_record> r) -> awaitable<std::optional<std::string>> {
       if (fail_saving_) {
-        return std::string("disk full");
+        co_return std::string("disk full");
+      }
+      pause_book b = saved_.empty() ? pause_book{} : saved_.back();
+      if (r) {
+        b[key] = *r;
+      } else {
+        b.erase(key);
       }
       saved_.push_back(b);
-      return std::nullopt;
+      co_return std::nullopt;
     };
   }
+  /// Runs an async_pause / async_resume to its answer.
+  std::optional<std::string> done(awaitable<std::optional<std::string>> a) {
+    auto out = std::make_shared<std::optional<std::optional<std::string>>>();
+    net::co_spawn(ioc_, std::move(a), [out](std::exception_ptr e, std::optional<std::string> v) {
+      if (e) {
+        std::rethrow_exception(e);
+      }
+      *out = std::move(v);
+    });
+    advance_and_poll(ioc_, 1s, 10ms, [out] { return out->has_value(); });
+    EXPECT_TRUE(out->has_value()) << "answered";
+    return out->value_or(std::string("no answer"));
+  }
+  std::optional<std::string> pause(std::size_t i, std::string reason) {
+    return done(rt_->async_pause(i, std::move(reason)));
+  }
+  std::optional<std::string> resume(std::size_t i) { return done(rt_->async_resume(i)); }
   std::vector<pause_book> saved_;
   bool fail_saving_ = false;
 };
@@ -34,7 +60,7 @@ TEST_F(PauseRuntime, APausedCollectionIsNotTriggeredUntilResumed) {
   start_saving();
   run_for(90s, 1s);
   const int before = model_.triggers_of("ext_0");
-  ASSERT_FALSE(rt_->pause(0, "lake migration", false).has_value());
+  ASSERT_FALSE(pause(0, "lake migration").has_value());
   EXPECT_EQ(col(0).state.current, status::paused);
   ASSERT_EQ(saved_.size(), 1U);
   EXPECT_EQ(saved_.back().at("prod/default/ext_0").reason, "lake migration");
@@ -45,26 +71,26 @@ TEST_F(PauseRuntime, APausedCollectionIsNotTriggeredUntilResumed) {
   EXPECT_EQ(model_.triggers_of("ext_0"), before) << "no trigger while paused";
   EXPECT_GE(col(0).state.counters.skipped.suspended, 4U) << "its slots count as suspended";
   EXPECT_GT(model_.triggers_of("ext_1"), before + 3) << "the other one goes on";
-  ASSERT_FALSE(rt_->resume(0).has_value());
+  ASSERT_FALSE(resume(0).has_value());
   EXPECT_TRUE(saved_.back().empty());
   EXPECT_NE(col(0).state.current, status::paused);
   run_for(2min, 1s);
   EXPECT_GT(model_.triggers_of("ext_0"), before);
-  EXPECT_FALSE(rt_->resume(0).has_value()) << "resuming what is not paused is harmless";
+  EXPECT_FALSE(resume(0).has_value()) << "resuming what is not paused is harmless";
 }
 
 TEST_F(PauseRuntime, AChangeThatCannotBeSavedChangesNothing) {
   cluster(1, "every 1m");
   start_saving();
   fail_saving_ = true;
-  const auto error = rt_->pause(0, "x", false);
+  const auto error = pause(0, "x");
   ASSERT_TRUE(error.has_value());
   EXPECT_EQ(*error, "disk full");
   EXPECT_NE(col(0).state.current, status::paused);
   fail_saving_ = false;
-  ASSERT_FALSE(rt_->pause(0, "x", false).has_value());
+  ASSERT_FALSE(pause(0, "x").has_value());
   fail_saving_ = true;
-  EXPECT_TRUE(rt_->resume(0).has_value());
+  EXPECT_TRUE(resume(0).has_value());
   EXPECT_EQ(col(0).state.current, status::paused) << "still paused: the resume was not saved";
 }
 
@@ -109,7 +135,7 @@ TEST_F(PauseRuntime, QuarantineAfterFailuresInARowUntilResumed) {
   EXPECT_TRUE(saved_.back().at("prod/default/ext_0").quarantined);
   run_for(5min, 1s);
   EXPECT_EQ(model_.triggers_of("ext_0"), 3) << "nothing while quarantined";
-  ASSERT_FALSE(rt_->resume(0).has_value());
+  ASSERT_FALSE(resume(0).has_value());
   run_for(2min, 1s);  // two more failures: not yet three since the resume
   EXPECT_EQ(model_.triggers_of("ext_0"), 5);
   EXPECT_EQ(col(0).state.current, status::failing);

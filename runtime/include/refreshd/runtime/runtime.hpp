@@ -37,6 +37,7 @@
 #include <refreshd/cycle/slot_plan.hpp>
 #include <refreshd/cycle/startup.hpp>
 #include <refreshd/cycle/target_lag.hpp>
+#include <refreshd/log/logging.hpp>
 #include <refreshd/net/asio.hpp>
 #include <refreshd/runtime/clock.hpp>
 #include <refreshd/runtime/job_slots.hpp>
@@ -165,8 +166,7 @@ class basic_runtime final : public runtime_view,
   std::optional<wall_time> last_tick() const noexcept override { return last_tick_; }
   std::uint64_t ticks() const noexcept { return ticks_; }
   std::uint64_t clock_jumps() const noexcept { return clock_jumps_; }
-  /// The scheduler loop ticked within options.stall_after (false before the first tick, and
-  /// while its executor does not run it: a hung loop).
+  /// The loop ticked within options.stall_after (false before the first tick, and when hung).
   bool loop_healthy() const override;
 
   const std::vector<std::unique_ptr<cluster_runtime<Clock>>>& clusters() const noexcept {
@@ -183,31 +183,28 @@ class basic_runtime final : public runtime_view,
 
   /// A reload can be applied now: ready, not stopping, no reconciliation of added ones running.
   bool can_apply_config() const noexcept { return ready_ && !stopping_ && startup_pending_ == 0; }
-  /// Applies a new, validated configuration per collection, as docs/DAEMON.md "Reload" says.
-  /// All-or-nothing: throws (config::token_error, std::invalid_argument) before changing
-  /// anything when a token cannot be read or a connection cannot be built. Requires
-  /// can_apply_config().
+  /// Applies a new, validated configuration (docs/DAEMON.md "Reload"); all-or-nothing: throws
+  /// (config::token_error, std::invalid_argument) before any change. Needs can_apply_config().
   reload_summary apply_config(std::shared_ptr<const config::config> next);
   const config::config& configuration() const noexcept override { return *config_; }
   /// The configuration in use; holding it keeps collections()[i].cfg valid across a reload.
   std::shared_ptr<const config::config> shared_configuration() const noexcept { return config_; }
 
-  /// Admin "run now" for collections()[index] with the overlap rules of a scheduled slot
-  /// (docs/HTTP.md "Admin"): joins a running cycle, else starts one now. Never throws for API
-  /// errors. Call on the executor's thread; `index` must be < collections().size().
+  /// Admin "run now" of collections()[index] with a slot's overlap rules (docs/HTTP.md "Admin"):
+  /// joins a running cycle, else starts one now. Never throws for API errors.
   awaitable<admin_refresh_result> async_refresh_now(std::size_t index) override;
   /// target_lag's expected refresh duration, trigger to ready (runtime_view).
   std::optional<std::chrono::milliseconds> expected_duration(std::size_t index) const override;
   /// depends_on: where collections()[index] stands (runtime_view; `upstream` is an index).
   upstream_gate upstream_state(std::size_t index) const override;
   // runtime_pause.hpp: pause, resume, quarantine (docs/OPERATIONS.md "Pause"; runtime_view)
-  void set_pauses(pause_book book);  ///< the saved pauses, before start()
-  std::optional<std::string> pause(std::size_t index, std::string reason,
-                                   bool quarantined) override;
-  std::optional<std::string> resume(std::size_t index) override;
+  void set_pauses(pause_book book);  ///< the saved pauses (at start, and from etcd)
+  awaitable<std::optional<std::string>> async_pause(std::size_t index, std::string reason) override;
+  awaitable<std::optional<std::string>> async_resume(std::size_t index) override;
   const pause_record* pause_of(std::size_t index) const override;
-  /// Saves the book (the state file); an error text when it could not.
-  std::function<std::optional<std::string>(const pause_book&)> persist_pauses;
+  /// Saves one change (nullopt: resumed); an error text when it could not.
+  std::function<awaitable<std::optional<std::string>>(std::string, std::optional<pause_record>)>
+      persist_pause;
   /// Under coordination (before start()): only what `o` owns is driven, every trigger is
   /// fenced, and startup lists nothing until a claim (docs/COORDINATION.md). Outlives the runtime.
   void set_ownership(ownership* o) noexcept { ownership_ = o; }
@@ -289,8 +286,11 @@ class basic_runtime final : public runtime_view,
   bool upstreams_allow(std::size_t index);  ///< ready (logs a change of "held")
   void wake_dependents(std::size_t upstream);
   void apply_pauses();  ///< after create and reload
-  std::optional<std::string> save_pauses(const pause_book& next);
+  awaitable<std::optional<std::string>> save_pause(std::string key,
+                                                   std::optional<pause_record> record);
+  void record_pause(collection_runtime& c, pause_record r);
   void quarantine_if_due(collection_runtime& c, const cycle_outcome& o);
+  awaitable<void> quarantine_saved(std::string key, pause_record r, log_fields f);
 
   // runtime_cycle.hpp: one cycle
   /// The one place a cycle of a collection starts: false (nothing started) when the collection

@@ -54,10 +54,10 @@ class runtime_view {
   virtual upstream_gate upstream_state(std::size_t index) const = 0;
   /// Pauses collections()[index] (docs/OPERATIONS.md "Pause"), saved before it answers: the
   /// error when it could not be saved (nothing changed then).
-  virtual std::optional<std::string> pause(std::size_t index, std::string reason,
-                                           bool quarantined) = 0;
+  virtual awaitable<std::optional<std::string>> async_pause(std::size_t index,
+                                                            std::string reason) = 0;
   /// Resumes it (nothing to do when not paused); the error when it could not be saved.
-  virtual std::optional<std::string> resume(std::size_t index) = 0;
+  virtual awaitable<std::optional<std::string>> async_resume(std::size_t index) = 0;
   /// Its pause, or nullptr.
   virtual const pause_record* pause_of(std::size_t index) const = 0;
 };
