@@ -6,6 +6,7 @@
 #include <refreshd/config/token.hpp>
 #include <refreshd/coord/coordinator.hpp>
 #include <refreshd/coord/etcd_client.hpp>
+#include <refreshd/coord/etcd_wire.hpp>
 #include <refreshd/daemon/replica_coordination.hpp>
 #include <refreshd/log/logging.hpp>
 #include <refreshd/runtime/spawn.hpp>
@@ -15,11 +16,69 @@
 namespace refreshd::daemon {
 namespace {
 
+/// Pauses in etcd (docs/OPERATIONS.md "Pause"): PREFIX/pauses/<cluster/database/name>, one key
+/// each, written by the replica asked and read by every replica (pause_sync).
+class etcd_pause_store final : public pause_store {
+ public:
+  etcd_pause_store(coord::etcd_client& etcd, std::string prefix)
+      : etcd_(etcd), prefix_(std::move(prefix)) {}
+  awaitable<std::optional<std::string>> save(std::string key,
+                                             std::optional<pause_record> r) override {
+    ++saves_;
+    const std::string at = prefix_ + key;
+    std::optional<coord::etcd_error> error;
+    if (r) {
+      auto put = co_await etcd_.put(coord::put_request{at, pause_record_json(*r), 0});
+      if (auto* e = std::get_if<coord::etcd_error>(&put)) {
+        error = *e;
+      }
+    } else {
+      auto del = co_await etcd_.delete_range(coord::delete_request{at, {}});
+      if (auto* e = std::get_if<coord::etcd_error>(&del)) {
+        error = *e;
+      }
+    }
+    ++saves_;
+    if (error) {
+      co_return "cannot save the pause in etcd: " + error->message;
+    }
+    co_return std::nullopt;
+  }
+  /// The stored pauses, or nullopt when etcd did not answer or a save ran meanwhile (its
+  /// answer may predate the save).
+  awaitable<std::optional<pause_book>> read() {
+    const auto before = saves_;
+    auto got = co_await etcd_.range(coord::prefix_range(prefix_));
+    const auto* r = std::get_if<coord::range_result>(&got);
+    if (r == nullptr || saves_ != before || saves_ % 2 != 0) {
+      co_return std::nullopt;
+    }
+    pause_book book;
+    for (const auto& kv : r->kvs) {
+      const std::string key = kv.key.substr(prefix_.size());
+      try {
+        book.emplace(key, parse_pause_record(kv.value, "etcd key " + kv.key));
+      } catch (const std::runtime_error& e) {
+        log_fields f;
+        f.add("error", e.what());
+        log_event(config::log_level::warn, "pauses: an etcd key is not a pause; ignored", f);
+      }
+    }
+    co_return book;
+  }
+
+ private:
+  coord::etcd_client& etcd_;
+  std::string prefix_;
+  std::uint64_t saves_ = 0;  ///< odd while a save is in flight
+};
+
 /// Through etcd (docs/COORDINATION.md "Membership and ownership").
 class etcd_coordination final : public replica_coordination,
                                 public std::enable_shared_from_this<etcd_coordination> {
  public:
   etcd_coordination(executor ex, const config::coordination_settings& s, std::string password);
+  pause_store* pauses() override { return &pauses_; }
 
   [[nodiscard]] bool owns(std::string_view key) const override;
   awaitable<bool> fence(std::string key) override;
@@ -29,10 +88,19 @@ class etcd_coordination final : public replica_coordination,
   void start(std::function<void(const std::vector<std::string>&)> gained) override;
 
  private:
+  /// Reads the pauses at once, then every pause_period until stopped.
+  awaitable<void> pause_sync();
+  awaitable<void> read_pauses();
+
   executor ex_;
   std::string replica_id_;
   coord::etcd_client etcd_;
   coord::coordinator coordinator_;
+  etcd_pause_store pauses_;
+  std::chrono::milliseconds pause_period_;
+  net::steady_timer pause_timer_;
+  std::optional<pause_book> seen_;
+  bool stopping_pauses_ = false;
 };
 
 coord::etcd_options etcd_options(const config::etcd_settings& s, std::string password) {
@@ -129,11 +197,36 @@ etcd_coordination::etcd_coordination(executor ex, const config::coordination_set
     : ex_(ex),
       replica_id_(coordinator_options(s).replica_id),
       etcd_(ex, etcd_options(s.etcd, std::move(password))),
-      coordinator_(ex, etcd_, [&] {
-        auto o = coordinator_options(s);
-        o.replica_id = replica_id_;
-        return o;
-      }()) {}
+      coordinator_(ex, etcd_,
+                   [&] {
+                     auto o = coordinator_options(s);
+                     o.replica_id = replica_id_;
+                     return o;
+                   }()),
+      pauses_(etcd_, s.etcd.prefix + "/pauses/"),
+      pause_period_(
+          std::max<std::chrono::milliseconds>(std::chrono::seconds(1), s.etcd.lease_ttl / 3)),
+      pause_timer_(ex) {}
+
+awaitable<void> etcd_coordination::read_pauses() {
+  auto book = co_await pauses_.read();
+  if (book && book != seen_) {
+    seen_ = *book;
+    if (on_pauses) {
+      on_pauses(std::move(*book));
+    }
+  }
+}
+
+awaitable<void> etcd_coordination::pause_sync() {
+  while (!stopping_pauses_) {
+    pause_timer_.expires_after(pause_period_);
+    co_await pause_timer_.async_wait(use_nothrow);
+    if (!stopping_pauses_) {
+      co_await read_pauses();
+    }
+  }
+}
 
 bool etcd_coordination::owns(std::string_view key) const {
   return coordinator_.owns(key, coord::coordinator::clock::now());
@@ -225,8 +318,20 @@ void etcd_coordination::start(std::function<void(const std::vector<std::string>&
     log_event(config::log_level::warn,
               "coordination: lease lost; its collections are no longer driven here", g);
   };
-  run_loop(ex_, coordinator_.run(), "coordination", shared_from_this(),
-           [this] { coordinator_.stop(); });
+  // The pauses are read before the first claim: a paused collection is never driven by mistake.
+  run_loop(
+      ex_,
+      [](std::shared_ptr<etcd_coordination> self) -> awaitable<void> {
+        co_await self->read_pauses();
+        spawn_task(self->ex_, self->pause_sync(), "pause sync", self);
+        co_await self->coordinator_.run();
+      }(shared_from_this()),
+      "coordination", shared_from_this(),
+      [this] {
+        stopping_pauses_ = true;
+        pause_timer_.cancel();
+        coordinator_.stop();
+      });
 }
 
 }  // namespace refreshd::daemon

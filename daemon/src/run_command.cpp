@@ -18,6 +18,7 @@
 #include <refreshd/config/token.hpp>
 #include <refreshd/daemon/config_reload.hpp>
 #include <refreshd/daemon/heap.hpp>
+#include <refreshd/daemon/pause_store.hpp>
 #include <refreshd/daemon/replica_coordination.hpp>
 #include <refreshd/daemon/run_command.hpp>
 #include <refreshd/daemon/runtime_metrics.hpp>
@@ -190,6 +191,34 @@ awaitable<void> watch_hangups(net::signal_set& hangups, std::shared_ptr<config_r
   }
 }
 
+/// Where pauses are kept (docs/OPERATIONS.md "Pause"): etcd under etcd coordination, else the
+/// state file, read now (an unreadable or damaged file is a startup error: pauses are never
+/// dropped silently).
+std::optional<std::string> keep_pauses(runtime& rt, const config::config& cfg,
+                                       const std::shared_ptr<replica_coordination>& co) {
+  if (co && co->pauses() != nullptr) {
+    rt.persist_pause = [co](std::string key, std::optional<pause_record> r) {
+      return co->pauses()->save(std::move(key), std::move(r));
+    };
+    co->on_pauses = [weak = rt.weak_from_this()](pause_book book) {
+      if (auto r = weak.lock()) {
+        r->set_pauses(std::move(book));
+      }
+    };
+    return std::nullopt;
+  }
+  auto store = std::make_shared<file_pause_store>(cfg.state_dir);
+  try {
+    rt.set_pauses(store->load());
+  } catch (const std::runtime_error& e) {
+    return std::string(e.what()) + " (fix it, or move it away to drop every pause)";
+  }
+  rt.persist_pause = [store](std::string key, std::optional<pause_record> r) {
+    return store->save(std::move(key), std::move(r));
+  };
+  return std::nullopt;
+}
+
 int run_daemon(net::io_context& ioc, const std::shared_ptr<runtime>& rt, const run_options& o,
                net::signal_set& hangups, const std::shared_ptr<replica_coordination>& co) {
   shutdown_control control(ioc, *rt, o.drain_timeout);
@@ -329,6 +358,10 @@ int run_command(const run_options& o) {
     return exit_usage;
   } catch (const std::invalid_argument& e) {
     std::cerr << "error: " << e.what() << '\n';
+    return exit_usage;
+  }
+  if (auto error = keep_pauses(*rt, *cfg, co)) {
+    std::cerr << "error: " << *error << '\n';
     return exit_usage;
   }
   // The YAML parse peak is freed by now; hand it back to the system (RSS target, bench/RESULTS.md).

@@ -55,7 +55,10 @@ api_response admin_response(const admin_refresh_result& r) {
       return json_body(409, body);
     }
     case kind::suspended:
-      return json_body(409, json{{"job_id", nullptr}, {"error", "collection is suspended"}});
+      return json_body(409, json{{"job_id", nullptr},
+                                 {"error", r.message.starts_with("collection is paused")
+                                               ? "collection is paused"
+                                               : "collection is suspended"}});
     case kind::unavailable: {
       auto resp = json_error(503, r.message);
       resp.headers.emplace_back("Retry-After", "5");
@@ -146,6 +149,9 @@ awaitable<api_response> http_api::async_handle(api_request request) {
   const std::size_t index = std::get<admin_call>(r).index;
   // Hold the runtime: the frame may outlive the server at shutdown.
   auto rt = rt_;
+  if (const auto action = std::get<admin_call>(r).action; action != admin_action::refresh) {
+    co_return co_await async_pause_request(rt, index, action, request.body);
+  }
   // Named now: a reload while the request waits may move or remove the collection.
   const auto& c = rt->collections()[index];
   log_fields f = collection_fields(rt->cluster_config(c.cluster), *c.cfg);
@@ -222,7 +228,7 @@ http_api::routed http_api::check_admin(const api_request& request, const route_a
   if (!index) {
     return json_error(404, "unknown collection");
   }
-  return admin_call{*index};
+  return admin_call{*index, a.action};
 }
 
 std::optional<api_response> http_api::check_read(const api_request& request,

@@ -41,6 +41,7 @@ awaitable<http_reply> serve(std::shared_ptr<http_api> api, http_request& req) {
   if (const auto it = req.find(http::field::accept_encoding); it != req.end()) {
     r.accept_encoding = std::string(it->value());
   }
+  r.body = std::move(req.body());
   api_response res = co_await api->async_handle(std::move(r));
   http_response out{static_cast<http::status>(res.status), req.version()};
   out.set(http::field::content_type, res.content_type);

@@ -198,10 +198,17 @@ route parse_route(std::string_view target) {
     }
     rest.remove_prefix(slash + 1);
   }
-  if (parts.size() != 4 || parts[3] != "refresh") {
+  if (parts.size() != 4) {
     return route_unknown{};
   }
   route_admin a;
+  if (parts[3] == "pause") {
+    a.action = admin_action::pause;
+  } else if (parts[3] == "resume") {
+    a.action = admin_action::resume;
+  } else if (parts[3] != "refresh") {
+    return route_unknown{};
+  }
   auto cluster = decode_segment(parts[0]);
   auto database = decode_segment(parts[1]);
   auto name = decode_segment(parts[2]);

@@ -134,7 +134,9 @@ std::string row_html(const status_row& r, wall_time now) {
   cell(text_or_dash(shown_next_run(r, now)));
   cell(std::to_string(s.consecutive_failures), "num");
   std::string why;
-  if (r.upstream == upstream_wait::held) {
+  if (r.pause != nullptr) {
+    why = (r.pause->quarantined ? "" : "paused: ") + r.pause->reason;
+  } else if (r.upstream == upstream_wait::held) {
     why = "held: upstream " + r.upstream_key + " failed (" + r.upstream_reason + ")";
   } else if (r.upstream == upstream_wait::waiting) {
     why = "waiting for upstream " + r.upstream_key;
@@ -232,6 +234,11 @@ json collection_json(const status_row& r, const status_view& v) {
   c["consecutive_failures"] = s.consecutive_failures;
   if (v.coordination) {
     c["driven_here"] = r.driven;
+  }
+  if (r.pause != nullptr) {
+    c["pause"] = {{"reason", r.pause->reason},
+                  {"at", schedule::format_utc(r.pause->at)},
+                  {"quarantined", r.pause->quarantined}};
   }
   if (const auto lag = r.collection->settings->target_lag; lag.count() > 0) {
     // docs/HTTP.md: seconds; the lag is the data's age now (null before any success).

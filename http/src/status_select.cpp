@@ -70,6 +70,7 @@ void describe_rows(const runtime_view& rt, status_view& view) {
   for (auto& r : view.rows) {
     r.driven = co == nullptr || rt.drives(r.index);
     r.expected = rt.expected_duration(r.index);  // target_lag only
+    r.pause = rt.pause_of(r.index);
     if (!r.collection->settings->depends_on.empty()) {
       const upstream_gate g = rt.upstream_state(r.index);
       if (g.wait != upstream_wait::ready) {

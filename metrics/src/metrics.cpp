@@ -138,6 +138,9 @@ std::unique_ptr<scrape_stream> metrics_core::begin_scrape(
     if (c.plan.is_dependent() && upstream_state) {
       rows.back().held = upstream_state(c.index) == upstream_wait::held ? 1 : 0;
     }
+    if (c.state.paused && quarantined && quarantined(c.index)) {
+      rows.back().quarantined = 1;
+    }
     if (settings.per_collection_job_duration) {
       const auto it = im.collection_jobs.find(
           collection_key(clusters.at(c.cluster).cfg->name, *c.cfg->database, c.cfg->name));

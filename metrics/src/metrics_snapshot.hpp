@@ -35,9 +35,10 @@ struct collection_values {
   double next_run = 0;
   double freshness_target = 0;
   double last_job_duration = 0;
-  double lag = -1;       ///< target_lag only (else < 0): seconds since the data was last ready
-  double expected = -1;  ///< target_lag only (else < 0): the expected refresh duration
-  double held = -1;      ///< depends_on only (else < 0): 1 while a failed upstream holds it
+  double lag = -1;          ///< target_lag only (else < 0): seconds since the data was last ready
+  double expected = -1;     ///< target_lag only (else < 0): the expected refresh duration
+  double held = -1;         ///< depends_on only (else < 0): 1 while a failed upstream holds it
+  double quarantined = -1;  ///< 1 while quarantined (else < 0: no series)
   std::uint64_t completed = 0;
   std::uint64_t failed = 0;
   std::uint64_t triggers = 0;

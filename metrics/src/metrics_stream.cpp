@@ -92,6 +92,10 @@ scrape_stream_impl::scrape_stream_impl(std::shared_ptr<const void> config,
                   [](const collection_values& v) { return v.held >= 0; })) {
     stages_.push_back(stage::held);
   }
+  if (std::any_of(rows_.begin(), rows_.end(),
+                  [](const collection_values& v) { return v.quarantined >= 0; })) {
+    stages_.push_back(stage::quarantined);
+  }
   if (settings.per_collection_triggers) {
     stages_.push_back(stage::triggers);
     stages_.push_back(stage::triggers_lost);
@@ -130,6 +134,30 @@ std::string scrape_stream_impl::next(std::size_t lines) {
   return out;
 }
 
+namespace {
+
+/// The gauges only some collections have (docs/METRICS.md).
+struct sparse_gauge {
+  scrape_stream_impl::stage at;
+  const char* name;
+  const char* help;
+};
+constexpr std::array<sparse_gauge, 4> sparse_gauges{{
+    {scrape_stream_impl::stage::lag, "milvus_refresh_lag_seconds",
+     "target_lag collections: seconds since their data was last ready (absent before any "
+     "success)."},
+    {scrape_stream_impl::stage::expected, "milvus_refresh_expected_duration_seconds",
+     "target_lag collections: the expected refresh duration, trigger to ready, learned from "
+     "their recent refreshes."},
+    {scrape_stream_impl::stage::held, "milvus_refresh_upstream_held",
+     "depends_on collections: 1 while an upstream whose last refresh failed holds them, else 0."},
+    {scrape_stream_impl::stage::quarantined, "milvus_refresh_quarantined",
+     "1 for a collection paused by quarantine_after until someone resumes it (absent "
+     "otherwise)."},
+}};
+
+}  // namespace
+
 void scrape_stream_impl::header(std::string& out) const {
   switch (stages_[stage_]) {
     case stage::info:
@@ -166,22 +194,14 @@ void scrape_stream_impl::header(std::string& out) const {
       append_header(out, "milvus_refresh_job_duration_seconds", job_duration_help, "histogram");
       break;
     case stage::lag:
-      append_header(out, "milvus_refresh_lag_seconds",
-                    "target_lag collections: seconds since their data was last ready (absent "
-                    "before any success).",
-                    "gauge");
-      break;
     case stage::expected:
-      append_header(out, "milvus_refresh_expected_duration_seconds",
-                    "target_lag collections: the expected refresh duration, trigger to ready, "
-                    "learned from their recent refreshes.",
-                    "gauge");
-      break;
     case stage::held:
-      append_header(out, "milvus_refresh_upstream_held",
-                    "depends_on collections: 1 while an upstream whose last refresh failed holds "
-                    "them, else 0.",
-                    "gauge");
+    case stage::quarantined:
+      for (const auto& g : sparse_gauges) {
+        if (g.at == stages_[stage_]) {
+          append_header(out, g.name, g.help, "gauge");
+        }
+      }
       break;
   }
 }
@@ -237,6 +257,8 @@ std::size_t scrape_stream_impl::row(std::string& out, std::size_t i) {
       return append_if_set(out, "milvus_refresh_expected_duration_seconds", l.base, v.expected);
     case stage::held:
       return append_if_set(out, "milvus_refresh_upstream_held", l.base, v.held);
+    case stage::quarantined:
+      return append_if_set(out, "milvus_refresh_quarantined", l.base, v.quarantined);
     case stage::triggers_lost:
       append_sample(out, "milvus_refresh_triggers_lost_total", l.base, "", v.triggers_lost);
       return 1;

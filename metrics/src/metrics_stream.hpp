@@ -24,7 +24,7 @@ class scrape_stream_impl final : public scrape_stream {
 
   std::string next(std::size_t lines) override;
 
- private:
+  /// The families in the order written (public for the table of sparse gauges).
   enum class stage {
     info,
     status,
@@ -35,10 +35,13 @@ class scrape_stream_impl final : public scrape_stream {
     triggers_lost,
     skipped,
     job_duration,
-    lag,       // target_lag collections only
-    expected,  // target_lag collections only
-    held,      // depends_on collections only
+    lag,          // target_lag collections only
+    expected,     // target_lag collections only
+    held,         // depends_on collections only
+    quarantined,  // quarantined collections only
   };
+
+ private:
   void header(std::string& out) const;
   /// Writes collection i's lines of the current family; how many.
   std::size_t row(std::string& out, std::size_t i);

@@ -27,10 +27,11 @@ const std::vector<std::string> spec_alerts = {
     "MilvusRefreshClusterAuthFailed", "MilvusRefreshCollectionMisconfigured",
     "MilvusRefreshApiErrorRatioHigh", "MilvusRefreshConfigReloadFailed",
     "MilvusRefreshSchedulerStalled",  "MilvusRefreshDaemonDown",
+    "MilvusRefreshQuarantined",
 };
-const std::set<std::string> per_collection = {"MilvusRefreshFailing", "MilvusRefreshDataStale",
-                                              "MilvusRefreshJobStuck",
-                                              "MilvusRefreshCollectionMisconfigured"};
+const std::set<std::string> per_collection = {
+    "MilvusRefreshFailing", "MilvusRefreshDataStale", "MilvusRefreshJobStuck",
+    "MilvusRefreshCollectionMisconfigured", "MilvusRefreshQuarantined"};
 const std::set<std::string> per_cluster = {"MilvusRefreshClusterUnsupported",
                                            "MilvusRefreshClusterAuthFailed",
                                            "MilvusRefreshApiErrorRatioHigh"};
@@ -103,13 +104,13 @@ TEST(AlertRules, UseOnlyCatalogueMetricsAndLabelValues) {
   }
 }
 
-TEST(AlertRules, SuspendedCollectionsNeverAlertAsStaleOrFailing) {
+TEST(AlertRules, SuspendedAndPausedCollectionsNeverAlertAsStaleOrFailing) {
   const auto rules = load_rules();
   for (const auto* name : {"MilvusRefreshFailing", "MilvusRefreshDataStale"}) {
     const auto expr = rules.at(name)["expr"].as<std::string>();
     EXPECT_NE(
         expr.find(
-            R"(unless ignoring(status) (milvus_refresh_collection_status{status="suspended"} == 1))"),
+            R"(unless ignoring(status) (milvus_refresh_collection_status{status=~"suspended|paused"} == 1))"),
         std::string::npos)
         << name << ": " << expr;
   }

@@ -25,6 +25,7 @@ inline const std::set<std::string, std::less<>> plain_metrics = {
     "milvus_refresh_lag_seconds",
     "milvus_refresh_expected_duration_seconds",
     "milvus_refresh_upstream_held",
+    "milvus_refresh_quarantined",
     "milvus_refresh_triggers_total",
     "milvus_refresh_skipped_total",
     "milvus_refresh_jobs_finished_total",
@@ -75,7 +76,7 @@ inline const std::vector<std::pair<std::string, std::set<std::string, std::less<
     {
         {"status",
          {"idle", "running", "stuck", "failing", "misconfigured", "unsupported", "auth_failed",
-          "suspended"}},
+          "suspended", "paused"}},
         {"reason", {"already_running", "suspended", "limit"}},
         {"outcome", {"completed", "failed"}},
         {"operation",

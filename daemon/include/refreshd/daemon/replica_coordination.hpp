@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <refreshd/config/config.hpp>
+#include <refreshd/daemon/pause_store.hpp>
 #include <refreshd/net/asio.hpp>
 #include <refreshd/runtime/ownership.hpp>
 #include <refreshd/runtime/spawn.hpp>
@@ -28,6 +29,12 @@ class replica_coordination : public ownership {
   virtual void set_collections(const config::config& cfg) = 0;
   /// Starts coordinating; `gained` gets the collections this replica starts to drive.
   virtual void start(std::function<void(const std::vector<std::string>&)> gained) = 0;
+  /// Where the replicas keep pauses (docs/OPERATIONS.md "Pause"): etcd; nullptr for a backend
+  /// without shared storage (the Kubernetes Lease: the state file is used).
+  virtual pause_store* pauses() { return nullptr; }
+  /// With pauses(): every change of the stored pauses (the first before any claim), set before
+  /// start().
+  std::function<void(pause_book)> on_pauses;
   /// Gives up what it holds (the others take over at once); `done` runs when that was said, or
   /// could not be.
   void stop(std::function<void()> done);

@@ -43,6 +43,10 @@ class basic_runtime_metrics {
     }
     core_->expected_duration = [rt](std::size_t index) { return rt->expected_duration(index); };
     core_->upstream_state = [rt](std::size_t index) { return rt->upstream_state(index).wait; };
+    core_->quarantined = [rt](std::size_t index) {
+      const auto* p = rt->pause_of(index);
+      return p != nullptr && p->quarantined;
+    };
     for (const auto& cluster : rt_.clusters()) {
       cluster->on_api_call = [core = core_, name = cluster->cfg->name](
                                  client::operation op, std::string_view,

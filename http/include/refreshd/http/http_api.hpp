@@ -30,6 +30,7 @@ struct api_request {
   std::string target;                        ///< origin-form: "/status?x=1"
   std::optional<std::string> authorization;  ///< the Authorization header, if sent
   std::string accept_encoding{};             ///< the Accept-Encoding header, if sent
+  std::string body{};                        ///< as received (the listener bounds it)
 };
 
 struct api_response {
@@ -57,6 +58,12 @@ api_response json_error(int status, std::string_view message);
 /// "queued":true,...}, 409 {"job_id":N|null,...} (already running / suspended), 503 with
 /// Retry-After (unavailable), 502 {"error","class","message"} (failed).
 api_response admin_response(const admin_refresh_result& r);
+
+/// POST …/pause (body: nothing, or {"reason":"..."}) and …/resume of collections()[index]
+/// (docs/HTTP.md "Pause and resume"): 200 {"paused":true,"reason","at","quarantined"} or
+/// {"paused":false}; 400 for a bad body; 500 {"error"} when the change could not be saved.
+awaitable<api_response> async_pause_request(std::shared_ptr<runtime_view> rt, std::size_t index,
+                                            admin_action action, std::string body);
 
 struct http_api_options {
   /// The admin token; nullopt: the admin API is disabled (403 "admin API disabled").
@@ -99,6 +106,7 @@ class http_api {
   /// An authorized admin trigger of collections()[index].
   struct admin_call {
     std::size_t index = 0;
+    admin_action action = admin_action::refresh;
   };
   using routed = std::variant<api_response, admin_call>;
   routed route_request(const api_request& request) const;

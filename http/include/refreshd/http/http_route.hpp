@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,8 +33,11 @@ std::optional<std::string> decode_segment(std::string_view s);
 struct route_fixed {
   std::string_view path;  ///< "/", "/healthz", "/readyz", "/status", "/metrics"
 };
+/// POST /v1/collections/{cluster}/{database}/{name}/{action} (docs/HTTP.md "Admin").
+enum class admin_action : std::uint8_t { refresh, pause, resume };
 struct route_admin {
   std::string cluster, database, collection;
+  admin_action action = admin_action::refresh;
 };
 struct route_unknown {};
 struct route_malformed {

@@ -12,6 +12,7 @@
 #include <refreshd/config/config.hpp>
 #include <refreshd/cycle/collection_state.hpp>
 #include <refreshd/cycle/dependencies.hpp>
+#include <refreshd/cycle/pauses.hpp>
 #include <refreshd/runtime/ownership.hpp>
 
 namespace refreshd::daemon {
@@ -31,6 +32,8 @@ struct status_row {
   upstream_wait upstream = upstream_wait::ready;
   std::string upstream_key{};
   std::string upstream_reason{};
+  /// Paused or quarantined (docs/OPERATIONS.md "Pause"): why and since when; null otherwise.
+  const pause_record* pause = nullptr;
 };
 
 struct status_view {

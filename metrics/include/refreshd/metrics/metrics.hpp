@@ -90,6 +90,8 @@ class metrics_core {
   /// depends_on (docs/SCHEDULES.md): where collections()[index] stands
   /// (milvus_refresh_upstream_held).
   std::function<upstream_wait(std::size_t index)> upstream_state;
+  /// Whether collections()[index] (paused) is quarantined (milvus_refresh_quarantined).
+  std::function<bool(std::size_t index)> quarantined;
 
   /// A scrape that begins now. `collections[i].cluster` indexes `clusters`; `keepalive` holds the
   /// configuration the collections point to for as long as the scrape is written (a reload
