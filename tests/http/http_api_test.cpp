@@ -42,9 +42,10 @@ class HttpApi : public runtime_fixture {
     EXPECT_TRUE(r.has_value());
     return r.value_or(api_response{});
   }
-  api_response admin(std::string target, std::optional<std::string> authorization) {
-    auto r = run_awaitable(
-        api_->async_handle(api_request{"POST", std::move(target), std::move(authorization)}));
+  api_response admin(std::string target, std::optional<std::string> authorization,
+                     std::string body = {}) {
+    auto r = run_awaitable(api_->async_handle(
+        api_request{"POST", std::move(target), std::move(authorization), {}, std::move(body)}));
     EXPECT_TRUE(r.has_value()) << "the admin request did not finish";
     return r.value_or(api_response{});
   }
@@ -323,6 +324,68 @@ TEST_F(HttpApi, AdminNeedsTheBearerToken) {
   EXPECT_EQ(r.status, 409) << r.body;
   EXPECT_EQ(json::parse(r.body)["job_id"].get<std::int64_t>(), model_.jobs.at(0).id.value);
   EXPECT_EQ(model_.triggers, 1);
+}
+
+TEST_F(HttpApi, PauseAndResumeThroughTheAdminApi) {
+  cluster(2);
+  start();
+  make_api();
+  std::vector<std::pair<std::string, bool>> saved;
+  bool fail = false;
+  rt_->persist_pause = [&](std::string key,
+                           std::optional<pause_record> r) -> awaitable<std::optional<std::string>> {
+    if (fail) {
+      co_return std::string("cannot save the pause in /x: disk full");
+    }
+    saved.emplace_back(key, r.has_value());
+    co_return std::nullopt;
+  };
+  const std::string pause = "/v1/collections/prod/default/ext_0/pause";
+  const std::string resume = "/v1/collections/prod/default/ext_0/resume";
+  EXPECT_EQ(admin(pause, std::nullopt).status, 401);
+  EXPECT_EQ(admin(pause, "Bearer wrong").status, 403);
+  EXPECT_EQ(admin("/v1/collections/prod/default/nope/pause", "Bearer s3cret-admin").status, 404);
+  EXPECT_EQ(get(pause).status, 405);
+  for (const char* bad : {"not json", "[1]", R"({"reason": 3})", R"({"why": "x"})"}) {
+    const auto r = admin(pause, "Bearer s3cret-admin", bad);
+    EXPECT_EQ(r.status, 400) << bad;
+    EXPECT_TRUE(json::parse(r.body).contains("error")) << r.body;
+  }
+  EXPECT_EQ(admin(pause, "Bearer s3cret-admin", R"({"reason": ")" + std::string(1025, 'x') + "\"}")
+                .status,
+            400);
+  EXPECT_TRUE(saved.empty()) << "nothing saved for a refused request";
+
+  auto r = admin(pause, "Bearer s3cret-admin", R"({"reason": "lake migration"})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto j = json::parse(r.body);
+  EXPECT_EQ(j["paused"], true);
+  EXPECT_EQ(j["reason"], "lake migration");
+  EXPECT_EQ(j["quarantined"], false);
+  EXPECT_TRUE(j["at"].is_string());
+  EXPECT_EQ(saved, (std::vector<std::pair<std::string, bool>>{{"prod/default/ext_0", true}}));
+  j = json::parse(get("/status").body);
+  EXPECT_EQ(j["collections"][0]["status"], "paused");
+  EXPECT_EQ(j["collections"][0]["pause"]["reason"], "lake migration");
+  EXPECT_FALSE(j["collections"][1].contains("pause"));
+  r = admin("/v1/collections/prod/default/ext_0/refresh", "Bearer s3cret-admin");
+  EXPECT_EQ(r.status, 409);
+  EXPECT_EQ(json::parse(r.body)["error"], "collection is paused");
+  EXPECT_NE(get("/").body.find("paused: lake migration"), std::string::npos);
+
+  fail = true;
+  r = admin(resume, "Bearer s3cret-admin");
+  EXPECT_EQ(r.status, 500);
+  EXPECT_EQ(json::parse(r.body)["error"], "cannot save the pause in /x: disk full");
+  EXPECT_EQ(json::parse(get("/status").body)["collections"][0]["status"], "paused");
+  fail = false;
+  r = admin(resume, "Bearer s3cret-admin");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body), json::parse(R"({"paused": false})"));
+  EXPECT_NE(json::parse(get("/status").body)["collections"][0]["status"], "paused");
+  EXPECT_EQ(admin(resume, "Bearer s3cret-admin").status, 200) << "resuming twice is harmless";
+  EXPECT_EQ(saved.size(), 2U);
+  EXPECT_EQ(admin(pause, "Bearer s3cret-admin", "").status, 200) << "no body: no reason";
 }
 
 TEST_F(HttpApi, AdminDisabledWithoutATokenFile) {
