@@ -27,13 +27,16 @@ class etcd_pause_store final : public pause_store {
     ++saves_;
     const std::string at = prefix_ + key;
     std::optional<coord::etcd_error> error;
+    // Requests named, not temporaries in the co_await (a g++ 12 coroutine bug frees those twice).
     if (r) {
-      auto put = co_await etcd_.put(coord::put_request{at, pause_record_json(*r), 0});
+      coord::put_request request{at, pause_record_json(*r), 0};
+      auto put = co_await etcd_.put(std::move(request));
       if (auto* e = std::get_if<coord::etcd_error>(&put)) {
         error = *e;
       }
     } else {
-      auto del = co_await etcd_.delete_range(coord::delete_request{at, {}});
+      coord::delete_request request{at, {}};
+      auto del = co_await etcd_.delete_range(std::move(request));
       if (auto* e = std::get_if<coord::etcd_error>(&del)) {
         error = *e;
       }
@@ -48,7 +51,8 @@ class etcd_pause_store final : public pause_store {
   /// answer may predate the save).
   awaitable<std::optional<pause_book>> read() {
     const auto before = saves_;
-    auto got = co_await etcd_.range(coord::prefix_range(prefix_));
+    coord::range_request request = coord::prefix_range(prefix_);
+    auto got = co_await etcd_.range(std::move(request));
     const auto* r = std::get_if<coord::range_result>(&got);
     if (r == nullptr || saves_ != before || saves_ % 2 != 0) {
       co_return std::nullopt;

@@ -70,7 +70,8 @@ awaitable<api_response> async_pause_request(std::shared_ptr<runtime_view> rt, st
     if (auto* refused = std::get_if<api_response>(&reason)) {
       co_return std::move(*refused);
     }
-    error = co_await rt->async_pause(index, std::get<std::string>(std::move(reason)));
+    std::string text = std::get<std::string>(std::move(reason));
+    error = co_await rt->async_pause(index, std::move(text));
   } else {
     error = co_await rt->async_resume(index);
   }

@@ -64,7 +64,10 @@ awaitable<std::optional<std::string>> basic_runtime<Clock>::async_pause(std::siz
   // Held across the wait: a reload meanwhile may move or remove the collection.
   auto cp = collections_[index];
   pause_record r{std::move(reason), wall_now(), false};
-  if (auto error = co_await save_pause(lag_key(*cp), r)) {
+  // Named: no temporary in a co_await (a g++ 12 coroutine bug frees those twice).
+  std::string key = lag_key(*cp);
+  std::optional<pause_record> saved = r;
+  if (auto error = co_await save_pause(std::move(key), std::move(saved))) {
     co_return error;  // the operator is told; nothing changed
   }
   if (!cp->retired()) {
@@ -81,7 +84,8 @@ awaitable<std::optional<std::string>> basic_runtime<Clock>::async_resume(std::si
   if (!pauses_.contains(key)) {
     co_return std::nullopt;  // not paused: nothing to do
   }
-  if (auto error = co_await save_pause(key, std::nullopt)) {
+  std::optional<pause_record> none;
+  if (auto error = co_await save_pause(key, std::move(none))) {
     co_return error;
   }
   pauses_.erase(key);

@@ -106,7 +106,7 @@ class DaemonCoordination : public ::testing::Test {
   /// Replica `id` with its own token (the simulator tells clients apart by token);
   /// `cluster_extra`: more keys of its cluster (indented by four spaces).
   replica start(const std::string& id, const std::string& cluster_extra = {},
-                const std::string* entries = nullptr) {
+                const std::string* entries = nullptr, const std::string& top_extra = {}) {
     std::string endpoints;
     for (const auto& u : etcd_->client_urls()) {
       endpoints += (endpoints.empty() ? "" : ", ") + u;
@@ -130,7 +130,8 @@ class DaemonCoordination : public ::testing::Test {
                                endpoints +
                                "]\n"
                                "    lease_ttl: 3s\n"
-                               "    request_timeout: 1s\n";
+                               "    request_timeout: 1s\n" +
+                               top_extra;
     replica r;
     r.proc = std::make_unique<child_process>(daemon_argv(dir_.write(id + ".yaml", config)));
     r.port = wait_for_listen_port(*r.proc, 10s);

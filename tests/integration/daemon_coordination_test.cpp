@@ -57,6 +57,67 @@ TEST_F(DaemonCoordination, ThreeReplicasDriveEachCollectionFromExactlyOneOfThem)
   }
 }
 
+TEST_F(DaemonCoordination, APauseAskedOfAnyReplicaStopsTheReplicaThatDrivesIt) {
+  const auto token_file = dir_.write("admin-token", "pause-t0ken\n");
+  const std::string admin = "admin:\n  token_file: " + token_file + "\n";
+  replica a = start("replica-a", {}, nullptr, admin);
+  replica b = start("replica-b", {}, nullptr, admin);
+  ASSERT_TRUE(settle({&a, &b}, 20s));
+  // The collection ext_0 and the replica that does not drive it.
+  replica* driver = nullptr;
+  replica* other = nullptr;
+  const json first = a.status();
+  for (const auto& c : first["collections"]) {
+    if (c["collection"] == "ext_0") {
+      driver = c["driven_here"].get<bool>() ? &a : &b;
+      other = driver == &a ? &b : &a;
+    }
+  }
+  ASSERT_NE(driver, nullptr);
+  const auto post = [&](replica& r, const std::string& action) {
+    return http_request("POST", "127.0.0.1", r.port,
+                        "/v1/collections/local/default/ext_0/" + action, R"({"reason":"maint"})",
+                        {{"Authorization", "Bearer pause-t0ken"}});
+  };
+  http_reply paused;
+  try {
+    paused = post(*other, "pause");
+  } catch (const std::exception& e) {
+    other->drain(500ms);
+    FAIL() << e.what() << "\n" << other->proc->err();
+  }
+  ASSERT_EQ(paused.status, 200) << paused.body;
+  // The driver reads the pauses every TTL/3 (1 s): paused there too, then no more triggers.
+  const auto paused_there = [&] {
+    const json now = driver->status();
+    for (const auto& c : now["collections"]) {
+      if (c["collection"] == "ext_0") {
+        return c["status"] == "paused" && c["pause"]["reason"] == "maint";
+      }
+    }
+    return false;
+  };
+  ASSERT_TRUE(poll_until(paused_there, 10s, 100ms));
+  drain_rounds({&a, &b}, 20, 50ms);  // a job started just before may still end
+  driver->log.triggers.clear();
+  other->log.triggers.clear();
+  drain_rounds({&a, &b}, 60, 50ms);  // 3 s: a slot every 2 s
+  EXPECT_EQ(driver->log.triggers["ext_0"], 0) << "paused: not triggered";
+  EXPECT_EQ(other->log.triggers["ext_0"], 0);
+  EXPECT_GT(driver->log.triggers["ext_1"] + other->log.triggers["ext_1"], 0);
+  // Resumed through the driver this time.
+  ASSERT_EQ(post(*driver, "resume").status, 200);
+  ASSERT_TRUE(poll_until(
+      [&] {
+        drain_rounds({&a, &b}, 1, 50ms);
+        return driver->log.triggers["ext_0"] > 0;
+      },
+      10s, 50ms));
+  for (auto* r : {&a, &b}) {
+    expect_clean_stop(*r->proc);
+  }
+}
+
 TEST_F(DaemonCoordination, AKilledReplicasCollectionsAreDrivenAgainWithinTheTtlPlusThreeSeconds) {
   replica a = start("replica-a");
   replica b = start("replica-b");
