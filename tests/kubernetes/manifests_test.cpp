@@ -133,6 +133,34 @@ TEST(KubernetesManifests, PodMonitorScrapesOverHttpsWithTheReadToken) {
   }
 }
 
+// docs/OPERATIONS.md "Pause": the read-only root file system leaves state_dir writable through a
+// volume of its own.
+TEST(KubernetesManifests, EveryWorkloadMountsAWritableStateDir) {
+  for (const char* file : {"sidecar.yaml", "deployment.yaml", "sidecar-leader-election.yaml"}) {
+    const auto deployment = find_object(load_documents(file), "Deployment");
+    ASSERT_TRUE(deployment.IsMap()) << file;
+    const auto pod = deployment["spec"]["template"]["spec"];
+    bool mounted = false;
+    for (const auto& c : pod["containers"]) {
+      if (c["name"].as<std::string>("") != "milvus-refreshd") {
+        continue;
+      }
+      for (const auto& m : c["volumeMounts"]) {
+        if (m["mountPath"].as<std::string>("") == "/var/lib/milvus-refreshd") {
+          mounted = !m["readOnly"].as<bool>(false);
+          bool empty_dir = false;
+          for (const auto& v : pod["volumes"]) {
+            empty_dir = empty_dir || (v["name"].as<std::string>("") == m["name"].as<std::string>() &&
+                                      v["emptyDir"].IsDefined());
+          }
+          EXPECT_TRUE(empty_dir) << file;
+        }
+      }
+    }
+    EXPECT_TRUE(mounted) << file << ": /var/lib/milvus-refreshd is not a writable mount";
+  }
+}
+
 TEST(KubernetesManifests, ServiceTargetsTheStandaloneMetricsPort) {
   const auto service = find_object(load_documents("service.yaml"), "Service");
   const auto deployment = find_object(load_documents("deployment.yaml"), "Deployment");

@@ -244,6 +244,16 @@ TEST(SystemdUnit, SysusersAndTmpfilesCreateTheUserAndAPrivateConfigDirectory) {
     EXPECT_EQ(file_st.st_uid, 0u);
     EXPECT_EQ(file_st.st_gid, static_cast<gid_t>(gid));
   }
+  // The state_dir default (docs/OPERATIONS.md "Pause"), owned by the daemon's user, and the one
+  // place the sandboxed unit may write.
+  struct stat state_st {};
+  ASSERT_EQ(::stat((root.path() / "var/lib/milvus-refreshd").c_str(), &state_st), 0) << r.err;
+  EXPECT_EQ(state_st.st_mode & 07777, 0750u);
+  if (root_user) {
+    EXPECT_EQ(state_st.st_uid, static_cast<uid_t>(uid));
+    EXPECT_EQ(state_st.st_gid, static_cast<gid_t>(gid));
+  }
+  EXPECT_EQ(one(unit, "ReadWritePaths"), "-/var/lib/milvus-refreshd");
 }
 
 /// Runs the install rules of systemd/ only (its cmake_install.cmake), component "daemon".
