@@ -14,7 +14,7 @@ packages=(
   libyaml-cpp-dev nlohmann-json3-dev prometheus-cpp-dev libcli11-dev libspdlog-dev libfmt-dev
   libsystemd-dev libhowardhinnant-date-dev tzdata libgtest-dev libgmock-dev libbenchmark-dev
   prometheus systemd clang libclang-rt-14-dev python3 openssl chromium dpkg-dev file faketime
-  ninja-build zlib1g-dev etcd-server etcd-client
+  ninja-build zlib1g-dev etcd-server etcd-client tmux
 )
 
 missing=()

@@ -26,6 +26,8 @@
 #include <refreshd/daemon/run_command.hpp>
 #include <refreshd/http/listen_tls.hpp>
 
+#include "cli_daemon.hpp"
+
 namespace refreshd::daemon {
 namespace {
 
@@ -254,6 +256,8 @@ int run_cli(int argc, char** argv) {
   run_options run_opts;
   auto* run_cmd = add_run_command(app, run_opts);
 
+  const auto daemon_commands = add_daemon_commands(app);
+
   auto* ver = app.add_subcommand("version", "Print the version and exit");
 
   try {
@@ -285,6 +289,9 @@ int run_cli(int argc, char** argv) {
         }
       }
       return run_check_config(check, std::cout, std::cerr);
+    }
+    if (auto rc = run_daemon_commands(daemon_commands)) {
+      return *rc;
     }
     for (auto* cmd : {trigger, describe, list}) {
       if (cmd->parsed()) {

@@ -180,7 +180,7 @@ bool is_problem(status s) {
 
 std::optional<wall_time> shown_next_run(const status_row& r, wall_time now) {
   // A dependent not ready has no run planned, only re-checks (docs/SCHEDULES.md "depends_on").
-  if (r.running || r.upstream != upstream_wait::ready || !r.state->next_run ||
+  if (r.running || r.upstream != upstream_wait::ready || r.state->paused || !r.state->next_run ||
       *r.state->next_run <= now) {
     return std::nullopt;
   }
@@ -232,6 +232,9 @@ json collection_json(const status_row& r, const status_view& v) {
   c["last_failure"] = time_or_null(s.last_failure);
   c["last_failure_reason"] = s.last_failure_reason ? json(*s.last_failure_reason) : json(nullptr);
   c["consecutive_failures"] = s.consecutive_failures;
+  if (!s.message.empty()) {
+    c["message"] = s.message.str();  // why it is misconfigured, unsupported, ... (with a hint)
+  }
   if (v.coordination) {
     c["driven_here"] = r.driven;
   }
