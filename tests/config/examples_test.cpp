@@ -80,6 +80,16 @@ TEST(Examples, DependsOnNamesItsUpstreamsRelativelyAndGivesAnOrder) {
   EXPECT_EQ(order.back().key, "prod/serving/ext_recommendations");
 }
 
+TEST(Examples, OperatorIntentSetsStateDirAndQuarantine) {
+  const load_result r = load_example("operator-intent.yaml", {{"ZILLIZ_TOKEN", "t"}});
+  ASSERT_TRUE(r.ok()) << test::dump(r);
+  EXPECT_EQ(r.value->state_dir, "/var/lib/milvus-refreshd");
+  const auto& cols = r.value->clusters.at(0).collections;
+  ASSERT_EQ(cols.size(), 2U);
+  EXPECT_EQ(cols[0].settings->quarantine_after, 6);
+  EXPECT_EQ(cols[1].settings->quarantine_after, 0);
+}
+
 TEST(Examples, MultiClusterLoadsWithItsOverrides) {
   const load_result r = load_example("multi-cluster.yaml", {{"ZILLIZ_EU_TOKEN", "t"}});
   ASSERT_TRUE(r.ok()) << test::dump(r);
