@@ -209,12 +209,12 @@ void scrape_stream_impl::header(std::string& out) const {
 namespace {
 
 /// A gauge only some collections have (a negative value: none): 1 sample or 0.
-std::size_t append_if_set(std::string& out, std::string_view name, std::string_view labels,
+std::size_t append_if_set(std::string& out, std::string_view name, std::string_view label_text,
                           double value) {
   if (value < 0) {
     return 0;
   }
-  append_sample(out, name, labels, "", value);
+  append_sample(out, name, label_text, "", value);
   return 1;
 }
 
