@@ -22,10 +22,7 @@ namespace {
 using json = nlohmann::json;
 
 api_response json_body(int status, const json& body) {
-  api_response r;
-  r.status = status;
-  r.body = dump_json(body);
-  return r;
+  return json_answer(status, dump_json(body));
 }
 
 json job_id_or_null(const admin_refresh_result& r) {
@@ -33,6 +30,13 @@ json job_id_or_null(const admin_refresh_result& r) {
 }
 
 }  // namespace
+
+api_response json_answer(int status, std::string body) {
+  api_response r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
 
 api_response json_error(int status, std::string_view message) {
   return json_body(status, json{{"error", std::string(message)}});

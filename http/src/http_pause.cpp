@@ -12,13 +12,6 @@ namespace {
 
 using json = nlohmann::json;
 
-api_response answer(int status, const json& body) {
-  api_response r;
-  r.status = status;
-  r.body = dump_json(body);
-  return r;
-}
-
 /// The reason of a pause request: its body is empty or {"reason": "..."}.
 std::variant<std::string, api_response> reason_of(const std::string& body) {
   if (body.find_first_not_of(" \t\r\n") == std::string::npos) {
@@ -84,9 +77,9 @@ awaitable<api_response> async_pause_request(std::shared_ptr<runtime_view> rt, st
   const pause_record* p = rt->config_generation() == generation ? rt->pause_of(index) : nullptr;
   log_event(config::log_level::info, "admin: " + what + " request answered", f);
   if (action == admin_action::resume) {
-    co_return answer(200, json{{"paused", false}});
+    co_return json_answer(200, dump_json(json{{"paused", false}}));
   }
-  co_return answer(200, p != nullptr ? pause_json(*p) : json{{"paused", true}});
+  co_return json_answer(200, dump_json(p != nullptr ? pause_json(*p) : json{{"paused", true}}));
 }
 
 }  // namespace refreshd::daemon

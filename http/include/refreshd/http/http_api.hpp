@@ -53,6 +53,8 @@ metrics_source fixed_metrics(std::string text);
 
 /// {"error":"..."} with `status`.
 api_response json_error(int status, std::string_view message);
+/// A JSON answer whose body is already serialized (dump_json).
+api_response json_answer(int status, std::string body);
 
 /// The HTTP answer to an admin result: 202 {"job_id":N} (triggered), 202 {"job_id":null,
 /// "queued":true,...}, 409 {"job_id":N|null,...} (already running / suspended), 503 with
