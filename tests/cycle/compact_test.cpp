@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <refreshd/cycle/collection_state.hpp>
 #include <refreshd/cycle/compact.hpp>
 #include <refreshd/cycle/slot_plan.hpp>
 
@@ -18,6 +19,8 @@ static_assert(sizeof(maybe_time) == 8);
 static_assert(sizeof(maybe_text) == 8);
 static_assert(sizeof(maybe_duration) == 8);
 static_assert(sizeof(maybe_slot) == 16);
+// Every collection keeps one (docs/DAEMON.md "Memory": 400 bytes of heap per collection).
+static_assert(sizeof(collection_state) <= 160);
 
 TEST(MaybeDuration, ZeroIsADurationNotNone) {
   using std::chrono::milliseconds;
