@@ -200,7 +200,7 @@ TEST_F(PrometheusEndToEnd, ShippedRulesEvaluateWithoutError) {
       30s, 250ms);
   ASSERT_TRUE(evaluated) << rules.dump(1);
   ASSERT_EQ(rules[0].at("name"), "milvus-refreshd");
-  EXPECT_EQ(rules[0].at("rules").size(), 10U);
+  EXPECT_EQ(rules[0].at("rules").size(), 11U);
   for (const auto& r : rules[0].at("rules")) {
     EXPECT_EQ(r.value("health", ""), "ok")
         << r.value("name", "") << ": " << r.value("lastError", "");
