@@ -85,6 +85,10 @@ TEST(DaemonDependsOn, RefreshesAfterTheUpstreamAndIsHeldWhileItFails) {
             std::string::npos)
       << c.dump();
   EXPECT_TRUE(c["next_run"].is_null()) << "no run planned while held";
+  const auto page = http_request("GET", "127.0.0.1", port, "/").body;
+  EXPECT_NE(page.find("held: upstream local/default/ext_up failed (parquet file missing)"),
+            std::string::npos)
+      << "the page's reason column";
   const int held_at = triggers_of(sim, "ext_down");
   auto metrics = http_request("GET", "127.0.0.1", port, "/metrics").body;
   EXPECT_NE(metrics.find("milvus_refresh_upstream_held{cluster=\"local\",database=\"default\","
