@@ -30,6 +30,9 @@ awaitable<void> basic_runtime<Clock>::scheduled_cycle(std::shared_ptr<collection
       // A cycle that ended without an answer for its admin requests (a blocked cluster, no job
       // slot at shutdown) answers them now; they never look at the collection themselves.
       rt.admin_requests_.resolve(c, rt.cycle_end_answer(c, cl));
+      if (rt.once_ && !c.retired()) {
+        rt.once_upstream_ended(c.index);  // its dependents may start now (depends_on)
+      }
       if (rt.once_ && --rt.once_pending_ == 0) {
         rt.once_timer_.cancel();
       }
@@ -364,7 +367,9 @@ awaitable<std::vector<once_result>> basic_runtime<Clock>::async_run_once() {
       continue;
     }
     c.slot = due_slot{now, now};
-    if (start_cycle(collections_[i], cycle_mode::refresh, false, "once cycle")) {
+    // A dependent waits for its upstreams of this run (docs/SCHEDULES.md "depends_on"); it is
+    // counted as pending until it ends too.
+    if (once_waits(i) || start_cycle(collections_[i], cycle_mode::refresh, false, "once cycle")) {
       ++once_pending_;
     }
   }

@@ -87,4 +87,47 @@ void basic_runtime<Clock>::wake_dependents(std::size_t upstream) {
   }
 }
 
+/// run --once: an upstream of this run (not suspended, not paused) has not ended yet.
+template <class Clock>
+bool basic_runtime<Clock>::once_waits(std::size_t index) const {
+  for (const std::size_t u : deps_.upstreams(index)) {
+    const auto& up = *collections_[u];
+    if (!up.cfg->suspend && !up.state.paused && !once_outcomes_[u]) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/// run --once: `upstream` ended; each dependent it freed starts, or, when one of its upstreams
+/// did not complete, ends at once as not refreshed (and frees its own dependents in turn).
+template <class Clock>
+void basic_runtime<Clock>::once_upstream_ended(std::size_t upstream) {
+  for (const std::size_t d : deps_.dependents(upstream)) {
+    auto& c = *collections_[d];
+    if (c.running || once_outcomes_[d] || c.cfg->suspend || c.state.paused || once_waits(d)) {
+      continue;
+    }
+    std::optional<std::size_t> failed;
+    for (const std::size_t u : deps_.upstreams(d)) {
+      if (once_outcomes_[u] && once_outcomes_[u]->kind != outcome_kind::completed) {
+        failed = u;
+      }
+    }
+    if (!failed) {
+      start_cycle(collections_[d], cycle_mode::refresh, false, "once cycle");
+      continue;
+    }
+    cycle_outcome held;
+    held.kind = outcome_kind::gave_up;
+    held.message =
+        "not refreshed: upstream " + lag_key(*collections_[*failed]) + " did not complete";
+    once_outcomes_[d] = held;
+    once_upstream_ended(d);
+    if (--once_pending_ == 0) {
+      once_timer_.cancel();
+    }
+  }
+}
+
 }  // namespace refreshd::daemon

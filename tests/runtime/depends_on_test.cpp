@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <vector>
 
+#include <boost/asio/co_spawn.hpp>
 #include <gtest/gtest.h>
 
 #include "runtime_fixture.hpp"
@@ -28,6 +29,26 @@ class DependsOnRuntime : public Runtime {
     auto& s = c.collections[1].settings.edit();
     s.schedule.clear();
     s.depends_on = {"prod/default/ext_0"};
+  }
+  /// run --once to its end.
+  std::vector<once_result> run_once() {
+    rt_ = mock_runtime::create(
+        ioc_.get_executor(), cfg_,
+        [this](executor, const config::cluster&, std::string) {
+          return cluster_client{std::make_unique<test::model_api>(model_), {}};
+        },
+        runtime_options{.seed = 7});
+    std::optional<std::vector<once_result>> results;
+    net::co_spawn(
+        ioc_, [&]() -> awaitable<void> { results = co_await rt_->async_run_once(); },
+        [](std::exception_ptr e) {
+          if (e) {
+            std::rethrow_exception(e);
+          }
+        });
+    advance_and_poll(ioc_, 10min, 10ms, [&] { return results.has_value(); });
+    EXPECT_TRUE(results.has_value());
+    return results.value_or(std::vector<once_result>{});
   }
   std::vector<mock_clock::time_point> created(const std::string& collection) const {
     std::vector<mock_clock::time_point> out;
@@ -115,6 +136,40 @@ TEST_F(DependsOnRuntime, MinIntervalSpacesADependentsRefreshes) {
   for (std::size_t i = 1; i < dependent.size(); ++i) {
     EXPECT_GE(dependent[i] - dependent[i - 1], 5min);
   }
+}
+
+TEST_F(DependsOnRuntime, RunOnceRefreshesUpstreamsFirst) {
+  two_upstreams();
+  model_.collections["ext_0"].running = 30s;
+  model_.collections["ext_1"].running = 60s;
+  const auto results = run_once();
+  ASSERT_EQ(results.size(), 3U);
+  for (const auto& r : results) {
+    EXPECT_EQ(r.outcome.kind, outcome_kind::completed) << r.collection->name;
+  }
+  const auto dependent = created("ext_2");
+  ASSERT_EQ(dependent.size(), 1U);
+  EXPECT_GE(dependent[0] - created("ext_1")[0], 60s) << "after the slower upstream ended";
+}
+
+TEST_F(DependsOnRuntime, RunOnceDoesNotRefreshADependentOfAFailedUpstream) {
+  auto& c = cluster(3, "every 10m");
+  for (const int i : {1, 2}) {  // ext_2 depends on ext_1, which depends on ext_0
+    auto& s = c.collections[static_cast<std::size_t>(i)].settings.edit();
+    s.schedule.clear();
+    s.depends_on = {"prod/default/ext_" + std::to_string(i - 1)};
+  }
+  c.collections[0].settings.edit().retries = 0;
+  model_.collections["ext_0"].fail = true;
+  const auto results = run_once();
+  ASSERT_EQ(results.size(), 3U);
+  EXPECT_EQ(results[0].outcome.kind, outcome_kind::failed);
+  EXPECT_EQ(results[1].outcome.kind, outcome_kind::gave_up);
+  EXPECT_EQ(results[1].outcome.message,
+            "not refreshed: upstream prod/default/ext_0 did not complete");
+  EXPECT_EQ(results[2].outcome.message,
+            "not refreshed: upstream prod/default/ext_1 did not complete");
+  EXPECT_EQ(model_.triggers_of("ext_1") + model_.triggers_of("ext_2"), 0);
 }
 
 }  // namespace

@@ -277,21 +277,21 @@ class basic_runtime final : public runtime_view,
   std::uint64_t random_bits() { return rng_(); }
   // runtime_lag.hpp: target_lag (docs/SCHEDULES.md)
   std::string lag_key(const collection_runtime& c) const;
-  /// `planned`, or for a collection timed by lag or by upstreams, that time.
-  due_slot timed(const collection_runtime& c, due_slot planned) const;
+  due_slot timed(const collection_runtime& c, due_slot planned) const;  ///< lag or upstreams
   void learn_lag(const collection_runtime& c, const cycle_outcome& o);
   // runtime_dependencies.hpp: depends_on (docs/SCHEDULES.md)
   void link_dependencies();
   due_slot upstream_timed(const collection_runtime& c, due_slot planned) const;
   bool upstreams_allow(std::size_t index);  ///< ready (logs a change of "held")
   void wake_dependents(std::size_t upstream);
-  void apply_pauses();  ///< after create and reload
+  bool once_waits(std::size_t index) const;        ///< run --once: an upstream not ended yet
+  void once_upstream_ended(std::size_t upstream);  ///< run --once: start what it freed
+  void apply_pauses();                             ///< after create and reload
   awaitable<std::optional<std::string>> save_pause(std::string key,
                                                    std::optional<pause_record> record);
   void record_pause(collection_runtime& c, pause_record r);
   void quarantine_if_due(collection_runtime& c, const cycle_outcome& o);
   awaitable<void> quarantine_saved(std::string key, pause_record r, log_fields f);
-
   // runtime_cycle.hpp: one cycle
   /// The one place a cycle of a collection starts: false (nothing started) when the collection
   /// already has one. `c.running` is owned by the cycle from here to its end.
