@@ -30,11 +30,8 @@ awaitable<void> basic_runtime<Clock>::scheduled_cycle(std::shared_ptr<collection
       // A cycle that ended without an answer for its admin requests (a blocked cluster, no job
       // slot at shutdown) answers them now; they never look at the collection themselves.
       rt.admin_requests_.resolve(c, rt.cycle_end_answer(c, cl));
-      if (rt.once_ && !c.retired()) {
-        rt.once_upstream_ended(c.index);  // its dependents may start now (depends_on)
-      }
-      if (rt.once_ && --rt.once_pending_ == 0) {
-        rt.once_timer_.cancel();
+      if (rt.once_) {
+        rt.once_ended(c);
       }
       rt.release_retired(c, cl);
     }

@@ -99,11 +99,14 @@ bool basic_runtime<Clock>::once_waits(std::size_t index) const {
   return false;
 }
 
-/// run --once: `upstream` ended; each dependent it freed starts, or, when one of its upstreams
-/// did not complete, ends at once as not refreshed (and frees its own dependents in turn).
+/// run --once: `ended` is done (its cycle ended, or it was not refreshed); each dependent it
+/// freed starts, or, when one of its upstreams did not complete, is done at once as not
+/// refreshed (and frees its own dependents in turn).
 template <class Clock>
-void basic_runtime<Clock>::once_upstream_ended(std::size_t upstream) {
-  for (const std::size_t d : deps_.dependents(upstream)) {
+void basic_runtime<Clock>::once_ended(const collection_runtime& ended) {
+  const auto dependents =
+      ended.retired() ? std::span<const std::size_t>() : deps_.dependents(ended.index);
+  for (const std::size_t d : dependents) {
     auto& c = *collections_[d];
     if (c.running || once_outcomes_[d] || c.cfg->suspend || c.state.paused || once_waits(d)) {
       continue;
@@ -123,10 +126,10 @@ void basic_runtime<Clock>::once_upstream_ended(std::size_t upstream) {
     held.message =
         "not refreshed: upstream " + lag_key(*collections_[*failed]) + " did not complete";
     once_outcomes_[d] = held;
-    once_upstream_ended(d);
-    if (--once_pending_ == 0) {
-      once_timer_.cancel();
-    }
+    once_ended(c);
+  }
+  if (--once_pending_ == 0) {
+    once_timer_.cancel();
   }
 }
 

@@ -284,9 +284,9 @@ class basic_runtime final : public runtime_view,
   due_slot upstream_timed(const collection_runtime& c, due_slot planned) const;
   bool upstreams_allow(std::size_t index);  ///< ready (logs a change of "held")
   void wake_dependents(std::size_t upstream);
-  bool once_waits(std::size_t index) const;        ///< run --once: an upstream not ended yet
-  void once_upstream_ended(std::size_t upstream);  ///< run --once: start what it freed
-  void apply_pauses();                             ///< after create and reload
+  bool once_waits(std::size_t index) const;          ///< run --once: an upstream not ended yet
+  void once_ended(const collection_runtime& ended);  ///< run --once: start what it freed
+  void apply_pauses();                               ///< after create and reload
   awaitable<std::optional<std::string>> save_pause(std::string key,
                                                    std::optional<pause_record> record);
   void record_pause(collection_runtime& c, pause_record r);
