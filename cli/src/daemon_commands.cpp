@@ -16,6 +16,8 @@
 #include <refreshd/config/safe_text.hpp>
 #include <refreshd/config/token.hpp>
 
+#include "json_field.hpp"
+
 namespace refreshd::daemon {
 namespace {
 
@@ -93,8 +95,8 @@ awaitable<reply_or_error> ask(client::http_client& http, const daemon_target& t,
 
 std::string error_of(const reply& r) {
   const json j = json::parse(r.body, nullptr, false);
-  if (j.is_object() && j["error"].is_string()) {
-    return safe_text(j["error"].get<std::string>());
+  if (detail::field(j, "error").is_string()) {
+    return safe_text(detail::text(j, "error"));
   }
   return "HTTP " + std::to_string(r.status);
 }
@@ -320,8 +322,9 @@ int run_intent(const daemon_target& t, const intent_args& a, std::ostream& out, 
       const json j = json::parse(r.body, nullptr, false);
       if (a.verb == "refresh") {
         out << "refresh of " << key << ": "
-            << (j.is_object() && j["job_id"].is_number()
-                    ? "job " + std::to_string(j["job_id"].get<std::int64_t>()) + " started"
+            << (detail::field(j, "job_id").is_number_integer()
+                    ? "job " + std::to_string(detail::field(j, "job_id").get<std::int64_t>()) +
+                          " started"
                     : std::string("queued (the daemon starts it when a job slot is free)"))
             << '\n';
       } else {

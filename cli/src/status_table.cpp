@@ -12,10 +12,14 @@
 #include <refreshd/cli/daemon_commands.hpp>
 #include <refreshd/config/safe_text.hpp>
 
+#include "json_field.hpp"
+
 namespace refreshd::daemon {
 namespace {
 
 using json = nlohmann::json;
+using detail::field;
+using detail::text;
 using std::chrono::milliseconds;
 using std::chrono::system_clock;
 
@@ -84,40 +88,39 @@ std::string first_line(std::string text, std::size_t width) {
 
 /// What the collection is doing or why it does not: the one column that explains.
 std::string phase_of(const json& c) {
-  const std::string status = c.value("status", "");
-  if (c.contains("pause") && c["pause"].is_object()) {
-    const std::string reason = c["pause"].value("reason", "");
-    if (c["pause"].value("quarantined", false)) {
+  const std::string status = text(c, "status");
+  if (const auto& p = field(c, "pause"); p.is_object()) {
+    const std::string reason = text(p, "reason");
+    if (field(p, "quarantined") == true) {
       return reason;
     }
     return reason.empty() ? "paused" : "paused: " + reason;
   }
-  if (c.contains("upstream") && c["upstream"].is_object()) {
-    const auto& u = c["upstream"];
-    const std::string state = u.value("state", "");
-    const std::string up = u["collection"].is_string() ? u["collection"].get<std::string>() : "";
+  if (const auto& u = field(c, "upstream"); u.is_object()) {
+    const std::string state = text(u, "state");
     if (state == "held") {
-      return "held: upstream " + up + " failed";
+      return "held: upstream " + text(u, "collection") + " failed";
     }
     if (state == "waiting") {
-      return "waiting for " + up;
+      return "waiting for " + text(u, "collection");
     }
   }
-  if (c.contains("phase") && c["phase"].is_string()) {
-    return c["phase"].get<std::string>();
+  if (field(c, "phase").is_string()) {
+    return text(c, "phase");
   }
-  if (status == "running" && c["job"].is_object()) {
-    const std::string state = c["job"].value("state", "");
-    if (state == "RefreshPending") {
+  if (const auto& job = field(c, "job"); status == "running" && job.is_object()) {
+    if (text(job, "state") == "RefreshPending") {
       return "pending";
     }
-    return "refreshing " + std::to_string(c["job"].value("progress", 0)) + " %";
+    const auto& progress = field(job, "progress");
+    return "refreshing " +
+           std::to_string(progress.is_number_integer() ? progress.get<std::int64_t>() : 0) + " %";
   }
-  if (rank(status) == 0 && c.contains("message") && c["message"].is_string()) {
-    return c["message"].get<std::string>();
+  if (rank(status) == 0 && field(c, "message").is_string()) {
+    return text(c, "message");
   }
-  if (rank(status) == 0 && c["last_failure_reason"].is_string()) {
-    return c["last_failure_reason"].get<std::string>();
+  if (rank(status) == 0) {
+    return text(c, "last_failure_reason", "-");
   }
   return "-";
 }
@@ -148,25 +151,25 @@ std::string short_span(milliseconds d) {
 
 std::string status_table(std::string_view status_json, system_clock::time_point now, bool color) {
   const json doc = json::parse(status_json, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object() || !doc["collections"].is_array()) {
+  if (doc.is_discarded() || !field(doc, "collections").is_array()) {
     return "(the daemon's /status answer is not what this version reads)\n";
   }
   std::vector<row> rows;
   std::array<std::size_t, 7> counts{};
-  for (const auto& c : doc["collections"]) {
+  for (const auto& c : field(doc, "collections")) {
     row r;
-    const std::string status = c.value("status", "?");
+    const std::string status = text(c, "status", "?");
     r.rank = rank(status);
-    r.next = parse_rfc3339(c["next_run"]);
-    const auto ready = parse_rfc3339(c["last_success"]);
-    r.cells = {r.next ? local_time(*r.next) : "-",
-               r.next ? short_span(std::chrono::duration_cast<milliseconds>(*r.next - now)) : "-",
-               ready ? local_time(*ready) : "-",
-               ready ? short_span(std::chrono::duration_cast<milliseconds>(now - *ready)) : "-",
-               status,
-               first_line(phase_of(c), 48),
-               safe_text(c.value("cluster", "") + "/" + c.value("database", "") + "/" +
-                         c.value("collection", ""))};
+    r.next = parse_rfc3339(field(c, "next_run"));
+    const auto ready = parse_rfc3339(field(c, "last_success"));
+    r.cells = {
+        r.next ? local_time(*r.next) : "-",
+        r.next ? short_span(std::chrono::duration_cast<milliseconds>(*r.next - now)) : "-",
+        ready ? local_time(*ready) : "-",
+        ready ? short_span(std::chrono::duration_cast<milliseconds>(now - *ready)) : "-",
+        status,
+        first_line(phase_of(c), 48),
+        safe_text(text(c, "cluster") + "/" + text(c, "database") + "/" + text(c, "collection"))};
     ++counts[static_cast<std::size_t>(r.rank)];
     rows.push_back(std::move(r));
   }
@@ -212,8 +215,9 @@ std::string status_table(std::string_view status_json, system_clock::time_point 
   if (counts[1] > 0) {
     out << ", " << counts[1] << " paused";
   }
-  if (doc.value("total", rows.size()) > rows.size()) {
-    out << " (of " << doc.value("total", rows.size()) << " configured)";
+  if (const auto& total = field(doc, "total");
+      total.is_number_unsigned() && total.get<std::size_t>() > rows.size()) {
+    out << " (of " << total.get<std::size_t>() << " configured)";
   }
   out << ".\n";
   return out.str();

@@ -77,6 +77,16 @@ TEST(StatusTable, AnAnswerItCannotReadIsSaidSo) {
             std::string::npos);
 }
 
+TEST(StatusTable, MembersOfTheWrongTypeOrMissingAreShownAsUnknownNotACrash) {
+  const auto text = status_table(
+      R"({"total":"x","collections":[3, null, {"status": 7, "next_run": 5, "job": [],
+          "pause": {"reason": 1, "quarantined": "yes"}, "upstream": {"state": "held"},
+          "cluster": {}}, {"status":"running","job":{"progress":"a"}}, {"status":"failing"}]})",
+      now, false);
+  EXPECT_NE(text.find("5 collections listed"), std::string::npos) << text;
+  EXPECT_NE(text.find("refreshing 0 %"), std::string::npos) << text;
+}
+
 TEST(StatusTable, SpansReadLikeSystemctls) {
   EXPECT_EQ(short_span(-5s), "0s");
   EXPECT_EQ(short_span(59s), "59s");
