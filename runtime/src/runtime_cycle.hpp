@@ -248,6 +248,13 @@ std::function<awaitable<bool>()> basic_runtime<Clock>::fence_of(const collection
 template <class Clock>
 bool basic_runtime<Clock>::still_owned(const collection_runtime& c,
                                        const cluster_runtime<Clock>& cl, const cycle_step& step) {
+  // Paused while the cycle waited or backed off: its job, if any, is followed to its end, but
+  // no job is started (docs/OPERATIONS.md "Pause").
+  if (c.state.paused && !once_ && std::holds_alternative<refresh_action>(step.next)) {
+    log_event(config::log_level::info, "paused: the cycle ends without starting a job",
+              collection_fields(*cl.cfg, *c.cfg));
+    return false;
+  }
   // A removed collection's last job is followed by whoever was following it; run --once does
   // not coordinate. Waits and the end send nothing.
   if (ownership_ == nullptr || once_ || c.retired() ||

@@ -11,6 +11,12 @@ namespace refreshd::daemon {
 
 template <class Clock>
 void basic_runtime<Clock>::set_pauses(pause_book book) {
+  // A quarantine whose save has not completed is not in the store's book yet: kept.
+  for (const auto& [key, r] : pauses_) {
+    if (!r.saved) {
+      book.try_emplace(key, r);
+    }
+  }
   pauses_ = std::move(book);
   apply_pauses();
 }
@@ -22,7 +28,12 @@ void basic_runtime<Clock>::apply_pauses() {
   }
   paused_count_ = 0;
   for (const auto& c : collections_) {
-    const bool paused = pauses_.contains(lag_key(*c));
+    const std::string key = lag_key(*c);
+    const bool paused = pauses_.contains(key);
+    if (c->state.paused && !paused) {
+      // Resumed elsewhere (another replica, a reload): quarantine counts again from here.
+      resumed_failures_[key] = c->state.consecutive_failures;
+    }
     set_paused(c->state, paused);
     paused_count_ += paused ? 1 : 0;
   }
@@ -47,58 +58,50 @@ awaitable<std::optional<std::string>> basic_runtime<Clock>::save_pause(
 }
 
 template <class Clock>
-void basic_runtime<Clock>::record_pause(collection_runtime& c, pause_record r) {
-  log_fields f = collection_fields(*clusters_[c.cluster]->cfg, *c.cfg);
-  f.add("reason", r.reason);
-  log_event(r.quarantined ? config::log_level::error : config::log_level::info,
-            r.quarantined ? "quarantined: paused until resumed" : "paused", f);
-  pauses_[lag_key(c)] = std::move(r);
-  paused_count_ += c.state.paused ? 0 : 1;
-  set_paused(c.state, true);
+void basic_runtime<Clock>::record_pause(const std::string& key, pause_record r) {
+  pauses_[key] = std::move(r);
+  apply_pauses();
 }
 
 template <class Clock>
 awaitable<std::optional<std::string>> basic_runtime<Clock>::async_pause(std::size_t index,
                                                                         std::string reason) {
   auto self = this->shared_from_this();
-  // Held across the wait: a reload meanwhile may move or remove the collection.
-  auto cp = collections_[index];
-  pause_record r{std::move(reason), wall_now(), false};
+  // Named before the wait: a reload meanwhile may move or remove the collection (and free the
+  // config its names point into).
+  const auto cp = collections_[index];
+  const std::string key = lag_key(*cp);
+  log_fields f = collection_fields(*clusters_[cp->cluster]->cfg, *cp->cfg);
+  f.add("reason", reason);
+  const pause_record r{std::move(reason), wall_now(), false};
   // Named: no temporary in a co_await (a g++ 12 coroutine bug frees those twice).
-  std::string key = lag_key(*cp);
+  std::string saved_key = key;
   std::optional<pause_record> saved = r;
-  if (auto error = co_await save_pause(std::move(key), std::move(saved))) {
+  if (auto error = co_await save_pause(std::move(saved_key), std::move(saved))) {
     co_return error;  // the operator is told; nothing changed
   }
-  if (!cp->retired()) {
-    record_pause(*cp, std::move(r));
-  }
+  record_pause(key, r);  // kept by key: it applies to whatever collection has it now
+  log_event(config::log_level::info, "paused", f);
   co_return std::nullopt;
 }
 
 template <class Clock>
 awaitable<std::optional<std::string>> basic_runtime<Clock>::async_resume(std::size_t index) {
   auto self = this->shared_from_this();
-  auto cp = collections_[index];
+  const auto cp = collections_[index];
   const std::string key = lag_key(*cp);
-  if (!pauses_.contains(key)) {
-    co_return std::nullopt;  // not paused: nothing to do
-  }
+  const log_fields f = collection_fields(*clusters_[cp->cluster]->cfg, *cp->cfg);
+  // Saved even when this replica does not know the pause: another replica may have made it
+  // (etcd) a moment ago, and a delete of nothing is harmless.
+  std::string saved_key = key;
   std::optional<pause_record> none;
-  if (auto error = co_await save_pause(key, std::move(none))) {
+  if (auto error = co_await save_pause(std::move(saved_key), std::move(none))) {
     co_return error;
   }
-  pauses_.erase(key);
-  if (cp->retired()) {
-    co_return std::nullopt;
+  if (pauses_.erase(key) > 0) {
+    apply_pauses();  // also restarts the quarantine count
+    log_event(config::log_level::info, "resumed", f);
   }
-  auto& c = *cp;
-  paused_count_ -= c.state.paused ? 1 : 0;
-  set_paused(c.state, false);
-  // Quarantine counts failures from here on: the next one alone does not quarantine it again.
-  resumed_failures_[key] = c.state.consecutive_failures;
-  log_event(config::log_level::info, "resumed",
-            collection_fields(*clusters_[c.cluster]->cfg, *c.cfg));
   co_return std::nullopt;
 }
 
@@ -123,18 +126,28 @@ void basic_runtime<Clock>::quarantine_if_due(collection_runtime& c, const cycle_
   // saved lasts until a restart, and the log says so.
   pause_record r{"quarantined after " + std::to_string(failures) +
                      " failed refreshes in a row; last: " + c.state.last_failure_reason.str(),
-                 wall_now(), true};
-  record_pause(c, r);
-  spawn(quarantine_saved(key, std::move(r), collection_fields(*clusters_[c.cluster]->cfg, *c.cfg)),
-        "save quarantine");
+                 wall_now(), true, false};
+  log_fields f = collection_fields(*clusters_[c.cluster]->cfg, *c.cfg);
+  f.add("reason", r.reason);
+  log_event(config::log_level::error, "quarantined: paused until resumed", f);
+  record_pause(key, r);
+  spawn(quarantine_saved(key, std::move(r), std::move(f)), "save quarantine");
 }
 
 template <class Clock>
 awaitable<void> basic_runtime<Clock>::quarantine_saved(std::string key, pause_record r,
                                                        log_fields f) {
-  if (auto error = co_await save_pause(std::move(key), std::move(r))) {
+  r.saved = true;
+  // Named: no temporary in a co_await (a g++ 12 coroutine bug frees those twice).
+  std::string saved_key = key;
+  std::optional<pause_record> saved = std::move(r);
+  if (auto error = co_await save_pause(std::move(saved_key), std::move(saved))) {
     f.add("error", *error);
     log_event(config::log_level::error, "quarantine not saved: it lasts until a restart", f);
+    co_return;
+  }
+  if (auto it = pauses_.find(key); it != pauses_.end() && it->second.quarantined) {
+    it->second.saved = true;  // from now on the store's book has it
   }
 }
 

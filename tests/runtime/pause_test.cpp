@@ -21,6 +21,10 @@ class PauseRuntime : public Runtime {
     rt_->persist_pause =
         [this](std::string key,
                std::optional<pause_record> r) -> awaitable<std::optional<std::string>> {
+      if (save_delay_.count() > 0) {  // a remote store (etcd) takes its time
+        net::basic_waitable_timer<mock_clock> t(ioc_, save_delay_);
+        co_await t.async_wait(use_nothrow);
+      }
       if (fail_saving_) {
         co_return std::string("disk full");
       }
@@ -53,6 +57,7 @@ class PauseRuntime : public Runtime {
   std::optional<std::string> resume(std::size_t i) { return done(rt_->async_resume(i)); }
   std::vector<pause_book> saved_;
   bool fail_saving_ = false;
+  mock_clock::duration save_delay_{0};
 };
 
 TEST_F(PauseRuntime, APausedCollectionIsNotTriggeredUntilResumed) {
@@ -141,6 +146,87 @@ TEST_F(PauseRuntime, QuarantineAfterFailuresInARowUntilResumed) {
   EXPECT_EQ(col(0).state.current, status::failing);
   run_for(1min, 1s);
   EXPECT_EQ(col(0).state.current, status::paused) << "three since the resume";
+}
+
+TEST_F(PauseRuntime, APauseEndsACycleWaitingToRetryWithoutAnotherJob) {
+  auto& c = cluster(1, "every 1h");
+  c.collections[0].settings.edit().retries = 2;
+  c.collections[0].settings.edit().retry_backoff = 1min;
+  model_.collections["ext_0"].fail = true;
+  start_saving();
+  run_for(20s, 1s);  // the 10:00 catch-up failed; its cycle waits a minute to retry
+  ASSERT_EQ(model_.triggers_of("ext_0"), 1);
+  ASSERT_FALSE(pause(0, "x").has_value());
+  run_for(5min, 1s);
+  EXPECT_EQ(model_.triggers_of("ext_0"), 1) << "no retry once paused";
+  EXPECT_FALSE(col(0).running);
+}
+
+TEST_F(PauseRuntime, AQuarantineStillBeingSavedIsKeptWhenTheStoresBookArrives) {
+  auto& c = cluster(1, "every 1m");
+  c.collections[0].settings.edit().retries = 0;
+  c.collections[0].settings.edit().quarantine_after = 1;
+  model_.collections["ext_0"].fail = true;
+  start_saving();
+  save_delay_ = 10min;
+  run_for(20s, 1s);
+  ASSERT_EQ(col(0).state.current, status::paused);
+  rt_->set_pauses({});  // etcd's book, read before the quarantine reached it
+  EXPECT_EQ(col(0).state.current, status::paused) << "not dropped";
+  run_for(11min, 1s);
+  ASSERT_FALSE(saved_.empty());
+  EXPECT_TRUE(saved_.back().at("prod/default/ext_0").quarantined);
+  rt_->set_pauses(saved_.back());
+  rt_->set_pauses({});  // now saved: a book without it means it was resumed elsewhere
+  EXPECT_NE(col(0).state.current, status::paused);
+  EXPECT_EQ(model_.triggers_of("ext_0"), 1);
+}
+
+TEST_F(PauseRuntime, AResumeFromTheStoreRestartsTheQuarantineCount) {
+  auto& c = cluster(1, "every 1m");
+  c.collections[0].settings.edit().retries = 0;
+  c.collections[0].settings.edit().quarantine_after = 2;
+  model_.collections["ext_0"].fail = true;
+  start_saving();
+  run_for(90s, 1s);  // 10:00 and 10:01 failed: quarantined
+  ASSERT_EQ(col(0).state.current, status::paused);
+  rt_->set_pauses({});  // resumed through another replica
+  run_for(1min, 1s);    // one more failure
+  EXPECT_EQ(col(0).state.current, status::failing) << "one failure since the resume is not two";
+  run_for(1min, 1s);
+  EXPECT_EQ(col(0).state.current, status::paused);
+}
+
+TEST_F(PauseRuntime, AReloadWhileAPauseIsSavedKeepsItByKey) {
+  cluster(2, "@daily");
+  start_saving();
+  save_delay_ = 30s;
+  run_for(2s, 1s);
+  auto out = std::make_shared<std::optional<std::optional<std::string>>>();
+  net::co_spawn(ioc_, rt_->async_pause(0, "x"),
+                [out](std::exception_ptr e, std::optional<std::string> v) {
+                  if (e) {
+                    std::rethrow_exception(e);
+                  }
+                  *out = std::move(v);
+                });
+  run_for(1s, 100ms);
+  // ext_0 removed (its config freed) while the pause is being saved.
+  auto next = std::make_shared<config::config>(*cfg_);
+  next->clusters[0].collections.erase(next->clusters[0].collections.begin());
+  cfg_.reset();
+  rt_->apply_config(next);
+  advance_and_poll(ioc_, 1min, 100ms, [out] { return out->has_value(); });
+  ASSERT_TRUE(out->has_value());
+  EXPECT_FALSE(out->value().has_value());
+  EXPECT_EQ(rt_->pause_of(0), nullptr) << "ext_1, now first, is not paused";
+  EXPECT_NE(col(0).state.current, status::paused);
+  // Added again, it comes back paused: the pause is kept by key.
+  auto again = std::make_shared<config::config>(*next);
+  again->clusters[0].collections.push_back(next->clusters[0].collections[0]);
+  again->clusters[0].collections.back().name = "ext_0";
+  rt_->apply_config(again);
+  EXPECT_EQ(col(1).state.current, status::paused);
 }
 
 }  // namespace

@@ -14,6 +14,9 @@ struct pause_record {
   std::string reason;        ///< as given (may be empty), or the quarantine's
   wall_time at{};            ///< when it was paused
   bool quarantined = false;  ///< paused by quarantine_after, not by an operator
+  /// False while a quarantine's save has not completed (or failed): not in the store's book yet,
+  /// so a book read from the store does not drop it. Not stored.
+  bool saved = true;
 
   bool operator==(const pause_record&) const = default;
 };

@@ -289,7 +289,7 @@ class basic_runtime final : public runtime_view,
   void apply_pauses();                               ///< after create and reload
   awaitable<std::optional<std::string>> save_pause(std::string key,
                                                    std::optional<pause_record> record);
-  void record_pause(collection_runtime& c, pause_record r);
+  void record_pause(const std::string& key, pause_record r);
   void quarantine_if_due(collection_runtime& c, const cycle_outcome& o);
   awaitable<void> quarantine_saved(std::string key, pause_record r, log_fields f);
   // runtime_cycle.hpp: one cycle
