@@ -220,7 +220,7 @@ int run_status(const daemon_target& t, const status_args& a, std::ostream& out, 
     if (a.format == output_format::json) {
       out << dump_json(doc) << '\n';
     } else {
-      out << status_table(doc.dump(), std::chrono::system_clock::now(),
+      out << status_table(dump_json(doc), std::chrono::system_clock::now(),
                           tty && std::getenv("NO_COLOR") == nullptr);
     }
     co_return exit_ok;
@@ -290,7 +290,7 @@ int run_intent(const daemon_target& t, const intent_args& a, std::ostream& out, 
   const std::string key = a.cluster + "/" + a.database + "/" + a.name;
   std::string body;
   if (a.verb == "pause" && !a.reason.empty()) {
-    body = json{{"reason", a.reason}}.dump();
+    body = dump_json(json{{"reason", a.reason}});  // a reason that is not UTF-8: replaced
   }
   net::io_context ioc;
   client::http_client http(ioc.get_executor(), t.url, t.http);

@@ -37,8 +37,8 @@ std::optional<system_clock::time_point> parse_rfc3339(const json& v) {
   if (n < 6) {
     return std::nullopt;
   }
-  if (tail == '.') {
-    std::sscanf(s.c_str() + 20, "%3d", &ms);
+  if (const auto dot = s.find('.'); tail == '.' && dot != std::string::npos) {
+    std::sscanf(s.c_str() + dot + 1, "%3d", &ms);  // NOLINT(cert-err34-c): 0 when absent
   }
   tm.tm_year -= 1900;
   tm.tm_mon -= 1;

@@ -17,11 +17,11 @@ std::string_view to_string(upstream_wait w) noexcept {
 }
 
 maybe_time consumed_at(const collection_state& s) noexcept {
-  maybe_time t = s.last_trigger;
-  if (s.job && s.job->start && (!t || *s.job->start > *t)) {
-    t = s.job->start;
-  }
-  return t;
+  // The job's start is the server's clock, like the upstream's ready moment it is compared with
+  // (a local clock ahead or behind would make it refresh twice or late); the local trigger time
+  // only while the newest job has no start yet. `job` is always the newest job (a trigger
+  // replaces it).
+  return s.job && s.job->start ? s.job->start : s.last_trigger;
 }
 
 upstream_gate check_upstreams(maybe_time consumed,
@@ -35,6 +35,11 @@ upstream_gate check_upstreams(maybe_time consumed,
       case status::unsupported:
       case status::auth_failed:
         return {upstream_wait::held, i};
+      case status::paused:
+        if (u.consecutive_failures > 0) {
+          return {upstream_wait::held, i};  // quarantined, or paused while failing
+        }
+        break;
       default:
         break;
     }

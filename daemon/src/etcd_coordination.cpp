@@ -25,6 +25,7 @@ class etcd_pause_store final : public pause_store {
   awaitable<std::optional<std::string>> save(std::string key,
                                              std::optional<pause_record> r) override {
     ++saves_;
+    ++in_flight_;
     const std::string at = prefix_ + key;
     std::optional<coord::etcd_error> error;
     // Requests named, not temporaries in the co_await (a g++ 12 coroutine bug frees those twice).
@@ -41,7 +42,7 @@ class etcd_pause_store final : public pause_store {
         error = *e;
       }
     }
-    ++saves_;
+    --in_flight_;
     if (error) {
       co_return "cannot save the pause in etcd: " + error->message;
     }
@@ -51,10 +52,11 @@ class etcd_pause_store final : public pause_store {
   /// answer may predate the save).
   awaitable<std::optional<pause_book>> read() {
     const auto before = saves_;
+    const bool busy = in_flight_ > 0;
     coord::range_request request = coord::prefix_range(prefix_);
     auto got = co_await etcd_.range(std::move(request));
     const auto* r = std::get_if<coord::range_result>(&got);
-    if (r == nullptr || saves_ != before || saves_ % 2 != 0) {
+    if (r == nullptr || busy || in_flight_ > 0 || saves_ != before) {
       co_return std::nullopt;
     }
     pause_book book;
@@ -74,7 +76,8 @@ class etcd_pause_store final : public pause_store {
  private:
   coord::etcd_client& etcd_;
   std::string prefix_;
-  std::uint64_t saves_ = 0;  ///< odd while a save is in flight
+  std::uint64_t saves_ = 0;      ///< saves started
+  std::uint64_t in_flight_ = 0;  ///< saves not answered yet
 };
 
 /// Through etcd (docs/COORDINATION.md "Membership and ownership").
@@ -94,7 +97,7 @@ class etcd_coordination final : public replica_coordination,
  private:
   /// Reads the pauses at once, then every pause_period until stopped.
   awaitable<void> pause_sync();
-  awaitable<void> read_pauses();
+  awaitable<bool> read_pauses();  ///< false when etcd did not answer
 
   executor ex_;
   std::string replica_id_;
@@ -212,14 +215,18 @@ etcd_coordination::etcd_coordination(executor ex, const config::coordination_set
           std::max<std::chrono::milliseconds>(std::chrono::seconds(1), s.etcd.lease_ttl / 3)),
       pause_timer_(ex) {}
 
-awaitable<void> etcd_coordination::read_pauses() {
+awaitable<bool> etcd_coordination::read_pauses() {
   auto book = co_await pauses_.read();
-  if (book && book != seen_) {
+  if (!book) {
+    co_return false;
+  }
+  if (book != seen_) {
     seen_ = *book;
     if (on_pauses) {
       on_pauses(std::move(*book));
     }
   }
+  co_return true;
 }
 
 awaitable<void> etcd_coordination::pause_sync() {
@@ -326,7 +333,18 @@ void etcd_coordination::start(std::function<void(const std::vector<std::string>&
   run_loop(
       ex_,
       [](std::shared_ptr<etcd_coordination> self) -> awaitable<void> {
-        co_await self->read_pauses();
+        // Until one read succeeds: claims wait for it (etcd down means no claims either).
+        for (;;) {  // no co_await inside && (g++ 12)
+          if (self->stopping_pauses_) {
+            co_return;
+          }
+          const bool read = co_await self->read_pauses();
+          if (read) {
+            break;
+          }
+          self->pause_timer_.expires_after(std::chrono::seconds(1));
+          co_await self->pause_timer_.async_wait(use_nothrow);
+        }
         spawn_task(self->ex_, self->pause_sync(), "pause sync", self);
         co_await self->coordinator_.run();
       }(shared_from_this()),

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <refreshd/config/file_read.hpp>
+#include <refreshd/config/safe_text.hpp>
 #include <refreshd/daemon/pause_store.hpp>
 #include <refreshd/schedule/zone.hpp>
 
@@ -72,8 +73,9 @@ bool write_all(int fd, std::string_view text) {
 
 }  // namespace
 
+// dump_json: a quarantine's reason holds the server's text, which may not be UTF-8.
 std::string pause_record_json(const pause_record& r) {
-  return record_json(r).dump();
+  return dump_json(record_json(r));
 }
 
 std::string pause_book_json(const pause_book& book) {
@@ -81,7 +83,7 @@ std::string pause_book_json(const pause_book& book) {
   for (const auto& [key, r] : book) {
     paused[key] = record_json(r);
   }
-  return json{{"version", 1}, {"paused", std::move(paused)}}.dump(2) + "\n";
+  return dump_json(json{{"version", 1}, {"paused", std::move(paused)}}) + "\n";
 }
 
 pause_record parse_pause_record(std::string_view text, const std::string& what) {

@@ -4,6 +4,7 @@
 
 #include <refreshd/config/safe_text.hpp>
 #include <refreshd/http/http_api.hpp>
+#include <refreshd/runtime/ownership.hpp>
 #include <refreshd/runtime/runtime_log.hpp>
 #include <refreshd/schedule/zone.hpp>
 
@@ -56,6 +57,14 @@ awaitable<api_response> async_pause_request(std::shared_ptr<runtime_view> rt, st
   // Named now: a reload while the save waits may move the collection.
   log_fields f = collection_fields(rt->cluster_config(c.cluster), *c.cfg);
   const auto generation = rt->config_generation();
+  // Under a Kubernetes Lease each replica keeps its own state file: only the leader's pause
+  // counts (etcd keeps pauses for every replica; docs/OPERATIONS.md).
+  if (const auto* co = rt->coordination();
+      co != nullptr && !rt->drives(index) && co->status().backend == "kubernetes_lease") {
+    auto refused = json_error(503, "another replica drives this collection (coordination): ask it");
+    refused.headers.emplace_back("Retry-After", "5");
+    co_return refused;
+  }
   const std::string what = action == admin_action::pause ? "pause" : "resume";
   std::optional<std::string> error;
   if (action == admin_action::pause) {

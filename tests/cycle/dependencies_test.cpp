@@ -49,16 +49,26 @@ TEST(Dependencies, AFailedUpstreamHoldsEvenWhenAnotherIsWaitedFor) {
   }
 }
 
-TEST(Dependencies, WhatWasConsumedIsTheNewestStartKnown) {
+TEST(Dependencies, WhatWasConsumedIsTheServersStartOfTheNewestJob) {
   collection_state s;
   EXPECT_FALSE(consumed_at(s));
   s.last_trigger = t0;
-  EXPECT_EQ(*consumed_at(s), t0);
+  EXPECT_EQ(*consumed_at(s), t0) << "no job start known: the trigger time";
   s.job = job_snapshot{};
-  s.job->start = t0 + 5s;  // a job listed at startup, newer than the last trigger seen here
+  EXPECT_EQ(*consumed_at(s), t0) << "the new job has no start yet";
+  s.job->start = t0 + 5s;  // the server's clock, 5 s ahead of ours
   EXPECT_EQ(*consumed_at(s), t0 + 5s);
-  s.last_trigger = t0 + 9s;
-  EXPECT_EQ(*consumed_at(s), t0 + 9s);
+  s.last_trigger = t0 - 1h;
+  EXPECT_EQ(*consumed_at(s), t0 + 5s) << "the server's clock is the upstreams' clock";
+}
+
+TEST(Dependencies, AQuarantinedUpstreamHolds) {
+  collection_state a = ready_at(t0 + 20s);
+  a.current = status::paused;
+  const std::vector<const collection_state*> ups{&a};
+  EXPECT_EQ(check_upstreams(t0, ups).wait, upstream_wait::ready) << "paused, not failing";
+  a.consecutive_failures = 3;
+  EXPECT_EQ(check_upstreams(t0, ups).wait, upstream_wait::held) << "quarantined";
 }
 
 TEST(Dependencies, LinksGoBothWaysAndLogAChangeOfHeldOnce) {

@@ -389,6 +389,43 @@ TEST_F(HttpApi, PauseAndResumeThroughTheAdminApi) {
   EXPECT_EQ(admin(pause, "Bearer s3cret-admin", "").status, 200) << "no body: no reason";
 }
 
+/// A Kubernetes Lease standby: drives nothing (docs/COORDINATION.md).
+class standby_ownership final : public ownership {
+ public:
+  [[nodiscard]] bool owns(std::string_view) const override { return false; }
+  awaitable<bool> fence(std::string) override { co_return false; }
+  [[nodiscard]] coordination_status status() const override {
+    coordination_status s;
+    s.backend = "kubernetes_lease";
+    return s;
+  }
+};
+
+TEST_F(HttpApi, AKubernetesLeaseStandbyRefusesPausesItCouldNotKeep) {
+  cluster(1);
+  static standby_ownership standby;  // outlives the runtime (set_ownership's contract)
+  start(false);
+  rt_->set_ownership(&standby);
+  rt_->start();
+  advance_and_poll(ioc_, 5s, 10ms, [this] { return rt_->ready(); });
+  make_api();
+  int saves = 0;
+  rt_->persist_pause = [&](std::string,
+                           std::optional<pause_record>) -> awaitable<std::optional<std::string>> {
+    ++saves;
+    co_return std::nullopt;
+  };
+  for (const char* action : {"pause", "resume"}) {
+    const auto r =
+        admin(std::string("/v1/collections/prod/default/ext_0/") + action, "Bearer s3cret-admin");
+    EXPECT_EQ(r.status, 503) << action << ": " << r.body;
+    EXPECT_EQ(json::parse(r.body)["error"],
+              "another replica drives this collection (coordination): ask it");
+    EXPECT_EQ(header(r, "Retry-After"), "5");
+  }
+  EXPECT_EQ(saves, 0);
+}
+
 TEST_F(HttpApi, AdminDisabledWithoutATokenFile) {
   cluster(1);
   start();

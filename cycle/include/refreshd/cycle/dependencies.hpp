@@ -26,13 +26,15 @@ struct upstream_gate {
   std::size_t upstream = 0;  ///< which upstream (position in the span checked) it waits for
 };
 
-/// When a dependent last took its upstreams' data: the start of its newest refresh (triggered
-/// here, or its newest job as listed at startup); none before any.
+/// When a dependent last took its upstreams' data: the server's start of its newest job (triggered
+/// here, or listed at startup), else the local trigger time while that job has no start; none
+/// before any.
 maybe_time consumed_at(const collection_state& s) noexcept;
 
 /// `held` when an upstream's status says its last refresh failed (failing, misconfigured,
-/// unsupported, auth_failed); else `waiting` when one has not become ready after `consumed`;
-/// else `ready`. The first held upstream wins over the first waiting one.
+/// unsupported, auth_failed, or paused with failures in a row: quarantined); else `waiting` when
+/// one has not become ready after `consumed`; else `ready`. The first held upstream wins over
+/// the first waiting one.
 upstream_gate check_upstreams(maybe_time consumed,
                               std::span<const collection_state* const> upstreams) noexcept;
 
