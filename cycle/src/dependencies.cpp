@@ -87,6 +87,15 @@ std::span<const std::size_t> dependency_links::dependents(std::size_t upstream) 
   return it == down_.end() ? std::span<const std::size_t>() : std::span(it->second);
 }
 
+std::vector<std::size_t> dependency_links::upstreams_of_any() const {
+  std::vector<std::size_t> out;
+  out.reserve(down_.size());
+  for (const auto& [upstream, dependents] : down_) {
+    out.push_back(upstream);
+  }
+  return out;
+}
+
 bool dependency_links::note_held(std::size_t dependent, bool held) {
   return held ? held_.insert(dependent).second : held_.erase(dependent) > 0;
 }

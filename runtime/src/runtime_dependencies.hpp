@@ -76,14 +76,24 @@ bool basic_runtime<Clock>::upstreams_allow(std::size_t index) {
 
 template <class Clock>
 void basic_runtime<Clock>::wake_dependents(std::size_t upstream) {
-  if (once_ || stopping_) {
+  // While lists are being read (startup, a claim, collections added by a reload) a dependent
+  // may not know its own newest job yet: all are decided when the last list is in
+  // (startup_worker).
+  if (once_ || stopping_ || startup_pending_ > 0) {
     return;
   }
   for (const std::size_t d : deps_.dependents(upstream)) {
     auto& c = *collections_[d];
-    if (!c.running && upstreams_allow(d)) {
-      enqueue(d, upstream_timed(c, c.slot ? *c.slot : due_slot{wall_now(), wall_now()}));
+    if (c.running || !upstreams_allow(d)) {
+      continue;
     }
+    due_slot next = upstream_timed(c, c.slot ? *c.slot : due_slot{wall_now(), wall_now()});
+    const bool error = c.last_kind && *c.last_kind != outcome_kind::completed &&
+                       *c.last_kind != outcome_kind::failed && *c.last_kind != outcome_kind::idle;
+    if (error && c.slot) {
+      next.due = std::max(next.due, c.slot->due);  // its own error's backoff still holds
+    }
+    enqueue(d, next);
   }
 }
 

@@ -215,8 +215,13 @@ awaitable<void> basic_runtime<Clock>::startup_worker(std::shared_ptr<startup_cur
     }
   }
   --cur->workers;
-  if (--startup_pending_ == 0 && !stopping_ && !ready_) {
-    mark_ready();
+  if (--startup_pending_ == 0 && !stopping_) {
+    if (!ready_) {
+      mark_ready();
+    }
+    for (const std::size_t u : deps_.upstreams_of_any()) {
+      wake_dependents(u);  // every list is in: each dependent decided on what it knows now
+    }
   }
 }
 

@@ -111,6 +111,23 @@ TEST_F(DependsOnRuntime, AfterARestartTheDependentsNewestJobSaysWhatItAlreadyRef
   EXPECT_EQ(model_.triggers_of("ext_1"), 2);
 }
 
+TEST_F(DependsOnRuntime, ADependentListedAfterItsUpstreamIsNotRefreshedAtStartup) {
+  // Another database: its own startup list, a second later (rate limit 1/s). Woken by the
+  // upstream's list before its own is in, it must not take "no job known" for "never refreshed".
+  auto& c = cluster(2, "every 10m", 1.0);
+  c.collections[1].database = "other";
+  auto& s = c.collections[1].settings.edit();
+  s.schedule.clear();
+  s.depends_on = {"prod/default/ext_0"};
+  model_.start_job("ext_0");
+  run_for(5s, 1s);
+  model_.start_job("ext_1");  // after ext_0 was ready: nothing new to take
+  run_for(5s, 1s);
+  start();
+  run_for(5min, 1s);
+  EXPECT_EQ(model_.triggers_of("ext_1"), 1) << "only the job made before the start";
+}
+
 TEST_F(DependsOnRuntime, AnUpstreamReadyAfterTheDependentsLastJobTriggersItAtStartup) {
   one_upstream();
   model_.start_job("ext_1");

@@ -50,6 +50,8 @@ class dependency_links {
   [[nodiscard]] bool empty() const noexcept { return up_.empty(); }
   [[nodiscard]] std::span<const std::size_t> upstreams(std::size_t dependent) const noexcept;
   [[nodiscard]] std::span<const std::size_t> dependents(std::size_t upstream) const noexcept;
+  /// Every collection that has dependents.
+  [[nodiscard]] std::vector<std::size_t> upstreams_of_any() const;
   /// Records whether `dependent` is held now; true when that changed (log it).
   bool note_held(std::size_t dependent, bool held);
 
