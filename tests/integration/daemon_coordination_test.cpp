@@ -204,8 +204,10 @@ TEST_F(DaemonCoordination, AFrozenReplicaNeverTriggersOnTheClaimsItLostWhileFroz
       },
       10s, 1ms);
   // The thawed replica's acts: its lease lost, a new one, new claims, then triggers. A trigger
-  // that was in flight at the freeze (sent while it owned the collection) may be logged right
-  // after the thaw, before the loss is; none may be logged between the loss and the claims.
+  // that was in flight at the freeze (fenced and sent while it owned the collection) may be
+  // logged right after the thaw, before or just after the loss (whichever completion the
+  // thawed loop runs first); a new one needs a fence, which needs a lease: none may be logged
+  // between the new lease and the claims.
   const auto& m = b.log.messages;
   const auto find = [&](std::string_view msg, std::ptrdiff_t from = 0) {
     return std::find(m.begin() + from, m.end(), msg) - m.begin();
@@ -214,9 +216,10 @@ TEST_F(DaemonCoordination, AFrozenReplicaNeverTriggersOnTheClaimsItLostWhileFroz
   ASSERT_LT(lost, static_cast<long>(m.size())) << "the frozen replica never saw its lease lost";
   const auto claimed = find("coordination: claimed collections", lost);
   ASSERT_LT(claimed, static_cast<long>(m.size())) << "it never claimed again";
-  EXPECT_LT(find("coordination: lease granted", lost), claimed);
-  EXPECT_EQ(find("triggered refresh", lost), find("triggered refresh", claimed))
-      << "a trigger between the lost lease and the new claims";
+  const auto granted = find("coordination: lease granted", lost);
+  EXPECT_LT(granted, claimed);
+  EXPECT_EQ(find("triggered refresh", granted), find("triggered refresh", claimed))
+      << "a trigger between the new lease and the new claims";
   EXPECT_LT(find("triggered refresh", claimed), static_cast<long>(m.size()))
       << "it never drove its share again";
   const auto stats = sim_.stats();

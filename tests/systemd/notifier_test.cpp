@@ -170,7 +170,7 @@ TEST(StatusLine, CountsRunningAndFailingAlwaysAndOtherStatusesWhenPresent) {
   }
   EXPECT_EQ(status_line(c),
             "36 collections, 2 running, 4 failing, 3 stuck, 5 misconfigured, 6 unsupported, "
-            "7 auth failed, 8 suspended");
+            "7 auth failed, 8 suspended, 9 paused");
 }
 
 TEST_F(Notifier, DisabledSendsNothingAndLeavesOnReadyAlone) {
