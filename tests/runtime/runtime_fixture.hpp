@@ -4,8 +4,11 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
+#include <boost/asio/co_spawn.hpp>
 #include <gtest/gtest.h>
 
 #include <refreshd/runtime/mock_clock.hpp>
@@ -65,6 +68,25 @@ class Runtime : public ::testing::Test {
         },
         o);
     rt_->start();
+  }
+  /// run --once on a new runtime, to its end or `limit`; nullopt when it did not end.
+  std::optional<std::vector<once_result>> run_once(mock_clock::duration limit = 30s) {
+    rt_ = mock_runtime::create(
+        ioc_.get_executor(), cfg_,
+        [this](executor, const config::cluster&, std::string) {
+          return cluster_client{std::make_unique<test::model_api>(model_), {}};
+        },
+        runtime_options{.seed = 7});
+    std::optional<std::vector<once_result>> results;
+    net::co_spawn(
+        ioc_, [&]() -> awaitable<void> { results = co_await rt_->async_run_once(); },
+        [](std::exception_ptr e) {
+          if (e) {
+            std::rethrow_exception(e);
+          }
+        });
+    advance_and_poll(ioc_, limit, 10ms, [&] { return results.has_value(); });
+    return results;
   }
   void run_for(mock_clock::duration d, mock_clock::duration step = 10ms) {
     advance_and_poll(ioc_, d, step);

@@ -273,21 +273,7 @@ TEST_F(Runtime, OnceRefreshesEveryNonSuspendedCollectionAndReportsOutcomes) {
   for (auto& c : cfg_->clusters[0].collections) {
     c.settings.edit().retries = 0;
   }
-  rt_ = mock_runtime::create(
-      ioc_.get_executor(), cfg_,
-      [this](executor, const config::cluster&, std::string) {
-        return cluster_client{std::make_unique<test::model_api>(model_), {}};
-      },
-      runtime_options{.seed = 7});
-  std::optional<std::vector<once_result>> results;
-  net::co_spawn(
-      ioc_, [&]() -> awaitable<void> { results = co_await rt_->async_run_once(); },
-      [](std::exception_ptr e) {
-        if (e) {
-          std::rethrow_exception(e);
-        }
-      });
-  advance_and_poll(ioc_, 30s, 10ms, [&] { return results.has_value(); });
+  const auto results = run_once();
   ASSERT_TRUE(results.has_value());
   ASSERT_EQ(results->size(), 2u);
   EXPECT_EQ((*results)[0].outcome.kind, outcome_kind::completed);
