@@ -3,6 +3,8 @@
 #include <climits>
 #include <unistd.h>
 
+#include <boost/asio/co_spawn.hpp>
+
 #include <refreshd/config/token.hpp>
 #include <refreshd/coord/coordinator.hpp>
 #include <refreshd/coord/etcd_client.hpp>
@@ -197,6 +199,38 @@ std::shared_ptr<replica_coordination> replica_coordination::create(executor ex,
   }
   c->set_collections(cfg);
   return c;
+}
+
+std::optional<pause_book> read_shared_pauses(const config::config& cfg) {
+  if (!cfg.coordination.enabled || cfg.coordination.kubernetes_lease) {
+    return std::nullopt;
+  }
+  std::string password;
+  if (cfg.coordination.etcd.password.kind != config::token_kind::none) {
+    password = config::read_token(cfg.coordination.etcd.password, config::process_env());
+  }
+  // An io_context of its own, run until the answer only: the client's idle connection would
+  // keep run() waiting; what is left is dropped with it.
+  net::io_context ioc;
+  coord::etcd_client etcd(ioc.get_executor(), etcd_options(cfg.coordination.etcd, password));
+  etcd_pause_store store(etcd, cfg.coordination.etcd.prefix + "/pauses/");
+  std::optional<pause_book> book;
+  bool done = false;
+  net::co_spawn(
+      ioc,
+      [&]() -> awaitable<void> {
+        book = co_await store.read();
+        done = true;
+      },
+      [&done](const std::exception_ptr&) { done = true; });
+  while (!done && ioc.run_one() > 0) {
+  }
+  if (!book) {
+    throw std::runtime_error("cannot read the pauses kept in etcd (" +
+                             cfg.coordination.etcd.endpoints.front() +
+                             ", ...): run --once leaves paused collections out, so it needs them");
+  }
+  return book;
 }
 
 etcd_coordination::etcd_coordination(executor ex, const config::coordination_settings& s,

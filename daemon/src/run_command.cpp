@@ -364,6 +364,16 @@ int run_command(const run_options& o) {
     std::cerr << "error: " << *error << '\n';
     return exit_usage;
   }
+  if (o.once) {  // pauses kept in etcd count too (docs/OPERATIONS.md)
+    try {
+      if (auto shared = read_shared_pauses(*cfg)) {
+        rt->set_pauses(std::move(*shared));
+      }
+    } catch (const std::exception& e) {
+      std::cerr << "error: " << e.what() << '\n';
+      return exit_failed;
+    }
+  }
   // The YAML parse peak is freed by now; hand it back to the system (RSS target, bench/RESULTS.md).
   ::malloc_trim(0);
   log_fields f;

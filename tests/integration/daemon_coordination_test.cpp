@@ -98,6 +98,12 @@ TEST_F(DaemonCoordination, APauseAskedOfAnyReplicaStopsTheReplicaThatDrivesIt) {
     return false;
   };
   ASSERT_TRUE(poll_until(paused_there, 10s, 100ms));
+  // run --once with a replica's config reads the pauses from etcd and leaves it out.
+  const auto once = run(
+      {REFRESHD_DAEMON_BINARY, "run", "--once", "-c", (dir_.path() / "replica-a.yaml").string()},
+      {}, 60s);
+  EXPECT_EQ(once.exit_code, 0) << once.out << once.err;
+  EXPECT_NE(once.out.find("29 of 29 collections completed"), std::string::npos) << once.out;
   drain_rounds({&a, &b}, 20, 50ms);  // a job started just before may still end
   driver->log.triggers.clear();
   other->log.triggers.clear();

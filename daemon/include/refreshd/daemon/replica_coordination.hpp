@@ -67,4 +67,9 @@ class replica_coordination : public ownership {
 /// Every configured collection's key ("cluster/database/name").
 std::vector<std::string> collection_keys(const config::config& cfg);
 
+/// run --once under etcd coordination: the pauses the replicas keep in etcd, read once (on an
+/// io_context of its own); nullopt without etcd coordination. Throws std::runtime_error when
+/// etcd does not answer, config::token_error for the password.
+std::optional<pause_book> read_shared_pauses(const config::config& cfg);
+
 }  // namespace refreshd::daemon
