@@ -83,7 +83,10 @@ std::string pause_book_json(const pause_book& book) {
   for (const auto& [key, r] : book) {
     paused[key] = record_json(r);
   }
-  return dump_json(json{{"version", 1}, {"paused", std::move(paused)}}) + "\n";
+  // Indented for people who open it; a reason that is not UTF-8 (a server's) is replaced.
+  return json{{"version", 1}, {"paused", std::move(paused)}}.dump(2, ' ', false,
+                                                                  json::error_handler_t::replace) +
+         "\n";
 }
 
 pause_record parse_pause_record(std::string_view text, const std::string& what) {

@@ -71,6 +71,16 @@ TEST_F(PauseStore, WhatIsSavedIsLoadedBack) {
   EXPECT_FALSE(fs::exists(dir_ / ".pauses.json.tmp")) << "no temporary file left";
 }
 
+TEST_F(PauseStore, AReasonThatIsNotUtf8IsSavedReplacedNotThrown) {
+  file_pause_store s(dir_);
+  pause_record r = quarantine;
+  r.reason = "last: bad \xff\xfe bytes";
+  ASSERT_FALSE(save(s, "prod/default/a", r));
+  const auto book = file_pause_store(dir_).load();
+  EXPECT_EQ(book.at("prod/default/a").reason, "last: bad \ufffd\ufffd bytes");
+  EXPECT_NE(pause_record_json(r).find("\ufffd"), std::string::npos) << pause_record_json(r);
+}
+
 TEST_F(PauseStore, AStateDirThatCannotBeWrittenIsAnErrorThatChangesNothing) {
   // A regular file where the directory should be: refused even to root (CI runs as root).
   file_pause_store s(dir_);
