@@ -150,8 +150,9 @@ TEST(KubernetesManifests, EveryWorkloadMountsAWritableStateDir) {
           mounted = !m["readOnly"].as<bool>(false);
           bool empty_dir = false;
           for (const auto& v : pod["volumes"]) {
-            empty_dir = empty_dir || (v["name"].as<std::string>("") == m["name"].as<std::string>() &&
-                                      v["emptyDir"].IsDefined());
+            empty_dir =
+                empty_dir || (v["name"].as<std::string>("") == m["name"].as<std::string>() &&
+                              v["emptyDir"].IsDefined());
           }
           EXPECT_TRUE(empty_dir) << file;
         }
