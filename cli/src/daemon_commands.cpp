@@ -2,14 +2,15 @@
 // (the config's listen address, or --url), `status` with --watch, and pause / resume / refresh.
 #include <iostream>
 
-#include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 #include <nlohmann/json.hpp>
 
 #include <refreshd/cli/daemon_commands.hpp>
 #include <refreshd/cli/duration_arg.hpp>
 #include <refreshd/cli/exit_codes.hpp>
+#include <refreshd/cli/interruptible.hpp>
 #include <refreshd/cli/target.hpp>
 #include <refreshd/config/env.hpp>
 #include <refreshd/config/load_config.hpp>
@@ -23,19 +24,10 @@ namespace {
 
 using json = nlohmann::json;
 
+/// A path segment or query value, percent-encoded (Boost.URL: all but the unreserved
+/// characters).
 std::string percent_encode(std::string_view s) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const unsigned char c : s) {
-    if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~' || c == ',') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4U];
-      out += hex[c & 15U];
-    }
-  }
-  return out;
+  return boost::urls::encode(s, boost::urls::unreserved_chars);
 }
 
 std::string token_of(const std::string& file, const config::token_source& configured,
@@ -151,26 +143,6 @@ awaitable<std::variant<json, std::pair<int, std::string>>> fetch_status(client::
   co_return last;
 }
 
-template <class Work>
-int run_until_interrupted(net::io_context& ioc, Work work, int on_interrupt) {
-  using namespace net::experimental::awaitable_operators;
-  net::signal_set signals(ioc, SIGINT, SIGTERM);
-  int rc = exit_failed;
-  std::exception_ptr failure;
-  net::co_spawn(
-      ioc,
-      [&]() -> awaitable<void> {
-        auto r = co_await (work() || signals.async_wait(use_awaitable));
-        rc = r.index() == 0 ? std::get<0>(r) : on_interrupt;
-      },
-      [&](std::exception_ptr e) { failure = e; });
-  ioc.run();
-  if (failure) {
-    std::rethrow_exception(failure);
-  }
-  return rc;
-}
-
 }  // namespace
 
 daemon_target resolve_daemon_target(const daemon_target_options& o) {
@@ -226,7 +198,7 @@ int run_status(const daemon_target& t, const status_args& a, std::ostream& out, 
     co_return exit_ok;
   };
   if (!a.watch) {
-    return run_until_interrupted(ioc, once, exit_sigint);
+    return run_interruptible(ioc, once, exit_for_signal);
   }
   const auto loop = [&]() -> awaitable<int> {
     net::steady_timer timer(ioc);
@@ -242,7 +214,7 @@ int run_status(const daemon_target& t, const status_args& a, std::ostream& out, 
       co_await timer.async_wait(use_awaitable);
     }
   };
-  return run_until_interrupted(ioc, loop, exit_ok);
+  return run_interruptible(ioc, loop, [](int) { return int(exit_ok); });
 }
 
 void complete_collection(intent_args& a, const config::config* cfg) {
@@ -334,7 +306,7 @@ int run_intent(const daemon_target& t, const intent_args& a, std::ostream& out, 
     }
     co_return exit_ok;
   };
-  return run_until_interrupted(ioc, work, exit_sigint);
+  return run_interruptible(ioc, work, exit_for_signal);
 }
 
 }  // namespace refreshd::daemon

@@ -113,7 +113,7 @@ void check_dependencies(reader& r, const raw_config& raw) {
   std::vector<std::string> keys;
   for (const cluster& cl : raw.model.clusters) {
     for (const collection& c : cl.collections) {
-      keys.push_back(cl.name + "/" + *c.database + "/" + c.name);
+      keys.push_back(key_of(cl, c));
     }
   }
   const std::vector<std::string_view> candidates(keys.begin(), keys.end());
@@ -182,7 +182,7 @@ std::vector<dependency_node> dependency_order(const config& cfg) {
   std::vector<std::string> depended;
   for (const cluster& cl : cfg.clusters) {
     for (const collection& c : cl.collections) {
-      std::string key = cl.name + "/" + *c.database + "/" + c.name;
+      std::string key = key_of(cl, c);
       index.emplace(key, nodes.size());
       nodes.push_back({std::move(key), c.settings->depends_on});
       depended.insert(depended.end(), c.settings->depends_on.begin(), c.settings->depends_on.end());
@@ -239,7 +239,7 @@ std::map<std::string, std::string, std::less<>> dependency_groups(const config& 
       if (c.settings->depends_on.empty()) {
         continue;
       }
-      std::string a = find(cl.name + "/" + *c.database + "/" + c.name);
+      std::string a = find(key_of(cl, c));
       for (const auto& u : c.settings->depends_on) {
         std::string b = find(u);
         if (a != b) {
@@ -256,6 +256,10 @@ std::map<std::string, std::string, std::less<>> dependency_groups(const config& 
     groups.emplace(key, find(key));
   }
   return groups;
+}
+
+std::string key_of(const cluster& cl, const collection& c) {
+  return cl.name + "/" + *c.database + "/" + c.name;
 }
 
 }  // namespace refreshd::config

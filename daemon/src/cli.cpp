@@ -8,8 +8,6 @@
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -17,6 +15,7 @@
 #include <refreshd/cli/check_config.hpp>
 #include <refreshd/cli/duration_arg.hpp>
 #include <refreshd/cli/exit_codes.hpp>
+#include <refreshd/cli/interruptible.hpp>
 #include <refreshd/cli/target.hpp>
 #include <refreshd/client/http_refresh_api.hpp>
 #include <refreshd/config/file_read.hpp>
@@ -119,29 +118,10 @@ std::string external_spec_of(const api_command_options& o) {
   return spec;
 }
 
-/// Runs `command` on a fresh io_context; SIGINT/SIGTERM interrupt it with 130/143.
-template <class Command>
-int run_interruptible(net::io_context& ioc, Command command) {
-  using namespace net::experimental::awaitable_operators;
-  net::signal_set signals(ioc, SIGINT, SIGTERM);
-  int rc = exit_failed;
-  auto main = [&]() -> awaitable<void> {
-    auto result = co_await (command() || signals.async_wait(use_awaitable));
-    if (result.index() == 0) {
-      rc = std::get<0>(result);
-    } else {
-      int sig = std::get<1>(result);
-      std::cerr << "interrupted; a job that was started keeps running on the server\n";
-      rc = sig == SIGINT ? exit_sigint : exit_sigterm;
-    }
-  };
-  std::exception_ptr failure;
-  net::co_spawn(ioc, main(), [&](std::exception_ptr e) { failure = e; });
-  ioc.run();
-  if (failure) {
-    std::rethrow_exception(failure);
-  }
-  return rc;
+/// SIGINT/SIGTERM during an API command: 130/143, and the job keeps running.
+int api_interrupted(int sig) {
+  std::cerr << "interrupted; a job that was started keeps running on the server\n";
+  return exit_for_signal(sig);
 }
 
 int run_api_command(const std::string& which, api_command_options& o) {
@@ -173,14 +153,17 @@ int run_api_command(const std::string& which, api_command_options& o) {
     args.poll.poll_initial = parse_duration_arg("--poll-interval", o.poll_interval);
     args.poll.poll_max =
         std::max(args.poll.poll_initial, parse_duration_arg("--poll-max", o.poll_max));
-    return run_interruptible(ioc, [&] { return run_trigger(api, args, io); });
+    return run_interruptible(
+        ioc, [&] { return run_trigger(api, args, io); }, api_interrupted);
   }
   if (which == "describe") {
     auto id = parse_job_id(o.job_id);
-    return run_interruptible(ioc, [&] { return run_describe(api, id, fmt, io); });
+    return run_interruptible(
+        ioc, [&] { return run_describe(api, id, fmt, io); }, api_interrupted);
   }
   client::list_request req{conn.database, o.name};  // keeps default_list_records (1000)
-  const int rc = run_interruptible(ioc, [&] { return run_list(api, req, fmt, io); });
+  const int rc = run_interruptible(
+      ioc, [&] { return run_list(api, req, fmt, io); }, api_interrupted);
   if (rc == exit_ok && api.last_list_dropped() > 0) {
     std::cerr << "note: " << api.last_list_dropped() << " more records in the answer are not "
               << "shown (at most " << req.max_records

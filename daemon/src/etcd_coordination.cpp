@@ -124,6 +124,13 @@ coord::etcd_options etcd_options(const config::etcd_settings& s, std::string pas
   return o;
 }
 
+/// The etcd password (file or variable), empty without a username.
+std::string etcd_password(const config::etcd_settings& s) {
+  return s.password.kind == config::token_kind::none
+             ? std::string()
+             : config::read_token(s.password, config::process_env());
+}
+
 coord::coordinator_options coordinator_options(const config::coordination_settings& s) {
   coord::coordinator_options o;
   o.prefix = s.etcd.prefix;
@@ -191,11 +198,8 @@ std::shared_ptr<replica_coordination> replica_coordination::create(executor ex,
   if (cfg.coordination.kubernetes_lease) {
     c = make_lease_coordination(std::move(ex), cfg.coordination);
   } else {
-    std::string password;
-    if (cfg.coordination.etcd.password.kind != config::token_kind::none) {
-      password = config::read_token(cfg.coordination.etcd.password, config::process_env());
-    }
-    c = std::make_shared<etcd_coordination>(std::move(ex), cfg.coordination, std::move(password));
+    c = std::make_shared<etcd_coordination>(std::move(ex), cfg.coordination,
+                                            etcd_password(cfg.coordination.etcd));
   }
   c->set_collections(cfg);
   return c;
@@ -205,14 +209,11 @@ std::optional<pause_book> read_shared_pauses(const config::config& cfg) {
   if (!cfg.coordination.enabled || cfg.coordination.kubernetes_lease) {
     return std::nullopt;
   }
-  std::string password;
-  if (cfg.coordination.etcd.password.kind != config::token_kind::none) {
-    password = config::read_token(cfg.coordination.etcd.password, config::process_env());
-  }
   // An io_context of its own, run until the answer only: the client's idle connection would
   // keep run() waiting; what is left is dropped with it.
   net::io_context ioc;
-  coord::etcd_client etcd(ioc.get_executor(), etcd_options(cfg.coordination.etcd, password));
+  coord::etcd_client etcd(ioc.get_executor(), etcd_options(cfg.coordination.etcd,
+                                                           etcd_password(cfg.coordination.etcd)));
   etcd_pause_store store(etcd, cfg.coordination.etcd.prefix + "/pauses/");
   std::optional<pause_book> book;
   bool done = false;

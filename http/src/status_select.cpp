@@ -77,7 +77,7 @@ void describe_rows(const runtime_view& rt, status_view& view) {
         const collection_runtime& u = rt.collections()[g.upstream];
         r.upstream = g.wait;
         r.upstream_key =
-            rt.cluster_config(u.cluster).name + "/" + *u.cfg->database + "/" + u.cfg->name;
+            ownership_key(rt.cluster_config(u.cluster).name, *u.cfg->database, u.cfg->name);
         if (g.wait == upstream_wait::held) {
           r.upstream_reason = !u.state.message.empty() ? u.state.message.str()
                               : u.state.last_failure_reason

@@ -23,7 +23,7 @@ void basic_runtime<Clock>::link_dependencies() {
   keys.reserve(collections_.size());
   depends.reserve(collections_.size());
   for (const auto& c : collections_) {
-    keys.push_back(lag_key(*c));
+    keys.push_back(key_of(*c));
     depends.push_back(c->plan.is_dependent() ? &c->cfg->settings->depends_on : nullptr);
   }
   deps_.build(keys, depends);
@@ -65,7 +65,7 @@ bool basic_runtime<Clock>::upstreams_allow(std::size_t index) {
     const auto& u = *collections_[g.upstream];
     log_fields f = collection_fields(*clusters_[c.cluster]->cfg, *c.cfg);
     if (g.wait == upstream_wait::held) {
-      f.add("upstream", lag_key(u)).add("upstream_status", std::string(to_string(u.state.current)));
+      f.add("upstream", key_of(u)).add("upstream_status", std::string(to_string(u.state.current)));
       log_event(config::log_level::warn, "held: an upstream's last refresh failed", f);
     } else {
       log_event(config::log_level::info, "no longer held by a failed upstream", f);
@@ -134,7 +134,7 @@ void basic_runtime<Clock>::once_ended(const collection_runtime& ended) {
     cycle_outcome held;
     held.kind = outcome_kind::gave_up;
     held.message =
-        "not refreshed: upstream " + lag_key(*collections_[*failed]) + " did not complete";
+        "not refreshed: upstream " + key_of(*collections_[*failed]) + " did not complete";
     once_outcomes_[d] = held;
     once_ended(c);
   }

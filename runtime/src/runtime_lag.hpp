@@ -11,7 +11,7 @@
 namespace refreshd::daemon {
 
 template <class Clock>
-std::string basic_runtime<Clock>::lag_key(const collection_runtime& c) const {
+std::string basic_runtime<Clock>::key_of(const collection_runtime& c) const {
   return ownership_key(clusters_[c.cluster]->cfg->name, *c.cfg->database, c.cfg->name);
 }
 
@@ -22,7 +22,7 @@ std::optional<std::chrono::milliseconds> basic_runtime<Clock>::expected_duration
   if (!c.plan.is_lag()) {
     return std::nullopt;
   }
-  const auto it = lag_estimates_.find(lag_key(c));
+  const auto it = lag_estimates_.find(key_of(c));
   const auto target = c.plan.rules->target_lag;
   return it == lag_estimates_.end() ? target / 2 : it->second.expected(target);
 }
@@ -49,7 +49,7 @@ void basic_runtime<Clock>::learn_lag(const collection_runtime& c, const cycle_ou
       !s.last_trigger || *s.last_success < *s.last_trigger) {
     return;
   }
-  lag_estimates_[lag_key(c)].add(*s.last_success - *s.last_trigger);
+  lag_estimates_[key_of(c)].add(*s.last_success - *s.last_trigger);
 }
 
 }  // namespace refreshd::daemon

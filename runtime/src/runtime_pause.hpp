@@ -28,7 +28,7 @@ void basic_runtime<Clock>::apply_pauses() {
   }
   paused_count_ = 0;
   for (const auto& c : collections_) {
-    const std::string key = lag_key(*c);
+    const std::string key = key_of(*c);
     const bool paused = pauses_.contains(key);
     if (c->state.paused && !paused) {
       // Resumed elsewhere (another replica, a reload): quarantine counts again from here.
@@ -44,7 +44,7 @@ const pause_record* basic_runtime<Clock>::pause_of(std::size_t index) const {
   if (!collections_[index]->state.paused) {
     return nullptr;
   }
-  const auto it = pauses_.find(lag_key(*collections_[index]));
+  const auto it = pauses_.find(key_of(*collections_[index]));
   return it == pauses_.end() ? nullptr : &it->second;
 }
 
@@ -70,7 +70,7 @@ awaitable<std::optional<std::string>> basic_runtime<Clock>::async_pause(std::siz
   // Named before the wait: a reload meanwhile may move or remove the collection (and free the
   // config its names point into).
   const auto cp = collections_[index];
-  const std::string key = lag_key(*cp);
+  const std::string key = key_of(*cp);
   log_fields f = collection_fields(*clusters_[cp->cluster]->cfg, *cp->cfg);
   f.add("reason", reason);
   const pause_record r{std::move(reason), wall_now(), false};
@@ -89,7 +89,7 @@ template <class Clock>
 awaitable<std::optional<std::string>> basic_runtime<Clock>::async_resume(std::size_t index) {
   auto self = this->shared_from_this();
   const auto cp = collections_[index];
-  const std::string key = lag_key(*cp);
+  const std::string key = key_of(*cp);
   const log_fields f = collection_fields(*clusters_[cp->cluster]->cfg, *cp->cfg);
   // Saved even when this replica does not know the pause: another replica may have made it
   // (etcd) a moment ago, and a delete of nothing is harmless.
@@ -111,7 +111,7 @@ void basic_runtime<Clock>::quarantine_if_due(collection_runtime& c, const cycle_
   if (after <= 0 || c.state.paused || once_) {
     return;
   }
-  const std::string key = lag_key(c);
+  const std::string key = key_of(c);
   const auto base = resumed_failures_.find(key);
   if (o.kind == outcome_kind::completed && base != resumed_failures_.end()) {
     resumed_failures_.erase(base);

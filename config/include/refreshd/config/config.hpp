@@ -287,6 +287,9 @@ struct config {
   bool operator==(const config&) const = default;
 };
 
+/// A collection's key as depends_on names it: "cluster/database/name".
+std::string key_of(const cluster& cl, const collection& c);
+
 /// One collection of the dependency graph (docs/SCHEDULES.md "depends_on").
 struct dependency_node {
   std::string key;                     ///< "cluster/database/name"

@@ -275,8 +275,8 @@ class basic_runtime final : public runtime_view,
   void unblock_cluster(std::size_t cluster);
   void on_clock_jump(std::chrono::milliseconds jump);
   std::uint64_t random_bits() { return rng_(); }
-  // runtime_lag.hpp: target_lag (docs/SCHEDULES.md)
-  std::string lag_key(const collection_runtime& c) const;
+  // runtime_lag.hpp: target_lag (docs/SCHEDULES.md); key_of (its ownership_key) keys lag
+  std::string key_of(const collection_runtime& c) const;  // estimates, dependencies and pauses
   due_slot timed(const collection_runtime& c, due_slot planned) const;  ///< lag or upstreams
   void learn_lag(const collection_runtime& c, const cycle_outcome& o);
   // runtime_dependencies.hpp: depends_on (docs/SCHEDULES.md)
@@ -375,7 +375,7 @@ class basic_runtime final : public runtime_view,
   timer_type once_timer_;               // run --once: wakes when the last cycle ends
   schedule::clock_jump_detector jumps_;
   std::mt19937_64 rng_;
-  std::map<std::string, lag_estimator, std::less<>> lag_estimates_;  // by lag_key
+  std::map<std::string, lag_estimator, std::less<>> lag_estimates_;  // by key_of
   dependency_links deps_;
   pause_book pauses_;
   std::size_t paused_count_ = 0;
