@@ -7,6 +7,7 @@
 
 #include <refreshd/cli/api_commands.hpp>
 #include <refreshd/cli/exit_codes.hpp>
+#include <refreshd/cli/target.hpp>
 #include <refreshd/config/safe_text.hpp>
 
 namespace refreshd::daemon {
@@ -43,16 +44,36 @@ awaitable<client::api_result<std::optional<job_info>>> find_active(
   co_return std::optional<job_info>();
 }
 
+/// Waits `d`, or until `deadline` when that comes first: false once the deadline has come.
+awaitable<bool> pause_before(std::chrono::milliseconds d,
+                             std::optional<std::chrono::steady_clock::time_point> deadline) {
+  if (deadline) {
+    const auto left =
+        std::chrono::ceil<std::chrono::milliseconds>(*deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      co_return false;
+    }
+    d = std::min(d, left);
+  }
+  co_await pause(d);
+  co_return !deadline || std::chrono::steady_clock::now() < *deadline;
+}
+
 /// Polls describe until the job is terminal. Interval: poll_initial while progress moves,
 /// doubling up to poll_max while it does not. A job that vanishes (describe "not found") is
-/// replaced by the collection's active job when there is one.
-awaitable<client::api_result<job_info>> follow(client::refresh_api& api, client::job_id id,
-                                               const client::refresh_request& r,
-                                               const wait_options& opt, progress_display& bar) {
+/// replaced by the collection's active job when there is one. At `deadline` it returns the
+/// job's last known state (not terminal: the caller gave up waiting).
+awaitable<client::api_result<job_info>> follow(
+    client::refresh_api& api, client::job_id id, const client::refresh_request& r,
+    const wait_options& opt, progress_display& bar,
+    std::optional<std::chrono::steady_clock::time_point> deadline) {
   auto started = std::chrono::steady_clock::now();
   auto interval = opt.poll_initial;
   int last_progress = -1;
   int errors = 0;
+  job_info last;  // before a first answer: the id, state unknown
+  last.id = id;
+  last.collection_name = r.collection;
   for (;;) {
     auto d = co_await api.async_describe(id);
     if (!d) {
@@ -61,6 +82,7 @@ awaitable<client::api_result<job_info>> follow(client::refresh_api& api, client:
         auto active = co_await find_active(api, r);
         if (active && active->has_value()) {
           id = (*active)->id;
+          last = **active;
           continue;
         }
         co_return e;
@@ -68,7 +90,11 @@ awaitable<client::api_result<job_info>> follow(client::refresh_api& api, client:
       if (!client::is_retryable(e) || ++errors > opt.max_consecutive_errors) {
         co_return e;
       }
-      co_await pause(std::min(interval * (1 << std::min(errors, 4)), opt.poll_max));
+      const bool more = co_await pause_before(
+          std::min(interval * (1 << std::min(errors, 4)), opt.poll_max), deadline);
+      if (!more) {
+        co_return last;
+      }
       continue;
     }
     errors = 0;
@@ -82,14 +108,32 @@ awaitable<client::api_result<job_info>> follow(client::refresh_api& api, client:
     interval =
         d->progress != last_progress ? opt.poll_initial : std::min(interval * 2, opt.poll_max);
     last_progress = d->progress;
-    co_await pause(interval);
+    last = std::move(d).value();
+    const bool more = co_await pause_before(interval, deadline);
+    if (!more) {
+      co_return last;
+    }
   }
+}
+
+std::string label_of(const trigger_args& args) {
+  return args.label.empty() ? collection_label(args.request) : safe_text(args.label);
 }
 
 int finish_job(const job_info& job, const trigger_args& args, cli_io io) {
   render_job(io.out, job, args.format);
+  if (!client::is_terminal(job.state)) {
+    io.err << "error: gave up waiting after "
+           << format_duration_ms(args.timeout_total.value_or(std::chrono::milliseconds(0)).count())
+           << " (--timeout-total): job " << job.id.value << " of " << label_of(args) << " is "
+           << client::to_string(job.state) << " (" << job.progress
+           << "%) and keeps running on the server; follow it with: milvus-refreshd describe "
+              "--job-id "
+           << job.id.value << '\n';
+    return exit_failed;
+  }
   if (job.state == job_state::failed) {
-    io.err << "error: refresh job " << job.id.value << " of " << collection_label(args.request)
+    io.err << "error: refresh job " << job.id.value << " of " << label_of(args)
            << " failed: " << safe_text(job.reason.value_or("(the server gave no reason)")) << '\n';
     return exit_failed;
   }
@@ -98,7 +142,8 @@ int finish_job(const job_info& job, const trigger_args& args, cli_io io) {
 
 }  // namespace
 
-int report_api_error(std::ostream& err, std::string_view what, const api_error& e) {
+int report_api_error(std::ostream& err, std::string_view what, const api_error& e,
+                     std::string_view not_found_hint) {
   // The message is the server's, verbatim: never raw on a terminal.
   err << "error: " << safe_text(what) << ": " << safe_text(client::describe_error(e)) << '\n';
   switch (e.kind) {
@@ -115,6 +160,11 @@ int report_api_error(std::ostream& err, std::string_view what, const api_error& 
       err << "hint: the collection has no persisted source; pass --external-source and "
              "--external-spec (or set them in the config)\n";
       break;
+    case error_class::not_found:
+      if (!not_found_hint.empty()) {
+        err << "hint: " << not_found_hint << '\n';
+      }
+      break;
     default:
       break;
   }
@@ -122,11 +172,11 @@ int report_api_error(std::ostream& err, std::string_view what, const api_error& 
 }
 
 awaitable<int> run_trigger(client::refresh_api& api, const trigger_args& args, cli_io io) {
-  const auto label = collection_label(args.request);
+  const auto label = label_of(args);
   // List first, like the daemon: never start a second refresh while one is running.
   auto running = co_await find_active(api, args.request);
   if (!running) {
-    co_return report_api_error(io.err, "list jobs of " + label, running.error());
+    co_return report_api_error(io.err, "list jobs of " + label, running.error(), io.not_found_hint);
   }
   std::optional<job_info> adopted = std::move(*running);
   client::job_id id;
@@ -149,11 +199,12 @@ awaitable<int> run_trigger(client::refresh_api& api, const trigger_args& args, c
       // Another actor started one between our list and our trigger.
       auto active = co_await find_active(api, args.request);
       if (!active || !active->has_value()) {
-        co_return report_api_error(io.err, "refresh " + label, triggered.error());
+        co_return report_api_error(io.err, "refresh " + label, triggered.error(),
+                                   io.not_found_hint);
       }
       adopted = std::move(**active);
     } else {
-      co_return report_api_error(io.err, "refresh " + label, triggered.error());
+      co_return report_api_error(io.err, "refresh " + label, triggered.error(), io.not_found_hint);
     }
   }
 
@@ -176,9 +227,17 @@ awaitable<int> run_trigger(client::refresh_api& api, const trigger_args& args, c
   if (!args.wait) {
     co_return exit_ok;
   }
-  // Progress goes to stderr when stdout carries JSON.
-  progress_display bar(args.format == output_format::json ? io.err : io.out, io.tty);
-  auto final_state = co_await follow(api, id, args.request, args.poll, bar);
+  // Progress goes to stderr when stdout carries JSON, nowhere under --query.
+  std::ostream nowhere(nullptr);
+  progress_display bar(!args.progress                       ? nowhere
+                       : args.format == output_format::json ? io.err
+                                                            : io.out,
+                       io.tty && args.progress);
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  if (args.timeout_total) {
+    deadline = std::chrono::steady_clock::now() + *args.timeout_total;
+  }
+  auto final_state = co_await follow(api, id, args.request, args.poll, bar, deadline);
   bar.finish();
   if (!final_state) {
     co_return report_api_error(io.err, "describe job " + std::to_string(id.value),
@@ -197,13 +256,39 @@ awaitable<int> run_describe(client::refresh_api& api, client::job_id id, output_
   co_return exit_ok;
 }
 
-awaitable<int> run_list(client::refresh_api& api, client::list_request request, output_format fmt,
-                        cli_io io) {
-  auto l = co_await api.async_list(request);
-  if (!l) {
-    co_return report_api_error(io.err, "list", l.error());
+std::vector<job_state> parse_state_filter(std::string_view text) {
+  std::vector<job_state> states;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const auto comma = std::min(text.find(',', start), text.size());
+    const auto name = text.substr(start, comma - start);
+    const auto state = client::parse_job_state(name);
+    if (state == job_state::unknown) {
+      throw usage_error("--state " + safe_text(name) +
+                        ": not a job state (Pending, InProgress, Completed, Failed)");
+    }
+    states.push_back(state);
+    start = comma + 1;
   }
-  render_jobs(io.out, *l, fmt);
+  return states;
+}
+
+awaitable<int> run_list(client::refresh_api& api, list_args args, cli_io io) {
+  auto l = co_await api.async_list(args.request);
+  if (!l) {
+    co_return report_api_error(io.err, "list", l.error(), io.not_found_hint);
+  }
+  std::vector<job_info> shown;
+  for (auto& j : *l) {
+    if (args.limit != 0 && shown.size() == args.limit) {
+      break;
+    }
+    if (args.states.empty() ||
+        std::find(args.states.begin(), args.states.end(), j.state) != args.states.end()) {
+      shown.push_back(std::move(j));
+    }
+  }
+  render_jobs(io.out, shown, args.format);
   co_return exit_ok;
 }
 

@@ -7,13 +7,13 @@
 #include <boost/url/rfc/unreserved_chars.hpp>
 #include <nlohmann/json.hpp>
 
+#include <refreshd/cli/context.hpp>
 #include <refreshd/cli/daemon_commands.hpp>
 #include <refreshd/cli/duration_arg.hpp>
 #include <refreshd/cli/exit_codes.hpp>
 #include <refreshd/cli/interruptible.hpp>
 #include <refreshd/cli/target.hpp>
 #include <refreshd/config/env.hpp>
-#include <refreshd/config/load_config.hpp>
 #include <refreshd/config/safe_text.hpp>
 #include <refreshd/config/token.hpp>
 
@@ -154,27 +154,21 @@ daemon_target resolve_daemon_target(const daemon_target_options& o) {
   t.http.max_body_bytes = 64U << 20U;  // a /status page of 1,000 collections is far below
   t.http.tls.ca_file = o.ca_file;
   t.http.tls.insecure_skip_verify = o.insecure_skip_verify;
-  const std::filesystem::path path =
-      o.config_file.empty() ? default_config_path() : std::filesystem::path(o.config_file);
-  std::error_code ec;
-  if (!o.config_file.empty() || std::filesystem::exists(path, ec)) {
-    auto loaded = load_daemon_config(path, false);
-    if (!loaded.ok()) {
-      throw usage_error("the config " + path.string() + " is not valid (" +
-                        safe_text(config::to_string(loaded.errors.front(), "")) +
-                        "): fix it, or give --url");
-    }
-    t.config = std::make_shared<const config::config>(std::move(*loaded.value));
+  try {
+    t.context = load_cli_context(o.config_file, /*required=*/false, {});
+  } catch (const usage_error& e) {
+    throw usage_error(std::string(e.what()) + "\nfix it, or give --url");
   }
-  t.url = !o.url.empty() ? o.url : t.config ? listen_url(*t.config) : "http://127.0.0.1:9748";
-  if (t.config && o.url.empty() && t.config->listen_tls.enabled() && o.ca_file.empty()) {
-    t.http.tls.ca_file = t.config->listen_tls.cert_file;  // the daemon's own chain
+  const auto* cfg = t.context.config.get();
+  t.url = !o.url.empty() ? o.url : cfg != nullptr ? listen_url(*cfg) : "http://127.0.0.1:9748";
+  if (cfg != nullptr && o.url.empty() && cfg->listen_tls.enabled() && o.ca_file.empty()) {
+    t.http.tls.ca_file = cfg->listen_tls.cert_file;  // the daemon's own chain
   }
   const config::token_source none;
-  t.read_token =
-      token_of(o.read_token_file, t.config ? t.config->read_auth.token : none, "--read-token-file");
+  t.read_token = token_of(o.read_token_file, cfg != nullptr ? cfg->read_auth.token : none,
+                          "--read-token-file");
   t.admin_token =
-      token_of(o.admin_token_file, t.config ? t.config->admin.token : none, "--admin-token-file");
+      token_of(o.admin_token_file, cfg != nullptr ? cfg->admin.token : none, "--admin-token-file");
   return t;
 }
 
@@ -217,42 +211,27 @@ int run_status(const daemon_target& t, const status_args& a, std::ostream& out, 
   return run_interruptible(ioc, loop, [](int) { return int(exit_ok); });
 }
 
-void complete_collection(intent_args& a, const config::config* cfg) {
+void complete_collection(intent_args& a, const cli_context& ctx) {
   if (!a.cluster.empty() && !a.database.empty()) {
     return;
   }
-  if (cfg == nullptr) {
+  if (ctx.config == nullptr) {
     if (a.cluster.empty()) {
       throw usage_error("give --cluster (no config file to take it from; -c FILE)");
     }
     a.database = "default";
     return;
   }
-  std::vector<std::pair<std::string, std::string>> found;
-  for (const auto& cl : cfg->clusters) {
-    for (const auto& c : cl.collections) {
-      if (c.name == a.name && (a.cluster.empty() || cl.name == a.cluster) &&
-          (a.database.empty() || *c.database == a.database)) {
-        found.emplace_back(cl.name, *c.database);
-      }
-    }
+  const auto choice = choose_from_context(ctx, a.cluster, a.database, a.name);
+  if (choice.collection == nullptr) {  // the daemon drives configured collections only
+    throw usage_error(
+        "no collection " + safe_text(a.name) + " in the config " + safe_text(ctx.file.string()) +
+        (a.cluster.empty() ? "" : " on cluster " + safe_text(a.cluster)) +
+        (choice.nearest.empty() ? "" : "; did you mean " + join_names(choice.nearest) + "?") +
+        " (milvus-refreshd collections lists them)");
   }
-  if (found.size() == 1) {
-    a.cluster = found[0].first;
-    a.database = found[0].second;
-    return;
-  }
-  if (found.empty()) {
-    throw usage_error("no collection " + a.name + " in the config" +
-                      (a.cluster.empty() ? "" : " on cluster " + a.cluster) +
-                      " (see milvus-refreshd check-config)");
-  }
-  std::string names;
-  for (const auto& [cl, db] : found) {
-    names += (names.empty() ? "" : ", ") + cl + "/" + db + "/" + a.name;
-  }
-  throw usage_error("collection " + a.name + " is ambiguous: " + names +
-                    " (give --cluster and --database)");
+  a.cluster = choice.cluster->name;
+  a.database = choice.database;
 }
 
 int run_intent(const daemon_target& t, const intent_args& a, std::ostream& out, std::ostream& err) {

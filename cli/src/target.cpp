@@ -1,8 +1,8 @@
 #include <spdlog/spdlog.h>
 
+#include <refreshd/cli/context.hpp>
 #include <refreshd/cli/duration_arg.hpp>
 #include <refreshd/cli/target.hpp>
-#include <refreshd/config/load_config.hpp>
 #include <refreshd/config/token.hpp>
 
 namespace refreshd::daemon {
@@ -36,41 +36,26 @@ std::string token_from_options(const target_options& o) {
   return o.token;
 }
 
-/// -c FILE --cluster NAME: endpoint, token, TLS and timeout from the config file.
-cluster_target from_config(const target_options& o, const std::string& collection) {
-  std::filesystem::path file =
-      o.config_file.empty() ? default_config_path() : std::filesystem::path(o.config_file);
-  // Files of other clusters (token files, CA files) need not exist on this machine.
-  auto loaded = load_daemon_config(file, /*check_files=*/false);
-  if (!loaded.ok()) {
-    throw usage_error("invalid config:\n" + config::to_string(loaded.errors));
-  }
-  const auto* cl = config::find_cluster(*loaded.value, o.cluster);
-  if (cl == nullptr) {
-    std::string names;
-    for (const auto& c : loaded.value->clusters) {
-      names += (names.empty() ? "" : ", ") + c.name;
-    }
-    throw usage_error("--cluster " + o.cluster + ": no such cluster in " + file.string() +
-                      " (clusters: " + names + ")");
-  }
+/// The cluster (and collection) of the context: endpoint, token, TLS, timeout and rate limit.
+cluster_target from_context(const target_options& o, const std::string& collection) {
+  const auto ctx = load_cli_context(o.config_file, /*required=*/true,
+                                    "or --endpoint URL with --token-env VAR or --token-file FILE");
+  const auto choice = choose_from_context(ctx, o.cluster, o.database, collection);
+  const auto& cl = *choice.cluster;
   cluster_target c;
-  c.endpoint = cl->endpoint;
-  c.token = read_token_or_usage(cl->token);
-  c.database = o.database.empty() ? cl->database : o.database;
-  c.http.tls.ca_file = o.ca_file.empty() ? cl->tls.ca_file : o.ca_file;
-  c.http.tls.insecure_skip_verify = o.insecure_skip_verify || cl->tls.insecure_skip_verify;
+  c.endpoint = cl.endpoint;
+  c.token = read_token_or_usage(cl.token);
+  c.database = choice.database;
+  c.http.tls.ca_file = o.ca_file.empty() ? cl.tls.ca_file : o.ca_file;
+  c.http.tls.insecure_skip_verify = o.insecure_skip_verify || cl.tls.insecure_skip_verify;
   c.http.request_timeout =
-      std::chrono::duration_cast<std::chrono::milliseconds>(cl->request_timeout);
-  if (!collection.empty()) {
-    for (const auto& co : cl->collections) {
-      if (co.name == collection && (o.database.empty() || *co.database == o.database)) {
-        c.database = co.database;
-        c.external_source = co.external->source;
-        c.external_spec = co.external->spec.reveal();
-        break;
-      }
-    }
+      std::chrono::duration_cast<std::chrono::milliseconds>(cl.request_timeout);
+  c.rate_limit = cl.rate_limit;
+  c.nearest = choice.nearest;
+  c.label = cl.name + "/" + c.database + (collection.empty() ? "" : "/" + collection);
+  if (choice.collection != nullptr && choice.collection->has_external()) {
+    c.external_source = choice.collection->external->source;
+    c.external_spec = choice.collection->external->spec.reveal();
   }
   return c;
 }
@@ -79,26 +64,25 @@ cluster_target from_config(const target_options& o, const std::string& collectio
 
 cluster_target resolve_target(const target_options& o, const std::string& collection) {
   cluster_target c;
-  bool via_config = !o.cluster.empty();
-  if (via_config && !o.endpoint.empty()) {
-    throw usage_error("give either --endpoint or -c FILE --cluster NAME, not both");
-  }
-  if (via_config) {
-    if (!o.token_env.empty() || !o.token_file.empty() || !o.token.empty()) {
-      throw usage_error("--cluster takes the token from the config file; drop the token option");
+  if (!o.endpoint.empty()) {
+    if (!o.cluster.empty() || !o.config_file.empty()) {
+      throw usage_error(
+          "give either --endpoint (with a token option) or the config's context (-c FILE, "
+          "--cluster NAME), not both");
     }
-    c = from_config(o, collection);
-  } else if (o.endpoint.empty()) {
-    throw usage_error(o.config_file.empty()
-                          ? "no cluster given: use --endpoint URL (with --token-env VAR or "
-                            "--token-file FILE), or -c FILE --cluster NAME"
-                          : "-c FILE needs --cluster NAME");
-  } else {
     c.endpoint = o.endpoint;
     c.token = token_from_options(o);
     c.database = o.database;
     c.http.tls.ca_file = o.ca_file;
     c.http.tls.insecure_skip_verify = o.insecure_skip_verify;
+    c.label = (o.database.empty() ? std::string("default") : o.database) +
+              (collection.empty() ? "" : "/" + collection);
+  } else {
+    if (!o.token_env.empty() || !o.token_file.empty() || !o.token.empty()) {
+      throw usage_error(
+          "the token comes from the config's cluster: drop the token option, or give --endpoint");
+    }
+    c = from_context(o, collection);
   }
   if (!o.timeout.empty()) {
     c.http.request_timeout = parse_duration_arg("--timeout", o.timeout);

@@ -69,3 +69,35 @@ std::optional<std::string> closest_match(std::string_view word,
 }
 
 }  // namespace refreshd::config::detail
+
+namespace refreshd::config {
+
+std::vector<std::string> nearest_names(std::string_view word,
+                                       std::span<const std::string_view> candidates,
+                                       std::size_t max) {
+  std::vector<std::pair<std::size_t, std::string_view>> found;  // (distance, name)
+  if (word.empty() || word.size() > 255) {
+    return {};
+  }
+  const std::string w = detail::normalize(word);
+  const std::size_t limit = detail::threshold(w.size());
+  for (std::string_view c : candidates) {
+    const std::string n = detail::normalize(c);
+    const std::size_t d = detail::edit_distance(w, n);
+    const bool contained = n.find(w) != std::string::npos || w.find(n) != std::string::npos;
+    const bool seen =
+        std::any_of(found.begin(), found.end(), [&](const auto& f) { return f.second == c; });
+    if ((d <= limit || contained) && !seen) {
+      found.emplace_back(d, c);
+    }
+  }
+  std::stable_sort(found.begin(), found.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < found.size() && i < max; ++i) {
+    out.emplace_back(found[i].second);
+  }
+  return out;
+}
+
+}  // namespace refreshd::config

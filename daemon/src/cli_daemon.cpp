@@ -7,6 +7,7 @@
 
 #include <refreshd/cli/daemon_commands.hpp>
 #include <refreshd/cli/duration_arg.hpp>
+#include <refreshd/cli/target.hpp>
 
 namespace refreshd::daemon {
 namespace {
@@ -46,6 +47,7 @@ daemon_command_set add_daemon_commands(CLI::App& app) {
   s.status->add_option("--interval", o.interval, "With --watch: how often (default 2s)");
   s.status->add_option("--output", o.output, "Output format")
       ->check(CLI::IsMember({"text", "json"}));
+  add_query_option(s.status, o.query);
   for (const char* verb : {"pause", "resume", "refresh"}) {
     auto* cmd = app.add_subcommand(
         verb, std::string(verb == std::string("pause")    ? "Pause a collection in the daemon"
@@ -61,6 +63,7 @@ daemon_command_set add_daemon_commands(CLI::App& app) {
       cmd->add_option("--reason", o.intent.reason, "Why (shown in /status and the log)");
     }
     cmd->add_option("--output", o.output, "Output format")->check(CLI::IsMember({"text", "json"}));
+    add_query_option(cmd, o.query);
     s.verbs.push_back(cmd);
   }
   return s;
@@ -68,20 +71,28 @@ daemon_command_set add_daemon_commands(CLI::App& app) {
 
 std::optional<int> run_daemon_commands(const daemon_command_set& s) {
   auto& o = *s.options;
-  const auto format = o.output == "json" ? output_format::json : output_format::text;
+  const auto query = o.query.value();
+  const auto format = o.output == "json" || query ? output_format::json : output_format::text;
+  const bool tty = isatty(STDOUT_FILENO) == 1;
   if (s.status->parsed()) {
+    if (query && o.status.watch) {
+      throw usage_error("--query prints one value: it does not go with --watch");
+    }
     o.status.format = format;
     o.status.interval = parse_duration_arg("--interval", o.interval);
     const auto t = resolve_daemon_target(o.target);
-    return run_status(t, o.status, std::cout, std::cerr, isatty(STDOUT_FILENO) == 1);
+    return with_query(query, std::cout, std::cerr, tty, [&](std::ostream& out) {
+      return run_status(t, o.status, out, std::cerr, tty);
+    });
   }
   for (auto* cmd : s.verbs) {
     if (cmd->parsed()) {
       o.intent.verb = cmd->get_name();
       o.intent.format = format;
       const auto t = resolve_daemon_target(o.target);
-      complete_collection(o.intent, t.config.get());
-      return run_intent(t, o.intent, std::cout, std::cerr);
+      complete_collection(o.intent, t.context);
+      return with_query(query, std::cout, std::cerr, tty,
+                        [&](std::ostream& out) { return run_intent(t, o.intent, out, std::cerr); });
     }
   }
   return std::nullopt;

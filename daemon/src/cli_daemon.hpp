@@ -9,6 +9,8 @@
 
 #include <refreshd/cli/daemon_commands.hpp>
 
+#include "cli_query.hpp"
+
 namespace refreshd::daemon {
 
 struct daemon_command_options {
@@ -17,6 +19,7 @@ struct daemon_command_options {
   intent_args intent;
   std::string interval = "2s";
   std::string output = "text";
+  query_option query;
 };
 
 struct daemon_command_set {

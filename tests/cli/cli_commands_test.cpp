@@ -8,6 +8,7 @@
 
 #include <refreshd/cli/api_commands.hpp>
 #include <refreshd/cli/exit_codes.hpp>
+#include <refreshd/cli/target.hpp>
 #include <refreshd/test/fake_api.hpp>
 
 namespace refreshd::daemon {
@@ -49,6 +50,12 @@ class CliCommands : public ::testing::Test {
     return a;
   }
   cli_io io() { return cli_io{out_, err_, false}; }
+  static list_args listing(std::string name, output_format fmt) {
+    list_args a;
+    a.request = {"", std::move(name)};
+    a.format = fmt;
+    return a;
+  }
 
   fake_api api_;
   std::ostringstream out_;
@@ -224,13 +231,13 @@ TEST_F(CliCommands, ListRendersTableAndJson) {
   std::vector jobs{make_job(big_id, "ext_books", job_state::in_progress, 42),
                    make_job(big_id - 1, "ext_books", job_state::failed, 10, "bucket missing")};
   api_.list_answers.push_back(jobs);
-  int rc = run([&] { return run_list(api_, {"", "ext_books"}, output_format::text, io()); });
+  int rc = run([&] { return run_list(api_, listing("ext_books", output_format::text), io()); });
   EXPECT_EQ(rc, exit_ok);
   EXPECT_NE(out_.str().find("449503829274509311"), std::string::npos);
   EXPECT_NE(out_.str().find("bucket missing"), std::string::npos);
   out_.str("");
   api_.list_answers.push_back(jobs);
-  rc = run([&] { return run_list(api_, {"", "ext_books"}, output_format::json, io()); });
+  rc = run([&] { return run_list(api_, listing("ext_books", output_format::json), io()); });
   auto j = nlohmann::json::parse(out_.str());
   ASSERT_EQ(j["jobs"].size(), 2u);
   EXPECT_EQ(j["jobs"][0]["job_id"].get<std::int64_t>(), big_id);
@@ -239,8 +246,75 @@ TEST_F(CliCommands, ListRendersTableAndJson) {
 
 TEST_F(CliCommands, EmptyListSaysSo) {
   api_.list_answers.push_back(std::vector<client::job_info>{});
-  run([&] { return run_list(api_, {}, output_format::text, io()); });
+  run([&] { return run_list(api_, listing("", output_format::text), io()); });
   EXPECT_EQ(out_.str(), "no refresh jobs\n");
+}
+
+TEST_F(CliCommands, ListFiltersByStateThenLimitsNewestFirst) {
+  api_.list_answers.push_back(std::vector{
+      make_job(9, "a", job_state::completed, 100), make_job(8, "b", job_state::in_progress, 5),
+      make_job(7, "c", job_state::pending), make_job(6, "d", job_state::in_progress, 50),
+      make_job(5, "e", job_state::failed, 1, "x")});
+  auto a = listing("", output_format::json);
+  a.states = parse_state_filter("Pending,InProgress");
+  a.limit = 2;
+  ASSERT_EQ(run([&] { return run_list(api_, a, io()); }), exit_ok);
+  auto j = nlohmann::json::parse(out_.str());
+  ASSERT_EQ(j["jobs"].size(), 2u) << out_.str();
+  EXPECT_EQ(j["jobs"][0]["job_id"], 8);
+  EXPECT_EQ(j["jobs"][1]["job_id"], 7);
+}
+
+TEST(StateFilter, TakesTheServersNamesWithOrWithoutPrefixAndRefusesOthers) {
+  EXPECT_EQ(parse_state_filter("Pending,InProgress"),
+            (std::vector{job_state::pending, job_state::in_progress}));
+  EXPECT_EQ(parse_state_filter("RefreshCompleted,failed"),
+            (std::vector{job_state::completed, job_state::failed}));
+  try {
+    parse_state_filter("Pending,Done");
+    FAIL() << "Done is no state";
+  } catch (const usage_error& e) {
+    EXPECT_NE(std::string(e.what()).find("--state Done: not a job state"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_THROW(parse_state_filter(""), usage_error);
+  EXPECT_THROW(parse_state_filter("Pending,"), usage_error);
+}
+
+TEST_F(CliCommands, WaitGivesUpAtTheTotalTimeoutAndPrintsTheRunningJob) {
+  api_.list_answers.push_back(std::vector<client::job_info>{});  // nothing running
+  api_.refresh_answers.push_back(client::job_id{big_id, false});
+  for (int i = 0; i < 10000; ++i) {  // far more than 50 ms of 1 ms polls can use
+    api_.describe_answers.push_back(make_job(big_id, "ext_books", job_state::in_progress, 42));
+  }
+  auto a = args(true, output_format::json);
+  a.timeout_total = std::chrono::milliseconds(50);
+  a.progress = false;
+  EXPECT_EQ(trigger(a), exit_failed);
+  auto j = nlohmann::json::parse(out_.str());  // one document: the job as last seen
+  EXPECT_EQ(j["job_id"].get<std::int64_t>(), big_id);
+  EXPECT_EQ(j["state"], "RefreshInProgress");
+  EXPECT_NE(err_.str().find("gave up waiting after 50ms (--timeout-total): job "
+                            "449503829274509311 of default/ext_books is RefreshInProgress (42%) "
+                            "and keeps running on the server"),
+            std::string::npos)
+      << err_.str();
+  EXPECT_EQ(err_.str().find("job 449503829274509311: RefreshInProgress"), std::string::npos)
+      << "no progress lines when switched off";
+  EXPECT_LT(api_.count(operation::describe), 10000u);
+}
+
+TEST_F(CliCommands, NotFoundGetsTheContextsHint) {
+  api_.list_answers.push_back(make_error(error_class::not_found, "collection not found", 100));
+  auto hinted = io();
+  hinted.not_found_hint =
+      "ext_bokos is not in the config either; did you mean x/default/ext_books?";
+  const auto a = args();  // outlives the coroutine, which holds a reference
+  EXPECT_EQ(run([&] { return run_trigger(api_, a, hinted); }), exit_failed);
+  EXPECT_NE(err_.str().find("hint: ext_bokos is not in the config either; did you mean "
+                            "x/default/ext_books?\n"),
+            std::string::npos)
+      << err_.str();
 }
 
 TEST(Render, FormatsEpochMillisecondsAsRfc3339Utc) {

@@ -44,3 +44,24 @@ INSTANTIATE_TEST_SUITE_P(
 
 }  // namespace
 }  // namespace refreshd::config::detail
+
+namespace refreshd::config {
+namespace {
+
+constexpr std::array<std::string_view, 5> names{"ext_books", "ext_reviews", "ext_movies",
+                                                "ext_books", "plain"};
+
+TEST(NearestNames, MisspellingsAndContainedNamesClosestFirst) {
+  using v = std::vector<std::string>;
+  EXPECT_EQ(nearest_names("ext_bokos", names), v{"ext_books"});   // transposition, once
+  EXPECT_EQ(nearest_names("books", names), v{"ext_books"});       // contained
+  EXPECT_EQ(nearest_names("EXT_MOVIE", names), v{"ext_movies"});  // case, one edit
+  EXPECT_EQ(nearest_names("ext", names), (v{"ext_books", "ext_movies", "ext_reviews"}));
+  EXPECT_EQ(nearest_names("ext", names, 1), v{"ext_books"});
+  EXPECT_EQ(nearest_names("ext_reviews_2024", names), v{"ext_reviews"});  // contains a name
+  EXPECT_TRUE(nearest_names("orders", names).empty());
+  EXPECT_TRUE(nearest_names("", names).empty());
+}
+
+}  // namespace
+}  // namespace refreshd::config

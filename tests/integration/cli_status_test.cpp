@@ -126,10 +126,37 @@ TEST_F(CliStatus, JsonAndTheVerbsWithTheConfigAsTheOnlyHint) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("refresh of local/default/ext_ok: job "), std::string::npos) << r.out;
 
+  // --query (docs/CLI.md "--query") on each of them: one bare value for scripts.
+  r = cli({"pause", "--name", "ext_ok", "--reason", "backfill", "--query", "/reason"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "backfill\n");
+  r = cli({"status", "--status", "paused", "--query", "/collections/0/pause/reason"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "backfill\n");
+  r = cli({"status", "--query", "/collections/9/status"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("--query /collections/9/status: not in the answer; /collections is an "
+                       "array of 3"),
+            std::string::npos)
+      << r.err;
+  r = cli({"resume", "--name", "ext_ok", "--query", "/paused"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "false\n");
+  r = cli({"refresh", "--name", "ext_dep", "--query", "/job_id"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(r.out.empty()) << "a job id, or null when queued";
+  r = cli({"status", "--watch", "--query", "/next"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("does not go with --watch"), std::string::npos) << r.err;
+
   // Mistakes say what to do, with their exit code.
   r = cli({"pause", "--name", "ext_nope"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("no collection ext_nope in the config"), std::string::npos) << r.err;
+  r = cli({"pause", "--name", "ext_dpe"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("did you mean local/default/ext_dep?"), std::string::npos) << r.err;
   r = cli({"pause", "--name", "ext_ok", "--admin-token-file", dir_.write("bad", "wrong\n")});
   EXPECT_EQ(r.exit_code, 4);
   EXPECT_NE(r.err.find("refused the admin token"), std::string::npos) << r.err;

@@ -67,12 +67,16 @@ TEST_F(Cli, HelpDocumentsExitCodes) {
 TEST_F(Cli, UsageErrorsExitTwo) {
   EXPECT_EQ(cli({}).exit_code, 2);
   EXPECT_EQ(cli({"frobnicate"}).exit_code, 2);
-  EXPECT_EQ(api("trigger", {}).exit_code, 2);  // --name missing
+  auto r = api("trigger", {});  // --name missing
+  EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(api("list", {"--output", "yaml"}).exit_code, 2);
-  EXPECT_EQ(cli({"list"}).exit_code, 2);  // no endpoint
+  r = cli({"list"}, {"MILVUS_REFRESHD_CONFIG=/nonexistent/refreshd.yaml"});  // no context
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("/nonexistent/refreshd.yaml ($MILVUS_REFRESHD_CONFIG)"), std::string::npos)
+      << r.err;
   EXPECT_EQ(api("describe", {"--job-id", "abc"}).exit_code, 2);
   EXPECT_EQ(api("describe", {"--job-id", "9223372036854775808"}).exit_code, 2);
-  auto r = api("trigger", {"--name", "ext_books", "--external-source", "s3://b/x/"});
+  r = api("trigger", {"--name", "ext_books", "--external-source", "s3://b/x/"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("together"), std::string::npos) << r.err;
   r = api("list", {"--token-env", "REFRESHD_TEST_UNSET_VARIABLE"},

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include <refreshd/cli/context.hpp>
 #include <refreshd/cli/job_output.hpp>
 #include <refreshd/client/http_client.hpp>
 #include <refreshd/config/config.hpp>
@@ -33,7 +34,7 @@ struct daemon_target {
   std::string admin_token;  ///< a secret; empty: none (the admin verbs refuse to start)
   client::http_client_options http;
   /// The config that was read (for a collection's cluster and database), if any.
-  std::shared_ptr<const config::config> config;
+  cli_context context;
 };
 
 /// Throws usage_error naming the option or file (never a token).
@@ -72,9 +73,9 @@ struct intent_args {
 };
 int run_intent(const daemon_target& t, const intent_args& a, std::ostream& out, std::ostream& err);
 
-/// Fills in `cluster` and `database` from the config when left out: the cluster when the config
-/// has one (or one collection of that name), the collection's database. Throws usage_error when
-/// ambiguous or missing, naming the candidates.
-void complete_collection(intent_args& a, const config::config* cfg);
+/// Fills in `cluster` and `database` from the context when left out (choose_from_context): the
+/// configured collection's. Throws usage_error when ambiguous or not configured, naming the
+/// candidates or the nearest names.
+void complete_collection(intent_args& a, const cli_context& ctx);
 
 }  // namespace refreshd::daemon

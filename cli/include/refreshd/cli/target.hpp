@@ -1,9 +1,11 @@
 #pragma once
 // The cluster the CLI's API commands talk to (its target): an explicit --endpoint with a token
-// option, or a cluster from the config file (-c FILE --cluster NAME).
+// option, or a cluster of the context: the config (docs/CLI.md "Context").
 
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include <refreshd/client/http_client.hpp>
 
@@ -33,15 +35,24 @@ struct cluster_target {
   std::string token;  ///< a secret
   std::string database;
   client::http_client_options http;
-  /// With -c/--cluster and a configured collection: its source/spec pair (the spec is a
+  /// From the context, for a configured collection: its source/spec pair (the spec is a
   /// secret), sent by `trigger` unless overridden on the command line.
   std::string external_source;
   std::string external_spec;
+  /// From the context: the cluster's rate_limit (requests per second; 0 = until the server
+  /// answers "rate limited"), applied like the daemon does. Unset with --endpoint.
+  std::optional<double> rate_limit;
+  /// From the context: "cluster/database/name" of configured collections close to a name the
+  /// config does not hold (the command goes on; they make the hint of a "not found").
+  std::vector<std::string> nearest;
+  /// "prod/default/ext_books" (context) or "default/ext_books" (--endpoint): for messages.
+  std::string label;
 };
 
-/// Resolves the options into the cluster a command talks to. `collection` (may be empty) selects a
-/// configured collection's database and source/spec when connecting through the config file. Throws
-/// usage_error naming the offending option, file or variable (never a token value).
+/// Resolves the options into the cluster a command talks to: --endpoint with a token option,
+/// else the context (docs/CLI.md "Context"), where `collection` (may be empty) chooses the
+/// cluster when --cluster is left out, and a configured collection's database and source/spec.
+/// Throws usage_error naming the offending option, file or variable (never a token value).
 cluster_target resolve_target(const target_options& o, const std::string& collection = {});
 
 }  // namespace refreshd::daemon
