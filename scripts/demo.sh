@@ -44,16 +44,19 @@ url=$(sed -n 's/.*listening on //p' "$out" | head -1)
 [ -n "$url" ] || { echo "demo: the simulator did not start" >&2; exit 1; }
 echo "== simulator at $url"
 
-export DEMO_ENDPOINT="$url" DEMO_TOKEN=demo-token
+# The config is the CLI's context: cluster, token and database come from it (docs/CLI.md).
+export DEMO_ENDPOINT="$url" DEMO_TOKEN=demo-token MILVUS_REFRESHD_CONFIG=demo/config.yaml
 run() { echo; echo "\$ milvus-refreshd $*"; "$bin" "$@" || echo "(exit code $?)"; }
 run version
-echo; echo "== the CLI"
-run trigger --endpoint "$url" --token-env DEMO_TOKEN --database media --name ext_movies --wait --poll-interval 250ms
-run trigger --endpoint "$url" --token-env DEMO_TOKEN --name ext_broken --wait --poll-interval 250ms
-run check-config -c demo/config.yaml --next 2
+echo; echo "== the CLI, with \$MILVUS_REFRESHD_CONFIG=demo/config.yaml as its context"
+run collections
+run trigger --name ext_movies --wait --poll-interval 250ms
+run trigger --name ext_broken --wait --poll-interval 250ms --query /reason
+run trigger --endpoint "$url" --token-env DEMO_TOKEN --database media --name ext_movies --query /job_id
+run check-config --next 2
 
 echo; echo "== the daemon for 15 seconds (ext_books is already running when it starts)"
-"$bin" trigger -c demo/config.yaml --cluster demo --name ext_books
-echo "\$ milvus-refreshd run -c demo/config.yaml"
-timeout -s TERM 15 "$bin" run -c demo/config.yaml 2>&1 || true
-run list -c demo/config.yaml --cluster demo
+"$bin" trigger --name ext_books
+echo "\$ milvus-refreshd run"
+timeout -s TERM 15 "$bin" run 2>&1 || true
+run list --state Completed,Failed --limit 8
