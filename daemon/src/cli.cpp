@@ -65,6 +65,8 @@ int run_cli(int argc, char** argv) {
 
   run_options run_opts;
   auto* run_cmd = add_run_command(app, run_opts);
+  query_option run_query;
+  add_query_option(run_cmd, run_query);
 
   const auto daemon_commands = add_daemon_commands(app);
 
@@ -83,6 +85,10 @@ int run_cli(int argc, char** argv) {
       return exit_ok;
     }
     if (run_cmd->parsed()) {
+      run_opts.query = run_query.value();
+      if (!run_opts.once && (run_opts.query || run_opts.output != "text")) {
+        throw usage_error("--output and --query shape the summary of run --once: give --once");
+      }
       return run_command(run_opts);
     }
     if (check_cmd->parsed()) {

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <refreshd/cli/exit_codes.hpp>
 #include <refreshd/config/safe_text.hpp>
@@ -65,6 +66,26 @@ std::string once_summary(const std::vector<once_result>& results) {
   }
   out += fmt::format("{} of {} collections completed\n", completed, results.size());
   return out;
+}
+
+std::string once_summary_json(const std::vector<once_result>& results) {
+  nlohmann::json list = nlohmann::json::array();
+  int completed = 0;
+  for (const auto& r : results) {
+    completed += r.outcome.kind == outcome_kind::completed ? 1 : 0;
+    const auto duration = job_duration(r);
+    list.push_back(
+        {{"cluster", r.cluster->name},
+         {"database", *r.collection->database},
+         {"collection", r.collection->name},
+         {"result", std::string(to_string(r.outcome.kind))},
+         {"job_id", r.outcome.job ? nlohmann::json(r.outcome.job->id.value) : nlohmann::json()},
+         {"duration", duration == "-" ? nlohmann::json() : nlohmann::json(duration)},
+         {"message", r.outcome.message}});
+  }
+  return dump_json(nlohmann::json{
+             {"completed", completed}, {"total", results.size()}, {"collections", list}}) +
+         "\n";
 }
 
 }  // namespace refreshd::daemon

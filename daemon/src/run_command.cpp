@@ -5,6 +5,7 @@
 #include <malloc.h>
 #include <stdexcept>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -13,6 +14,7 @@
 
 #include <refreshd/cli/duration_arg.hpp>
 #include <refreshd/cli/exit_codes.hpp>
+#include <refreshd/cli/query.hpp>
 #include <refreshd/config/load_config.hpp>
 #include <refreshd/config/safe_text.hpp>
 #include <refreshd/config/token.hpp>
@@ -308,8 +310,12 @@ int run_once(net::io_context& ioc, const std::shared_ptr<runtime>& rt, const run
   if (control.signal() != 0) {
     return control.signal() == SIGINT ? exit_sigint : exit_sigterm;
   }
-  std::cout << once_summary(*results) << std::flush;
-  return once_exit_code(*results);
+  const bool json = o.output == "json" || o.query;
+  return with_query(
+      o.query, std::cout, std::cerr, isatty(STDOUT_FILENO) == 1, [&](std::ostream& out) {
+        out << (json ? once_summary_json(*results) : once_summary(*results)) << std::flush;
+        return once_exit_code(*results);
+      });
 }
 
 }  // namespace
@@ -322,6 +328,8 @@ CLI::App* add_run_command(CLI::App& app, run_options& o) {
   run->add_flag("--once", o.once,
                 "Refresh every configured, non-suspended collection once, wait for all jobs to "
                 "end, print a summary and exit");
+  run->add_option("--output", o.output, "With --once: the summary as text or json")
+      ->check(CLI::IsMember({"text", "json"}));
   run->add_option("--log-format", o.log_format, "text or json (default: the config's log.format)")
       ->check(CLI::IsMember({"text", "json"}));
   run->add_option("--log-level", o.log_level, "Log level (default: the config's log.level)")

@@ -28,13 +28,15 @@ class DaemonOnce : public ::testing::Test {
     sim_.add_collection({{"name", "ext_off"}});
   }
 
-  process_result once(const std::string& collections, const std::string& token = "\"\"") {
+  process_result once(const std::string& collections, const std::string& token = "\"\"",
+                      std::vector<std::string> extra = {}) {
     auto path = dir_.write("once.yaml", daemon_config(sim_,
                                                       "  schedule: \"@daily\"\n"
                                                       "  retries: 0\n"
                                                       "  poll: {initial: 50ms, max: 500ms}\n",
                                                       "    token: " + token + "\n", collections));
     std::vector<std::string> argv{REFRESHD_DAEMON_BINARY, "run", "--once", "-c", path};
+    argv.insert(argv.end(), extra.begin(), extra.end());
     return run(std::move(argv), {}, 60s);
   }
 
@@ -65,6 +67,30 @@ TEST_F(DaemonOnce, AFailedJobExitsOneWithTheReasonVerbatim) {
   EXPECT_NE(r.out.find("no files found in external source: s3://bucket/bad/"), std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find("1 of 2 collections completed"), std::string::npos) << r.out;
+}
+
+TEST_F(DaemonOnce, TheSummaryAsJsonAndQueried) {
+  const std::string two = "      - name: ext_a\n      - name: ext_bad\n";
+  auto r = once(two, "\"\"", {"--output", "json"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  const auto doc = json::parse(r.out);
+  EXPECT_EQ(doc["completed"], 1);
+  EXPECT_EQ(doc["total"], 2);
+  ASSERT_EQ(doc["collections"].size(), 2U);
+  EXPECT_EQ(doc["collections"][1]["result"], "failed");
+  EXPECT_GT(doc["collections"][1]["job_id"].get<std::int64_t>(), std::int64_t{1} << 53);
+  EXPECT_EQ(doc["collections"][1]["message"],
+            "no files found in external source: s3://bucket/bad/");
+  r = once(two, "\"\"", {"--query", "/collections/0/result"});
+  EXPECT_EQ(r.exit_code, 1) << "the run's own code";
+  EXPECT_EQ(r.out, "completed\n");
+  r = once(two, "\"\"", {"--query", "/collections/7/result"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("--query /collections/7/result: not in the answer"), std::string::npos)
+      << r.err;
+  r = run({REFRESHD_DAEMON_BINARY, "run", "--query", "/total", "-c", "x.yaml"}, {}, 60s);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("give --once"), std::string::npos) << r.err;
 }
 
 TEST_F(DaemonOnce, ARunningJobIsAdoptedAndCounts) {

@@ -2,6 +2,7 @@
 // `milvus-refreshd run [-c FILE] [--once] [--log-format text|json] [--log-level LEVEL]`.
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,8 +17,11 @@ namespace refreshd::daemon {
 struct run_options {
   std::string config_file;  ///< empty: default_config_path()
   bool once = false;
-  std::string log_format;  ///< empty: the config's log.format
-  std::string log_level;   ///< empty: the config's log.level
+  std::string log_format;       ///< empty: the config's log.format
+  std::string log_level;        ///< empty: the config's log.level
+  std::string output = "text";  ///< run --once: its summary as "text" or "json"
+  /// run --once: print only this value of the JSON summary (docs/CLI.md "--query").
+  std::optional<std::string> query;
   /// SIGTERM/SIGINT: requests still in flight after this are abandoned.
   std::chrono::milliseconds drain_timeout{5000};
 };
@@ -33,5 +37,9 @@ int run_command(const run_options& options);
 /// did not complete, else 0.
 int once_exit_code(const std::vector<once_result>& results);
 std::string once_summary(const std::vector<once_result>& results);
+/// The same as one JSON document: {"completed":N,"total":N,"collections":[{"cluster",
+/// "database","collection","result","job_id" (integer or null),"duration" (or null),
+/// "message"}]}.
+std::string once_summary_json(const std::vector<once_result>& results);
 
 }  // namespace refreshd::daemon
