@@ -105,8 +105,11 @@ cli_context load_cli_context(const std::string& explicit_file, bool required,
   // Files of other clusters (token files, CA files) need not exist on this machine.
   auto loaded = load_daemon_config(ctx.file, /*check_files=*/false);
   if (!loaded.ok()) {
-    throw usage_error("the config " + where(ctx) + " is not valid:\n" +
-                      safe_text(config::to_string(loaded.errors)));
+    std::string errors;
+    for (const auto& e : loaded.errors) {  // one per line; file content never raw on a terminal
+      errors += (errors.empty() ? "" : "\n") + safe_text(config::to_string(e));
+    }
+    throw usage_error("the config " + where(ctx) + " cannot be used:\n" + errors);
   }
   ctx.config = std::make_shared<const config::config>(std::move(*loaded.value));
   return ctx;

@@ -251,7 +251,17 @@ TEST_F(CliContext, ClustersAndCollectionsShowTheContext) {
   r = run({REFRESHD_DAEMON_BINARY, "clusters"},
           {"MILVUS_REFRESHD_CONFIG=" + dir_.path().string() + "/missing.yaml"}, 60s);
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("missing.yaml ($MILVUS_REFRESHD_CONFIG)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("missing.yaml ($MILVUS_REFRESHD_CONFIG) cannot be used:\n"),
+            std::string::npos)
+      << r.err;
+  // An invalid one: every error at its line and column, one per line.
+  const auto bad = dir_.write("bad.yaml", "version: 1\nclusters: [{name: Prod}]\n");
+  r = run({REFRESHD_DAEMON_BINARY, "trigger", "-c", bad, "--name", "x"}, {}, 60s);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("error: the config " + bad + " cannot be used:\n" + bad + ":2:"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("clusters[0].name: invalid cluster name"), std::string::npos) << r.err;
 }
 
 TEST_F(CliContext, TheClustersRateLimitApplies) {
@@ -274,6 +284,14 @@ TEST_F(CliContext, TheClustersRateLimitApplies) {
           {"MILVUS_REFRESHD_CONFIG=" + cfg}, 60s);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "ext_slow\n");
+}
+
+TEST_F(CliContext, AnOldClusterKeepsItsUpgradeHint) {
+  sim_.configure({{"routes_absent", true}});
+  auto r = cli({"trigger", "--name", "ext_reviews", "--query", "/job_id"});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("upgrade the cluster"), std::string::npos) << r.err;
 }
 
 TEST_F(CliContext, HelpShowsTheContextRules) {
