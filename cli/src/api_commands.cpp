@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <limits>
 #include <optional>
 #include <ostream>
 
@@ -90,8 +91,8 @@ awaitable<client::api_result<job_info>> follow(
       if (!client::is_retryable(e) || ++errors > opt.max_consecutive_errors) {
         co_return e;
       }
-      const bool more = co_await pause_before(
-          std::min(interval * (1 << std::min(errors, 4)), opt.poll_max), deadline);
+      const auto backoff = std::min(interval * (1 << std::min(errors, 4)), opt.poll_max);
+      const bool more = co_await pause_before(backoff, deadline);
       if (!more) {
         co_return last;
       }
@@ -128,8 +129,8 @@ int finish_job(const job_info& job, const trigger_args& args, cli_io io) {
            << " (--timeout-total): job " << job.id.value << " of " << label_of(args) << " is "
            << client::to_string(job.state) << " (" << job.progress
            << "%) and keeps running on the server; follow it with: milvus-refreshd describe "
-              "--job-id "
-           << job.id.value << '\n';
+           << (args.reach.empty() ? "" : safe_text(args.reach) + " ") << "--job-id " << job.id.value
+           << '\n';
     return exit_failed;
   }
   if (job.state == job_state::failed) {
@@ -210,6 +211,9 @@ awaitable<int> run_trigger(client::refresh_api& api, const trigger_args& args, c
 
   if (adopted) {
     id = adopted->id;
+    if (io.followed != nullptr) {
+      *io.followed = id;
+    }
     io.err << "note: a refresh of " << label << " is already running: job " << id.value << " ("
            << client::to_string(adopted->state) << ", " << adopted->progress
            << "%); not starting another\n";
@@ -219,9 +223,12 @@ awaitable<int> run_trigger(client::refresh_api& api, const trigger_args& args, c
       }
       co_return exit_failed;
     }
-  } else if (args.format == output_format::text) {
+  } else if (io.followed != nullptr) {
+    *io.followed = id;
+  }
+  if (!adopted && args.format == output_format::text) {
     io.out << "triggered refresh of " << label << ": job " << id.value << '\n' << std::flush;
-  } else if (!args.wait) {
+  } else if (!adopted && !args.wait) {
     io.out << "{\"job_id\":" << id.value << "}\n";
   }
   if (!args.wait) {
@@ -262,6 +269,11 @@ std::vector<job_state> parse_state_filter(std::string_view text) {
   while (start <= text.size()) {
     const auto comma = std::min(text.find(',', start), text.size());
     const auto name = text.substr(start, comma - start);
+    if (name.empty()) {
+      throw usage_error("--state " + safe_text(text) +
+                        ": an empty state (Pending, InProgress, "
+                        "Completed, Failed, separated by commas)");
+    }
     const auto state = client::parse_job_state(name);
     if (state == job_state::unknown) {
       throw usage_error("--state " + safe_text(name) +
@@ -278,6 +290,12 @@ awaitable<int> run_list(client::refresh_api& api, list_args args, cli_io io) {
   if (!l) {
     co_return report_api_error(io.err, "list", l.error(), io.not_found_hint);
   }
+  // Newest first whatever the server's order; a job not started yet (no start time) first.
+  const auto started = [](const job_info& j) {
+    return j.start_time_ms > 0 ? j.start_time_ms : std::numeric_limits<std::int64_t>::max();
+  };
+  std::stable_sort(l->begin(), l->end(),
+                   [&](const job_info& a, const job_info& b) { return started(a) > started(b); });
   std::vector<job_info> shown;
   for (auto& j : *l) {
     if (args.limit != 0 && shown.size() == args.limit) {

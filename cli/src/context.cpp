@@ -75,6 +75,35 @@ const config::cluster& cluster_without_name(const cli_context& ctx, const std::s
       " clusters: give --cluster (one of " + join_names(cluster_names(*ctx.config)) + ")");
 }
 
+using candidate = std::pair<const config::cluster*, const config::collection*>;
+
+/// "collection N is ambiguous in FILE: a, b (give --cluster)": only the options that tell the
+/// candidates apart (their clusters differ, their databases differ).
+std::string ambiguous(const cli_context& ctx, const std::string& name,
+                      const std::vector<candidate>& found) {
+  std::vector<std::string> keys;
+  std::set<std::string_view> clusters;
+  std::set<std::string_view> databases;
+  for (const auto& [cl, c] : found) {
+    keys.push_back(config::key_of(*cl, *c));
+    clusters.insert(cl->name);
+    databases.insert(*c->database);
+  }
+  std::vector<std::string> options;
+  if (clusters.size() > 1) {
+    options.emplace_back("--cluster");
+  }
+  if (databases.size() > 1) {
+    options.emplace_back("--database");
+  }
+  std::string give;
+  for (const auto& o : options) {
+    give += (give.empty() ? " (give " : " or ") + o;
+  }
+  return "collection " + safe_text(name) + " is ambiguous in " + where(ctx) + ": " +
+         join_names(keys) + (give.empty() ? "" : give + ")");
+}
+
 }  // namespace
 
 std::string join_names(const std::vector<std::string>& names) {
@@ -94,11 +123,18 @@ cli_context load_cli_context(const std::string& explicit_file, bool required,
                                                 : "the default path";
   ctx.file = explicit_file.empty() ? default_config_path() : std::filesystem::path(explicit_file);
   std::error_code ec;
-  if (ctx.origin == "the default path" && !std::filesystem::exists(ctx.file, ec)) {
+  // A file named by -c must be there; one found by the variable or the default path only when
+  // the command cannot do without a config.
+  if (ctx.origin != "-c" && !std::filesystem::exists(ctx.file, ec)) {
     if (required) {
-      throw usage_error("no config: " + ctx.file.string() +
-                        " does not exist and $MILVUS_REFRESHD_CONFIG is not set; give -c FILE, " +
-                        without);
+      throw usage_error(
+          "no config: " + safe_text(ctx.file.string()) +
+          (ctx.origin == "the default path"
+               ? " does not exist and $MILVUS_REFRESHD_CONFIG is not set; give -c FILE or set "
+                 "$MILVUS_REFRESHD_CONFIG"
+               : " ($MILVUS_REFRESHD_CONFIG) does not exist; give -c FILE or point "
+                 "$MILVUS_REFRESHD_CONFIG at the config") +
+          (without.empty() ? "" : ", " + without));
     }
     return ctx;
   }
@@ -116,7 +152,8 @@ cli_context load_cli_context(const std::string& explicit_file, bool required,
 }
 
 context_choice choose_from_context(const cli_context& ctx, const std::string& cluster,
-                                   const std::string& database, const std::string& name) {
+                                   const std::string& database, const std::string& name,
+                                   bool configured_only) {
   context_choice choice;
   if (name.empty()) {
     choice.cluster = &cluster_without_name(ctx, cluster);
@@ -127,8 +164,8 @@ context_choice choose_from_context(const cli_context& ctx, const std::string& cl
     named_cluster(ctx, cluster);  // an unknown cluster is named as such, not as a missing name
   }
   // The configured collections of that name (on that cluster), then those in that database.
-  std::vector<std::pair<const config::cluster*, const config::collection*>> named;
-  std::vector<std::pair<const config::cluster*, const config::collection*>> exact;
+  std::vector<candidate> named;
+  std::vector<candidate> exact;
   for (const auto& cl : ctx.config->clusters) {
     for (const auto& c : cl.collections) {
       if (c.name == name && (cluster.empty() || cl.name == cluster)) {
@@ -140,13 +177,7 @@ context_choice choose_from_context(const cli_context& ctx, const std::string& cl
     }
   }
   if (exact.size() > 1) {
-    std::vector<std::string> keys;
-    for (const auto& [cl, c] : exact) {
-      keys.push_back(config::key_of(*cl, *c));
-    }
-    throw usage_error("collection " + safe_text(name) + " is ambiguous in " + where(ctx) + ": " +
-                      join_names(keys) + " (give --cluster" +
-                      (database.empty() ? " or --database)" : ")"));
+    throw usage_error(ambiguous(ctx, name, exact));
   }
   if (exact.size() == 1) {
     choice.cluster = exact.front().first;
@@ -165,6 +196,14 @@ context_choice choose_from_context(const cli_context& ctx, const std::string& cl
                       ": give --cluster");
   }
   choice.nearest = nearest_keys(*ctx.config, name, cluster);
+  if (configured_only) {
+    throw usage_error(
+        "no collection " + safe_text(name) + " in the config " + where(ctx) +
+        (cluster.empty() ? "" : " on cluster " + safe_text(cluster)) +
+        (database.empty() ? "" : " in database " + safe_text(database)) +
+        (choice.nearest.empty() ? "" : "; did you mean " + join_names(choice.nearest) + "?") +
+        " (milvus-refreshd collections lists them)");
+  }
   if (clusters.size() == 1) {
     choice.cluster = *clusters.begin();
   } else if (!cluster.empty() || ctx.config->clusters.size() == 1) {

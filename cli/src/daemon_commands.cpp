@@ -222,14 +222,9 @@ void complete_collection(intent_args& a, const cli_context& ctx) {
     a.database = "default";
     return;
   }
-  const auto choice = choose_from_context(ctx, a.cluster, a.database, a.name);
-  if (choice.collection == nullptr) {  // the daemon drives configured collections only
-    throw usage_error(
-        "no collection " + safe_text(a.name) + " in the config " + safe_text(ctx.file.string()) +
-        (a.cluster.empty() ? "" : " on cluster " + safe_text(a.cluster)) +
-        (choice.nearest.empty() ? "" : "; did you mean " + join_names(choice.nearest) + "?") +
-        " (milvus-refreshd collections lists them)");
-  }
+  // The daemon drives configured collections only.
+  const auto choice =
+      choose_from_context(ctx, a.cluster, a.database, a.name, /*configured_only=*/true);
   a.cluster = choice.cluster->name;
   a.database = choice.database;
 }

@@ -39,12 +39,17 @@ std::string token_from_options(const target_options& o) {
 /// The cluster (and collection) of the context: endpoint, token, TLS, timeout and rate limit.
 cluster_target from_context(const target_options& o, const std::string& collection) {
   const auto ctx = load_cli_context(o.config_file, /*required=*/true,
-                                    "or --endpoint URL with --token-env VAR or --token-file FILE");
+                                    "or use --endpoint URL with --token-env VAR or --token-file "
+                                    "FILE");
   const auto choice = choose_from_context(ctx, o.cluster, o.database, collection);
   const auto& cl = *choice.cluster;
   cluster_target c;
   c.endpoint = cl.endpoint;
-  c.token = read_token_or_usage(cl.token);
+  try {
+    c.token = config::read_token(cl.token, config::process_env());
+  } catch (const config::token_error& e) {
+    throw usage_error("cluster " + cl.name + " of " + ctx.file.string() + ": " + e.what());
+  }
   c.database = choice.database;
   c.http.tls.ca_file = o.ca_file.empty() ? cl.tls.ca_file : o.ca_file;
   c.http.tls.insecure_skip_verify = o.insecure_skip_verify || cl.tls.insecure_skip_verify;
@@ -53,6 +58,7 @@ cluster_target from_context(const target_options& o, const std::string& collecti
   c.rate_limit = cl.rate_limit;
   c.nearest = choice.nearest;
   c.label = cl.name + "/" + c.database + (collection.empty() ? "" : "/" + collection);
+  c.reach = (o.config_file.empty() ? "" : "-c " + o.config_file + " ") + "--cluster " + cl.name;
   if (choice.collection != nullptr && choice.collection->has_external()) {
     c.external_source = choice.collection->external->source;
     c.external_spec = choice.collection->external->spec.reveal();
@@ -75,6 +81,10 @@ cluster_target resolve_target(const target_options& o, const std::string& collec
     c.database = o.database;
     c.http.tls.ca_file = o.ca_file;
     c.http.tls.insecure_skip_verify = o.insecure_skip_verify;
+    c.reach = "--endpoint " + o.endpoint +
+              (!o.token_env.empty()    ? " --token-env " + o.token_env
+               : !o.token_file.empty() ? " --token-file " + o.token_file
+                                       : "");
     c.label = (o.database.empty() ? std::string("default") : o.database) +
               (collection.empty() ? "" : "/" + collection);
   } else {

@@ -15,6 +15,7 @@
 #include <refreshd/cli/interruptible.hpp>
 #include <refreshd/client/http_refresh_api.hpp>
 #include <refreshd/config/file_read.hpp>
+#include <refreshd/config/safe_text.hpp>
 #include <refreshd/runtime/clock.hpp>
 #include <refreshd/runtime/rate_limited_api.hpp>
 
@@ -63,7 +64,7 @@ client::job_id parse_job_id(const std::string& text) {
   std::int64_t v = 0;
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (ec != std::errc() || p != text.data() + text.size() || v <= 0) {
-    throw usage_error("--job-id " + text + ": expected a positive 64-bit integer");
+    throw usage_error("--job-id " + safe_text(text) + ": expected a positive 64-bit integer");
   }
   return client::job_id{v, false};
 }
@@ -102,9 +103,13 @@ std::string external_spec_of(const api_command_options& o) {
   return spec;
 }
 
-/// SIGINT/SIGTERM during an API command: 130/143, and the job keeps running.
-int api_interrupted(int sig) {
-  std::cerr << "interrupted; a job that was started keeps running on the server\n";
+/// SIGINT/SIGTERM during an API command: 130/143, and the job keeps running (its id said, when
+/// known: with --output json or --query nothing else may have shown it).
+int api_interrupted(int sig, client::job_id followed) {
+  std::cerr << "interrupted; "
+            << (followed.value != 0 ? "job " + std::to_string(followed.value)
+                                    : std::string("a job that was started"))
+            << " keeps running on the server\n";
   return exit_for_signal(sig);
 }
 
@@ -137,6 +142,7 @@ trigger_args trigger_args_of(const api_command_options& o, const cluster_target&
     args.timeout_total = parse_duration_arg("--timeout-total", o.timeout_total);
   }
   args.label = conn.label;
+  args.reach = conn.reach;
   return args;
 }
 
@@ -157,22 +163,24 @@ int run_api_command(const std::string& which, const api_command_options& o,
   const auto fmt = o.output == "json" || query ? output_format::json : output_format::text;
   std::string hint;
   if (!conn.nearest.empty()) {
-    hint = o.name + " is not in the config either; did you mean " + join_names(conn.nearest) +
-           "? (milvus-refreshd collections lists them)";
+    hint = safe_text(o.name) + " is not in the config either; did you mean " +
+           join_names(conn.nearest) + "? (milvus-refreshd collections lists them)";
   }
+  client::job_id followed{};
+  const auto interrupted = [&](int sig) { return api_interrupted(sig, followed); };
   const auto command = [&](std::ostream& out) -> int {
-    cli_io io{out, std::cerr, tty, hint};
+    cli_io io{out, std::cerr, tty, hint, &followed};
     if (which == "trigger") {
       auto args = trigger_args_of(o, conn);
       args.format = fmt;
       args.progress = !query;
       return run_interruptible(
-          ioc, [&] { return run_trigger(*api, args, io); }, api_interrupted);
+          ioc, [&] { return run_trigger(*api, args, io); }, interrupted);
     }
     if (which == "describe") {
       auto id = parse_job_id(o.job_id);
       return run_interruptible(
-          ioc, [&] { return run_describe(*api, id, fmt, io); }, api_interrupted);
+          ioc, [&] { return run_describe(*api, id, fmt, io); }, interrupted);
     }
     list_args args;
     args.request = {conn.database, o.name};
@@ -182,7 +190,7 @@ int run_api_command(const std::string& which, const api_command_options& o,
     args.limit = o.limit;
     args.format = fmt;
     const int rc = run_interruptible(
-        ioc, [&] { return run_list(*api, args, io); }, api_interrupted);
+        ioc, [&] { return run_list(*api, args, io); }, interrupted);
     if (rc == exit_ok && http_api.last_list_dropped() > 0 && o.limit == 0) {
       std::cerr << "note: " << http_api.last_list_dropped()
                 << " more records in the answer are not shown (at most " << args.request.max_records
@@ -195,7 +203,7 @@ int run_api_command(const std::string& which, const api_command_options& o,
 
 int run_context_command(bool clusters, const api_command_options& o,
                         const std::optional<std::string>& query) {
-  const auto ctx = load_cli_context(o.conn.config_file, /*required=*/true, "to show its context");
+  const auto ctx = load_cli_context(o.conn.config_file, /*required=*/true, {});
   const auto fmt = o.output == "json" || query ? output_format::json : output_format::text;
   return with_query(query, std::cout, std::cerr, isatty(STDOUT_FILENO) == 1,
                     [&](std::ostream& out) {

@@ -16,7 +16,9 @@ constexpr const char* daemon_help =
     "The daemon is found like this: --url, else the listen address (and listen_tls) of the\n"
     "config (-c, else $MILVUS_REFRESHD_CONFIG, else /etc/milvus-refreshd/config.yaml), else\n"
     "http://127.0.0.1:9748. Tokens: --read-token-file / --admin-token-file, else the config's\n"
-    "read_auth.token_file / admin.token_file.\n"
+    "read_auth.token_file / admin.token_file. The collection (pause, resume, refresh): its\n"
+    "cluster and database come from the config's collection --name unless given; an\n"
+    "ambiguous name lists the candidates, a name the config does not hold the nearest ones.\n"
     "Exit codes: 0 ok; 1 the daemon cannot be reached or refused the request; 2 usage error or\n"
     "unknown collection; 4 the daemon refused the token; 130/143 interrupted.";
 

@@ -73,6 +73,42 @@ TEST(Context, AnAmbiguousNameListsTheCandidates) {
       << m;
 }
 
+TEST(Context, TheAmbiguityMessageOffersOnlyWhatTellsTheCandidatesApart) {
+  const auto ctx = context_of(R"(version: 1
+defaults: {schedule: "@hourly"}
+clusters:
+  - name: prod
+    endpoint: http://127.0.0.1:1
+    token: ""
+    collections: [{name: ext_reviews}, {name: ext_reviews, database: media}]
+  - name: staging
+    endpoint: http://127.0.0.1:2
+    token: ""
+    collections: [{name: ext_reviews}]
+)");
+  auto m = usage_message([&] { choose_from_context(ctx, "prod", "", "ext_reviews"); });
+  EXPECT_NE(m.find(": prod/default/ext_reviews, prod/media/ext_reviews (give --database)"),
+            std::string::npos)
+      << m;
+  m = usage_message([&] { choose_from_context(ctx, "", "default", "ext_reviews"); });
+  EXPECT_NE(m.find(": prod/default/ext_reviews, staging/default/ext_reviews (give --cluster)"),
+            std::string::npos)
+      << m;
+  EXPECT_EQ(choose_from_context(ctx, "prod", "media", "ext_reviews").database, "media");
+}
+
+TEST(Context, ConfiguredOnlyRefusesAnUnconfiguredNameEvenWithACluster) {
+  const auto ctx = context_of(two_clusters);
+  const auto m = usage_message(
+      [&] { choose_from_context(ctx, "prod", "", "ext_review", /*configured_only=*/true); });
+  EXPECT_NE(m.find("no collection ext_review in the config /etc/milvus-refreshd/config.yaml "
+                   "($MILVUS_REFRESHD_CONFIG) on cluster prod; did you mean "
+                   "prod/default/ext_reviews"),
+            std::string::npos)
+      << m;
+  EXPECT_EQ(m.find("give --cluster"), std::string::npos) << "no advice that cannot work: " << m;
+}
+
 TEST(Context, DatabaseOverridesTheConfiguredOne) {
   const auto ctx = context_of(two_clusters);
   const auto c = choose_from_context(ctx, "", "archive", "ext_reviews");

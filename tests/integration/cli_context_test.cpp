@@ -2,6 +2,8 @@
 // binary against the simulator: $MILVUS_REFRESHD_CONFIG as the only hint, ambiguous and unknown
 // names, --query on every command (and a path that is not there), trigger --wait
 // --timeout-total, list --state / --limit, clusters / collections, the rate limit, --help.
+#include <csignal>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -63,6 +65,7 @@ class CliContext : public ::testing::Test {
     EXPECT_EQ(r.out.find(token), std::string::npos) << "never the token";
     EXPECT_EQ(r.err.find(token), std::string::npos) << "never the token";
     EXPECT_EQ(r.out.find("parquet"), std::string::npos) << "never the spec";
+    EXPECT_EQ(r.err.find("parquet"), std::string::npos) << "never the spec";
     return r;
   }
   int triggers() { return sim_.stats()["triggers"].get<int>(); }
@@ -109,7 +112,7 @@ TEST_F(CliContext, AnAmbiguousNameListsTheCandidatesAndSendsNothing) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("collection ext_books is ambiguous in " + config_ +
                        " ($MILVUS_REFRESHD_CONFIG): prod/default/ext_books, "
-                       "staging/default/ext_books (give --cluster or --database)"),
+                       "staging/default/ext_books (give --cluster)\n"),
             std::string::npos)
       << r.err;
   EXPECT_EQ(triggers(), 0);
@@ -119,6 +122,11 @@ TEST_F(CliContext, AnAmbiguousNameListsTheCandidatesAndSendsNothing) {
   r = cli({"list", "--cluster", "staging", "--name", "ext_books"},
           {"REFRESHD_TEST_STAGING_TOKEN=wrong"});
   EXPECT_EQ(r.exit_code, 4) << r.err;
+  // A token that cannot be read names the cluster and the file.
+  r = cli({"list", "--cluster", "staging"}, {"REFRESHD_TEST_STAGING_TOKEN="});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("cluster staging of " + config_ + ": "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("REFRESHD_TEST_STAGING_TOKEN"), std::string::npos) << r.err;
 }
 
 TEST_F(CliContext, AnUnknownNameSuggestsTheNearestNames) {
@@ -205,12 +213,35 @@ TEST_F(CliContext, TimeoutTotalGivesUpAndTheJobKeepsRunning) {
                        " of prod/default/ext_long is "),
             std::string::npos)
       << r.err;
-  EXPECT_NE(r.err.find("keeps running on the server"), std::string::npos) << r.err;
+  // The command it suggests works as it is given.
+  EXPECT_NE(r.err.find("keeps running on the server; follow it with: milvus-refreshd describe "
+                       "--cluster prod --job-id " +
+                       id + "\n"),
+            std::string::npos)
+      << r.err;
   r = cli({"describe", "--cluster", "prod", "--job-id", id, "--query", "/state"});
   EXPECT_EQ(r.out, "RefreshInProgress\n") << r.err;
   r = cli({"trigger", "--name", "ext_long", "--timeout-total", "1s"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("--timeout-total limits --wait"), std::string::npos) << r.err;
+}
+
+TEST_F(CliContext, AnInterruptedWaitNamesTheJobThatKeepsRunning) {
+  child_process p({REFRESHD_DAEMON_BINARY, "trigger", "--name", "ext_long", "--wait",
+                   "--poll-interval", "50ms", "--query", "/state"},
+                  {"MILVUS_REFRESHD_CONFIG=" + config_});
+  ASSERT_TRUE(poll_until([&] { return triggers() == 1; }, 20s, 20ms)) << p.err();
+  p.send_signal(SIGINT);
+  auto r = p.wait(10s);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->exit_code, 130) << r->err;
+  EXPECT_EQ(r->out, "") << "no value: the job did not end";
+  const auto listed = cli({"list", "--name", "ext_long", "--query", "/jobs/0/job_id"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_NE(r->err.find("interrupted; job " + listed.out.substr(0, listed.out.size() - 1) +
+                        " keeps running on the server"),
+            std::string::npos)
+      << r->err;
 }
 
 TEST_F(CliContext, ListFiltersByStateAndLimits) {
@@ -231,6 +262,9 @@ TEST_F(CliContext, ListFiltersByStateAndLimits) {
   r = cli({"list", "--cluster", "prod", "--state", "Done"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("--state Done: not a job state"), std::string::npos) << r.err;
+  r = cli({"list", "--cluster", "prod", "--state", "Pending,"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--state Pending,: an empty state"), std::string::npos) << r.err;
 }
 
 TEST_F(CliContext, ClustersAndCollectionsShowTheContext) {
@@ -251,7 +285,8 @@ TEST_F(CliContext, ClustersAndCollectionsShowTheContext) {
   r = run({REFRESHD_DAEMON_BINARY, "clusters"},
           {"MILVUS_REFRESHD_CONFIG=" + dir_.path().string() + "/missing.yaml"}, 60s);
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("missing.yaml ($MILVUS_REFRESHD_CONFIG) cannot be used:\n"),
+  EXPECT_NE(r.err.find("missing.yaml ($MILVUS_REFRESHD_CONFIG) does not exist; give -c FILE or "
+                       "point $MILVUS_REFRESHD_CONFIG at the config\n"),
             std::string::npos)
       << r.err;
   // An invalid one: every error at its line and column, one per line.
@@ -286,6 +321,23 @@ TEST_F(CliContext, TheClustersRateLimitApplies) {
   EXPECT_EQ(r.out, "ext_slow\n");
 }
 
+TEST_F(CliContext, TheClustersRequestTimeoutApplies) {
+  sim_.configure({{"latency_ms", 3000}});
+  const auto cfg = dir_.write("slow.yaml",
+                              "version: 1\ndefaults: {schedule: \"@hourly\"}\n"
+                              "clusters:\n  - name: only\n    endpoint: " +
+                                  sim_.url() + "\n    token: " + token +
+                                  "\n    request_timeout: 200ms\n"
+                                  "    collections: [{name: ext_reviews}]\n");
+  auto r = run({REFRESHD_DAEMON_BINARY, "list"}, {"MILVUS_REFRESHD_CONFIG=" + cfg}, 60s);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("timed out"), std::string::npos) << r.err;
+  // --timeout overrides it.
+  r = run({REFRESHD_DAEMON_BINARY, "list", "--timeout", "10s"}, {"MILVUS_REFRESHD_CONFIG=" + cfg},
+          60s);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
 TEST_F(CliContext, AnOldClusterKeepsItsUpgradeHint) {
   sim_.configure({{"routes_absent", true}});
   auto r = cli({"trigger", "--name", "ext_reviews", "--query", "/job_id"});
@@ -309,6 +361,13 @@ TEST_F(CliContext, HelpShowsTheContextRules) {
   for (const char* command : {"clusters", "collections"}) {
     auto r = cli({command, "--help"});
     EXPECT_NE(r.out.find("$MILVUS_REFRESHD_CONFIG"), std::string::npos) << r.out;
+  }
+  for (const char* command : {"pause", "resume", "refresh"}) {
+    auto r = cli({command, "--help"});
+    EXPECT_NE(r.out.find("cluster and database come from the config's collection --name"),
+              std::string::npos)
+        << command << ":\n"
+        << r.out;
   }
 }
 

@@ -105,5 +105,30 @@ TEST_F(CliTls, UnreadableCaFileIsAUsageError) {
   EXPECT_NE(r.err.find("missing.pem"), std::string::npos) << r.err;
 }
 
+TEST_F(CliTls, TheContextsClusterBringsItsCaFileAndTimeout) {
+  auto sim = start_sim("server");
+  const auto config = *dir_ / "context.yaml";
+  const auto write = [&](const std::string& tls) {
+    std::ofstream(config) << "version: 1\ndefaults: {schedule: \"@hourly\"}\nclusters:\n"
+                             "  - name: tls\n    endpoint: "
+                          << with_host(*sim, "localhost") << "\n    token: \"\"\n"
+                          << tls << "    collections: [{name: ext_books}]\n";
+  };
+  write("    tls: {ca_file: " + file("ca.pem") + "}\n    request_timeout: 5s\n");
+  auto r = run({REFRESHD_DAEMON_BINARY, "trigger", "--name", "ext_books", "--wait",
+                "--poll-interval", "10ms", "--query", "/state"},
+               {"MILVUS_REFRESHD_CONFIG=" + config.string()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "RefreshCompleted\n");
+  write("");  // no CA: the certificate is refused, as with --endpoint
+  r = run({REFRESHD_DAEMON_BINARY, "list"}, {"MILVUS_REFRESHD_CONFIG=" + config.string()});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("certificate"), std::string::npos) << r.err;
+  // The command line's --ca-file still overrides the cluster's settings.
+  r = run({REFRESHD_DAEMON_BINARY, "list", "--ca-file", file("ca.pem")},
+          {"MILVUS_REFRESHD_CONFIG=" + config.string()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
 }  // namespace
 }  // namespace refreshd::test

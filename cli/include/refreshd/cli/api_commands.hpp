@@ -19,6 +19,8 @@ struct cli_io {
   bool tty = false;   ///< draw a progress bar instead of lines
   /// Added to a "not found" error (the context's nearest configured names), if not empty.
   std::string not_found_hint{};
+  /// When set, `trigger` stores the id of the job it follows (for the interrupt message).
+  client::job_id* followed = nullptr;
 };
 
 struct wait_options {
@@ -37,9 +39,11 @@ struct trigger_args {
   bool progress = true;  ///< with `wait`: show progress (off under --query)
   output_format format = output_format::text;
   std::string label;  ///< the collection in messages; empty: "database/name"
+  std::string reach;  ///< options that reach the cluster again ("--cluster prod"), for hints
 };
 
-/// `list`'s filters, applied to the answer (newest first).
+/// `list`'s filters, applied to the answer sorted newest first (by start time; a job without
+/// one, not started yet, first).
 struct list_args {
   client::list_request request;
   std::vector<client::job_state> states;  ///< empty: every state

@@ -44,9 +44,11 @@ struct context_choice {
 /// the configured collection `name` (in `database` when given), else the config's only cluster.
 /// `database` overrides the configured one. Throws usage_error, naming the candidates, for an
 /// unknown cluster, an ambiguous name, a name the config does not hold when no cluster can be
-/// chosen (with the nearest names), and a config of several clusters without --cluster or name.
+/// chosen or `configured_only` (with the nearest names), and a config of several clusters
+/// without --cluster or name.
 context_choice choose_from_context(const cli_context& ctx, const std::string& cluster,
-                                   const std::string& database, const std::string& name);
+                                   const std::string& database, const std::string& name,
+                                   bool configured_only = false);
 
 /// "prod/default/ext_books, staging/default/ext_books".
 std::string join_names(const std::vector<std::string>& names);

@@ -47,6 +47,9 @@ struct cluster_target {
   std::vector<std::string> nearest;
   /// "prod/default/ext_books" (context) or "default/ext_books" (--endpoint): for messages.
   std::string label;
+  /// The options that reach this cluster again, for a command the user is told to run next:
+  /// "--cluster prod" (with "-c FILE" when given), "--endpoint URL --token-env VAR".
+  std::string reach;
 };
 
 /// Resolves the options into the cluster a command talks to: --endpoint with a token option,
