@@ -230,7 +230,10 @@ TEST_F(CliContext, AnInterruptedWaitNamesTheJobThatKeepsRunning) {
   child_process p({REFRESHD_DAEMON_BINARY, "trigger", "--name", "ext_long", "--wait",
                    "--poll-interval", "50ms", "--query", "/state"},
                   {"MILVUS_REFRESHD_CONFIG=" + config_});
-  ASSERT_TRUE(poll_until([&] { return triggers() == 1; }, 20s, 20ms)) << p.err();
+  // The second describe is the first poll: the id is known by then (the first confirms it).
+  ASSERT_TRUE(
+      poll_until([&] { return sim_.stats()["requests"]["describe"].get<int>() >= 2; }, 20s, 20ms))
+      << p.err();
   p.send_signal(SIGINT);
   auto r = p.wait(10s);
   ASSERT_TRUE(r.has_value());
