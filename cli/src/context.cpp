@@ -107,9 +107,13 @@ std::string ambiguous(const cli_context& ctx, const std::string& name,
 }  // namespace
 
 std::string join_names(const std::vector<std::string>& names) {
+  constexpr std::size_t shown = 10;  // a config of 100 clusters: a line, not a page
   std::string out;
-  for (const auto& n : names) {
-    out += (out.empty() ? "" : ", ") + safe_text(n);
+  for (std::size_t i = 0; i < names.size() && i < shown; ++i) {
+    out += (out.empty() ? "" : ", ") + safe_text(names[i]);
+  }
+  if (names.size() > shown) {
+    out += " and " + std::to_string(names.size() - shown) + " more";
   }
   return out;
 }

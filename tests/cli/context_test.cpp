@@ -158,6 +158,15 @@ clusters: [{name: only, endpoint: "http://127.0.0.1:1", token: "", database: db1
   EXPECT_EQ(c.collection, nullptr);
 }
 
+TEST(Context, LongListsOfNamesAreCut) {
+  std::vector<std::string> names;
+  for (int i = 0; i < 12; ++i) {
+    names.push_back("c" + std::to_string(i));
+  }
+  EXPECT_EQ(join_names(names), "c0, c1, c2, c3, c4, c5, c6, c7, c8, c9 and 2 more");
+  EXPECT_EQ(join_names({"a", "b\x1b"}), "a, b\\x1b") << "escaped";
+}
+
 TEST(Context, ClustersAndCollectionsShowTheContextWithoutSecrets) {
   const auto ctx = context_of(two_clusters);
   std::ostringstream out;

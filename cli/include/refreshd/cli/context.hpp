@@ -50,7 +50,7 @@ context_choice choose_from_context(const cli_context& ctx, const std::string& cl
                                    const std::string& database, const std::string& name,
                                    bool configured_only = false);
 
-/// "prod/default/ext_books, staging/default/ext_books".
+/// "prod/default/ext_books, staging/default/ext_books"; past ten names "… and 90 more".
 std::string join_names(const std::vector<std::string>& names);
 
 /// `milvus-refreshd clusters`: the context's clusters as a table, or JSON (`{"config":FILE,
