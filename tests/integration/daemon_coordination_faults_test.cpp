@@ -85,14 +85,32 @@ TEST_F(DaemonCoordination, AFrozenEtcdLeaderDoublesNothingAndLosesNothing) {
   // either way: every collection driven, no trigger beside a job its sender knew of, and two
   // replicas for one collection only when collections were claimed in the window.
   drain_rounds({&a, &b}, 160);
+  // A lease that expires in the window is gone in etcd before its replica hears of it (its
+  // renewals may meet the frozen member first), and the loss then costs a revoke, a new lease
+  // and new claims. On a loaded machine that can outlast the window (seen under ctest -j2 beside
+  // the other etcd suites: claims with the loss not yet logged; 27 of 30 driven). Only when
+  // claims or a loss happened, the replicas get as long again to log the loss and drive every
+  // collection; a collection never driven again still fails below.
+  const auto claimed = [&] { return a.log.claimed + b.log.claimed != claimed_before; };
+  for (int i = 0; i < 160 && (claimed() || lost() > lost_before) &&
+                  (lost() == lost_before ||
+                   driven_by_any({&a, &b}).size() < static_cast<std::size_t>(collections));
+       ++i) {
+    drain_rounds({&a, &b}, 1);
+  }
   std::set<std::string> driven;
   if (a.log.claimed + b.log.claimed == claimed_before) {
     driven = driven_by_one({&a, &b});  // no claim in the window: nothing may change hands
   } else {
-    EXPECT_GT(lost(), lost_before) << "claims in the window, yet no lease was lost";
+    EXPECT_GT(lost(), lost_before)
+        << "claims in the window, yet no lease was lost\nreplica a:" << messages_of(a.log)
+        << "\nreplica b:" << messages_of(b.log);
     driven = driven_by_any({&a, &b});
   }
-  EXPECT_EQ(driven.size(), static_cast<std::size_t>(collections)) << "every collection driven";
+  EXPECT_EQ(driven.size(), static_cast<std::size_t>(collections))
+      << "every collection driven; leases lost " << lost() - lost_before << ", claims "
+      << a.log.claimed + b.log.claimed - claimed_before << "\nreplica a:" << messages_of(a.log)
+      << "\nreplica b:" << messages_of(b.log);
   EXPECT_EQ(sim_.stats()["informed_overlapping_triggers"], 0);
   etcd_->resume(leader);
   expect_clean_stop(*a.proc);
