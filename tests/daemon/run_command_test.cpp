@@ -57,5 +57,20 @@ TEST_F(OnceSummary, TableHasOneAlignedRowPerCollectionAndACount) {
       "1 of 2 collections completed\n");
 }
 
+TEST_F(OnceSummary, JsonHasTheSameRowsWithNullsWhereTheTableHasDashes) {
+  auto a = result(0, outcome_kind::completed);
+  a.outcome.job = job_snapshot{};
+  a.outcome.job->id = client::job_id{9223372036854775807, false};
+  a.outcome.job->start = wall_time(std::chrono::milliseconds(1'000'000));
+  a.outcome.job->end = wall_time(std::chrono::milliseconds(1'090'000));
+  EXPECT_EQ(once_summary_json({a, result(1, outcome_kind::failed, "no files found")}),
+            R"({"collections":[{"cluster":"prod","collection":"ext_a","database":"default",)"
+            R"("duration":"1m30s","job_id":9223372036854775807,"message":"","result":"completed"},)"
+            R"({"cluster":"prod","collection":"ext_b","database":"default","duration":null,)"
+            R"("job_id":null,"message":"no files found","result":"failed"}],"completed":1,)"
+            R"("total":2})"
+            "\n");
+}
+
 }  // namespace
 }  // namespace refreshd::daemon
