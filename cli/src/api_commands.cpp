@@ -211,9 +211,11 @@ awaitable<int> run_trigger(client::refresh_api& api, const trigger_args& args, c
 
   if (adopted) {
     id = adopted->id;
-    if (io.followed != nullptr) {
-      *io.followed = id;
-    }
+  }
+  if (io.followed != nullptr) {
+    *io.followed = id;
+  }
+  if (adopted) {
     io.err << "note: a refresh of " << label << " is already running: job " << id.value << " ("
            << client::to_string(adopted->state) << ", " << adopted->progress
            << "%); not starting another\n";
@@ -223,12 +225,9 @@ awaitable<int> run_trigger(client::refresh_api& api, const trigger_args& args, c
       }
       co_return exit_failed;
     }
-  } else if (io.followed != nullptr) {
-    *io.followed = id;
-  }
-  if (!adopted && args.format == output_format::text) {
+  } else if (args.format == output_format::text) {
     io.out << "triggered refresh of " << label << ": job " << id.value << '\n' << std::flush;
-  } else if (!adopted && !args.wait) {
+  } else if (!args.wait) {
     io.out << "{\"job_id\":" << id.value << "}\n";
   }
   if (!args.wait) {
@@ -296,17 +295,15 @@ awaitable<int> run_list(client::refresh_api& api, list_args args, cli_io io) {
   };
   std::stable_sort(l->begin(), l->end(),
                    [&](const job_info& a, const job_info& b) { return started(a) > started(b); });
-  std::vector<job_info> shown;
-  for (auto& j : *l) {
-    if (args.limit != 0 && shown.size() == args.limit) {
-      break;
-    }
-    if (args.states.empty() ||
-        std::find(args.states.begin(), args.states.end(), j.state) != args.states.end()) {
-      shown.push_back(std::move(j));
-    }
+  if (!args.states.empty()) {
+    std::erase_if(*l, [&](const job_info& j) {
+      return std::find(args.states.begin(), args.states.end(), j.state) == args.states.end();
+    });
   }
-  render_jobs(io.out, shown, args.format);
+  if (args.limit != 0 && l->size() > args.limit) {
+    l->erase(l->begin() + static_cast<std::ptrdiff_t>(args.limit), l->end());
+  }
+  render_jobs(io.out, *l, args.format);
   co_return exit_ok;
 }
 

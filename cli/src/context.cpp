@@ -13,7 +13,11 @@ namespace refreshd::daemon {
 namespace {
 
 std::string where(const cli_context& ctx) {
-  return safe_text(ctx.file.string()) + (ctx.origin == "-c" ? "" : " (" + ctx.origin + ")");
+  using origin = cli_context::origin_kind;
+  return safe_text(ctx.file.string()) +
+         (ctx.origin == origin::variable       ? " ($MILVUS_REFRESHD_CONFIG)"
+          : ctx.origin == origin::default_path ? " (the default path)"
+                                               : "");
 }
 
 std::vector<std::string> cluster_names(const config::config& cfg) {
@@ -120,20 +124,21 @@ std::string join_names(const std::vector<std::string>& names) {
 
 cli_context load_cli_context(const std::string& explicit_file, bool required,
                              const std::string& without) {
+  using origin = cli_context::origin_kind;
   cli_context ctx;
   const char* env = std::getenv("MILVUS_REFRESHD_CONFIG");
-  ctx.origin = !explicit_file.empty()           ? "-c"
-               : env != nullptr && *env != '\0' ? "$MILVUS_REFRESHD_CONFIG"
-                                                : "the default path";
+  ctx.origin = !explicit_file.empty()           ? origin::option
+               : env != nullptr && *env != '\0' ? origin::variable
+                                                : origin::default_path;
   ctx.file = explicit_file.empty() ? default_config_path() : std::filesystem::path(explicit_file);
   std::error_code ec;
   // A file named by -c must be there; one found by the variable or the default path only when
   // the command cannot do without a config.
-  if (ctx.origin != "-c" && !std::filesystem::exists(ctx.file, ec)) {
+  if (ctx.origin != origin::option && !std::filesystem::exists(ctx.file, ec)) {
     if (required) {
       throw usage_error(
           "no config: " + safe_text(ctx.file.string()) +
-          (ctx.origin == "the default path"
+          (ctx.origin == origin::default_path
                ? " does not exist and $MILVUS_REFRESHD_CONFIG is not set; give -c FILE or set "
                  "$MILVUS_REFRESHD_CONFIG"
                : " ($MILVUS_REFRESHD_CONFIG) does not exist; give -c FILE or point "
@@ -167,13 +172,14 @@ context_choice choose_from_context(const cli_context& ctx, const std::string& cl
   if (!cluster.empty()) {
     named_cluster(ctx, cluster);  // an unknown cluster is named as such, not as a missing name
   }
-  // The configured collections of that name (on that cluster), then those in that database.
-  std::vector<candidate> named;
+  // The clusters that configure that name (or only `cluster`), and the collections of that name
+  // in that database.
+  std::set<const config::cluster*> named_on;
   std::vector<candidate> exact;
   for (const auto& cl : ctx.config->clusters) {
     for (const auto& c : cl.collections) {
       if (c.name == name && (cluster.empty() || cl.name == cluster)) {
-        named.emplace_back(&cl, &c);
+        named_on.insert(&cl);
         if (database.empty() || *c.database == database) {
           exact.emplace_back(&cl, &c);
         }
@@ -190,34 +196,29 @@ context_choice choose_from_context(const cli_context& ctx, const std::string& cl
     return choice;
   }
   // Not configured in that database: --database overrides the configured collection's.
-  std::set<const config::cluster*> clusters;
-  for (const auto& [cl, c] : named) {
-    clusters.insert(cl);
-  }
-  if (clusters.size() > 1) {
+  if (named_on.size() > 1) {
     throw usage_error("collection " + safe_text(name) + " is on " +
-                      std::to_string(clusters.size()) + " clusters in " + where(ctx) +
+                      std::to_string(named_on.size()) + " clusters in " + where(ctx) +
                       ": give --cluster");
   }
   choice.nearest = nearest_keys(*ctx.config, name, cluster);
-  if (configured_only) {
-    throw usage_error(
+  const auto not_configured = [&](const std::string& advice) {
+    return usage_error(
         "no collection " + safe_text(name) + " in the config " + where(ctx) +
         (cluster.empty() ? "" : " on cluster " + safe_text(cluster)) +
         (database.empty() ? "" : " in database " + safe_text(database)) +
         (choice.nearest.empty() ? "" : "; did you mean " + join_names(choice.nearest) + "?") +
-        " (milvus-refreshd collections lists them)");
+        " (milvus-refreshd collections lists them" + advice + ")");
+  };
+  if (configured_only) {
+    throw not_configured("");
   }
-  if (clusters.size() == 1) {
-    choice.cluster = *clusters.begin();
+  if (named_on.size() == 1) {
+    choice.cluster = *named_on.begin();
   } else if (!cluster.empty() || ctx.config->clusters.size() == 1) {
     choice.cluster = &cluster_without_name(ctx, cluster);
   } else {
-    throw usage_error(
-        "no collection " + safe_text(name) + " in the config " + where(ctx) +
-        (choice.nearest.empty() ? "" : "; did you mean " + join_names(choice.nearest) + "?") +
-        " (milvus-refreshd collections lists them; give --cluster to reach a "
-        "collection the config does not hold)");
+    throw not_configured("; give --cluster to reach a collection the config does not hold");
   }
   choice.database = database.empty() ? choice.cluster->database : database;
   return choice;

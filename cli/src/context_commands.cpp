@@ -76,13 +76,13 @@ void print_clusters(const cli_context& ctx, output_format fmt, std::ostream& out
 void print_collections(const cli_context& ctx, const std::string& cluster, output_format fmt,
                        std::ostream& out) {
   const auto& cfg = *ctx.config;
-  if (!cluster.empty() && config::find_cluster(cfg, cluster) == nullptr) {
-    choose_from_context(ctx, cluster, {}, {});  // throws: no such cluster (and the nearest)
-  }
+  // Only that cluster's, when given (an unknown one is a usage error naming the nearest).
+  const config::cluster* only =
+      cluster.empty() ? nullptr : choose_from_context(ctx, cluster, {}, {}).cluster;
   json list = json::array();
   table rows{{"COLLECTION", "SCHEDULE", "TIMEZONE", "STATE", "SOURCE"}};
   for (const auto& cl : cfg.clusters) {
-    if (!cluster.empty() && cl.name != cluster) {
+    if (only != nullptr && &cl != only) {
       continue;
     }
     for (const auto& c : cl.collections) {

@@ -17,7 +17,7 @@ cli_context context_of(const std::string& yaml) {
   EXPECT_TRUE(loaded.ok()) << config::to_string(loaded.errors);
   cli_context ctx;
   ctx.file = "/etc/milvus-refreshd/config.yaml";
-  ctx.origin = "$MILVUS_REFRESHD_CONFIG";
+  ctx.origin = cli_context::origin_kind::variable;
   ctx.config = std::make_shared<const config::config>(std::move(*loaded.value));
   return ctx;
 }

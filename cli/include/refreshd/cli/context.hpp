@@ -17,8 +17,8 @@ namespace refreshd::daemon {
 struct cli_context {
   std::filesystem::path file;
   std::shared_ptr<const config::config> config;  ///< null: no config file was found
-  /// Where `file` came from, for messages: "-c", "$MILVUS_REFRESHD_CONFIG" or "the default path".
-  std::string origin;
+  /// Where `file`'s name came from (messages name the variable when it was that).
+  enum class origin_kind { option, variable, default_path } origin = origin_kind::option;
 };
 
 /// Reads the context: `-c FILE` (explicit), else $MILVUS_REFRESHD_CONFIG, else
